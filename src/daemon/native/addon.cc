@@ -1,0 +1,119 @@
+// Module entry: openTap(name, mtu, mac, up) and openPacketSocket(ifname, etherType, rcvBufBytes), each
+// returning { channel, name, ifindex, mtu, mac }. The typed API is in index.ts; this layer only validates.
+#include <napi.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include "frame_channel.h"
+#include "packet_socket.h"
+#include "sys_error.h"
+#include "tap_device.h"
+
+namespace vrr {
+
+namespace {
+
+// Per-environment state (one per main thread or worker): the FrameChannel constructor.
+struct AddonData {
+  Napi::FunctionReference channelClass;
+};
+
+// Reads an interface name argument; throws a RangeError unless 1..15 bytes (IFNAMSIZ - 1).
+bool InterfaceNameArg(const Napi::CallbackInfo& info, const char* context, std::string* name) {
+  if (!info[0].IsString()) {
+    Napi::TypeError::New(info.Env(), std::string(context) + ": expected an interface name string")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  *name = info[0].As<Napi::String>().Utf8Value();
+  if (name->empty() || name->size() >= IFNAMSIZ) {
+    Napi::RangeError::New(info.Env(), std::string(context) + ": expected an interface name of 1-15 bytes, found \"" +
+                                          *name + "\"")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Wraps an open fd into a FrameChannel and describes the interface.
+Napi::Value Opened(Napi::Env env, int fd, FrameChannel::Kind kind, uint16_t etherType, const InterfaceInfo& info) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  double mac = MacFromBytes(info.mac);
+  Napi::Object channel = data->channelClass.New({Napi::Number::New(env, fd), Napi::Number::New(env, static_cast<int>(kind)),
+                                                 Napi::Number::New(env, etherType), Napi::Number::New(env, mac)});
+  if (env.IsExceptionPending()) {
+    close(fd);
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("channel", channel);
+  result.Set("name", Napi::String::New(env, info.name));
+  result.Set("ifindex", Napi::Number::New(env, info.ifindex));
+  result.Set("mtu", Napi::Number::New(env, info.mtu));
+  result.Set("mac", Napi::Number::New(env, mac));
+  return result;
+}
+
+// openTap(name: string, mtu: number (0 = keep), mac: number (-1 = keep), up: boolean)
+Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TapOptions options;
+  if (!InterfaceNameArg(info, "openTap", &options.name)) return env.Undefined();
+  options.mtu = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+  double mac = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : -1;
+  if (mac >= 0) {
+    if (!IsMacNumber(mac)) {
+      Napi::RangeError::New(env, "openTap: expected mac to be an integer in [0, 2^48)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    options.hasMac = true;
+    MacToBytes(mac, options.mac);
+  }
+  options.up = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  int fd = -1;
+  InterfaceInfo iface;
+  SysError error = OpenTap(options, &fd, &iface);
+  if (error.failed()) {
+    ThrowSysError(env, "openTap(" + options.name + ")", error);
+    return env.Undefined();
+  }
+  return Opened(env, fd, FrameChannel::Kind::kTap, 0, iface);
+}
+
+// openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number (0 = kernel default))
+Napi::Value OpenPacketSocketBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string ifname;
+  if (!InterfaceNameArg(info, "openPacketSocket", &ifname)) return env.Undefined();
+  if (!info[1].IsNumber()) {
+    Napi::TypeError::New(env, "openPacketSocket: expected an EtherType number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uint32_t etherType = info[1].As<Napi::Number>().Uint32Value();
+  int rcvBuf = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  int fd = -1;
+  InterfaceInfo iface;
+  SysError error = OpenPacketSocket(ifname, static_cast<uint16_t>(etherType), rcvBuf, &fd, &iface);
+  if (error.failed()) {
+    ThrowSysError(env, "openPacketSocket(" + ifname + ")", error);
+    return env.Undefined();
+  }
+  return Opened(env, fd, FrameChannel::Kind::kPacket, static_cast<uint16_t>(etherType), iface);
+}
+
+}  // namespace
+
+}  // namespace vrr
+
+// NODE_API_MODULE pastes the function name into an identifier: it must be unqualified, so it lives here.
+static Napi::Object InitLinkIo(Napi::Env env, Napi::Object exports) {
+  using namespace vrr;
+  AddonData* data = new AddonData();
+  data->channelClass = Napi::Persistent(FrameChannel::DefineClass(env));
+  env.SetInstanceData<AddonData>(data);
+  exports.Set("openTap", Napi::Function::New(env, OpenTapBinding, "openTap"));
+  exports.Set("openPacketSocket", Napi::Function::New(env, OpenPacketSocketBinding, "openPacketSocket"));
+  return exports;
+}
+
+NODE_API_MODULE(vrr_link_io, InitLinkIo)

@@ -1,0 +1,304 @@
+// The ping-all check in the simulator: real data packets (node.sendData) for every ordered pair of alive
+// nodes in the same partition, or a seeded sample of pairs on large networks. Probes go out in batches;
+// the simulation runs until each batch is delivered or times out; a probe that was lost or found no
+// route is retried (links may drop frames). Stretch compares the hops a probe travelled with the
+// shortest physical path over the links that are up.
+
+import { createRng, deriveSeed } from '../../vrr/rng.ts';
+import type { Address } from '../../vrr/address.ts';
+import type { DataPacket } from '../../vrr/wire/types.ts';
+import type { UpLink } from '../../testbed/verify/ring-consistency.ts';
+
+/** What ping-all needs from a network (SimNetwork provides it; tests may fake it). */
+export interface PingNetwork {
+  readonly seed: number;
+  nodeNames(): string[];
+  isAlive(name: string): boolean;
+  addressOf(name: string): Address;
+  upLinks(): UpLink[];
+  now(): number;
+  sendData(from: string, dst: Address, payload: Uint8Array, opts?: { nextHeader?: number }): boolean;
+  onDeliver(listener: (node: string, packet: DataPacket) => void): () => void;
+  runUntilTrue(predicate: () => boolean, opts: { everyMs: number; deadlineMs: number }): number | null;
+}
+
+/** Tuning of ping-all. */
+export interface PingAllOptions {
+  /** Above this many alive nodes, a sample of pairs is pinged instead of all. Default 400. */
+  sampleAbove?: number;
+  /** Pairs in the sample. Default 4,000. */
+  samplePairs?: number;
+  /** Probes sent together. Default 500. */
+  batchSize?: number;
+  /** Virtual ms a batch waits for its deliveries. Default 2,000. */
+  timeoutMs?: number;
+  /** Retries of a probe that was lost or had no route. Default 3. */
+  retries?: number;
+  /** Hop limit data packets start with (VrrConfig.hopLimit). Default 64. */
+  hopLimit?: number;
+  /** Failing pairs listed by name. Default 20. */
+  maxListed?: number;
+}
+
+/** Figures of one ping-all run. */
+export interface PingAllFigures {
+  pairs: number;
+  delivered: number;
+  /** delivered / pairs, percent (100 when there are no pairs). */
+  deliveryPct: number;
+  /** Mean over delivered pairs of hops / shortest-path hops. */
+  meanStretch: number;
+  maxStretch: number;
+  meanHops: number;
+  /** Probes sent again after a loss or a missing route. */
+  retries: number;
+  /** Ordered pairs left out because their nodes are in different partitions. */
+  crossPartitionPairs: number;
+}
+
+/** The verdict: passed when every pair was delivered. */
+export interface PingAllResult {
+  passed: boolean;
+  figures: PingAllFigures;
+  /** Up to maxListed failing pairs, by name, with the reason. */
+  problems: string[];
+}
+
+/** Next Header of probe packets: IEEE 802 Local Experimental EtherType 2, so probes are recognisable. */
+export const PROBE_NEXT_HEADER = 0x88b6;
+const PROBE_MAGIC = [0x50, 0x49, 0x4e, 0x47]; // "PING"
+const PROBE_LENGTH = 8;
+
+interface Probe {
+  id: number;
+  from: string;
+  to: string;
+  dst: Address;
+  attempts: number;
+  hops: number | null; // set on first delivery
+  noRoute: boolean;
+  wrongNode: string | null;
+}
+
+/** Pings every ordered pair (or a seeded sample) with real data packets and measures delivery and stretch. */
+export function pingAll(network: PingNetwork, options: PingAllOptions = {}): PingAllResult {
+  const sampleAbove = options.sampleAbove ?? 400;
+  const samplePairs = options.samplePairs ?? 4000;
+  const batchSize = options.batchSize ?? 500;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const retries = options.retries ?? 3;
+  const hopLimit = options.hopLimit ?? 64;
+  const maxListed = options.maxListed ?? 20;
+
+  const alive = network.nodeNames().filter((n) => network.isAlive(n));
+  const graph = adjacency(alive, network.upLinks());
+  const component = components(alive, graph);
+  const { pairs, crossPartitionPairs } = choosePairs(
+    network.seed,
+    alive,
+    component,
+    sampleAbove,
+    samplePairs,
+  );
+
+  const probes: Probe[] = pairs.map(([from, to], id) => ({
+    id,
+    from,
+    to,
+    dst: network.addressOf(to),
+    attempts: 0,
+    hops: null,
+    noRoute: false,
+    wrongNode: null,
+  }));
+  let outstanding = 0;
+  const unsubscribe = network.onDeliver((node, packet) => {
+    const id = readProbeId(packet);
+    if (id === null || id >= probes.length) return;
+    const probe = probes[id];
+    if (probe.hops !== null) return; // a duplicate or a late copy of a retried probe
+    if (node !== probe.to) {
+      probe.wrongNode = node;
+      return;
+    }
+    probe.hops = hopLimit - packet.hopLimit + 1;
+    outstanding--;
+  });
+
+  let retried = 0;
+  try {
+    for (let start = 0; start < probes.length; start += batchSize) {
+      const batch = probes.slice(start, start + batchSize);
+      for (let round = 0; round <= retries; round++) {
+        const pending = batch.filter((p) => p.hops === null);
+        if (pending.length === 0) break;
+        if (round > 0) retried += pending.length;
+        outstanding = pending.length;
+        for (const p of pending) {
+          p.attempts++;
+          p.noRoute = !network.sendData(p.from, p.dst, probePayload(p.id), { nextHeader: PROBE_NEXT_HEADER });
+        }
+        network.runUntilTrue(() => outstanding <= 0, { everyMs: 10, deadlineMs: network.now() + timeoutMs });
+      }
+    }
+  } finally {
+    unsubscribe();
+  }
+
+  const shortest = new ShortestPaths(graph);
+  let delivered = 0;
+  let stretchSum = 0;
+  let maxStretch = 0;
+  let hopsSum = 0;
+  const problems: string[] = [];
+  for (const p of probes) {
+    if (p.hops === null) {
+      if (problems.length < maxListed) {
+        const why = p.wrongNode
+          ? `delivered to ${p.wrongNode} instead`
+          : p.noRoute
+            ? 'no route at the source'
+            : `lost (${p.attempts} attempts)`;
+        problems.push(`${p.from} -> ${p.to}: ${why}`);
+      }
+      continue;
+    }
+    delivered++;
+    hopsSum += p.hops;
+    const best = shortest.hops(p.from, p.to);
+    const stretch = p.hops / best;
+    stretchSum += stretch;
+    if (stretch > maxStretch) maxStretch = stretch;
+  }
+  const failed = probes.length - delivered;
+  if (failed > problems.length) problems.push(`... and ${failed - problems.length} more failing pairs`);
+
+  const figures: PingAllFigures = {
+    pairs: probes.length,
+    delivered,
+    deliveryPct: round3(probes.length === 0 ? 100 : (100 * delivered) / probes.length),
+    meanStretch: round3(delivered === 0 ? 0 : stretchSum / delivered),
+    maxStretch: round3(maxStretch),
+    meanHops: round3(delivered === 0 ? 0 : hopsSum / delivered),
+    retries: retried,
+    crossPartitionPairs,
+  };
+  return { passed: delivered === probes.length, figures, problems };
+}
+
+/** Rounds to 3 decimals: enough for figures, and it keeps reports readable. */
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function probePayload(id: number): Uint8Array {
+  const payload = new Uint8Array(PROBE_LENGTH);
+  payload.set(PROBE_MAGIC, 0);
+  new DataView(payload.buffer).setUint32(4, id);
+  return payload;
+}
+
+function readProbeId(packet: DataPacket): number | null {
+  const p = packet.payload;
+  if (packet.nextHeader !== PROBE_NEXT_HEADER || p.length < PROBE_LENGTH) return null;
+  for (let i = 0; i < PROBE_MAGIC.length; i++) if (p[i] !== PROBE_MAGIC[i]) return null;
+  return new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(4);
+}
+
+function adjacency(alive: string[], upLinks: UpLink[]): Map<string, string[]> {
+  const graph = new Map<string, string[]>(alive.map((n) => [n, []]));
+  for (const [a, b] of upLinks) {
+    const la = graph.get(a);
+    const lb = graph.get(b);
+    if (!la || !lb || a === b) continue;
+    la.push(b);
+    lb.push(a);
+  }
+  return graph;
+}
+
+function components(alive: string[], graph: Map<string, string[]>): Map<string, number> {
+  const component = new Map<string, number>();
+  let next = 0;
+  for (const start of alive) {
+    if (component.has(start)) continue;
+    const queue = [start];
+    component.set(start, next);
+    for (let i = 0; i < queue.length; i++) {
+      for (const peer of graph.get(queue[i])!) {
+        if (!component.has(peer)) {
+          component.set(peer, next);
+          queue.push(peer);
+        }
+      }
+    }
+    next++;
+  }
+  return component;
+}
+
+// All ordered pairs within a partition, or a seeded sample of them without repeats.
+function choosePairs(
+  seed: number,
+  alive: string[],
+  component: Map<string, number>,
+  sampleAbove: number,
+  samplePairs: number,
+): { pairs: [string, string][]; crossPartitionPairs: number } {
+  const sizes = new Map<number, number>();
+  for (const c of component.values()) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+  let reachable = 0;
+  for (const s of sizes.values()) reachable += s * (s - 1);
+  const crossPartitionPairs = alive.length * (alive.length - 1) - reachable;
+
+  if (alive.length <= sampleAbove || reachable <= samplePairs) {
+    const pairs: [string, string][] = [];
+    for (const from of alive) {
+      for (const to of alive) {
+        if (from !== to && component.get(from) === component.get(to)) pairs.push([from, to]);
+      }
+    }
+    return { pairs, crossPartitionPairs };
+  }
+  const rng = createRng(deriveSeed(seed, 'ping-all-sample'));
+  const chosen = new Set<string>();
+  const pairs: [string, string][] = [];
+  while (pairs.length < samplePairs) {
+    const from = rng.pick(alive);
+    const to = rng.pick(alive);
+    if (from === to || component.get(from) !== component.get(to)) continue;
+    const key = `${from}\u0000${to}`;
+    if (chosen.has(key)) continue;
+    chosen.add(key);
+    pairs.push([from, to]);
+  }
+  return { pairs, crossPartitionPairs };
+}
+
+// BFS hop counts, computed once per source and cached.
+class ShortestPaths {
+  private readonly cache = new Map<string, Map<string, number>>();
+
+  constructor(private readonly graph: Map<string, string[]>) {}
+
+  hops(from: string, to: string): number {
+    let dist = this.cache.get(from);
+    if (!dist) {
+      dist = new Map([[from, 0]]);
+      const queue = [from];
+      for (let i = 0; i < queue.length; i++) {
+        const d = dist.get(queue[i])! + 1;
+        for (const peer of this.graph.get(queue[i])!) {
+          if (!dist.has(peer)) {
+            dist.set(peer, d);
+            queue.push(peer);
+          }
+        }
+      }
+      this.cache.set(from, dist);
+    }
+    const d = dist.get(to);
+    if (d === undefined) throw new Error(`ping-all: ${to} is not reachable from ${from} over up links`);
+    return d;
+  }
+}

@@ -1,0 +1,33 @@
+// The `testbed` command line. One verb per file under commands/ (containerlab style); this file only
+// assembles them and maps commander's usage errors to exit code 2.
+
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerSimCommand } from './commands/sim.ts';
+
+/** Builds the program with every verb. */
+export function buildProgram(): Command {
+  const program = new Command('testbed')
+    .description(
+      'VRR testbed: labs of vrrd nodes in containers or namespaces, and the same topologies simulated',
+    )
+    .exitOverride()
+    .showHelpAfterError();
+  registerSimCommand(program);
+  return program;
+}
+
+/** Runs the command line; resolves to the exit code (usage errors are 2). */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  return Number(process.exitCode ?? 0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv);
+}

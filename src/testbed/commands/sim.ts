@@ -1,0 +1,145 @@
+// `testbed sim FILE`: the topology in the deterministic simulator. Loads the file, picks the seed (--seed,
+// else the file's, else the time: printed so the run can be replayed), runs the simulation and prints a
+// summary or, with --json, exactly one JSON object on stdout. Exit 0 only if every check passed, 1 if a
+// check failed, 2 for usage or topology errors.
+
+import type { Command } from 'commander';
+import { loadTopology, parseDurationMs } from '../topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
+
+/** Options of the verb as commander hands them over (strings, unparsed). */
+export interface SimCommandOptions {
+  seed?: string;
+  json?: boolean;
+  maxSimTime?: string;
+}
+
+/** What the verb touches outside itself; tests replace it. */
+export interface SimCommandDeps {
+  load(file: string): Topology;
+  simulate(topology: Topology, options: SimOptions): SimReport;
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** Wall-clock ms: only for the default seed and the wall time printed beside (never inside) the report. */
+  wallNow(): number;
+  /** Whether progress lines are wanted (a terminal). */
+  interactive: boolean;
+}
+
+/** Exit codes of the verb. */
+export const EXIT = { passed: 0, failed: 1, usage: 2 } as const;
+
+const defaultDeps: SimCommandDeps = {
+  load: loadTopology,
+  simulate: runSimulation,
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+  wallNow: () => Date.now(),
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+/** Runs the verb; returns the exit code. */
+export function runSimCommand(
+  file: string,
+  options: SimCommandOptions,
+  deps: SimCommandDeps = defaultDeps,
+): number {
+  const usage = (message: string): number => {
+    deps.stderr(`error: ${message}`);
+    return EXIT.usage;
+  };
+
+  let seedOption: number | null = null;
+  if (options.seed !== undefined) {
+    if (!/^\d+$/.test(options.seed) || !Number.isSafeInteger(Number(options.seed))) {
+      return usage(`--seed expects a non-negative integer, found ${JSON.stringify(options.seed)}`);
+    }
+    seedOption = Number(options.seed);
+  }
+  let maxSimMs = DEFAULT_MAX_SIM_MS;
+  if (options.maxSimTime !== undefined) {
+    try {
+      maxSimMs = parseDurationMs(options.maxSimTime);
+    } catch (error) {
+      return usage(`--max-sim-time: ${(error as Error).message}`);
+    }
+    if (maxSimMs <= 0) return usage(`--max-sim-time must be longer than 0, found ${options.maxSimTime}`);
+  }
+
+  let topology: Topology;
+  try {
+    topology = deps.load(file);
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+
+  const seed = seedOption ?? topology.seed ?? Math.floor(deps.wallNow()) % 2 ** 32;
+  // With --json stdout carries the report alone, so everything else goes to stderr.
+  const info = options.json ? deps.stderr : deps.stdout;
+  info(`seed ${seed}, replay with --seed ${seed}`);
+
+  const started = deps.wallNow();
+  const report = deps.simulate(topology, {
+    seed,
+    json: options.json,
+    maxSimMs,
+    onProgress: deps.interactive && !options.json ? (line) => deps.stderr(line) : undefined,
+  });
+  const wallMs = deps.wallNow() - started;
+
+  if (options.json) {
+    deps.stdout(JSON.stringify(report));
+  } else {
+    for (const line of summarize(report)) deps.stdout(line);
+    deps.stderr(`wall time ${(wallMs / 1000).toFixed(1)} s`);
+  }
+  return report.passed ? EXIT.passed : EXIT.failed;
+}
+
+/** The human summary of a report: nodes, links, convergence, each check with figures, PASS/FAIL. */
+export function summarize(report: SimReport): string[] {
+  const lines = [`topology ${report.topology}: ${report.nodes} nodes, ${report.links} links`];
+  lines.push(
+    report.convergenceMs === null
+      ? 'ring did not converge (simulated time ran out)'
+      : `ring converged in ${formatSeconds(report.convergenceMs)} (simulated)`,
+  );
+  for (const check of report.checks) {
+    const figures = Object.entries(check.figures)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    lines.push(`${check.passed ? 'PASS' : 'FAIL'} ${check.name}: ${figures}`);
+    for (const problem of (check.problems ?? []).slice(0, 20)) lines.push(`     ${problem}`);
+    const hidden = (check.problems?.length ?? 0) - 20;
+    if (hidden > 0) lines.push(`     (${hidden} more in --json)`);
+  }
+  const f = report.figures;
+  lines.push(
+    `${f.events} events, ${formatSeconds(f.simulatedMs)} simulated, ${f.controlBytesPerNodePerSec} control bytes/node/s, ` +
+      `routes/node mean ${f.routesPerNode.mean} max ${f.routesPerNode.max}`,
+  );
+  lines.push(report.passed ? 'PASS' : 'FAIL');
+  return lines;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Adds the `sim` verb to the program. */
+export function registerSimCommand(program: Command, deps: SimCommandDeps = defaultDeps): void {
+  program
+    .command('sim')
+    .description('run a topology in the deterministic simulator and check the ring and all-pairs delivery')
+    .argument('<file>', 'topology file (YAML)')
+    .option('--seed <n>', 'run seed (default: the file’s seed, else the current time, printed)')
+    .option('--json', 'print exactly one JSON report on stdout')
+    .option(
+      '--max-sim-time <duration>',
+      `give up waiting for the ring after this much simulated time (default ${DEFAULT_MAX_SIM_MS / 1000}s)`,
+    )
+    .action((file: string, options: SimCommandOptions) => {
+      process.exitCode = runSimCommand(file, options, deps);
+    });
+}

@@ -1,0 +1,82 @@
+// Protocol parameters of one node, with the defaults protocol-notes §11 suggests (and why where we differ).
+
+import type { Address } from './address.ts';
+
+/** Every tunable of a VrrNode. Durations in ms; "hellos" count hello periods. */
+export interface VrrConfig {
+  address: Address;
+  /** r: virtual set size, even; r/2 members on each side of the ring. */
+  vsetSize: number;
+  /** Hello period. */
+  helloMs: number;
+  /** Each hello period is drawn uniformly in helloMs * (1 ± helloJitter) so neighbours do not synchronise. */
+  helloJitter: number;
+  /** A linked neighbour unheard for this many periods fails. */
+  failAfterHellos: number;
+  /** A neighbour entry unheard for this many periods is forgotten. */
+  forgetAfterHellos: number;
+  /** With no linked active neighbour for this many periods, a local-minimum node activates itself. */
+  bootstrapHellos: number;
+  /** Link quality is the share of the last qualityWindow hellos received. */
+  qualityWindow: number;
+  /** A link may become linked only at or above this quality (hysteresis upper bound). */
+  qualityUp: number;
+  /** A linked link whose quality falls below this fails (hysteresis lower bound). */
+  qualityDown: number;
+  /** First retransmission of an unacknowledged reliable control packet after this long (doubles each try). */
+  ackTimeoutMs: number;
+  /** Retransmissions before the neighbour is declared failed. */
+  maxRetransmits: number;
+  /** setup_req attempts toward one target before giving up. */
+  setupAttempts: number;
+  /** Wait before the first setup_req retry (doubles each try). */
+  setupRetryMs: number;
+  /** Hop limit of originated data packets. */
+  hopLimit: number;
+  /** A representative record is usable this many periods after its sequence last increased. */
+  repValidHellos: number;
+  /** A refused or failed target is not asked again for this many periods. */
+  refusalHoldHellos: number;
+}
+
+/** Defaults; `helloMs`-relative values are computed by resolveConfig. */
+export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { setupRetryMs: number | null } = {
+  vsetSize: 4,
+  helloMs: 1000,
+  helloJitter: 0.1,
+  failAfterHellos: 4,
+  forgetAfterHellos: 8,
+  bootstrapHellos: 6,
+  qualityWindow: 10,
+  qualityUp: 0.6,
+  qualityDown: 0.3,
+  ackTimeoutMs: 150,
+  maxRetransmits: 5,
+  setupAttempts: 4,
+  setupRetryMs: null,
+  hopLimit: 64,
+  repValidHellos: 6,
+  refusalHoldHellos: 8,
+};
+
+/** Fills defaults in and checks the values; throws a RangeError naming the bad field. */
+export function resolveConfig(partial: Partial<VrrConfig> & { address: Address }): VrrConfig {
+  const merged = { ...DEFAULT_CONFIG, ...stripUndefined(partial) };
+  const config: VrrConfig = {
+    ...merged,
+    setupRetryMs: merged.setupRetryMs ?? 3 * merged.helloMs,
+  } as VrrConfig;
+  if (!Number.isInteger(config.vsetSize) || config.vsetSize < 2 || config.vsetSize % 2 !== 0) {
+    throw new RangeError(`vsetSize: expected an even integer >= 2, found ${config.vsetSize}`);
+  }
+  if (!(config.helloMs > 0))
+    throw new RangeError(`helloMs: expected a positive number, found ${config.helloMs}`);
+  if (!(config.hopLimit >= 1 && config.hopLimit <= 255)) {
+    throw new RangeError(`hopLimit: expected 1..255, found ${config.hopLimit}`);
+  }
+  return config;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

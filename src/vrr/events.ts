@@ -1,0 +1,25 @@
+// The typed events a VrrNode emits: the timeline's raw material (daemon logs, simulator traces, reports).
+
+import type { Address } from './address.ts';
+import type { PortId } from './env.ts';
+
+/** Link state of a physical neighbour (protocol-notes §4.3). */
+export type LinkState = 'pending' | 'linked' | 'failed';
+
+/** Everything a node reports about itself. The driver stamps time and node. */
+export type VrrEvent =
+  | {
+      type: 'link';
+      neighbor: Address;
+      port: PortId;
+      from: LinkState | 'unknown';
+      to: LinkState | 'gone';
+      why: string;
+    }
+  | { type: 'active'; why: string }
+  | { type: 'vset-add'; member: Address }
+  | { type: 'vset-remove'; member: Address; why: string }
+  | { type: 'path-up'; ea: Address; eb: Address; pathId: number }
+  | { type: 'path-down'; ea: Address; eb: Address; pathId: number; why: string }
+  | { type: 'setup-req'; target: Address; attempt: number; why: string }
+  | { type: 'drop'; reason: string; detail: string };

@@ -1,0 +1,960 @@
+// VrrNode: one VRR node as a state machine. Frames, timers and local sends go in; frames, local deliveries and
+// typed events come out, all through the injected VrrEnv. It ties the tables together (pset, vset, routes, reps)
+// and implements the setup_req / setup / setup_fail / teardown handlers of protocol-notes §6-7, with the
+// corrections the notes list, hop-by-hop reliability for the acknowledged options, retries with backoff for
+// setup_req, bootstrapping, partition repair through representatives (§8) and data forwarding.
+//
+// Invariants (checked by test/unit/vrr/node.test.ts and, on whole networks, by the ring checker):
+//  - every vset member has at least one route whose endpoints are this node and the member;
+//  - every route's non-null na/nb is a linked neighbour;
+//  - an inactive node has an empty vset and relays nothing but its own join;
+//  - nothing thrown escapes receive(): a frame that cannot be decoded is counted and dropped.
+
+import { formatAddress, isGroupAddress, type Address } from './address.ts';
+import { resolveConfig, type VrrConfig } from './config.ts';
+import type { LinkAddress, PortId, TimerHandle, VrrEnv } from './env.ts';
+import type { LinkState } from './events.ts';
+import type { NodeExtension, NodeServices } from './extension.ts';
+import { nextHop, type NextHop } from './forwarding.ts';
+import { Pset, type LinkChange } from './pset.ts';
+import { ReliableControl } from './reliable.ts';
+import { RepTable } from './repair.ts';
+import { RouteTable, type Route } from './routes.ts';
+import { closestOnEachSide, Vset } from './vset.ts';
+import { decodePacket, encodePacket, helloNeighborCapacity } from './wire/index.ts';
+import {
+  DataFlag,
+  OptionType,
+  type ControlPacket,
+  type DataPacket,
+  type HelloOption,
+  type KnownOption,
+  type SetupFailOption,
+  type SetupOption,
+  type SetupReqOption,
+  type TeardownOption,
+} from './wire/types.ts';
+
+/** A read-only view of a physical neighbour. */
+export interface NeighborView {
+  address: Address;
+  port: PortId;
+  linkAddress: LinkAddress;
+  state: LinkState;
+  active: boolean;
+  quality: number;
+}
+
+/** A read-only view of a route entry. */
+export interface RouteView {
+  ea: Address;
+  eb: Address;
+  pathId: number;
+  na: Address | null;
+  nb: Address | null;
+}
+
+/** Options for an originated data packet. */
+export interface SendDataOptions {
+  nextHeader?: number;
+  /** Deliver to the node closest to dst (DHT semantics) instead of requiring an exact match. */
+  key?: boolean;
+}
+
+interface PendingSetup {
+  attempt: number;
+  token: number;
+  timer: TimerHandle | null;
+  why: string;
+}
+
+interface PortInfo {
+  mtu: number;
+}
+
+const DEFAULT_MTU = 1500;
+
+/** One VRR node. */
+export class VrrNode {
+  readonly address: Address;
+  readonly config: Readonly<VrrConfig>;
+
+  private readonly env: VrrEnv;
+  private readonly ports = new Map<PortId, PortInfo>();
+  private readonly pset: Pset;
+  private readonly vset: Vset;
+  private readonly table = new RouteTable();
+  private readonly reps: RepTable;
+  private readonly reliable: ReliableControl;
+  private readonly pendingSetups = new Map<Address, PendingSetup>();
+  /** Targets not to ask again before the given time (refused us, or attempts exhausted). */
+  private readonly holdOff = new Map<Address, number>();
+  private readonly timers = new Set<TimerHandle>();
+  /** Routed requests seen recently, by (kind, src, token): a second sighting means a forwarding loop. */
+  private readonly recentlyRouted = new Map<string, number>();
+  private readonly stats: Record<string, number> = {};
+
+  private active = false;
+  private running = false;
+  private helloSeq: number;
+  private helloTimer: TimerHandle | null = null;
+  private triggeredHello: TimerHandle | null = null;
+  private startedAt = 0;
+  /** Last time a linked active neighbour was seen (for bootstrapping). */
+  private lastActiveNeighborAt = 0;
+  private readonly extensions: NodeExtension[] = [];
+  private readonly extensionByType = new Map<number, NodeExtension>();
+  /** What extensions (DHT, multicast) may use of this node. */
+  readonly services: NodeServices;
+  /** Smallest representative in my last hello, to notice when a smaller one must be spread at once. */
+  private advertisedSmallest: Address | null = null;
+
+  constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv) {
+    this.config = resolveConfig(config);
+    this.address = this.config.address;
+    this.env = env;
+    const c = this.config;
+    this.pset = new Pset({
+      me: this.address,
+      qualityWindow: c.qualityWindow,
+      qualityUp: c.qualityUp,
+      qualityDown: c.qualityDown,
+    });
+    this.vset = new Vset(this.address, c.vsetSize);
+    this.reps = new RepTable(this.address, c.repValidHellos * c.helloMs, env.rng.u32());
+    this.helloSeq = env.rng.int(0x10000);
+    this.reliable = new ReliableControl(
+      {
+        setTimer: (ms, fire) => this.timer(ms, fire),
+        onGiveUp: (n) => this.applyLinkChange(this.pset.fail(n, 'control packets not acknowledged')),
+        onRetransmit: () => this.count('retransmits'),
+      },
+      c.ackTimeoutMs,
+      c.maxRetransmits,
+      env.rng.u32(),
+    );
+    this.services = this.makeServices();
+  }
+
+  // ---------------------------------------------------------------- extensions
+
+  /** Attaches a protocol extension; its option Types are dispatched to it from then on. */
+  attach<E extends NodeExtension>(extension: E): E {
+    for (const t of extension.optionTypes) {
+      if (this.extensionByType.has(t)) throw new RangeError(`option Type ${t} already has an extension`);
+      this.extensionByType.set(t, extension);
+    }
+    this.extensions.push(extension);
+    return extension;
+  }
+
+  private makeServices(): NodeServices {
+    return {
+      address: this.address,
+      config: this.config,
+      rng: this.env.rng,
+      now: () => this.env.now(),
+      setTimer: (ms, fire) => this.timer(ms, fire),
+      emit: (event) => this.env.emit(event),
+      count: (name, by) => this.count(name, by),
+      isActive: () => this.active,
+      vsetMembers: () => this.vset.members(),
+      linkedNeighbors: () =>
+        this.pset
+          .all()
+          .filter((n) => n.state === 'linked')
+          .map((n) => n.address),
+      nextHop: (dst, exclude = null) => this.nextHop(dst, exclude),
+      sendToNeighbor: (neighbor, ...options) => this.sendControl(neighbor, ...options),
+      routeToward: (dst, option, exclude = null) => {
+        const hop = this.nextHop(dst, exclude);
+        if (hop.kind !== 'forward') return hop.kind;
+        return this.sendControl(hop.via, option) ? 'forwarded' : 'none';
+      },
+      sendDataVia: (neighbor, packet) => this.sendFrame(neighbor, encodePacket(packet), false),
+      deliverLocally: (packet) => this.deliver(packet),
+    };
+  }
+
+  private notifyVsetChange(added: Address[], removed: Address[]): void {
+    for (const e of this.extensions) e.onVsetChange?.(added, removed);
+  }
+
+  // ---------------------------------------------------------------- driver interface
+
+  /** Adds an interface; hellos are broadcast on every port. */
+  addPort(port: PortId, opts: { mtu?: number } = {}): void {
+    this.ports.set(port, { mtu: opts.mtu ?? DEFAULT_MTU });
+    if (this.running) this.scheduleTriggeredHello();
+  }
+
+  /** Removes an interface (it went down): neighbours last heard on it fail at once. */
+  removePort(port: PortId): void {
+    this.ports.delete(port);
+    for (const n of this.pset.all()) {
+      if (n.port === port) {
+        this.applyLinkChange(this.pset.fail(n.address, `port ${port} down`));
+        this.applyLinkChange(this.pset.forget(n.address, `port ${port} down`));
+      }
+    }
+  }
+
+  /** Starts the node: the first hello goes out after a random fraction of a period. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startedAt = this.env.now();
+    this.lastActiveNeighborAt = this.startedAt;
+    this.scheduleHello(this.env.rng.next() * this.config.helloMs);
+  }
+
+  /** Stops every timer; the node then ignores input. A crash is stop() and dropping the object. */
+  stop(): void {
+    this.running = false;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    this.helloTimer = null;
+    this.triggeredHello = null;
+    for (const e of this.extensions) e.onStop?.();
+  }
+
+  /** A frame arrived on a port from the given link-layer address. Never throws. */
+  receive(port: PortId, from: LinkAddress, frame: Uint8Array): void {
+    if (!this.running) return;
+    try {
+      this.count('framesIn');
+      const result = decodePacket(frame);
+      if (!result.ok) {
+        this.count(`malformed.${result.reason}`);
+        return;
+      }
+      if (result.unknownOptions.length > 0) this.count('unknownOptions', result.unknownOptions.length);
+      if (result.truncated) this.count(`malformed.${result.truncated}`);
+      const packet = result.packet;
+      if (packet.kind === 'data') this.onData(packet, port, from);
+      else this.onControl(port, from, packet);
+    } catch (err) {
+      // A bug must not take the daemon down: count it and name it in the event stream.
+      this.count('internalErrors');
+      this.env.emit({ type: 'drop', reason: 'internal-error', detail: String((err as Error)?.stack ?? err) });
+    }
+  }
+
+  /** Originates a data packet. Returns false when there is no route (the packet would stay here). */
+  sendData(dst: Address, payload: Uint8Array, opts: SendDataOptions = {}): boolean {
+    const packet: DataPacket = {
+      kind: 'data',
+      flags: 0,
+      hopLimit: this.config.hopLimit,
+      dataFlags: opts.key ? DataFlag.KEY : 0,
+      nextHeader: opts.nextHeader ?? 0,
+      src: this.address,
+      dst,
+      payload,
+    };
+    this.count('dataOriginated');
+    if (dst === this.address) {
+      this.deliver(packet);
+      return true;
+    }
+    const hop = this.nextHop(dst);
+    if (hop.kind !== 'forward') {
+      if (opts.key) {
+        this.deliver(packet);
+        return true;
+      }
+      this.count('drop.noRoute');
+      return false;
+    }
+    return this.sendFrame(hop.via, encodePacket(packet), false);
+  }
+
+  // ---------------------------------------------------------------- read-only views
+
+  /** Whether the node has joined a ring. */
+  isActive(): boolean {
+    return this.active;
+  }
+
+  /** Current virtual neighbours. */
+  vsetMembers(): Address[] {
+    return this.vset.members();
+  }
+
+  /** Current physical neighbours. */
+  neighbors(): NeighborView[] {
+    return this.pset.all().map((n) => ({
+      address: n.address,
+      port: n.port,
+      linkAddress: n.linkAddress,
+      state: n.state,
+      active: n.active,
+      quality: this.pset.quality(n),
+    }));
+  }
+
+  /** Current route entries. */
+  routes(): RouteView[] {
+    return this.table.all().map((r) => ({ ...r }));
+  }
+
+  /** Counters: frames, bytes, drops by reason, retransmissions, ... */
+  counters(): Readonly<Record<string, number>> {
+    return { ...this.stats, routes: this.table.size, vset: this.vset.size, inFlight: this.reliable.inFlight };
+  }
+
+  /** Representatives currently known (address, and the neighbour toward it). */
+  representatives(): { address: Address; via: Address; seq: number }[] {
+    return this.reps
+      .usable(this.env.now())
+      .map((r) => ({ address: r.address, via: r.heardFrom, seq: r.seq }));
+  }
+
+  /** Where a packet for dst would go from here. */
+  nextHop(dst: Address, exclude: Address | null = null): NextHop {
+    return nextHop(
+      { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() },
+      dst,
+      exclude,
+    );
+  }
+
+  // ---------------------------------------------------------------- hellos and links
+
+  private scheduleHello(delay: number): void {
+    this.helloTimer?.cancel();
+    this.helloTimer = this.timer(delay, () => {
+      this.helloTimer = null;
+      this.periodic();
+      this.sendHello();
+      const j = this.config.helloJitter;
+      this.scheduleHello(this.config.helloMs * (1 - j + 2 * j * this.env.rng.next()));
+    });
+  }
+
+  /** A hello soon (not at once: several changes in one instant share it). */
+  private scheduleTriggeredHello(): void {
+    if (this.triggeredHello || !this.running) return;
+    this.triggeredHello = this.timer(Math.min(20, this.config.helloMs / 20), () => {
+      this.triggeredHello = null;
+      this.sendHello();
+    });
+  }
+
+  private sendHello(): void {
+    this.helloSeq = (this.helloSeq + 1) & 0xffff;
+    const now = this.env.now();
+    const reps = this.reps.advertise(this.isRepresentative(), now);
+    this.advertisedSmallest = reps.length > 0 ? reps[0].address : null;
+    const slots = this.pset.helloSlots();
+    for (const [port, info] of this.ports) {
+      const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length));
+      const parts = Math.max(1, Math.ceil(slots.length / capacity));
+      if (parts > 15) this.count('helloTruncated');
+      const partCount = Math.min(parts, 15);
+      for (let part = 0; part < partCount; part++) {
+        const hello: HelloOption = {
+          type: OptionType.HELLO,
+          active: this.active,
+          helloSeq: this.helloSeq,
+          part,
+          parts: partCount,
+          reps,
+          neighbors: slots.slice(part * capacity, (part + 1) * capacity),
+        };
+        const frame = encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: this.address,
+          seq: 0,
+          options: [hello],
+        });
+        this.count('helloOut');
+        this.count('controlBytesOut', frame.length);
+        this.count('framesOut');
+        this.env.send(port, null, frame);
+      }
+    }
+  }
+
+  /**
+   * An active node is a representative when no virtual neighbour is smaller (the smallest of its ring). An
+   * inactive node advertises itself as a candidate first node while it knows of nobody smaller: a bootstrap
+   * election by the same hello slots, so a network that starts all at once forms one ring, not one per region.
+   */
+  private isRepresentative(): boolean {
+    if (this.active) return this.vset.hasNoSmallerMember();
+    return !this.knowsSmallerRep();
+  }
+
+  private knowsSmallerRep(): boolean {
+    for (const r of this.reps.usableUnordered(this.env.now())) if (r.address < this.address) return true;
+    return false;
+  }
+
+  /** Once per hello period: timeouts, bootstrapping, rep aging, repair attempts. */
+  private periodic(): void {
+    const now = this.env.now();
+    const c = this.config;
+    for (const n of this.pset.all()) {
+      const silent = now - n.lastHeard;
+      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs) {
+        this.applyLinkChange(this.pset.fail(n.address, `unheard for ${Math.round(silent)} ms`));
+      } else if (n.state !== 'linked' && silent > c.forgetAfterHellos * c.helloMs) {
+        this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));
+      }
+    }
+    for (const [a, until] of this.holdOff) if (until <= now) this.holdOff.delete(a);
+    this.reps.expire(now);
+
+    const proxies = this.pset.linkedActive();
+    if (proxies.length > 0) this.lastActiveNeighborAt = now;
+    if (!this.active) {
+      if (proxies.length > 0) {
+        this.requestSetup(this.address, 'join');
+      } else if (
+        now - this.lastActiveNeighborAt >= c.bootstrapHellos * c.helloMs &&
+        !this.knowsSmallerRep()
+      ) {
+        this.becomeActive('no active neighbour: first node of a ring');
+      }
+      return;
+    }
+    this.seekBetterNeighbors(now);
+  }
+
+  /**
+   * Local repair of the ring: a representative of another ring (partition repair) or a linked active neighbour
+   * that belongs in my virtual set but is not in it gets a SETUP straight along the known route.
+   */
+  private seekBetterNeighbors(now: number): void {
+    for (const r of this.reps.usable(now)) this.connectDirect(r.address, 'representative of another ring');
+    for (const n of this.pset.linkedActive())
+      this.connectDirect(n.address, 'linked neighbour belongs in vset');
+    // Endpoints of paths through me are nodes of my ring I already know of: if one belongs in my vset, my vset is
+    // wrong (in a consistent ring this never fires, so it costs nothing in the steady state).
+    const candidates: Address[] = [];
+    for (const e of this.table.endpoints()) if (this.vset.shouldAdd(e)) candidates.push(e);
+    if (candidates.length > 0) this.learnCandidates(candidates, 'endpoints of paths through me');
+  }
+
+  private connectDirect(target: Address, why: string): void {
+    if (!this.vset.shouldAdd(target) || this.holdOff.has(target) || this.pendingSetups.has(target)) return;
+    const hop = this.pset.isLinked(target) ? target : this.forwardVia(this.nextHop(target));
+    if (hop === null) return;
+    this.holdOff.set(target, this.env.now() + this.config.refusalHoldHellos * this.config.helloMs);
+    const ovset = this.vset.members();
+    this.count('directSetups');
+    this.env.emit({ type: 'setup-req', target, attempt: 1, why: `direct setup: ${why}` });
+    this.acceptVirtualNeighbor(target);
+    this.handleSetup(
+      {
+        type: OptionType.SETUP,
+        pathId: this.newPathId(),
+        src: this.address,
+        dst: target,
+        proxy: target,
+        vset: ovset,
+      },
+      this.address,
+    );
+  }
+
+  private onHello(port: PortId, from: LinkAddress, sender: Address, hello: HelloOption): void {
+    if (sender === this.address) return; // our own broadcast looped back
+    const change = this.pset.onHello(port, from, sender, hello, this.env.now());
+    this.applyLinkChange(change);
+    const n = this.pset.get(sender);
+    // Active nodes learn representatives only from active neighbours: the record is a route, and inactive nodes
+    // do not relay. Inactive nodes learn from everyone: for them it is the bootstrap election.
+    if (n?.state === 'linked' && hello.reps.length > 0 && (hello.active || !this.active)) {
+      const fresh = this.reps.learn(sender, hello.reps, this.env.now());
+      if (this.active) {
+        for (const r of fresh) this.connectDirect(r, 'representative of another ring');
+      } else if (fresh.some((r) => this.advertisedSmallest === null || r < this.advertisedSmallest)) {
+        this.scheduleTriggeredHello(); // spread a smaller candidate at once, ahead of any bootstrap timeout
+      }
+    }
+    if (n?.state === 'linked' && n.active && !this.active) this.requestSetup(this.address, 'join');
+  }
+
+  private applyLinkChange(change: LinkChange | null): void {
+    if (!change) return;
+    const n = change.neighbor;
+    this.env.emit({
+      type: 'link',
+      neighbor: n.address,
+      port: n.port,
+      from: change.from,
+      to: change.to,
+      why: change.why,
+    });
+    if (change.from === 'linked') {
+      this.onNeighborLost(n.address);
+      for (const e of this.extensions) e.onNeighborLost?.(n.address);
+    }
+    if (change.to === 'linked') for (const e of this.extensions) e.onNeighborLinked?.(n.address);
+    if (change.to === 'linked' || change.from === 'unknown' || change.to === 'failed') {
+      this.scheduleTriggeredHello();
+    }
+  }
+
+  /** A linked neighbour is gone: tear down every path through it (protocol-notes §7, link failure). */
+  private onNeighborLost(n: Address): void {
+    this.reliable.forget(n);
+    this.reps.forgetVia(n);
+    for (const r of this.table.via(n)) {
+      this.removeRoute(r, `link to ${formatAddress(n)} failed`);
+      const next = r.na === n ? r.nb : r.na;
+      if (next !== null) {
+        if (next !== n && this.pset.isLinked(next)) {
+          this.sendControl(next, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+        }
+      } else {
+        const other = r.ea === this.address ? r.eb : r.ea;
+        this.endpointLost(other, null);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- control packets
+
+  private onControl(port: PortId, from: LinkAddress, packet: ControlPacket): void {
+    const sender = packet.sender;
+    let firstTime = true;
+    if (packet.seq !== 0) {
+      // Acknowledge only what a linked neighbour sent: an unlinked sender must not think we took it.
+      if (!this.pset.isLinked(sender)) {
+        this.count('drop.unlinkedSender');
+        return;
+      }
+      this.sendFrame(
+        sender,
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: this.address,
+          seq: 0,
+          options: [{ type: OptionType.ACK, seq: packet.seq }],
+        }),
+        false,
+      );
+      firstTime = this.reliable.firstTime(sender, packet.seq);
+      if (!firstTime) this.count('duplicatesSuppressed');
+    }
+    for (const opt of packet.options) {
+      switch (opt.type) {
+        case OptionType.HELLO:
+          this.onHello(port, from, sender, opt);
+          break;
+        case OptionType.ACK:
+          this.reliable.acked(sender, opt.seq);
+          break;
+        default:
+          if (!firstTime) break;
+          if (!this.pset.isLinked(sender)) {
+            this.count('drop.unlinkedSender');
+            break;
+          }
+          this.onRoutedOption(opt, sender);
+      }
+    }
+  }
+
+  private onRoutedOption(opt: KnownOption, sender: Address): void {
+    switch (opt.type) {
+      case OptionType.SETUP_REQ:
+        return this.handleSetupReq(opt, sender);
+      case OptionType.SETUP:
+        return this.handleSetup(opt, sender);
+      case OptionType.SETUP_FAIL:
+        return this.handleSetupFail(opt, sender);
+      case OptionType.TEARDOWN:
+        return this.handleTeardown(opt, sender);
+      default: {
+        const ext = this.extensionByType.get(opt.type as number);
+        if (ext) ext.onOption(opt, sender);
+        else this.count('drop.unexpectedOption');
+      }
+    }
+  }
+
+  /** Sends options to a linked neighbour; acknowledged options are tracked and retransmitted. */
+  private sendControl(to: Address, ...options: KnownOption[]): boolean {
+    const reliable = options.some((o) => o.type !== OptionType.HELLO && o.type !== OptionType.ACK);
+    const seq = reliable ? this.reliable.allocateSeq() : 0;
+    const frame = encodePacket({ kind: 'control', flags: 0, sender: this.address, seq, options });
+    if (!this.sendFrame(to, frame, true)) return false;
+    if (reliable) this.reliable.track(to, seq, () => this.sendFrame(to, frame, true));
+    return true;
+  }
+
+  private sendFrame(to: Address, frame: Uint8Array, control: boolean): boolean {
+    const n = this.pset.get(to);
+    if (!n || n.state !== 'linked' || !this.ports.has(n.port)) {
+      this.count('drop.neighborNotLinked');
+      return false;
+    }
+    this.count('framesOut');
+    if (control) this.count('controlBytesOut', frame.length);
+    this.env.send(n.port, n.linkAddress, frame);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- path setup (protocol-notes §6.3)
+
+  /** setup_req{src, dst, proxy, V}: forward toward the node closest to dst other than src, or answer it. */
+  private handleSetupReq(opt: SetupReqOption, sender: Address): void {
+    if (!this.active) {
+      // An inactive node knows no ring: the request was sent to it as a proxy by mistake.
+      this.count('drop.setupReqWhileInactive');
+      return;
+    }
+    if (this.seenBefore(`req/${opt.src}/${opt.token}`)) {
+      // Greedy routing over tables that are still changing can loop: the requester retries later.
+      this.count('drop.setupReqLoop');
+      return;
+    }
+    const hop = this.nextHop(opt.dst, opt.src);
+    if (hop.kind === 'forward') {
+      this.sendControl(hop.via, opt);
+      return;
+    }
+    if (hop.kind === 'none' || opt.src === this.address) {
+      this.count('drop.setupReqNoCandidate');
+      return;
+    }
+    const ovset = this.vset.members();
+    if (!this.vset.has(opt.src) && this.vset.shouldAdd(opt.src)) {
+      this.acceptVirtualNeighbor(opt.src);
+      this.learnCandidates(opt.vset, 'vset of a requester');
+      this.handleSetup(
+        {
+          type: OptionType.SETUP,
+          pathId: this.newPathId(),
+          src: this.address,
+          dst: opt.src,
+          proxy: opt.proxy,
+          vset: ovset,
+        },
+        this.address,
+      );
+    } else {
+      this.learnCandidates(opt.vset, 'vset of a requester');
+      this.handleSetupFail(
+        {
+          type: OptionType.SETUP_FAIL,
+          token: opt.token,
+          src: this.address,
+          dst: opt.src,
+          proxy: opt.proxy,
+          vset: ovset,
+        },
+        this.address,
+      );
+    }
+    void sender;
+  }
+
+  /** Where a setup or setup_fail goes next: straight to dst if it is a neighbour, else toward the proxy. */
+  private setupNextHop(dst: Address, proxy: Address): Address | null {
+    if (dst === this.address) return null;
+    if (this.pset.isLinked(dst)) return dst;
+    if (proxy === this.address) return null;
+    if (this.pset.isLinked(proxy)) return proxy;
+    return this.forwardVia(this.nextHop(proxy));
+  }
+
+  /** setup{src, dst, pathId, proxy, V} from sender (this node when originated here): install and pass on. */
+  private handleSetup(opt: SetupOption, sender: Address): void {
+    const fromMe = sender === this.address;
+    const nh = this.setupNextHop(opt.dst, opt.proxy);
+    const route: Route = { ea: opt.src, eb: opt.dst, pathId: opt.pathId, na: fromMe ? null : sender, nb: nh };
+    const added = opt.src !== opt.dst && this.table.add(route);
+    if (!added || (!fromMe && !this.pset.isLinked(sender))) {
+      // A duplicate (ea, pathId) means a loop: both copies die (TearDownPath removes the existing one).
+      this.count('setup.rejected');
+      this.tearDownPath(opt.pathId, opt.src, fromMe ? null : sender);
+      return;
+    }
+    if (nh !== null) {
+      this.sendControl(nh, opt);
+      return;
+    }
+    if (opt.dst !== this.address) {
+      this.count('setup.deadEnd');
+      this.tearDownPath(opt.pathId, opt.src, null);
+      return;
+    }
+    // I am endpoint B: take src as a virtual neighbour, or refuse with my vset attached.
+    const pending = this.pendingSetups.get(opt.src);
+    if (this.vset.has(opt.src) || this.vset.shouldAdd(opt.src)) {
+      if (!this.vset.has(opt.src)) this.acceptVirtualNeighbor(opt.src);
+      this.env.emit({ type: 'path-up', ea: opt.src, eb: opt.dst, pathId: opt.pathId });
+      if (pending) this.resolveSetup(opt.src);
+      if (!this.active) this.becomeActive(`setup from ${formatAddress(opt.src)}`);
+      this.learnCandidates(opt.vset, 'vset of a new virtual neighbour');
+    } else {
+      this.count('setup.refusedAtDestination');
+      this.tearDownPath(opt.pathId, opt.src, null);
+      if (!this.active) this.becomeActive(`setup from ${formatAddress(opt.src)}`);
+      this.learnCandidates(opt.vset, 'vset of a refused setup');
+    }
+  }
+
+  /** setup_fail{src, dst, proxy, V}: routed like setup; at dst, learn better candidates from V. */
+  private handleSetupFail(opt: SetupFailOption, sender: Address): void {
+    if (this.seenBefore(`fail/${opt.src}/${opt.token}`)) {
+      this.count('drop.setupFailLoop');
+      return;
+    }
+    const nh = this.setupNextHop(opt.dst, opt.proxy);
+    if (nh !== null) {
+      if (nh !== sender || sender === this.address) this.sendControl(nh, opt);
+      return;
+    }
+    if (opt.dst !== this.address) {
+      this.count('setupFail.deadEnd');
+      return;
+    }
+    for (const [target, p] of this.pendingSetups) {
+      if (p.token === opt.token) {
+        this.resolveSetup(target);
+        this.hold(target);
+      }
+    }
+    this.hold(opt.src);
+    this.learnCandidates([...opt.vset, opt.src], 'setup_fail');
+  }
+
+  /** teardown{<pathId, ea>, V} from sender. */
+  private handleTeardown(opt: TeardownOption, sender: Address): void {
+    const r = this.table.get(opt.ea, opt.pathId);
+    if (!r || (r.na !== sender && r.nb !== sender)) {
+      this.count('teardown.unknownPath');
+      return;
+    }
+    this.removeRoute(r, opt.vset ? 'deliberate teardown' : 'teardown after a failure');
+    const next = sender === r.na ? r.nb : r.na;
+    if (next !== null) {
+      if (this.pset.isLinked(next)) this.sendControl(next, opt);
+      return;
+    }
+    // I am an endpoint. The other endpoint is the one that is not me (the pseudocode's (sender = na) ? eb : ea
+    // yields me at both ends: protocol-notes §7 correction).
+    const other = r.ea === this.address ? r.eb : r.ea;
+    this.endpointLost(other, opt.vset);
+  }
+
+  /** The path to `other` is gone. Deliberate (V given): learn from V. Failure: ask `other` again. */
+  private endpointLost(other: Address, vset: Address[] | null): void {
+    if (vset) {
+      this.hold(other);
+      this.learnCandidates(vset, 'vset of a deliberate teardown');
+    } else if (!this.vset.has(other)) {
+      this.requestSetup(other, 'path torn down by a failure');
+    }
+  }
+
+  /** TearDownPath(pathId, ea, sender): remove the entry and tell its neighbours (with my vset if I started it). */
+  private tearDownPath(pathId: number, ea: Address, sender: Address | null): void {
+    const r = this.table.get(ea, pathId);
+    if (r) this.removeRoute(r, sender === null ? 'torn down here' : 'duplicate path id');
+    const vset = sender === null ? this.vset.members() : null;
+    const targets = new Set<Address>();
+    for (const n of [r?.na ?? null, r?.nb ?? null, sender]) {
+      if (n !== null && n !== this.address && this.pset.isLinked(n)) targets.add(n);
+    }
+    for (const n of targets) this.sendControl(n, { type: OptionType.TEARDOWN, pathId, ea, vset });
+  }
+
+  /** Removes a route; when it was the last path to a virtual neighbour, that neighbour leaves the vset. */
+  private removeRoute(r: Route, why: string): void {
+    if (!this.table.remove(r.ea, r.pathId)) return;
+    this.env.emit({ type: 'path-down', ea: r.ea, eb: r.eb, pathId: r.pathId, why });
+    const me = this.address;
+    if (r.ea !== me && r.eb !== me) return;
+    const other = r.ea === me ? r.eb : r.ea;
+    if (this.vset.has(other) && this.table.between(me, other).length === 0) {
+      this.vset.remove(other);
+      this.env.emit({ type: 'vset-remove', member: other, why });
+      this.notifyVsetChange([], [other]);
+    }
+  }
+
+  /** Inserts a virtual neighbour and tears down the paths to those it pushes out (with my vset attached). */
+  private acceptVirtualNeighbor(x: Address): void {
+    const evicted = this.vset.add(x);
+    this.env.emit({ type: 'vset-add', member: x });
+    for (const e of evicted) {
+      this.env.emit({ type: 'vset-remove', member: e, why: `evicted by ${formatAddress(x)}` });
+      for (const r of this.table.between(this.address, e)) this.tearDownPath(r.pathId, r.ea, null);
+    }
+    this.notifyVsetChange([x], evicted);
+  }
+
+  /** Add(null, V): ask every address of V that belongs in my vset. */
+  private learnCandidates(candidates: readonly Address[], why: string): void {
+    if (!this.active) return;
+    const usable = candidates.filter(
+      (id) => id !== this.address && !isGroupAddress(id) && !this.holdOff.has(id) && !this.vset.has(id),
+    );
+    if (usable.length === 0) return;
+    // Ask only those that would be members if every candidate joined at once: a farther candidate of the same
+    // list would be evicted by a nearer one anyway, and asking it costs a setup_req and usually a refusal.
+    // Targets already asked count as members here: a candidate farther than an outstanding request is not asked.
+    const asked = [...this.pendingSetups.keys()].filter((a) => a !== this.address);
+    const desired = closestOnEachSide(
+      this.address,
+      [...this.vset.members(), ...asked, ...usable],
+      this.config.vsetSize,
+    );
+    for (const id of usable) if (desired.has(id)) this.requestSetup(id, `learned from ${why}`);
+  }
+
+  /** Starts (or continues) asking target to become a virtual neighbour, with retries and backoff. */
+  private requestSetup(target: Address, why: string): void {
+    if (this.pendingSetups.has(target)) return;
+    if (target !== this.address && (this.vset.has(target) || this.holdOff.has(target))) return;
+    this.pendingSetups.set(target, { attempt: 0, token: 0, timer: null, why });
+    this.count(`why.${why}`);
+    this.attemptSetup(target);
+  }
+
+  private attemptSetup(target: Address): void {
+    const p = this.pendingSetups.get(target);
+    if (!p) return;
+    const done =
+      target === this.address ? this.active : this.vset.has(target) || !this.vset.shouldAdd(target);
+    if (done) {
+      this.resolveSetup(target);
+      return;
+    }
+    if (p.attempt >= this.config.setupAttempts) {
+      this.count('setupReq.gaveUp');
+      this.resolveSetup(target);
+      if (target !== this.address) this.hold(target);
+      return;
+    }
+    p.attempt++;
+    const proxies = this.pset.linkedActive();
+    if (proxies.length > 0) {
+      const proxy = this.env.rng.pick(proxies).address;
+      p.token = this.env.rng.u32() || 1;
+      this.count('setupReq.sent');
+      this.env.emit({ type: 'setup-req', target, attempt: p.attempt, why: p.why });
+      const opt: SetupReqOption = {
+        type: OptionType.SETUP_REQ,
+        token: p.token,
+        src: this.address,
+        dst: target,
+        proxy,
+        vset: this.vset.members(),
+      };
+      this.sendControl(proxy, opt);
+    }
+    const delay = this.config.setupRetryMs * 2 ** (p.attempt - 1) * (0.75 + 0.5 * this.env.rng.next());
+    p.timer = this.timer(delay, () => {
+      p.timer = null;
+      this.attemptSetup(target);
+    });
+  }
+
+  private resolveSetup(target: Address): void {
+    const p = this.pendingSetups.get(target);
+    if (!p) return;
+    p.timer?.cancel();
+    this.pendingSetups.delete(target);
+  }
+
+  /** Records a routed request; true if it was already seen here (it looped back). */
+  private seenBefore(key: string): boolean {
+    if (this.recentlyRouted.has(key)) return true;
+    this.recentlyRouted.set(key, this.env.now());
+    if (this.recentlyRouted.size > 512) {
+      const oldest = this.recentlyRouted.keys().next().value as string;
+      this.recentlyRouted.delete(oldest);
+    }
+    return false;
+  }
+
+  private hold(target: Address): void {
+    this.holdOff.set(target, this.env.now() + this.config.refusalHoldHellos * this.config.helloMs);
+  }
+
+  private becomeActive(why: string): void {
+    if (this.active) return;
+    this.active = true;
+    this.reps.clear(); // records learned while inactive may lead through inactive nodes: relearn them
+    this.resolveSetup(this.address);
+    this.env.emit({ type: 'active', why });
+    this.scheduleTriggeredHello();
+  }
+
+  private newPathId(): number {
+    for (;;) {
+      const id = this.env.rng.u32();
+      if (id !== 0 && !this.table.has(this.address, id)) return id;
+    }
+  }
+
+  // ---------------------------------------------------------------- data packets
+
+  private onData(packet: DataPacket, port: PortId, from: LinkAddress): void {
+    if (packet.dataFlags & DataFlag.GROUP) {
+      const ext = this.extensions.find((e) => e.onGroupData);
+      if (ext) ext.onGroupData!(packet, this.senderOf(port, from));
+      else this.count('drop.groupDataWithoutMulticast');
+      return;
+    }
+    if (packet.dst === this.address) {
+      this.deliver(packet);
+      return;
+    }
+    const hop = this.nextHop(packet.dst);
+    if (hop.kind !== 'forward') {
+      if (packet.dataFlags & DataFlag.KEY) {
+        this.deliver(packet);
+      } else {
+        this.count('drop.noRoute');
+      }
+      return;
+    }
+    if (packet.hopLimit <= 1) {
+      this.count('drop.hopLimit');
+      return;
+    }
+    this.count('dataForwarded');
+    this.sendFrame(hop.via, encodePacket({ ...packet, hopLimit: packet.hopLimit - 1 }), false);
+  }
+
+  private deliver(packet: DataPacket): void {
+    this.count('dataDelivered');
+    this.env.deliver(packet);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** The neighbour address behind a link-layer address (data packets do not name their previous hop). */
+  private senderOf(port: PortId, from: LinkAddress): Address {
+    for (const n of this.pset.values()) if (n.port === port && n.linkAddress === from) return n.address;
+    return -1;
+  }
+
+  private forwardVia(hop: NextHop): Address | null {
+    return hop.kind === 'forward' ? hop.via : null;
+  }
+
+  private timer(ms: number, fire: () => void): TimerHandle {
+    const handle = this.env.setTimer(Math.max(0, ms), () => {
+      this.timers.delete(handle);
+      if (this.running) fire();
+    });
+    this.timers.add(handle);
+    return handle;
+  }
+
+  private count(name: string, by = 1): void {
+    this.stats[name] = (this.stats[name] ?? 0) + by;
+  }
+}

@@ -1,0 +1,252 @@
+// Physical neighbours and the hello link state machine (protocol-notes §4.3), with link quality and hysteresis.
+//
+// Invariants (checked by test/unit/vrr/pset.test.ts):
+//  - one entry per neighbour address; its port/linkAddress are those of the latest hello heard from it;
+//  - state changes only through `transition` (the table) or through failure (timeout, low quality, lost port,
+//    unacknowledged retransmissions); every change is returned to the caller, which owns the consequences;
+//  - a neighbour reaches `linked` only with quality >= qualityUp; a linked neighbour below qualityDown fails;
+//  - failed neighbours are not listed in hellos, so the peer sees itself missing and fails the link too.
+//  - owned by node.ts alone.
+
+import type { Address } from './address.ts';
+import type { LinkAddress, PortId } from './env.ts';
+import type { LinkState } from './events.ts';
+import { NeighborState, type HelloOption, type NeighborSlot } from './wire/types.ts';
+
+/** How a received hello lists me: L (linked, active or not), P (pending) or M (missing). */
+export type ListedAs = 'L' | 'P' | 'M';
+
+/** The symmetric link state machine: next state from my state for N and how N's hello lists me. */
+export function transition(state: LinkState | 'unknown', input: ListedAs): LinkState {
+  switch (state) {
+    case 'unknown':
+      return input === 'L' ? 'failed' : input === 'P' ? 'linked' : 'pending';
+    case 'pending':
+      return input === 'M' ? 'pending' : 'linked';
+    case 'linked':
+      return input === 'M' ? 'failed' : 'linked';
+    case 'failed':
+      return input === 'L' ? 'failed' : 'pending';
+  }
+}
+
+/** One physical neighbour. */
+export interface Neighbor {
+  readonly address: Address;
+  port: PortId;
+  linkAddress: LinkAddress;
+  state: LinkState;
+  /** The neighbour's own ACTIVE flag from its latest hello. */
+  active: boolean;
+  /** Seen active while linked at least once: only then is it a routing candidate (protocol-notes §6.6). */
+  everActive: boolean;
+  lastHeard: number;
+  /** HelloSeqs received recently (for the receive ratio). */
+  recentSeqs: number[];
+  /** Highest HelloSeq received (serial arithmetic). */
+  lastSeq: number | null;
+  /** The neighbour's rating of my hellos, 0-255 (0 = not measured). */
+  theirQuality: number;
+  /** Parts of a multi-part hello being assembled. */
+  assembling: { seq: number; parts: number; seen: Set<number>; listedAs: ListedAs; quality: number } | null;
+}
+
+/** A state change the caller must act on. */
+export interface LinkChange {
+  neighbor: Neighbor;
+  from: LinkState | 'unknown';
+  to: LinkState | 'gone';
+  why: string;
+}
+
+/** Parameters of the link state machine. */
+export interface PsetParams {
+  me: Address;
+  qualityWindow: number;
+  qualityUp: number;
+  qualityDown: number;
+}
+
+/** u16 serial-number difference a - b in (-32768, 32768]. */
+export function seqDiff(a: number, b: number): number {
+  const d = (a - b) & 0xffff;
+  return d > 0x8000 ? d - 0x10000 : d;
+}
+
+/** The physical neighbour set of one node. */
+export class Pset {
+  private readonly map = new Map<Address, Neighbor>();
+
+  constructor(private readonly params: PsetParams) {}
+
+  get(a: Address): Neighbor | undefined {
+    return this.map.get(a);
+  }
+
+  all(): Neighbor[] {
+    return [...this.map.values()];
+  }
+
+  /** Iterates neighbours without copying (the forwarding hot path). */
+  values(): IterableIterator<Neighbor> {
+    return this.map.values();
+  }
+
+  isLinked(a: Address): boolean {
+    return this.map.get(a)?.state === 'linked';
+  }
+
+  /** Linked neighbours whose ACTIVE flag is set: proxies for PickRandomActive. */
+  linkedActive(): Neighbor[] {
+    return this.all().filter((n) => n.state === 'linked' && n.active);
+  }
+
+  /** Receive ratio of n's hellos over the window, in [0, 1]. */
+  quality(n: Neighbor): number {
+    if (n.lastSeq === null || n.recentSeqs.length === 0) return 0;
+    const oldest = n.recentSeqs.reduce((m, s) => (seqDiff(s, m) < 0 ? s : m), n.lastSeq);
+    const span = Math.min(this.params.qualityWindow, seqDiff(n.lastSeq, oldest) + 1);
+    return Math.min(1, n.recentSeqs.length / Math.max(1, span));
+  }
+
+  /** The link quality used for hysteresis: the worse of both directions when the peer measured it. */
+  private linkQuality(n: Neighbor): number {
+    const mine = this.quality(n);
+    return n.theirQuality === 0 ? mine : Math.min(mine, n.theirQuality / 255);
+  }
+
+  /**
+   * Processes one hello (part). Returns the state change it caused, if any. Only a complete set of parts is
+   * judged (wire-format.md): an incomplete set leaves the state as it was.
+   */
+  onHello(
+    port: PortId,
+    from: LinkAddress,
+    sender: Address,
+    hello: HelloOption,
+    now: number,
+  ): LinkChange | null {
+    let n = this.map.get(sender);
+    const before: LinkState | 'unknown' = n ? n.state : 'unknown';
+    if (!n) {
+      n = {
+        address: sender,
+        port,
+        linkAddress: from,
+        state: 'pending',
+        active: false,
+        everActive: false,
+        lastHeard: now,
+        recentSeqs: [],
+        lastSeq: null,
+        theirQuality: 0,
+        assembling: null,
+      };
+    }
+    n.port = port;
+    n.linkAddress = from;
+    n.lastHeard = now;
+    n.active = hello.active;
+    this.recordSeq(n, hello.helloSeq);
+
+    const mine = hello.neighbors.find((s: NeighborSlot) => s.address === this.params.me);
+    const partListed: ListedAs = !mine ? 'M' : mine.state === NeighborState.PENDING ? 'P' : 'L';
+    let listedAs: ListedAs;
+    let theirQuality: number;
+    if (hello.parts <= 1) {
+      listedAs = partListed;
+      theirQuality = mine?.quality ?? 0;
+      n.assembling = null;
+    } else {
+      if (!n.assembling || n.assembling.seq !== hello.helloSeq) {
+        n.assembling = {
+          seq: hello.helloSeq,
+          parts: hello.parts,
+          seen: new Set(),
+          listedAs: 'M',
+          quality: 0,
+        };
+      }
+      const a = n.assembling;
+      a.seen.add(hello.part);
+      if (partListed !== 'M') {
+        a.listedAs = partListed;
+        a.quality = mine?.quality ?? 0;
+      }
+      if (a.seen.size < a.parts) {
+        if (before === 'unknown') this.map.set(sender, n); // remember it, judge on a complete set
+        return before === 'unknown' ? this.change(n, 'unknown', 'pending', 'heard (partial hello)') : null;
+      }
+      listedAs = a.listedAs;
+      theirQuality = a.quality;
+      n.assembling = null;
+    }
+    n.theirQuality = theirQuality;
+
+    let next = transition(before, listedAs);
+    const q = this.linkQuality(n);
+    let why = `hello lists me as ${listedAs}`;
+    if (next === 'linked' && before !== 'linked' && q < this.params.qualityUp) {
+      next = before === 'unknown' ? 'pending' : before;
+      why = `quality ${q.toFixed(2)} below ${this.params.qualityUp}`;
+    } else if (next === 'linked' && before === 'linked' && q < this.params.qualityDown) {
+      next = 'failed';
+      why = `quality ${q.toFixed(2)} below ${this.params.qualityDown}`;
+    }
+    if (next === 'linked' && n.active) n.everActive = true;
+    this.map.set(sender, n);
+    if (next === before) return null;
+    return this.change(n, before, next, why);
+  }
+
+  /** Fails a neighbour for a reason outside hellos (timeout, port down, unacknowledged packets). */
+  fail(a: Address, why: string): LinkChange | null {
+    const n = this.map.get(a);
+    if (!n || n.state === 'failed') return null;
+    const from = n.state;
+    return this.change(n, from, 'failed', why);
+  }
+
+  /** Forgets a neighbour entry entirely. */
+  forget(a: Address, why: string): LinkChange | null {
+    const n = this.map.get(a);
+    if (!n) return null;
+    this.map.delete(a);
+    return { neighbor: n, from: n.state, to: 'gone', why };
+  }
+
+  /** Slots for my hello: every neighbour not failed, with how I see it and its quality. */
+  helloSlots(): NeighborSlot[] {
+    const slots: NeighborSlot[] = [];
+    for (const n of this.map.values()) {
+      if (n.state === 'failed') continue;
+      const state =
+        n.state === 'pending'
+          ? NeighborState.PENDING
+          : n.active
+            ? NeighborState.LINKED_ACTIVE
+            : NeighborState.LINKED_INACTIVE;
+      slots.push({ address: n.address, state, quality: Math.max(1, Math.round(this.quality(n) * 255)) });
+    }
+    return slots;
+  }
+
+  private recordSeq(n: Neighbor, seq: number): void {
+    if (n.lastSeq === null || seqDiff(seq, n.lastSeq) > 0) n.lastSeq = seq;
+    if (n.recentSeqs.includes(seq)) return; // other parts of the same hello
+    n.recentSeqs.push(seq);
+    const last = n.lastSeq;
+    n.recentSeqs = n.recentSeqs.filter((s) => seqDiff(last, s) < this.params.qualityWindow);
+  }
+
+  private change(n: Neighbor, from: LinkState | 'unknown', to: LinkState, why: string): LinkChange {
+    n.state = to;
+    if (to !== 'linked') n.assembling = null;
+    if (to === 'failed') {
+      n.recentSeqs = [];
+      n.lastSeq = null;
+      n.theirQuality = 0;
+    }
+    return { neighbor: n, from, to, why };
+  }
+}

@@ -1,0 +1,113 @@
+// Representatives: how separate rings find each other and merge (protocol-notes §8).
+//
+// Every ring has exactly one representative once consistent: its smallest address (the only active node with no
+// smaller virtual neighbour). A representative advertises itself in its hellos with a sequence number that grows
+// every hello; every other node re-advertises the two smallest representatives it holds, learned only from linked
+// neighbours, which builds a reverse-path tree toward each representative with no flooding beyond hellos. A
+// representative record is a routing candidate (endpoint = the representative, next hop = the neighbour it was
+// heard from), so a node of ring A that should have a representative of ring B in its virtual set can send a
+// SETUP to it along that tree; the virtual sets carried by SETUP and TEARDOWN then cascade the merge around both
+// rings, as in a join.
+//
+// Invariants (checked by test/unit/vrr/repair.test.ts):
+//  - never holds a record for this node's own address;
+//  - a record's heardFrom is a neighbour that was linked when the record was last refreshed; records heard from a
+//    neighbour are dropped when that neighbour is lost;
+//  - a record is usable for repValidMs after its sequence last increased, then dropped;
+//  - owned by node.ts alone.
+
+import type { Address } from './address.ts';
+import { seqDiff } from './pset.ts';
+import type { RepSlot } from './wire/types.ts';
+
+/** What this node knows of one representative. */
+export interface RepRecord {
+  readonly address: Address;
+  seq: number;
+  heardFrom: Address;
+  /** When seq last increased. */
+  refreshedAt: number;
+}
+
+/** Representatives this node knows, and its own advertisement sequence. */
+export class RepTable {
+  private readonly records = new Map<Address, RepRecord>();
+  private selfSeq: number;
+
+  constructor(
+    private readonly me: Address,
+    private readonly repValidMs: number,
+    initialSeq: number,
+  ) {
+    this.selfSeq = initialSeq & 0xffff;
+  }
+
+  /** Learns the reps a linked neighbour advertised; returns the addresses that are new or freshened. */
+  learn(from: Address, reps: readonly RepSlot[], now: number): Address[] {
+    const fresh: Address[] = [];
+    for (const slot of reps) {
+      if (slot.address === this.me) continue;
+      const rec = this.records.get(slot.address);
+      if (!rec) {
+        this.records.set(slot.address, {
+          address: slot.address,
+          seq: slot.seq,
+          heardFrom: from,
+          refreshedAt: now,
+        });
+        fresh.push(slot.address);
+      } else if (seqDiff(slot.seq, rec.seq) > 0) {
+        rec.seq = slot.seq;
+        rec.heardFrom = from;
+        rec.refreshedAt = now;
+        fresh.push(slot.address);
+      }
+    }
+    return fresh;
+  }
+
+  /** Drops records that are stale. */
+  expire(now: number): void {
+    for (const [a, r] of this.records) if (now - r.refreshedAt > this.repValidMs) this.records.delete(a);
+  }
+
+  /** Drops every record. */
+  clear(): void {
+    this.records.clear();
+  }
+
+  /** Drops records whose reverse path went through a lost neighbour. */
+  forgetVia(neighbor: Address): void {
+    for (const [a, r] of this.records) if (r.heardFrom === neighbor) this.records.delete(a);
+  }
+
+  /** Usable records, smallest address first. */
+  usable(now: number): RepRecord[] {
+    return [...this.records.values()]
+      .filter((r) => now - r.refreshedAt <= this.repValidMs)
+      .sort((a, b) => a.address - b.address);
+  }
+
+  /** Iterates usable records in no particular order (the forwarding hot path). */
+  *usableUnordered(now: number): IterableIterator<RepRecord> {
+    for (const r of this.records.values()) if (now - r.refreshedAt <= this.repValidMs) yield r;
+  }
+
+  /** The next hop toward representative a, if a usable record exists. */
+  nextHopToward(a: Address, now: number): Address | null {
+    const r = this.records.get(a);
+    return r && now - r.refreshedAt <= this.repValidMs ? r.heardFrom : null;
+  }
+
+  /** The (at most two) slots for my next hello: myself when I am a representative, then the smallest known. */
+  advertise(selfIsRep: boolean, now: number): RepSlot[] {
+    const slots: RepSlot[] = [];
+    if (selfIsRep) {
+      this.selfSeq = (this.selfSeq + 1) & 0xffff;
+      slots.push({ address: this.me, seq: this.selfSeq });
+    }
+    // The two smallest of myself and what I know: every ring's rep stays visible until the merge completes.
+    for (const r of this.usable(now).slice(0, 2)) slots.push({ address: r.address, seq: r.seq });
+    return slots.sort((a, b) => a.address - b.address).slice(0, 2);
+  }
+}

@@ -1,0 +1,113 @@
+// The vset-path table: one entry per path through (or ending at) this node, keyed by (ea, pathId).
+//
+// Invariants (checked by test/unit/vrr/routes.test.ts and by the ring checker on whole networks):
+//  - at most one entry per (ea, pathId);
+//  - na is null only when this node is ea, nb is null only when this node is eb;
+//  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
+//  - the endpoint index lists exactly the entries' endpoints, for O(endpoints) next-hop lookups.
+//  - owned by node.ts alone.
+
+import type { Address } from './address.ts';
+
+/** One vset-path as seen by this node. */
+export interface Route {
+  readonly ea: Address;
+  readonly eb: Address;
+  readonly pathId: number;
+  /** Next hop toward ea; null if this node is ea. */
+  readonly na: Address | null;
+  /** Next hop toward eb; null if this node is eb. */
+  readonly nb: Address | null;
+}
+
+/** Key of a route: (ea, pathId). */
+export function routeKey(ea: Address, pathId: number): string {
+  return `${ea}/${pathId}`;
+}
+
+/** The route table of one node. */
+export class RouteTable {
+  private readonly byKey = new Map<string, Route>();
+  /** endpoint -> routes that have it as ea (with na != null) or eb (with nb != null). */
+  private readonly byEndpoint = new Map<Address, Set<Route>>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Adds an entry; false (and nothing changes) if (ea, pathId) already exists. */
+  add(route: Route): boolean {
+    const key = routeKey(route.ea, route.pathId);
+    if (this.byKey.has(key)) return false;
+    this.byKey.set(key, route);
+    if (route.na !== null) this.index(route.ea, route);
+    if (route.nb !== null) this.index(route.eb, route);
+    return true;
+  }
+
+  get(ea: Address, pathId: number): Route | undefined {
+    return this.byKey.get(routeKey(ea, pathId));
+  }
+
+  has(ea: Address, pathId: number): boolean {
+    return this.byKey.has(routeKey(ea, pathId));
+  }
+
+  /** Removes and returns the entry (ea, pathId), if any. */
+  remove(ea: Address, pathId: number): Route | undefined {
+    const key = routeKey(ea, pathId);
+    const route = this.byKey.get(key);
+    if (!route) return undefined;
+    this.byKey.delete(key);
+    if (route.na !== null) this.unindex(route.ea, route);
+    if (route.nb !== null) this.unindex(route.eb, route);
+    return route;
+  }
+
+  /** Every entry, in insertion order. */
+  all(): Route[] {
+    return [...this.byKey.values()];
+  }
+
+  /** Entries whose next hop either way is neighbour n. */
+  via(n: Address): Route[] {
+    const out: Route[] = [];
+    for (const r of this.byKey.values()) if (r.na === n || r.nb === n) out.push(r);
+    return out;
+  }
+
+  /** Entries of the paths between me and x (me is one endpoint, x the other). */
+  between(me: Address, x: Address): Route[] {
+    const out: Route[] = [];
+    for (const r of this.byKey.values()) {
+      if ((r.ea === me && r.eb === x) || (r.eb === me && r.ea === x)) out.push(r);
+    }
+    return out;
+  }
+
+  /** Distinct endpoints reachable through some entry (this node excluded). */
+  endpoints(): IterableIterator<Address> {
+    return this.byEndpoint.keys();
+  }
+
+  /** The next hop toward endpoint e, choosing among parallel paths stably (oldest entry first). */
+  nextHopToward(e: Address): Address | null {
+    const set = this.byEndpoint.get(e);
+    if (!set) return null;
+    for (const r of set) return r.ea === e ? r.na : r.nb;
+    return null;
+  }
+
+  private index(endpoint: Address, route: Route): void {
+    let set = this.byEndpoint.get(endpoint);
+    if (!set) this.byEndpoint.set(endpoint, (set = new Set()));
+    set.add(route);
+  }
+
+  private unindex(endpoint: Address, route: Route): void {
+    const set = this.byEndpoint.get(endpoint);
+    if (!set) return;
+    set.delete(route);
+    if (set.size === 0) this.byEndpoint.delete(endpoint);
+  }
+}

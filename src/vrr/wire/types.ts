@@ -1,0 +1,163 @@
+// The decoded shapes of every VRR/1 packet and option (shared/docs/wire-format.md, docs/wire.md).
+// Codec modules produce and consume these; the protocol core never touches byte offsets.
+
+import type { Address } from '../address.ts';
+
+/** EtherType of every VRR frame (IEEE 802 Local Experimental EtherType 1). */
+export const VRR_ETHERTYPE = 0x88b5;
+/** The only version this codec speaks. */
+export const VRR_VERSION = 1;
+/** Common-header flag: a 16-byte integrity tag ends the packet. */
+export const FLAG_AUTH = 0x80;
+/** Length of the integrity tag when FLAG_AUTH is set. */
+export const AUTH_TAG_LENGTH = 16;
+/** Bytes of the control header before the first option. */
+export const CONTROL_HEADER_LENGTH = 16;
+/** Bytes of the data header before the payload. */
+export const DATA_HEADER_LENGTH = 20;
+
+/** Option type numbers. */
+export const OptionType = {
+  HELLO: 0x01,
+  SETUP_REQ: 0x02,
+  SETUP: 0x03,
+  SETUP_FAIL: 0x04,
+  TEARDOWN: 0x05,
+  ACK: 0x06,
+} as const;
+
+/** Data-header flags. */
+export const DataFlag = { KEY: 0x01, GROUP: 0x02 } as const;
+
+/** How a hello lists a neighbour (wire values). */
+export const NeighborState = { LINKED_ACTIVE: 1, LINKED_INACTIVE: 2, PENDING: 3 } as const;
+export type NeighborStateValue = (typeof NeighborState)[keyof typeof NeighborState];
+
+/** A representative advertised in a hello. */
+export interface RepSlot {
+  address: Address;
+  seq: number; // u16
+}
+
+/** A neighbour listed in a hello. */
+export interface NeighborSlot {
+  address: Address;
+  state: NeighborStateValue;
+  quality: number; // u8, 0 = not measured
+}
+
+/** HELLO (0x01). */
+export interface HelloOption {
+  type: 0x01;
+  active: boolean;
+  helloSeq: number; // u16
+  part: number; // 0-based
+  parts: number; // 1-15
+  reps: RepSlot[]; // 0-2
+  neighbors: NeighborSlot[];
+}
+
+/** SETUP_REQ (0x02): src asks the node closest to dst (excluding src) to become its virtual neighbour. */
+export interface SetupReqOption {
+  type: 0x02;
+  token: number; // u32
+  src: Address;
+  dst: Address;
+  proxy: Address;
+  vset: Address[];
+}
+
+/** SETUP (0x03): installs path (src = endpoint A, pathId) hop by hop toward dst (endpoint B) via proxy. */
+export interface SetupOption {
+  type: 0x03;
+  pathId: number; // u32
+  src: Address;
+  dst: Address;
+  proxy: Address;
+  vset: Address[];
+}
+
+/** SETUP_FAIL (0x04): the closest node declined; vset lets the requester find better candidates. */
+export interface SetupFailOption {
+  type: 0x04;
+  token: number; // u32
+  src: Address;
+  dst: Address;
+  proxy: Address;
+  vset: Address[];
+}
+
+/** TEARDOWN (0x05): removes path (ea, pathId) hop by hop; vset is present (VSET flag) on deliberate teardowns. */
+export interface TeardownOption {
+  type: 0x05;
+  pathId: number; // u32
+  ea: Address;
+  vset: Address[] | null;
+}
+
+/** ACK (0x06): acknowledges the control packet with this sequence. */
+export interface AckOption {
+  type: 0x06;
+  seq: number; // u16
+}
+
+/** An option of a type this codec does not know: skipped, counted, kept raw for diagnostics. */
+export interface UnknownOption {
+  type: 'unknown';
+  code: number;
+  body: Uint8Array;
+}
+
+/** Every option the core option set defines. Project extensions (DHT 0x10-0x1F, multicast 0x20-0x2F) join this union. */
+export type KnownOption =
+  HelloOption | SetupReqOption | SetupOption | SetupFailOption | TeardownOption | AckOption;
+
+/** A control packet: one hop only. */
+export interface ControlPacket {
+  kind: 'control';
+  flags: number;
+  sender: Address;
+  seq: number; // u16, 0 = nothing to acknowledge
+  options: KnownOption[];
+  /** The 16-byte integrity tag when FLAG_AUTH is set (decoded: a view into the frame). */
+  authTag?: Uint8Array;
+}
+
+/** A data packet: forwarded hop by hop. */
+export interface DataPacket {
+  kind: 'data';
+  flags: number;
+  hopLimit: number;
+  dataFlags: number;
+  nextHeader: number;
+  src: Address;
+  dst: Address;
+  payload: Uint8Array;
+  /** The 16-byte integrity tag when FLAG_AUTH is set (decoded: a view into the frame). */
+  authTag?: Uint8Array;
+}
+
+export type Packet = ControlPacket | DataPacket;
+
+/** Why a frame (or the rest of a control packet) was dropped. Each reason has its own counter. */
+export type DropReason =
+  | 'too-short' // fewer bytes than the header needs
+  | 'bad-version'
+  | 'bad-kind'
+  | 'bad-length' // Total Length below the header size or beyond the frame
+  | 'bad-option' // Len 0 or an option running past Total Length (the rest of the packet is dropped)
+  | 'bad-option-body'; // a known option whose body contradicts its own counts
+
+/** Result of decoding one frame. Decoding never throws. */
+export type DecodeResult =
+  | {
+      ok: true;
+      packet: Packet;
+      /** Codes of options skipped because their type is unknown. */
+      unknownOptions: number[];
+      /** Set when a malformed option cut the packet short: options before it were kept. */
+      truncated?: DropReason;
+      /** What cut the packet short, for logs (set with truncated). */
+      truncatedDetail?: string;
+    }
+  | { ok: false; reason: DropReason; detail: string };

@@ -1,0 +1,109 @@
+// A minimal deterministic driver for VrrNode unit tests: a virtual clock, a heap of timers, point-to-point links
+// with a fixed delay, and a record of every event. (The full simulator lives in src/sim; this keeps the core's
+// tests independent of it.)
+
+import { VrrNode } from '../../../src/vrr/node.ts';
+import { createRng, deriveSeed } from '../../../src/vrr/rng.ts';
+import type { VrrEvent } from '../../../src/vrr/events.ts';
+import type { DataPacket } from '../../../src/vrr/wire/types.ts';
+import type { VrrConfig } from '../../../src/vrr/config.ts';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fire: () => void;
+  dead: boolean;
+}
+
+interface Port {
+  peer: number;
+  peerPort: number;
+  up: boolean;
+}
+
+/** A small network of VrrNodes on a virtual clock. */
+export class TestNet {
+  now = 0;
+  private seq = 0;
+  private timers: Timer[] = [];
+  readonly nodes: VrrNode[] = [];
+  readonly ports: Port[][] = [];
+  readonly events: { at: number; node: number; event: VrrEvent }[] = [];
+  readonly delivered: { node: number; packet: DataPacket }[] = [];
+  /** Frames sent, as (from node, port, bytes): tests may inspect or tamper with traffic. */
+  tap: ((from: number, port: number, frame: Uint8Array) => Uint8Array | null) | null = null;
+
+  constructor(addresses: number[], seed = 1, config: Partial<VrrConfig> = {}) {
+    addresses.forEach((address, i) => {
+      this.ports.push([]);
+      this.nodes.push(
+        new VrrNode(
+          { helloMs: 1000, ...config, address },
+          {
+            now: () => this.now,
+            setTimer: (ms, fire) => this.at(this.now + ms, fire),
+            rng: createRng(deriveSeed(seed, `node${i}`)),
+            send: (port, _to, frame) => this.transmit(i, port, frame),
+            deliver: (packet) => this.delivered.push({ node: i, packet }),
+            emit: (event) => this.events.push({ at: this.now, node: i, event }),
+          },
+        ),
+      );
+    });
+  }
+
+  /** Connects node a and node b with a new port on each. */
+  link(a: number, b: number): this {
+    const pa = this.ports[a].length;
+    const pb = this.ports[b].length;
+    this.ports[a].push({ peer: b, peerPort: pb, up: true });
+    this.ports[b].push({ peer: a, peerPort: pa, up: true });
+    this.nodes[a].addPort(pa);
+    this.nodes[b].addPort(pb);
+    return this;
+  }
+
+  /** Cuts the link between a and b silently (both sides find out through hellos). */
+  cut(a: number, b: number): void {
+    for (const p of this.ports[a]) if (p.peer === b) p.up = false;
+    for (const p of this.ports[b]) if (p.peer === a) p.up = false;
+  }
+
+  start(): this {
+    for (const n of this.nodes) n.start();
+    return this;
+  }
+
+  /** Runs the clock forward by ms. */
+  run(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      this.timers.sort((x, y) => x.at - y.at || x.seq - y.seq);
+      const t = this.timers[0];
+      if (!t || t.at > end) break;
+      this.timers.shift();
+      if (t.dead) continue;
+      this.now = t.at;
+      t.fire();
+    }
+    this.now = end;
+  }
+
+  private at(at: number, fire: () => void): { cancel(): void } {
+    const t: Timer = { at, seq: this.seq++, fire, dead: false };
+    this.timers.push(t);
+    return { cancel: () => (t.dead = true) };
+  }
+
+  private transmit(from: number, port: number, frame: Uint8Array): void {
+    const p = this.ports[from][port];
+    if (!p?.up) return;
+    const bytes = this.tap ? this.tap(from, port, frame) : frame;
+    if (!bytes) return;
+    const copy = bytes.slice();
+    const sender = this.nodes[from].address;
+    this.at(this.now + 1, () => {
+      if (p.up) this.nodes[p.peer].receive(p.peerPort, sender, copy);
+    });
+  }
+}

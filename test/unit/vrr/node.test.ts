@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { closestOnEachSide } from '../../../src/vrr/vset.ts';
+import { encodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../src/vrr/wire/types.ts';
+import { TestNet } from './harness.ts';
+
+const A = 0x020000000010;
+const B = 0x020000000020;
+const C = 0x020000000030;
+const D = 0x020000000040;
+
+function consistent(net: TestNet): boolean {
+  const all = net.nodes.map((n) => n.address);
+  return net.nodes.every((n) => {
+    const want = closestOnEachSide(n.address, all, n.config.vsetSize);
+    const have = n.vsetMembers();
+    return n.isActive() && have.length === want.size && have.every((m) => want.has(m));
+  });
+}
+
+/** Checks the invariants stated at the top of src/vrr/node.ts on every node. */
+function assertInvariants(net: TestNet): void {
+  for (const n of net.nodes) {
+    const routes = n.routes();
+    const linked = new Set(
+      n
+        .neighbors()
+        .filter((x) => x.state === 'linked')
+        .map((x) => x.address),
+    );
+    for (const m of n.vsetMembers()) {
+      assert.ok(
+        routes.some((r) => (r.ea === n.address && r.eb === m) || (r.eb === n.address && r.ea === m)),
+        'every vset member has a path',
+      );
+    }
+    for (const r of routes) {
+      if (r.na !== null) assert.ok(linked.has(r.na), 'na is a linked neighbour');
+      if (r.nb !== null) assert.ok(linked.has(r.nb), 'nb is a linked neighbour');
+    }
+    if (!n.isActive()) assert.equal(n.vsetMembers().length, 0, 'an inactive node has an empty vset');
+  }
+}
+
+describe('vrr/node', () => {
+  it('forms a consistent ring on a 3-node line and delivers data end to end', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    assert.ok(consistent(net));
+    assertInvariants(net);
+    assert.ok(net.nodes[0].sendData(C, new Uint8Array([1, 2, 3])));
+    net.run(100);
+    const got = net.delivered.find((d) => d.node === 2);
+    assert.ok(got, 'delivered at C');
+    assert.deepEqual([...got.packet.payload], [1, 2, 3]);
+    assert.equal(got.packet.src, A);
+    assert.equal(got.packet.hopLimit, 63, 'decremented once by the relay B');
+  });
+
+  it('after a failure, the endpoint re-requests the OTHER endpoint (teardown correction, protocol-notes §7)', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    assert.ok(consistent(net));
+    // The path between A and C runs through B. Cut B-C: B tears the path down toward A with no vset.
+    const pathAC = net.nodes[0].routes().find((r) => [r.ea, r.eb].includes(A) && [r.ea, r.eb].includes(C));
+    assert.ok(pathAC, 'A has a path to C');
+    const mark = net.events.length;
+    net.cut(1, 2);
+    net.run(10_000);
+    const reqs = net.events.slice(mark).filter((e) => e.node === 0 && e.event.type === 'setup-req');
+    assert.ok(reqs.length > 0, 'A asked again');
+    for (const e of reqs) {
+      assert.ok(e.event.type === 'setup-req');
+      assert.equal(e.event.target, C, 'A asks C, never itself (the uncorrected pseudocode yields A)');
+    }
+    const downAtA = net.events
+      .slice(mark)
+      .find((e) => e.node === 0 && e.event.type === 'path-down' && e.event.pathId === pathAC.pathId);
+    assert.ok(downAtA, 'the teardown reached endpoint A');
+  });
+
+  it('repairs a ring around a failed link (square a-b-c-d)', () => {
+    const net = new TestNet([A, B, C, D]).link(0, 1).link(1, 2).link(2, 3).link(3, 0).start();
+    net.run(30_000);
+    assert.ok(consistent(net));
+    net.cut(0, 1);
+    net.run(30_000);
+    assert.ok(consistent(net));
+    assertInvariants(net);
+    for (const n of net.nodes) {
+      for (const r of n.routes())
+        assert.ok(!(r.na === B && n.address === A) && !(r.nb === B && n.address === A));
+    }
+  });
+
+  it('drops and counts malformed frames without throwing, and keeps routing', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    const b = net.nodes[1];
+    b.receive(0, A, new Uint8Array([0x21, 0, 0])); // too short
+    b.receive(0, A, new Uint8Array([0x20, 0, 0, 4])); // control header cut short
+    b.receive(0, A, new Uint8Array([0x31, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])); // version 3
+    const counters = b.counters();
+    const malformed = Object.entries(counters)
+      .filter(([k]) => k.startsWith('malformed.'))
+      .reduce((s, [, v]) => s + v, 0);
+    assert.equal(malformed, 3);
+    assert.ok(net.nodes[0].sendData(C, new Uint8Array([9])));
+    net.run(100);
+    assert.ok(net.delivered.some((d) => d.node === 2));
+  });
+
+  it('skips an unknown option in front of a hello and still brings the link up', () => {
+    const net = new TestNet([A, B]).link(0, 1);
+    // Rewrite every frame A sends: insert an unknown option (type 0x7e, 8 bytes) before the first option.
+    net.tap = (from, _port, frame) => {
+      if (from !== 0 || (frame[0] & 0x0f) !== 0) return frame;
+      const out = new Uint8Array(frame.length + 8);
+      out.set(frame.subarray(0, 16), 0);
+      out.set([0x7e, 1, 0xde, 0xad, 0xbe, 0xef, 0, 0], 16);
+      out.set(frame.subarray(16), 24);
+      const total = ((frame[2] << 8) | frame[3]) + 8;
+      out[2] = total >> 8;
+      out[3] = total & 0xff;
+      return out;
+    };
+    net.start();
+    net.run(20_000);
+    assert.equal(net.nodes[1].neighbors()[0]?.state, 'linked');
+    assert.ok((net.nodes[1].counters().unknownOptions ?? 0) > 0);
+    assert.ok(consistent(net));
+  });
+
+  it('acknowledges hop-by-hop options and suppresses a retransmitted duplicate', () => {
+    const net = new TestNet([A, B]).link(0, 1).start();
+    net.run(20_000);
+    const b = net.nodes[1];
+    const before = b.counters().duplicatesSuppressed ?? 0;
+    const frame = encodePacket({
+      kind: 'control',
+      flags: 0,
+      sender: A,
+      seq: 777,
+      options: [{ type: OptionType.TEARDOWN, pathId: 5, ea: A, vset: null }],
+    });
+    b.receive(0, A, frame);
+    b.receive(0, A, frame);
+    assert.equal((b.counters().duplicatesSuppressed ?? 0) - before, 1);
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'processed once');
+  });
+
+  it('forms one ring when every node starts at once (bootstrap election)', () => {
+    const addrs = Array.from({ length: 12 }, (_, i) => 0x020000000000 + ((i * 7919) % 97) * 0x1000 + i);
+    const net = new TestNet(addrs, 3);
+    for (let i = 0; i + 1 < addrs.length; i++) net.link(i, i + 1);
+    net.start();
+    net.run(60_000);
+    assert.ok(consistent(net));
+    assertInvariants(net);
+    const selfActivated = net.events.filter(
+      (e) => e.event.type === 'active' && /first node/.test(e.event.why),
+    );
+    assert.equal(selfActivated.length, 1, 'exactly one node started the ring');
+  });
+});

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { ReliableControl } from '../../../src/vrr/reliable.ts';
+
+function fakeTimers() {
+  const timers: { at: number; fire: () => void; dead: boolean }[] = [];
+  let now = 0;
+  return {
+    setTimer: (ms: number, fire: () => void) => {
+      const t = { at: now + ms, fire, dead: false };
+      timers.push(t);
+      return { cancel: () => (t.dead = true) };
+    },
+    advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const t = timers.find((x) => !x.dead && x.at <= end);
+        if (!t) break;
+        t.dead = true;
+        now = t.at;
+        t.fire();
+      }
+      now = end;
+    },
+    armed: () => timers.filter((t) => !t.dead).length,
+  };
+}
+
+describe('vrr/reliable', () => {
+  it('retransmits with exponential backoff, then gives up and names the neighbour', () => {
+    const clock = fakeTimers();
+    const gaveUp: number[] = [];
+    let retransmits = 0;
+    const r = new ReliableControl(
+      { setTimer: clock.setTimer, onGiveUp: (n) => gaveUp.push(n), onRetransmit: () => retransmits++ },
+      100,
+      3,
+      1,
+    );
+    const sends: number[] = [];
+    r.track(7, r.allocateSeq(), () => sends.push(1));
+    clock.advance(99);
+    assert.equal(sends.length, 0);
+    clock.advance(1);
+    assert.equal(sends.length, 1, 'first retry after 100 ms');
+    clock.advance(200);
+    assert.equal(sends.length, 2, 'second after 200 more');
+    clock.advance(400);
+    assert.equal(sends.length, 3);
+    assert.deepEqual(gaveUp, []);
+    clock.advance(800);
+    assert.deepEqual(gaveUp, [7]);
+    assert.equal(retransmits, 3);
+    assert.equal(r.inFlight, 0);
+  });
+
+  it('stops on the ACK and leaves no timer behind', () => {
+    const clock = fakeTimers();
+    const r = new ReliableControl(
+      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => {} },
+      100,
+      3,
+      1,
+    );
+    const seq = r.allocateSeq();
+    r.track(7, seq, () => assert.fail('no retransmission after the ACK'));
+    r.acked(7, seq);
+    clock.advance(10_000);
+    assert.equal(r.inFlight, 0);
+    assert.equal(clock.armed(), 0);
+  });
+
+  it('never allocates sequence 0 and suppresses duplicates per neighbour', () => {
+    const r = new ReliableControl(
+      { setTimer: () => ({ cancel() {} }), onGiveUp: () => {}, onRetransmit: () => {} },
+      1,
+      1,
+      0xffff,
+    );
+    assert.equal(r.allocateSeq(), 0xffff);
+    assert.equal(r.allocateSeq(), 1, 'wraps past 0');
+    assert.ok(r.firstTime(7, 5));
+    assert.ok(!r.firstTime(7, 5));
+    assert.ok(r.firstTime(8, 5), 'per neighbour');
+    r.forget(7);
+    assert.ok(r.firstTime(7, 5), 'forgotten with the neighbour');
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { RepTable } from '../../../src/vrr/repair.ts';
+
+const ME = 500;
+
+describe('vrr/repair (representatives)', () => {
+  it('learns reps from neighbours, never itself, and refreshes only on a newer sequence', () => {
+    const t = new RepTable(ME, 6000, 0);
+    assert.deepEqual(
+      t.learn(
+        7,
+        [
+          { address: 100, seq: 5 },
+          { address: ME, seq: 9 },
+        ],
+        0,
+      ),
+      [100],
+    );
+    assert.deepEqual(t.learn(8, [{ address: 100, seq: 5 }], 10), [], 'same sequence: nothing new');
+    assert.equal(t.nextHopToward(100, 10), 7);
+    assert.deepEqual(t.learn(8, [{ address: 100, seq: 6 }], 20), [100]);
+    assert.equal(t.nextHopToward(100, 20), 8, 'the reverse path follows the freshest advertisement');
+    assert.deepEqual(
+      t.usable(20).map((r) => r.address),
+      [100],
+    );
+  });
+
+  it('handles sequence wrap-around', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 0xffff }], 0);
+    assert.deepEqual(t.learn(7, [{ address: 100, seq: 1 }], 1), [100]);
+  });
+
+  it('expires stale records and forgets those heard through a lost neighbour', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 1 }], 0);
+    t.learn(8, [{ address: 200, seq: 1 }], 0);
+    t.forgetVia(8);
+    assert.deepEqual(
+      t.usable(0).map((r) => r.address),
+      [100],
+    );
+    assert.equal(t.nextHopToward(100, 7000), null, 'unusable after the validity period');
+    t.expire(7000);
+    assert.deepEqual(t.usable(0), []);
+  });
+
+  it('advertises itself while a rep, with a growing sequence, plus the smallest known, two at most', () => {
+    const t = new RepTable(ME, 6000, 41);
+    t.learn(
+      7,
+      [
+        { address: 900, seq: 1 },
+        { address: 300, seq: 1 },
+      ],
+      0,
+    );
+    t.learn(9, [{ address: 100, seq: 1 }], 0);
+    const first = t.advertise(true, 0);
+    assert.deepEqual(
+      first.map((s) => s.address),
+      [100, 300],
+      'the two smallest win, even over myself',
+    );
+    const t2 = new RepTable(ME, 6000, 41);
+    t2.learn(7, [{ address: 900, seq: 1 }], 0);
+    const a = t2.advertise(true, 0);
+    const b = t2.advertise(true, 0);
+    assert.deepEqual(
+      a.map((s) => s.address),
+      [ME, 900],
+    );
+    assert.equal(b[0].seq, (a[0].seq + 1) & 0xffff);
+  });
+});

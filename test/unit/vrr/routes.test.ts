@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { RouteTable, type Route } from '../../../src/vrr/routes.ts';
+
+const ME = 50;
+
+/** Checks the invariants stated at the top of src/vrr/routes.ts (those that do not need the pset). */
+function assertInvariants(t: RouteTable): void {
+  const keys = new Set<string>();
+  const endpoints = new Set<number>();
+  for (const r of t.all()) {
+    const key = `${r.ea}/${r.pathId}`;
+    assert.ok(!keys.has(key), 'unique (ea, pathId)');
+    keys.add(key);
+    if (r.na === null) assert.equal(r.ea, ME, 'na is null only at ea');
+    if (r.nb === null) assert.equal(r.eb, ME, 'nb is null only at eb');
+    if (r.na !== null) endpoints.add(r.ea);
+    if (r.nb !== null) endpoints.add(r.eb);
+  }
+  assert.deepEqual(new Set(t.endpoints()), endpoints, 'the endpoint index matches the entries');
+}
+
+describe('vrr/routes', () => {
+  const relay: Route = { ea: 10, eb: 90, pathId: 1, na: 40, nb: 60 };
+  const mine: Route = { ea: ME, eb: 70, pathId: 2, na: null, nb: 60 };
+  const toMe: Route = { ea: 20, eb: ME, pathId: 3, na: 40, nb: null };
+
+  it('adds entries keyed by (ea, pathId) and refuses a duplicate key', () => {
+    const t = new RouteTable();
+    assert.ok(t.add(relay));
+    assert.ok(t.add(mine));
+    assert.ok(!t.add({ ...relay, eb: 91 }), 'same (ea, pathId)');
+    assert.ok(t.add({ ...relay, ea: 11 }), 'same pathId, other ea: another path');
+    assert.equal(t.size, 3);
+    assertInvariants(t);
+  });
+
+  it('indexes endpoints with their next hops, and forgets them on removal', () => {
+    const t = new RouteTable();
+    t.add(relay);
+    t.add(mine);
+    t.add(toMe);
+    assert.deepEqual(new Set(t.endpoints()), new Set([10, 90, 70, 20]));
+    assert.equal(t.nextHopToward(10), 40);
+    assert.equal(t.nextHopToward(90), 60);
+    assert.equal(t.nextHopToward(ME), null, 'this node is never its own endpoint candidate');
+    assert.equal(t.remove(10, 1), relay);
+    assert.equal(t.remove(10, 1), undefined);
+    assert.deepEqual(new Set(t.endpoints()), new Set([70, 20]));
+    assertInvariants(t);
+  });
+
+  it('finds the entries through a neighbour and the paths between two endpoints', () => {
+    const t = new RouteTable();
+    t.add(relay);
+    t.add(mine);
+    t.add(toMe);
+    assert.deepEqual(new Set(t.via(60)), new Set([relay, mine]));
+    assert.deepEqual(t.via(40).length, 2);
+    assert.deepEqual(t.between(ME, 70), [mine]);
+    assert.deepEqual(t.between(ME, 20), [toMe]);
+    assert.deepEqual(t.between(ME, 10), []);
+  });
+
+  it('keeps the oldest of parallel paths as the stable choice', () => {
+    const t = new RouteTable();
+    t.add({ ea: ME, eb: 70, pathId: 5, na: null, nb: 61 });
+    t.add({ ea: 70, eb: ME, pathId: 6, na: 62, nb: null });
+    assert.equal(t.nextHopToward(70), 61);
+    t.remove(ME, 5);
+    assert.equal(t.nextHopToward(70), 62);
+  });
+});
