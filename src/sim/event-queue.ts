@@ -6,6 +6,7 @@
 // timeouts) keeps the heap small.
 
 const PENDING = 0;
+const NOOP = (): void => {};
 const DONE = 1;
 const CANCELLED = 2;
 
@@ -19,8 +20,8 @@ export class QueuedEvent {
     readonly time: number,
     /** Insertion sequence: the tie-breaker between events at the same time. */
     readonly seq: number,
-    /** What to run when the event fires. */
-    readonly fire: () => void,
+    /** What to run when the event fires (replaced by a no-op once it fired or was cancelled). */
+    public fire: () => void,
     private readonly queue: EventQueue,
   ) {}
 
@@ -28,6 +29,8 @@ export class QueuedEvent {
   cancel(): void {
     if (this.state !== PENDING) return;
     this.state = CANCELLED;
+    // Owners often keep handles of dead timers around: let go of the closure (and all it captures).
+    this.fire = NOOP;
     this.queue.noteCancelled();
   }
 
@@ -64,7 +67,10 @@ export class EventQueue {
     return this.heap.length > 0 ? this.heap[0].time : undefined;
   }
 
-  /** Removes and returns the earliest live event (marked done), or undefined when none is left. */
+  /**
+   * Removes and returns the earliest live event (marked done), or undefined when none is left. The caller
+   * runs its `fire` (SimClock.step does, dropping the closure first).
+   */
   pop(): QueuedEvent | undefined {
     this.dropCancelledTop();
     const top = this.removeTop();

@@ -31,7 +31,10 @@ export class SimClock {
     if (!event) return false;
     this.current = event.time;
     this.processed++;
-    event.fire();
+    const fire = event.fire;
+    // Drop the closure before running it: a fired timer's handle may be kept, its captures need not be.
+    event.fire = () => {};
+    fire();
     return true;
   }
 

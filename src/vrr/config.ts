@@ -35,6 +35,8 @@ export interface VrrConfig {
   hopLimit: number;
   /** A representative record is usable this many periods after its sequence last increased. */
   repValidHellos: number;
+  /** The self-check of the vset backs off to one every this many periods in a stable ring. */
+  selfCheckMaxHellos: number;
   /** A refused or failed target is not asked again for this many periods. */
   refusalHoldHellos: number;
 }
@@ -46,7 +48,7 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   helloJitter: 0.1,
   failAfterHellos: 4,
   forgetAfterHellos: 8,
-  bootstrapHellos: 6,
+  bootstrapHellos: 4,
   qualityWindow: 10,
   qualityUp: 0.6,
   qualityDown: 0.3,
@@ -56,7 +58,8 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   setupRetryMs: null,
   hopLimit: 64,
   repValidHellos: 6,
-  refusalHoldHellos: 8,
+  refusalHoldHellos: 4,
+  selfCheckMaxHellos: 32,
 };
 
 /** Fills defaults in and checks the values; throws a RangeError naming the bad field. */
@@ -64,7 +67,7 @@ export function resolveConfig(partial: Partial<VrrConfig> & { address: Address }
   const merged = { ...DEFAULT_CONFIG, ...stripUndefined(partial) };
   const config: VrrConfig = {
     ...merged,
-    setupRetryMs: merged.setupRetryMs ?? 3 * merged.helloMs,
+    setupRetryMs: merged.setupRetryMs ?? merged.helloMs,
   } as VrrConfig;
   if (!Number.isInteger(config.vsetSize) || config.vsetSize < 2 || config.vsetSize % 2 !== 0) {
     throw new RangeError(`vsetSize: expected an even integer >= 2, found ${config.vsetSize}`);

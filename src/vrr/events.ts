@@ -22,4 +22,9 @@ export type VrrEvent =
   | { type: 'path-up'; ea: Address; eb: Address; pathId: number }
   | { type: 'path-down'; ea: Address; eb: Address; pathId: number; why: string }
   | { type: 'setup-req'; target: Address; attempt: number; why: string }
-  | { type: 'drop'; reason: string; detail: string };
+  | { type: 'drop'; reason: string; detail: string }
+  // DHT (src/vrr/dht): `key` is the key's bytes in hex, `hash` its ring position.
+  | { type: 'dht-store'; key: string; hash: Address; version: number; role: 'owner' | 'replica'; why: string }
+  | { type: 'dht-remove'; key: string; hash: Address; version: number; why: string }
+  | { type: 'dht-role'; key: string; hash: Address; role: 'owner' | 'replica'; owner: Address; why: string }
+  | { type: 'dht-handoff'; key: string; hash: Address; version: number; to: Address; why: string };

@@ -2,7 +2,7 @@
 // destination under the one comparator, and take the next hop toward it. NextHopExclude is the same with one
 // endpoint barred (it may still be a physical hop).
 
-import { compareCloseness, type Address } from './address.ts';
+import { clockwise, ringDistance, type Address } from './address.ts';
 import type { Pset } from './pset.ts';
 import type { RepTable } from './repair.ts';
 import type { RouteTable } from './routes.ts';
@@ -29,30 +29,41 @@ export interface ForwardingTables {
 export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | null = null): NextHop {
   // The first candidate considered wins ties, which never happen between distinct addresses (the comparator is a
   // total order); order matters only for which next hop reaches one endpoint: direct neighbour, path, then rep.
-  // Written without closures or allocation: this is the hottest function of the simulator.
+  // Written without closures or allocation, each distance computed once: the hottest function of the simulator.
   let best = -1;
   let bestVia = -1;
-  if (t.me !== exclude) best = bestVia = t.me;
+  let bestDist = Infinity;
+  let bestCw = Infinity;
+  const better = (c: Address): boolean => {
+    if (c === exclude) return false;
+    const d = ringDistance(c, dst);
+    if (d > bestDist) return false;
+    const cw = clockwise(dst, c);
+    if (d === bestDist && cw >= bestCw) return false;
+    bestDist = d;
+    bestCw = cw;
+    return true;
+  };
+  if (better(t.me)) best = bestVia = t.me;
   for (const n of t.pset.values()) {
-    const c = n.address;
-    if (n.state !== 'linked' || !n.everActive || c === exclude) continue;
-    if (best === -1 || compareCloseness(dst, c, best) < 0) {
-      best = c;
-      bestVia = c;
+    if (n.state === 'linked' && n.everActive && better(n.address)) {
+      best = n.address;
+      bestVia = n.address;
     }
   }
   for (const c of t.routes.endpoints()) {
-    if (c === exclude || (best !== -1 && compareCloseness(dst, c, best) >= 0)) continue;
+    if (c === exclude || ringDistance(c, dst) > bestDist) continue;
     const via = t.routes.nextHopToward(c);
-    if (via === null) continue;
-    best = c;
-    bestVia = via;
+    if (via !== null && better(c)) {
+      best = c;
+      bestVia = via;
+    }
   }
-  for (const r of t.reps.usableUnordered(t.now)) {
-    const c = r.address;
-    if (c === exclude || (best !== -1 && compareCloseness(dst, c, best) >= 0)) continue;
-    best = c;
-    bestVia = r.heardFrom;
+  for (const r of t.reps.records()) {
+    if (t.now - r.refreshedAt <= t.reps.validMs && better(r.address)) {
+      best = r.address;
+      bestVia = r.heardFrom;
+    }
   }
   if (best === -1) return { kind: 'none' };
   if (best === t.me) return { kind: 'local' };

@@ -99,6 +99,8 @@ export class VrrNode {
   private helloSeq: number;
   private helloTimer: TimerHandle | null = null;
   private triggeredHello: TimerHandle | null = null;
+  private selfCheckTimer: TimerHandle | null = null;
+  private selfCheckPeriods = 1;
   private startedAt = 0;
   /** Last time a linked active neighbour was seen (for bootstrapping). */
   private lastActiveNeighborAt = 0;
@@ -177,7 +179,45 @@ export class VrrNode {
   }
 
   private notifyVsetChange(added: Address[], removed: Address[]): void {
+    this.scheduleSelfCheck();
     for (const e of this.extensions) e.onVsetChange?.(added, removed);
+  }
+
+  /**
+   * A self-check is a setup_req for this node's own address, as at join time: greedy routing takes it to the
+   * closest other node, which either takes us as a virtual neighbour or answers with its vset — the neighbours
+   * we may be missing. It runs a hello period after the vset changes, then backs off exponentially to one every
+   * `selfCheckMaxHellos` periods: a ring can settle into two interleaved strands that no vset exchange, path
+   * endpoint or representative reveals (no node of either strand is the smallest of a ring), and only a lookup
+   * of one's own address finds the missing neighbour. In a stable ring it costs one routed request per node
+   * every half minute.
+   */
+  private scheduleSelfCheck(reset = true): void {
+    if (reset) this.selfCheckPeriods = 1;
+    if (!this.active) return;
+    if (this.selfCheckTimer) {
+      if (!reset) return;
+      this.selfCheckTimer.cancel();
+      this.timers.delete(this.selfCheckTimer);
+    }
+    const delay = this.selfCheckPeriods * this.config.helloMs * (0.9 + 0.2 * this.env.rng.next());
+    this.selfCheckTimer = this.timer(delay, () => {
+      this.selfCheckTimer = null;
+      this.selfCheckPeriods = Math.min(this.selfCheckPeriods * 2, this.config.selfCheckMaxHellos);
+      this.scheduleSelfCheck(false);
+      const proxies = this.pset.linkedActive();
+      if (!this.active || proxies.length === 0) return;
+      this.count('selfChecks');
+      const proxy = this.env.rng.pick(proxies).address;
+      this.sendControl(proxy, {
+        type: OptionType.SETUP_REQ,
+        token: this.env.rng.u32() || 1,
+        src: this.address,
+        dst: this.address,
+        proxy,
+        vset: this.vset.members(),
+      });
+    });
   }
 
   // ---------------------------------------------------------------- driver interface
@@ -215,6 +255,7 @@ export class VrrNode {
     this.timers.clear();
     this.helloTimer = null;
     this.triggeredHello = null;
+    this.selfCheckTimer = null;
     for (const e of this.extensions) e.onStop?.();
   }
 
@@ -388,7 +429,10 @@ export class VrrNode {
   }
 
   private knowsSmallerRep(): boolean {
-    for (const r of this.reps.usableUnordered(this.env.now())) if (r.address < this.address) return true;
+    const now = this.env.now();
+    for (const r of this.reps.records()) {
+      if (r.address < this.address && now - r.refreshedAt <= this.reps.validMs) return true;
+    }
     return false;
   }
 
@@ -885,10 +929,11 @@ export class VrrNode {
   private becomeActive(why: string): void {
     if (this.active) return;
     this.active = true;
-    this.reps.clear(); // records learned while inactive may lead through inactive nodes: relearn them
+    this.reps.invalidateAll(); // records learned while inactive may lead through inactive nodes: relearn them
     this.resolveSetup(this.address);
     this.env.emit({ type: 'active', why });
     this.scheduleTriggeredHello();
+    this.scheduleSelfCheck();
   }
 
   private newPathId(): number {

@@ -236,7 +236,10 @@ export class Pset {
     if (n.recentSeqs.includes(seq)) return; // other parts of the same hello
     n.recentSeqs.push(seq);
     const last = n.lastSeq;
-    n.recentSeqs = n.recentSeqs.filter((s) => seqDiff(last, s) < this.params.qualityWindow);
+    const window = this.params.qualityWindow;
+    if (seqDiff(last, n.recentSeqs[0]) >= window) {
+      n.recentSeqs = n.recentSeqs.filter((s) => seqDiff(last, s) < window);
+    }
   }
 
   private change(n: Neighbor, from: LinkState | 'unknown', to: LinkState, why: string): LinkChange {

@@ -31,13 +31,15 @@ export interface RepRecord {
 
 /** Representatives this node knows, and its own advertisement sequence. */
 export class RepTable {
-  private readonly records = new Map<Address, RepRecord>();
+  private readonly byAddress = new Map<Address, RepRecord>();
   private selfSeq: number;
 
   constructor(
     private readonly me: Address,
-    private readonly repValidMs: number,
+    readonly validMs: number,
     initialSeq: number,
+    /** Records are kept this long after they stop being usable, so a stale advertisement cannot revive them. */
+    private readonly purgeMs = 200 * validMs,
   ) {
     this.selfSeq = initialSeq & 0xffff;
   }
@@ -47,9 +49,9 @@ export class RepTable {
     const fresh: Address[] = [];
     for (const slot of reps) {
       if (slot.address === this.me) continue;
-      const rec = this.records.get(slot.address);
+      const rec = this.byAddress.get(slot.address);
       if (!rec) {
-        this.records.set(slot.address, {
+        this.byAddress.set(slot.address, {
           address: slot.address,
           seq: slot.seq,
           heardFrom: from,
@@ -66,37 +68,41 @@ export class RepTable {
     return fresh;
   }
 
-  /** Drops records that are stale. */
+  /**
+   * Purges records long unusable. An unusable record is kept (with its sequence) until then: two neighbours
+   * that still hold a representative that stopped advertising would otherwise hand it back and forth as "new",
+   * each refreshing the other forever (count to infinity), and a forwarding loop would follow the record.
+   */
   expire(now: number): void {
-    for (const [a, r] of this.records) if (now - r.refreshedAt > this.repValidMs) this.records.delete(a);
+    for (const [a, r] of this.byAddress) if (now - r.refreshedAt > this.purgeMs) this.byAddress.delete(a);
   }
 
-  /** Drops every record. */
-  clear(): void {
-    this.records.clear();
+  /** Makes every record unusable until its representative advertises a newer sequence. */
+  invalidateAll(): void {
+    for (const r of this.byAddress.values()) r.refreshedAt = -Infinity;
   }
 
-  /** Drops records whose reverse path went through a lost neighbour. */
+  /** Makes records whose reverse path went through a lost neighbour unusable (until a newer sequence). */
   forgetVia(neighbor: Address): void {
-    for (const [a, r] of this.records) if (r.heardFrom === neighbor) this.records.delete(a);
+    for (const r of this.byAddress.values()) if (r.heardFrom === neighbor) r.refreshedAt = -Infinity;
   }
 
   /** Usable records, smallest address first. */
   usable(now: number): RepRecord[] {
-    return [...this.records.values()]
-      .filter((r) => now - r.refreshedAt <= this.repValidMs)
+    return [...this.byAddress.values()]
+      .filter((r) => now - r.refreshedAt <= this.validMs)
       .sort((a, b) => a.address - b.address);
   }
 
-  /** Iterates usable records in no particular order (the forwarding hot path). */
-  *usableUnordered(now: number): IterableIterator<RepRecord> {
-    for (const r of this.records.values()) if (now - r.refreshedAt <= this.repValidMs) yield r;
+  /** Every record, usable or not, in no particular order (the forwarding hot path checks validMs itself). */
+  records(): IterableIterator<RepRecord> {
+    return this.byAddress.values();
   }
 
   /** The next hop toward representative a, if a usable record exists. */
   nextHopToward(a: Address, now: number): Address | null {
-    const r = this.records.get(a);
-    return r && now - r.refreshedAt <= this.repValidMs ? r.heardFrom : null;
+    const r = this.byAddress.get(a);
+    return r && now - r.refreshedAt <= this.validMs ? r.heardFrom : null;
   }
 
   /** The (at most two) slots for my next hello: myself when I am a representative, then the smallest known. */

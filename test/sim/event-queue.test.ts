@@ -97,6 +97,16 @@ describe('EventQueue', () => {
     assert.equal(count, 300_000);
   });
 
+  it('lets go of a cancelled event’s closure, so a kept handle retains nothing', () => {
+    const q = new EventQueue();
+    let called = false;
+    const e = q.push(1, () => (called = true));
+    e.cancel();
+    e.fire();
+    assert.equal(called, false);
+    assert.equal(e.pending, false);
+  });
+
   it('rejects a time that is not finite', () => {
     const q = new EventQueue();
     assert.throws(() => q.push(NaN, () => {}), /finite/);

@@ -108,9 +108,88 @@ export interface UnknownOption {
   body: Uint8Array;
 }
 
+/** DHT option Types (0x10-0x1F; docs/wire.md "DHT options"). */
+export const DhtOptionType = {
+  PUT: 0x10,
+  GET: 0x11,
+  DELETE: 0x12,
+  REPLY: 0x13,
+  REPLICATE: 0x14,
+  HANDOFF: 0x15,
+  RELEASE: 0x16,
+} as const;
+
+/** Fields every DHT option carries: it is routed hop by hop toward `target`. */
+export interface DhtRouted {
+  /** Hops travelled so far (u8): each node that passes the option on adds one. */
+  hopCount: number;
+  /** The option is dropped rather than passed on once hopCount would exceed this (u8). */
+  hopLimit: number;
+  /** Request id (u32) chosen by the node that sent the request or transfer; REPLY echoes it. */
+  reqId: number;
+  /** Where the option is routed: a key's hash (to its owner) or a node address (exact). */
+  target: Address;
+}
+
+/** DHT_PUT (0x10), DHT_GET (0x11), DHT_DELETE (0x12): a request routed to the owner of hash(key). */
+export interface DhtRequestOption extends DhtRouted {
+  type: 0x10 | 0x11 | 0x12;
+  /** The requesting node: the REPLY is routed back to it. */
+  origin: Address;
+  /** PUT only: version was given explicitly (else the owner uses its version + 1). */
+  explicitVersion: boolean;
+  version: number; // u32, 0 unless explicitVersion
+  /** PUT only: time to live in ms (u32), 0 = never expires. */
+  ttlMs: number;
+  key: Uint8Array; // 0-255 bytes
+  value: Uint8Array; // PUT only (empty otherwise)
+}
+
+/** DHT_REPLY (0x13) status codes. */
+export const DhtStatus = { OK: 0, NOT_FOUND: 1, STALE_VERSION: 2, REFUSED: 3 } as const;
+export type DhtStatusValue = (typeof DhtStatus)[keyof typeof DhtStatus];
+
+/** DHT_REPLY (0x13): the owner's answer to a request (or a receiver's to a transfer), routed to target exactly. */
+export interface DhtReplyOption extends DhtRouted {
+  type: 0x13;
+  /** Hops the request took to reach the owner (u8). */
+  requestHops: number;
+  status: DhtStatusValue;
+  /** The node that answered (the key's owner for requests). */
+  owner: Address;
+  version: number; // u32: stored version (GET, PUT), 0 when none
+  /** Remaining time to live in ms (u32), 0 = never expires. */
+  ttlMs: number;
+  value: Uint8Array; // GET with status OK only
+}
+
+/**
+ * DHT_REPLICATE (0x14, owner -> one vset member, exact), DHT_HANDOFF (0x15, toward hash(key): its owner) and
+ * DHT_RELEASE (0x16, old owner -> a replica it no longer needs, exact): one stored entry in transit.
+ */
+export interface DhtTransferOption extends DhtRouted {
+  type: 0x14 | 0x15 | 0x16;
+  /** The entry is a deletion marker (tombstone): no value. */
+  tombstone: boolean;
+  /** HANDOFF: the source drops its copy once the receiver acknowledges (it stops being a replica). */
+  leaving: boolean;
+  /** The node that put the entry (conflict tie-break). */
+  origin: Address;
+  version: number; // u32
+  /** Remaining time to live in ms (u32), 0 = never expires. */
+  ttlMs: number;
+  /** The node sending the transfer: REPLICATE and HANDOFF are acknowledged to it with a REPLY. */
+  source: Address;
+  key: Uint8Array;
+  value: Uint8Array; // empty for tombstones and RELEASE
+}
+
+/** Every DHT option. */
+export type DhtOption = DhtRequestOption | DhtReplyOption | DhtTransferOption;
+
 /** Every option the core option set defines. Project extensions (DHT 0x10-0x1F, multicast 0x20-0x2F) join this union. */
 export type KnownOption =
-  HelloOption | SetupReqOption | SetupOption | SetupFailOption | TeardownOption | AckOption;
+  HelloOption | SetupReqOption | SetupOption | SetupFailOption | TeardownOption | AckOption | DhtOption;
 
 /** A control packet: one hop only. */
 export interface ControlPacket {

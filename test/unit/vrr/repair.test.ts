@@ -44,7 +44,20 @@ describe('vrr/repair (representatives)', () => {
     );
     assert.equal(t.nextHopToward(100, 7000), null, 'unusable after the validity period');
     t.expire(7000);
-    assert.deepEqual(t.usable(0), []);
+    assert.deepEqual(t.usable(7000), []);
+  });
+
+  it('never revives a stale record from a stale advertisement (no count to infinity)', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 9 }], 0);
+    t.expire(7000);
+    assert.deepEqual(t.learn(8, [{ address: 100, seq: 9 }], 7000), [], 'same sequence: still stale');
+    assert.equal(t.nextHopToward(100, 7000), null);
+    t.forgetVia(7);
+    assert.deepEqual(t.learn(8, [{ address: 100, seq: 8 }], 7001), [], 'an older sequence never revives it');
+    assert.deepEqual(t.learn(8, [{ address: 100, seq: 10 }], 7002), [100], 'a newer one does');
+    t.expire(7002 + 200 * 6000 + 1);
+    assert.deepEqual([...t.records()], [], 'purged at last');
   });
 
   it('advertises itself while a rep, with a growing sequence, plus the smallest known, two at most', () => {

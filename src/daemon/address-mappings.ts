@@ -1,0 +1,147 @@
+// IP -> MAC mappings of the overlay, kept in the DHT instead of being learned by broadcast: each node publishes
+// the addresses configured on its overlay interface (key "ipv4:<address>" or "ipv6:<canonical address>", value
+// the 6-byte MAC = its VRR address) with a TTL, republishes them well inside it, and looks others' up when the
+// host asks (ARP, neighbour solicitation). Lookups for the same address share one DHT get, because the kernel
+// repeats its question every second while it waits.
+
+import { formatAddress, type Address } from '../vrr/address.ts';
+import type { DhtClient } from './dht-client.ts';
+import { readMac, writeMac } from './ethernet.ts';
+import { formatCidr, type Cidr } from './ip-address.ts';
+import type { Logger } from './logger.ts';
+
+/** The DHT key of an IP address's mapping (address in canonical text). */
+export function mappingKey(family: 4 | 6, address: string): string {
+  return `ipv${family}:${address}`;
+}
+
+/** Options for AddressMappings. */
+export interface AddressMappingsOptions {
+  dht: DhtClient;
+  mac: Address;
+  ttlMs: number;
+  refreshMs: number;
+  /** The addresses to publish now (read from the overlay interface, so addresses added by hand count too). */
+  addresses: () => Promise<Cidr[]>;
+  count: (name: string, by?: number) => void;
+  logger: Logger;
+}
+
+/** A lookup's outcome. */
+export type LookupResult = { mac: Address } | { mac: null; why: string };
+
+/** Publishes this node's mappings and resolves others'. */
+export class AddressMappings {
+  readonly #o: AddressMappingsOptions;
+  readonly #inFlight = new Map<string, Promise<LookupResult>>();
+  #timer: NodeJS.Timeout | null = null;
+  #soon: NodeJS.Timeout | null = null;
+  #publishing = false;
+  #stopped = false;
+  /** Last publication outcome per key, for `vrrctl status`. */
+  readonly #published = new Map<string, { ok: boolean; at: number; error?: string }>();
+
+  /** Nothing is published until start(). */
+  constructor(opts: AddressMappingsOptions) {
+    this.#o = opts;
+  }
+
+  /** Publishes now and then every refreshMs (sooner after a failure). */
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Publishes again shortly (the ring changed: the mapping's owner may have changed too). */
+  republishSoon(delayMs = 500): void {
+    if (this.#stopped || this.#soon) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = null;
+      void this.#publish();
+    }, delayMs);
+  }
+
+  /** Stops publishing (entries lapse after their TTL elsewhere). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#soon) clearTimeout(this.#soon);
+    this.#timer = this.#soon = null;
+  }
+
+  /** What was last published and whether it worked. */
+  status(): { key: string; ok: boolean; at: string; error?: string }[] {
+    return [...this.#published].map(([key, p]) => ({
+      key,
+      ok: p.ok,
+      at: new Date(p.at).toISOString(),
+      ...(p.error ? { error: p.error } : {}),
+    }));
+  }
+
+  /** The MAC owning an IP address, from the DHT. */
+  lookup(family: 4 | 6, address: string): Promise<LookupResult> {
+    const key = mappingKey(family, address);
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const p = this.#o.dht.get(key).then((r): LookupResult => {
+      this.#inFlight.delete(key);
+      if (!r.ok) return { mac: null, why: r.error ?? 'dht get failed' };
+      if (!r.found || !r.value) return { mac: null, why: 'no mapping' };
+      if (r.value.length !== 6) return { mac: null, why: `mapping of ${r.value.length} bytes, expected 6` };
+      return { mac: readMac(r.value, 0) };
+    });
+    this.#inFlight.set(key, p);
+    return p;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#publish();
+    }, delayMs);
+  }
+
+  async #publish(): Promise<void> {
+    if (this.#publishing || this.#stopped) return;
+    this.#publishing = true;
+    let failed = false;
+    try {
+      const value = new Uint8Array(6);
+      writeMac(value, 0, this.#o.mac);
+      const addresses = await this.#o.addresses();
+      for (const cidr of addresses) {
+        const key = mappingKey(cidr.family, cidr.address);
+        const r = await this.#o.dht.put(key, value, { ttlMs: this.#o.ttlMs });
+        const previous = this.#published.get(key);
+        this.#published.set(key, {
+          ok: r.ok,
+          at: Date.now(),
+          ...(r.ok ? {} : { error: r.error ?? 'put failed' }),
+        });
+        if (r.ok) {
+          this.#o.count('mappings.published');
+          if (!previous?.ok) {
+            this.#o.logger.info('mapping published', {
+              key,
+              mac: formatAddress(this.#o.mac),
+              cidr: formatCidr(cidr),
+            });
+          }
+        } else {
+          failed = true;
+          this.#o.count('mappings.publishFailed');
+          this.#o.logger.debug('mapping not published yet', { key, error: r.error });
+        }
+      }
+    } catch (error) {
+      failed = true;
+      this.#o.logger.warn('publishing mappings failed', { error });
+    } finally {
+      this.#publishing = false;
+    }
+    // A node alone (not yet in a ring) cannot store anything: try again soon rather than in refreshMs.
+    this.#schedule(failed ? Math.min(1000, this.#o.refreshMs) : this.#o.refreshMs);
+  }
+}

@@ -1,0 +1,223 @@
+// A running vrrd: the protocol core (VrrNode) wired to real links, the overlay TAP, the DHT mappings and the
+// control socket. Start-up order matters: the control socket is the last thing to appear, so a client that can
+// connect finds a daemon that is fully up; stop() undoes everything in reverse and leaves no file behind.
+
+import { readFileSync } from 'node:fs';
+import { formatAddress } from '../vrr/address.ts';
+import type { VrrEvent } from '../vrr/events.ts';
+import { VrrNode } from '../vrr/node.ts';
+import { createRng, deriveSeed } from '../vrr/rng.ts';
+import { AddressMappings } from './address-mappings.ts';
+import { describeConfig, type DaemonConfig } from './config.ts';
+import type { DaemonEvent } from './control-protocol.ts';
+import { ControlServer } from './control-server.ts';
+import { buildVerbHandlers } from './control-verbs.ts';
+import { attachDht, DhtClient } from './dht-client.ts';
+import { readHostInterface } from './host-interfaces.ts';
+import { Links } from './links.ts';
+import type { Logger, LogLevel } from './logger.ts';
+import { NeighborProxy } from './neighbor-proxy.ts';
+import { Overlay } from './overlay.ts';
+import { configureOverlayAddresses, readInterfaceAddresses } from './overlay-addresses.ts';
+import { WallEnv } from './wall-env.ts';
+import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
+
+/** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
+const MIN_POLL_MS = 100;
+const MAX_POLL_MS = 1000;
+
+/** Log level of each core event type (the noisy ones are debug). */
+const EVENT_LEVEL: Record<string, LogLevel> = {
+  link: 'info',
+  active: 'info',
+  'vset-add': 'info',
+  'vset-remove': 'info',
+  'path-up': 'debug',
+  'path-down': 'debug',
+  'setup-req': 'debug',
+  drop: 'debug',
+};
+
+/** A running daemon. */
+export class Vrrd {
+  readonly config: DaemonConfig;
+  readonly node: VrrNode;
+  readonly #logger: Logger;
+  readonly #links: Links;
+  #overlay: Overlay | null = null;
+  #mappings: AddressMappings | null = null;
+  #control: ControlServer | null = null;
+  #stopped = false;
+
+  private constructor(config: DaemonConfig, logger: Logger) {
+    this.config = config;
+    this.#logger = logger;
+    const env = new WallEnv(createRng(deriveSeed(config.seed, formatAddress(config.address))));
+    this.node = new VrrNode(
+      { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
+      env,
+    );
+    this.#links = new Links({
+      interfaces: config.interfaces,
+      emulation: config.emulation,
+      seed: config.seed,
+      pollMs: Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, config.helloMs / 2)),
+      logger,
+    });
+    env.connect({
+      send: (port, to, frame) => this.#links.send(port, to, frame),
+      deliver: (packet) => this.#overlay?.deliver(packet),
+      emit: (event) => this.#onEvent(event),
+    });
+  }
+
+  /** Starts a daemon; on failure everything already opened is closed again before the error propagates. */
+  static async start(config: DaemonConfig, logger: Logger): Promise<Vrrd> {
+    await ControlServer.preparePath(config.socketPath);
+    const d = new Vrrd(config, logger);
+    try {
+      await d.#start();
+    } catch (error) {
+      await d.stop();
+      throw error;
+    }
+    return d;
+  }
+
+  async #start(): Promise<void> {
+    const { config, node } = this;
+    const logger = this.#logger;
+    const startedAt = Date.now();
+    logger.info('vrrd starting', describeConfig(config));
+
+    const dht = new DhtClient(attachDht(node));
+
+    if (config.overlay) {
+      const overlay = Overlay.open({ name: config.overlay.name, mtu: this.#overlayMtu(), node, logger });
+      this.#overlay = overlay;
+      const addresses = [config.overlay.ipv4, config.overlay.ipv6].filter((a) => a !== null);
+      await configureOverlayAddresses(overlay.name, addresses);
+      const mappings = new AddressMappings({
+        dht,
+        mac: node.address,
+        ttlMs: config.mappings.ttlMs,
+        refreshMs: config.mappings.refreshMs,
+        addresses: () => readInterfaceAddresses(overlay.name),
+        count: (name, by) => overlay.count(name, by),
+        logger,
+      });
+      this.#mappings = mappings;
+      overlay.setNeighborProxy(
+        new NeighborProxy({
+          mappings,
+          write: (frame) => overlay.write(frame),
+          count: (name, by) => overlay.count(name, by),
+          logger,
+        }),
+      );
+    }
+
+    this.#links.start({
+      onFrame: (port, from, payload) => node.receive(port, from, payload),
+      onPortUp: (port, mtu) => {
+        node.addPort(port, { mtu });
+        this.#publish({ type: 'port-up', interface: this.#links.interfaces[port], mtu });
+      },
+      onPortDown: (port, why) => {
+        node.removePort(port);
+        this.#publish({ type: 'port-down', interface: this.#links.interfaces[port], why });
+      },
+    });
+    node.start();
+    this.#mappings?.start();
+
+    const control = new ControlServer(
+      config.socketPath,
+      buildVerbHandlers({
+        config,
+        node,
+        links: this.#links,
+        overlay: this.#overlay,
+        dht,
+        mappings: this.#mappings,
+        control: () => this.#control,
+        startedAt,
+        version: packageVersion(),
+      }),
+      logger,
+    );
+    await control.listen();
+    this.#control = control;
+    logger.info('vrrd ready', {
+      address: formatAddress(node.address),
+      socket: config.socketPath,
+      pid: process.pid,
+    });
+  }
+
+  /** Stops the node, closes the control socket (removing its file), the links and the overlay. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.node.stop();
+    this.#mappings?.stop();
+    const control = this.#control;
+    this.#control = null;
+    try {
+      await control?.close();
+    } finally {
+      this.#links.close();
+      this.#overlay?.close();
+      this.#overlay = null;
+    }
+  }
+
+  /** The overlay MTU: the smallest link MTU minus the data header, so every overlay frame fits every link. */
+  #overlayMtu(): number {
+    const mtus = this.config.interfaces.map((i) => readHostInterface(i)?.mtu ?? 1500);
+    return Math.min(...mtus) - DATA_HEADER_LENGTH;
+  }
+
+  #onEvent(event: VrrEvent): void {
+    const formatted = formatEvent(event);
+    this.#publish(formatted);
+    if (event.type === 'active' || event.type === 'vset-add') this.#mappings?.republishSoon();
+  }
+
+  #publish(fields: { type: string; [k: string]: unknown }): void {
+    const event: DaemonEvent = {
+      t: new Date().toISOString(),
+      node: formatAddress(this.node.address),
+      ...fields,
+    };
+    this.#logger.log(EVENT_LEVEL[fields.type] ?? 'info', `event ${fields.type}`, { event: fields });
+    this.#control?.publish(event);
+  }
+}
+
+/** A core event with its addresses written as text. */
+export function formatEvent(event: VrrEvent): { type: string; [k: string]: unknown } {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(event)) {
+    out[k] = ADDRESS_FIELDS.has(k) && typeof v === 'number' ? formatAddress(v) : v;
+  }
+  return out as { type: string };
+}
+
+const ADDRESS_FIELDS = new Set(['neighbor', 'member', 'ea', 'eb', 'target']);
+
+let cachedVersion: string | null = null;
+
+/** The package version (from package.json), for `vrrctl status`. */
+function packageVersion(): string {
+  if (cachedVersion !== null) return cachedVersion;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    cachedVersion = pkg.version ?? 'unknown';
+  } catch {
+    cachedVersion = 'unknown';
+  }
+  return cachedVersion;
+}

@@ -1,0 +1,235 @@
+// vrrd's real links: one AF_PACKET socket per interface, each one port of the node. Frames in go to the node;
+// frames out go through the interface's LinkEmulator when emulation is set for it. The carrier of every
+// interface is watched, so a link set down fails its neighbours at once (node.removePort) instead of after
+// several silent hello periods, and a link that comes back gets a fresh socket (its ifindex may have changed).
+
+import type { LinkParams } from '../testbed/topology/types.ts';
+import type { LinkAddress, PortId } from '../vrr/env.ts';
+import { createRng, deriveSeed } from '../vrr/rng.ts';
+import { formatEmulation, isUnimpaired } from './emulation-spec.ts';
+import { readHostInterface } from './host-interfaces.ts';
+import { LinkEmulator, NO_IMPAIRMENT, type LinkEmulatorCounters } from './link-emulation.ts';
+import type { Logger } from './logger.ts';
+import { openPacketSocket, VRR_ETHERTYPE, type LinkCounters, type PacketSocket } from './native/index.ts';
+import { monotonicNow } from './wall-env.ts';
+
+/** What the links report to the daemon. */
+export interface LinksHandlers {
+  /** A VRR frame arrived (payload after the Ethernet header; padding is the decoder's business). */
+  onFrame(port: PortId, from: LinkAddress, payload: Uint8Array): void;
+  /** A port can carry frames (at start, or its carrier came back). */
+  onPortUp(port: PortId, mtu: number): void;
+  /** A port lost its carrier (or its interface vanished). */
+  onPortDown(port: PortId, why: string): void;
+}
+
+/** Options for Links. */
+export interface LinksOptions {
+  interfaces: readonly string[];
+  /** Initial emulation per interface name. */
+  emulation: Readonly<Record<string, Partial<LinkParams>>>;
+  /** Run seed: each interface's emulator draws from deriveSeed(seed, "link:<ifname>"). */
+  seed: number;
+  /** Carrier polling period. */
+  pollMs: number;
+  logger: Logger;
+}
+
+/** One interface as `vrrctl link show` reports it. */
+export interface LinkReport {
+  port: PortId;
+  interface: string;
+  up: boolean;
+  mac: number | null;
+  mtu: number | null;
+  emulation: Record<string, string>;
+  emulated: boolean;
+  socket: LinkCounters | null;
+  emulator: LinkEmulatorCounters | null;
+  /** Times the carrier was lost since start. */
+  downs: number;
+  /** Frames the node sent while the port had no socket. */
+  sentWhileDown: number;
+}
+
+interface Link {
+  port: PortId;
+  ifname: string;
+  socket: PacketSocket | null;
+  emulator: LinkEmulator | null;
+  params: LinkParams;
+  downs: number;
+  sentWhileDown: number;
+  /** Counters of sockets closed earlier, so totals survive a down/up. */
+  closedCounters: LinkCounters | null;
+}
+
+/** The daemon's set of real links. */
+export class Links {
+  readonly #links: Link[];
+  readonly #opts: LinksOptions;
+  #handlers: LinksHandlers | null = null;
+  #poll: NodeJS.Timeout | null = null;
+
+  /** Names the links; nothing is opened until start(). */
+  constructor(opts: LinksOptions) {
+    this.#opts = opts;
+    this.#links = opts.interfaces.map((ifname, port) => ({
+      port,
+      ifname,
+      socket: null,
+      emulator: null,
+      params: { ...NO_IMPAIRMENT },
+      downs: 0,
+      sentWhileDown: 0,
+      closedCounters: null,
+    }));
+    for (const [ifname, params] of Object.entries(opts.emulation)) this.setEmulation(ifname, params);
+  }
+
+  /** Interface names, by port. */
+  get interfaces(): string[] {
+    return this.#links.map((l) => l.ifname);
+  }
+
+  /** Opens a socket on every usable interface (reporting each as up) and starts watching carriers. */
+  start(handlers: LinksHandlers): void {
+    this.#handlers = handlers;
+    for (const link of this.#links) this.#check(link);
+    this.#poll = setInterval(() => {
+      for (const link of this.#links) this.#check(link);
+    }, this.#opts.pollMs);
+  }
+
+  /** Sends a VRR frame on a port (through its emulator if it has one); to = null is broadcast. */
+  send(port: PortId, to: LinkAddress | null, frame: Uint8Array): void {
+    const link = this.#links[port];
+    if (!link || !link.socket) {
+      if (link) link.sentWhileDown++;
+      return;
+    }
+    const socket = link.socket;
+    if (link.emulator && (link.emulator.pending > 0 || !isUnimpaired(link.params))) {
+      // The frame may leave later: send on whatever socket the link has then (none if it went down).
+      link.emulator.submit(frame, (f) => link.socket?.send(to, f));
+      return;
+    }
+    socket.send(to, frame);
+  }
+
+  /** Changes an interface's emulation live (merged into its current settings); returns the settings in force. */
+  setEmulation(ifname: string, params: Partial<LinkParams>): LinkParams {
+    const link = this.#links.find((l) => l.ifname === ifname);
+    if (!link) {
+      throw new RangeError(
+        `no link on interface ${JSON.stringify(ifname)} (vrrd runs on: ${this.interfaces.join(', ')})`,
+      );
+    }
+    const next = { ...link.params, ...params };
+    if (!link.emulator) {
+      link.emulator = new LinkEmulator(
+        {
+          now: monotonicNow,
+          setTimer: wallTimer,
+          rng: createRng(deriveSeed(this.#opts.seed, `link:${ifname}`)),
+        },
+        next,
+      );
+    } else {
+      link.emulator.update(next);
+    }
+    link.params = link.emulator.params;
+    return { ...link.params };
+  }
+
+  /** Every link's state, settings and counters. */
+  report(): LinkReport[] {
+    return this.#links.map((l) => ({
+      port: l.port,
+      interface: l.ifname,
+      up: l.socket !== null,
+      mac: l.socket?.mac ?? null,
+      mtu: l.socket?.mtu ?? null,
+      emulation: formatEmulation(l.params),
+      emulated: !isUnimpaired(l.params),
+      socket: sumCounters(l.closedCounters, l.socket?.counters ?? null),
+      emulator: l.emulator?.counters ?? null,
+      downs: l.downs,
+      sentWhileDown: l.sentWhileDown,
+    }));
+  }
+
+  /** Closes every socket and emulator and stops watching; idempotent. */
+  close(): void {
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = null;
+    for (const link of this.#links) {
+      link.emulator?.close();
+      link.socket?.close();
+      link.socket = null;
+    }
+    this.#handlers = null;
+  }
+
+  /** Brings a link's socket in line with its interface's carrier. */
+  #check(link: Link): void {
+    const info = readHostInterface(link.ifname);
+    const usable = info !== null && info.up && info.carrier;
+    if (usable && !link.socket) this.#open(link);
+    else if (!usable && link.socket) {
+      this.#closeSocket(link);
+      link.downs++;
+      const why = info === null ? 'interface gone' : info.up ? 'no carrier' : 'interface down';
+      this.#opts.logger.info('link down', { interface: link.ifname, port: link.port, why });
+      this.#handlers?.onPortDown(link.port, `${link.ifname}: ${why}`);
+    }
+  }
+
+  #open(link: Link): void {
+    let socket: PacketSocket;
+    try {
+      socket = openPacketSocket(link.ifname, VRR_ETHERTYPE);
+    } catch (error) {
+      // Raced with the interface going away again: the next poll retries.
+      this.#opts.logger.warn('cannot open packet socket', { interface: link.ifname, error });
+      return;
+    }
+    link.socket = socket;
+    const port = link.port;
+    socket.onFrames((frames) => {
+      const handlers = this.#handlers;
+      if (!handlers) return;
+      for (const f of frames) handlers.onFrame(port, f.src, f.payload);
+    });
+    this.#opts.logger.info('link up', { interface: link.ifname, port, mtu: socket.mtu });
+    this.#handlers?.onPortUp(port, socket.mtu);
+  }
+
+  #closeSocket(link: Link): void {
+    if (!link.socket) return;
+    link.closedCounters = sumCounters(link.closedCounters, link.socket.counters);
+    link.socket.close();
+    link.socket = null;
+  }
+}
+
+function wallTimer(delayMs: number, fire: () => void): { cancel(): void } {
+  const t = setTimeout(fire, Math.max(0, delayMs));
+  return { cancel: () => clearTimeout(t) };
+}
+
+function sumCounters(a: LinkCounters | null, b: LinkCounters | null): LinkCounters | null {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    rx: a.rx + b.rx,
+    rxBytes: a.rxBytes + b.rxBytes,
+    rxFiltered: a.rxFiltered + b.rxFiltered,
+    rxErrors: a.rxErrors + b.rxErrors,
+    tx: a.tx + b.tx,
+    txBytes: a.txBytes + b.txBytes,
+    txDropped: a.txDropped + b.txDropped,
+    txErrors: a.txErrors + b.txErrors,
+    lastError: b.lastError ?? a.lastError,
+  };
+}

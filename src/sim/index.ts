@@ -1,0 +1,40 @@
+// The simulator package: what the CLI, the bench and later the scenario runner use.
+
+export { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from './run-sim.ts';
+export {
+  defaultSteps,
+  convergeStep,
+  ringConsistentStep,
+  pingAllStep,
+  pollIntervalMs,
+  type SimStep,
+  type SimRunContext,
+  type CheckReport,
+} from './steps.ts';
+export {
+  SimNetwork,
+  type SimNetworkOptions,
+  type SimNetworkCounters,
+  type SimEventRecord,
+  type DeliveryListener,
+  type EventListener,
+} from './network.ts';
+export { SimClock } from './sim-clock.ts';
+export { EventQueue, QueuedEvent } from './event-queue.ts';
+export {
+  LinkDirection,
+  IDEAL_LINK,
+  validateLinkParams,
+  type LinkDirectionStats,
+  type LinkModelOptions,
+} from './link-model.ts';
+export {
+  pingAll,
+  PROBE_NEXT_HEADER,
+  type PingNetwork,
+  type PingAllOptions,
+  type PingAllResult,
+} from './checks/ping-all.ts';
+export { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
+export { vrrNodeFactory } from './node-factory.ts';
+export type { SimNode, SimNodeConfig, NodeFactory, NeighborView } from './sim-node.ts';

@@ -1,0 +1,756 @@
+// Dht: the distributed hash table of protocol-notes §9 as a node extension. Keys live at the node closest to
+// hashKey(key) under the one comparator (the owner) and are copied to the owner's virtual neighbours (the nodes
+// that take over if it fails). Requests (PUT, GET, DELETE) are routed hop by hop toward the key's hash; answers
+// (REPLY) hop by hop toward the requester's address. Copies move between nodes as REPLICATE (owner -> vset
+// member), HANDOFF (toward the key's hash: its owner) and RELEASE (old owner -> a replica it no longer needs);
+// REPLICATE and HANDOFF are acknowledged end to end with a REPLY and sent again until they are.
+//
+// Ownership is hard state, re-checked (reconcile) only when something changes: the vset changed, a neighbour
+// came or went, a copy arrived; and every few hello periods as a safety net. In a stable ring the DHT sends
+// nothing. Per entry, reconcile asks "who is the closest node I know to this key?" (the forwarding rule's
+// answer, so it agrees with where requests end):
+//  - me: I am the owner. Replicate to every vset member that has not acknowledged this version.
+//  - someone else, and I was the owner: hand the entry off toward the key, stay a replica if the new owner is
+//    a virtual neighbour, and once acknowledged tell my former replicas the new owner does not need to RELEASE.
+//  - someone else, and I am a replica: keep the copy while that owner is a virtual neighbour (vsets are
+//    symmetric, so I am then among its replicas); hand it over first when the owner changed in my eyes or my
+//    copy beat the one I was sent; drop it (after an acknowledged hand-off) when the owner is no longer a
+//    virtual neighbour.
+// Copies meet by merging: compareCopies (conflict.ts) picks the winner, the same on every node.
+
+import { compareCloseness, formatAddress, type Address } from '../address.ts';
+import type { TimerHandle } from '../env.ts';
+import type { NodeExtension, NodeServices } from '../extension.ts';
+import type { Rng } from '../rng.ts';
+import { closestOnEachSide } from '../vset.ts';
+import { defaultOptionRegistry } from '../wire/option-registry.ts';
+import { DHT_MAX_ENTRY_BYTES, DHT_MAX_KEY_BYTES } from '../wire/options/dht-fields.ts';
+import { registerDhtCodecs } from '../wire/options/dht-codecs.ts';
+import {
+  DhtOptionType,
+  DhtStatus,
+  type DhtOption,
+  type DhtReplyOption,
+  type DhtRequestOption,
+  type DhtStatusValue,
+  type DhtTransferOption,
+  type KnownOption,
+} from '../wire/types.ts';
+import { compareCopies, type Versioned } from './conflict.ts';
+import { hashKey, keyBytes, keyId, type DhtKey } from './hash-key.ts';
+import { ReplyCache } from './reply-cache.ts';
+import { RequestTable } from './requests.ts';
+import { DhtStore, isExpired, type DhtEntry, type DhtRole } from './store.ts';
+
+// Every node that loads the DHT speaks its options: register the codecs once, at module load.
+registerDhtCodecs(defaultOptionRegistry);
+
+/** The outcome of a put, get or delete. */
+export interface DhtResult {
+  ok: boolean;
+  /** get/delete: whether the key held a value. */
+  found?: boolean;
+  value?: Uint8Array;
+  version?: number;
+  /** Round trip in hops: the request's hops to the owner plus the reply's hops back (0 when owned here). */
+  hops?: number;
+  /** The node that answered: the key's owner. */
+  owner?: Address;
+  error?: string;
+}
+
+/** Options of a put. */
+export interface DhtPutOptions {
+  /** Time to live in ms (1 to 2^32 - 1); absent = never expires. */
+  ttlMs?: number;
+  /** Explicit version (1 to 2^32 - 1): refused unless newer than the stored one. Absent = stored + 1. */
+  version?: number;
+}
+
+/** Tunables of a Dht. Durations in ms; defaults scale with the node's hello period. */
+export interface DhtOptions {
+  /** Sends of a request before it fails (default 4). */
+  attempts?: number;
+  /** Wait for an answer after the first send, doubled after each retry (default one hello period). */
+  timeoutMs?: number;
+  /** Period of the safety-net reconcile and expiry sweep (default 5 hello periods). */
+  checkMs?: number;
+  /** Delay between a table change and the reconcile it triggers, so one change is handled once (default 50). */
+  settleMs?: number;
+  /** An unacknowledged REPLICATE or HANDOFF is sent again after this long (default 3 hello periods). */
+  transferTimeoutMs?: number;
+  /** How long a deleted key's tombstone outlives the delete (default 300 hello periods). */
+  tombstoneMs?: number;
+  /** Largest key + value accepted by put (default and maximum: DHT_MAX_ENTRY_BYTES, the wire limit). */
+  maxEntryBytes?: number;
+  /** Answers to writes remembered to recognise retries (default 1024). */
+  replyCacheSize?: number;
+}
+
+/** One live key as entries() lists it. */
+export interface DhtEntryView {
+  key: Uint8Array;
+  hash: Address;
+  value: Uint8Array;
+  version: number;
+  expiresAt: number | null;
+  role: DhtRole;
+}
+
+type RequestKind = 'put' | 'get' | 'delete';
+
+/** A REPLICATE or HANDOFF awaiting its acknowledgement. */
+interface Transfer {
+  kind: 'replicate' | 'handoff';
+  key: Uint8Array;
+  /** The replica (REPLICATE) or 'handoff'. */
+  to: Address | 'handoff';
+  copy: Versioned;
+  sentAt: number;
+  /** HANDOFF: former replicas to RELEASE once acknowledged. */
+  release: Address[];
+}
+
+/** What a pending request settles with: the reply, or why there is none. */
+type RequestOutcome = DhtReplyOption | { type: 'failure'; error: string };
+
+const DHT_TYPES: readonly number[] = Object.values(DhtOptionType);
+const MAX_U32 = 0xffffffff;
+
+/** The DHT of one node. Attach with node.attach(new Dht(node.services)). */
+export class Dht implements NodeExtension {
+  readonly optionTypes: readonly number[] = DHT_TYPES;
+  /** The key-value table (read-only outside this class). */
+  readonly store: DhtStore;
+
+  private readonly s: NodeServices;
+  private readonly me: Address;
+  private readonly rng: Rng;
+  private readonly opts: Required<DhtOptions>;
+  private readonly requests: RequestTable<RequestOutcome>;
+  private readonly transfers = new Map<number, Transfer>();
+  private readonly replies: ReplyCache;
+  private reconcileTimer: TimerHandle | null = null;
+  private stopped = false;
+
+  constructor(services: NodeServices, options: DhtOptions = {}) {
+    this.s = services;
+    this.me = services.address;
+    // A stream of its own: the DHT's draws must not shift the node's (one draw here, at attach time).
+    this.rng = services.rng.fork('dht');
+    const hello = services.config.helloMs;
+    this.opts = {
+      attempts: options.attempts ?? 4,
+      timeoutMs: options.timeoutMs ?? hello,
+      checkMs: options.checkMs ?? 5 * hello,
+      settleMs: options.settleMs ?? 50,
+      transferTimeoutMs: options.transferTimeoutMs ?? 3 * hello,
+      tombstoneMs: options.tombstoneMs ?? 300 * hello,
+      maxEntryBytes: Math.min(options.maxEntryBytes ?? DHT_MAX_ENTRY_BYTES, DHT_MAX_ENTRY_BYTES),
+      replyCacheSize: options.replyCacheSize ?? 1024,
+    };
+    this.store = new DhtStore(this.me);
+    this.replies = new ReplyCache(this.opts.replyCacheSize);
+    this.requests = new RequestTable(
+      { rng: this.rng, setTimer: (ms, fire) => services.setTimer(ms, fire) },
+      { attempts: this.opts.attempts, firstTimeoutMs: this.opts.timeoutMs },
+    );
+    this.schedulePeriodic(this.opts.checkMs * (0.5 + 0.5 * this.rng.next()));
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /**
+   * Stores value under key at the key's owner. `done` runs exactly once (possibly before put returns): with
+   * the stored version, or ok:false and an error (bad arguments, stale explicit version, timeout).
+   */
+  put(key: DhtKey, value: Uint8Array, opts: DhtPutOptions, done: (r: DhtResult) => void): void {
+    const k = keyBytes(key);
+    const error =
+      this.checkKey(k) ??
+      this.checkValue(k, value) ??
+      checkOptionalU32(opts.version, 'version') ??
+      checkOptionalU32(opts.ttlMs, 'ttlMs');
+    if (error) return done({ ok: false, error });
+    const base = {
+      key: k.slice(),
+      value: value.slice(),
+      explicitVersion: opts.version !== undefined,
+      version: opts.version ?? 0,
+      ttlMs: opts.ttlMs ?? 0,
+    };
+    this.request('put', DhtOptionType.PUT, base, done);
+  }
+
+  /** Reads key from its owner: found with value and version, or found:false. `done` runs exactly once. */
+  get(key: DhtKey, done: (r: DhtResult) => void): void {
+    const k = keyBytes(key);
+    const error = this.checkKey(k);
+    if (error) return done({ ok: false, error });
+    this.request('get', DhtOptionType.GET, noValue(k), done);
+  }
+
+  /** Deletes key at its owner (a tombstone with the next version). `done` runs exactly once. */
+  delete(key: DhtKey, done: (r: DhtResult) => void): void {
+    const k = keyBytes(key);
+    const error = this.checkKey(k);
+    if (error) return done({ ok: false, error });
+    this.request('delete', DhtOptionType.DELETE, noValue(k), done);
+  }
+
+  /** Live keys held here (as owner or replica), tombstones left out. Copies: safe to keep. */
+  entries(): DhtEntryView[] {
+    const now = this.s.now();
+    const out: DhtEntryView[] = [];
+    for (const e of this.store.values()) {
+      if (e.tombstone || isExpired(e, now)) continue;
+      out.push({
+        key: e.key.slice(),
+        hash: e.hash,
+        value: e.value.slice(),
+        version: e.version,
+        expiresAt: e.expiresAt,
+        role: e.role,
+      });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- NodeExtension hooks
+
+  onOption(option: KnownOption, sender: Address): void {
+    void sender; // options carry their own source/origin; the previous hop does not matter
+    if (this.stopped || !DHT_TYPES.includes(option.type as number)) return;
+    this.route(option as DhtOption);
+  }
+
+  onVsetChange(): void {
+    this.scheduleReconcile();
+  }
+
+  onNeighborLost(): void {
+    this.scheduleReconcile();
+  }
+
+  onNeighborLinked(): void {
+    this.scheduleReconcile();
+  }
+
+  onStop(): void {
+    this.stopped = true;
+    this.requests.settleAll(() => ({ type: 'failure', error: 'node stopped' }));
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /**
+   * One hop of any DHT option: pass it on toward its target, or handle it here when this node is the closest
+   * (the owner, for a key's hash). REPLY, REPLICATE and RELEASE need the exact node: ending anywhere else,
+   * they are dropped and counted.
+   */
+  private route(opt: DhtOption): void {
+    if (opt.hopCount < opt.hopLimit) {
+      const r = this.s.routeToward(opt.target, { ...opt, hopCount: opt.hopCount + 1 });
+      if (r === 'forwarded') return;
+      if (r === 'none') {
+        this.s.count('dht.drop.noRoute');
+        return;
+      }
+    } else if (this.s.nextHop(opt.target).kind !== 'local') {
+      this.s.count('dht.drop.hopLimit');
+      return;
+    }
+    const exact =
+      opt.type === DhtOptionType.REPLY ||
+      opt.type === DhtOptionType.REPLICATE ||
+      opt.type === DhtOptionType.RELEASE;
+    if (exact && opt.target !== this.me) {
+      this.s.count('dht.drop.notExact');
+      return;
+    }
+    switch (opt.type) {
+      case DhtOptionType.PUT:
+      case DhtOptionType.GET:
+      case DhtOptionType.DELETE:
+        return this.onRequest(opt);
+      case DhtOptionType.REPLY:
+        return this.onReply(opt);
+      case DhtOptionType.REPLICATE:
+      case DhtOptionType.HANDOFF:
+        return this.onTransfer(opt);
+      case DhtOptionType.RELEASE:
+        return this.onRelease(opt);
+    }
+  }
+
+  // ---------------------------------------------------------------- requests (origin side)
+
+  private request(
+    kind: RequestKind,
+    type: DhtRequestOption['type'],
+    fields: Pick<DhtRequestOption, 'key' | 'value' | 'explicitVersion' | 'version' | 'ttlMs'>,
+    done: (r: DhtResult) => void,
+  ): void {
+    const reqId = this.newReqId();
+    const target = hashKey(fields.key);
+    let sent = false;
+    this.requests.start(
+      reqId,
+      () => {
+        // An inactive node is in no ring: it would answer everything itself. Wait for the next attempt.
+        if (!this.s.isActive()) {
+          this.s.count('dht.request.notActive');
+          return;
+        }
+        sent = true;
+        this.s.count(`dht.request.${kind}`);
+        this.route({
+          type,
+          hopCount: 0,
+          hopLimit: this.s.config.hopLimit,
+          reqId,
+          target,
+          origin: this.me,
+          ...fields,
+        });
+      },
+      (outcome) => done(toResult(kind, outcome)),
+      (attempts) => ({
+        type: 'failure',
+        error: sent
+          ? `${kind}: no answer after ${attempts} attempts`
+          : `${kind}: this node has not joined a ring`,
+      }),
+    );
+  }
+
+  private onReply(opt: DhtReplyOption): void {
+    if (this.requests.settle(opt.reqId, opt)) return;
+    const t = this.transfers.get(opt.reqId);
+    if (t) {
+      this.transferAcked(opt.reqId, t);
+      return;
+    }
+    this.s.count('dht.reply.unmatched'); // a late answer to a retried request, or to a forgotten transfer
+  }
+
+  // ---------------------------------------------------------------- requests (owner side)
+
+  private onRequest(opt: DhtRequestOption): void {
+    if (opt.target !== hashKey(opt.key)) {
+      this.s.count('dht.drop.badTarget');
+      return;
+    }
+    if (opt.type !== DhtOptionType.GET) {
+      const cached = this.replies.get(opt.origin, opt.reqId);
+      if (cached) {
+        this.s.count('dht.request.retried');
+        this.route({ ...cached, hopCount: 0, requestHops: opt.hopCount });
+        return;
+      }
+    }
+    const now = this.s.now();
+    const cur = this.store.get(opt.key, now);
+    const live = cur && !cur.tombstone ? cur : undefined;
+    const answer = (status: DhtStatusValue, e?: DhtEntry, value: Uint8Array = EMPTY): void => {
+      const reply: DhtReplyOption = {
+        type: DhtOptionType.REPLY,
+        hopCount: 0,
+        hopLimit: this.s.config.hopLimit,
+        reqId: opt.reqId,
+        target: opt.origin,
+        requestHops: opt.hopCount,
+        status,
+        owner: this.me,
+        version: e?.version ?? 0,
+        ttlMs: e ? remainingTtl(e, now) : 0,
+        value,
+      };
+      if (opt.type !== DhtOptionType.GET) this.replies.put(opt.origin, opt.reqId, reply);
+      this.route(reply);
+    };
+    switch (opt.type) {
+      case DhtOptionType.GET:
+        return live ? answer(DhtStatus.OK, live, live.value) : answer(DhtStatus.NOT_FOUND, cur);
+      case DhtOptionType.PUT: {
+        if (opt.explicitVersion && cur && opt.version <= cur.version) {
+          return answer(DhtStatus.STALE_VERSION, cur);
+        }
+        const version = opt.explicitVersion ? opt.version : (cur?.version ?? 0) + 1;
+        if (version < 1 || version > MAX_U32) return answer(DhtStatus.REFUSED, cur);
+        const copy = { version, origin: opt.origin, tombstone: false, value: opt.value.slice() };
+        const e = this.write(opt.key, copy, opt.ttlMs > 0 ? now + opt.ttlMs : null, 'put');
+        return answer(DhtStatus.OK, e);
+      }
+      case DhtOptionType.DELETE: {
+        if (!live) return answer(DhtStatus.NOT_FOUND, cur);
+        if (live.version >= MAX_U32) return answer(DhtStatus.REFUSED, cur);
+        // The tombstone must outlive every older copy that could come back after a partition heals.
+        const expiresAt = Math.max(now + this.opts.tombstoneMs, live.expiresAt ?? 0);
+        const copy = { version: live.version + 1, origin: opt.origin, tombstone: true, value: EMPTY };
+        return answer(DhtStatus.OK, this.write(opt.key, copy, expiresAt, 'delete'));
+      }
+    }
+  }
+
+  /** Stores a new version written here (this node is where the request ended: the owner) and spreads it. */
+  private write(key: Uint8Array, copy: Versioned, expiresAt: number | null, why: string): DhtEntry {
+    const cur = this.store.get(key, this.s.now());
+    const e = cur ?? this.newEntry(key.slice(), 'owner', this.me);
+    this.setCopy(e, copy, expiresAt);
+    this.store.set(e);
+    this.emitStore(e, why);
+    this.reconcile(e);
+    return e;
+  }
+
+  // ---------------------------------------------------------------- copies in transit
+
+  private onTransfer(opt: DhtTransferOption): void {
+    const hash = hashKey(opt.key);
+    if (opt.type === DhtOptionType.HANDOFF && opt.target !== hash) {
+      this.s.count('dht.drop.badTarget');
+      return;
+    }
+    if (opt.version < 1 || opt.source === this.me) {
+      this.s.count('dht.drop.badTransfer');
+      return;
+    }
+    const now = this.s.now();
+    const incoming: Versioned = {
+      version: opt.version,
+      origin: opt.origin,
+      tombstone: opt.tombstone,
+      value: opt.tombstone ? EMPTY : opt.value.slice(),
+    };
+    let expiresAt = opt.ttlMs > 0 ? now + opt.ttlMs : null;
+    if (opt.tombstone && expiresAt === null) expiresAt = now + this.opts.tombstoneMs;
+    const replicate = opt.type === DhtOptionType.REPLICATE;
+    let e = this.store.get(opt.key, now);
+    let push = false;
+    if (!e) {
+      // A copy sent to a replica is held for its sender; a hand-off ends at the node closest to the key.
+      e = replicate
+        ? this.newEntry(opt.key.slice(), 'replica', opt.source)
+        : this.newEntry(opt.key.slice(), 'owner', this.me);
+      this.setCopy(e, incoming, expiresAt);
+      this.store.set(e);
+      this.emitStore(e, replicate ? 'replicated' : 'handed off');
+    } else {
+      const cmp = compareCopies(incoming, e);
+      if (cmp > 0) {
+        this.setCopy(e, incoming, expiresAt);
+        this.emitStore(e, replicate ? 'replicated (newer)' : 'handed off (newer)');
+      } else if (cmp < 0) {
+        // Mine wins: the sender's side has an older copy. The owner must learn of mine.
+        this.s.count('dht.merge.keptMine');
+        push = e.role === 'replica';
+      }
+      if (replicate && e.role === 'replica') e.owner = opt.source;
+    }
+    if (opt.type === DhtOptionType.HANDOFF && opt.leaving) e.replicatedTo.delete(opt.source);
+    this.ack(opt, e);
+    this.reconcile(e, push);
+  }
+
+  private onRelease(opt: DhtTransferOption): void {
+    const e = this.store.get(opt.key, this.s.now());
+    if (!e || e.role !== 'replica') {
+      this.s.count('dht.release.ignored');
+      return;
+    }
+    // The releaser must know the key's neighbourhood at least as well as I do: it is as close to the key as
+    // the closest node I know. A stale former owner cannot release a copy the real owner still counts on
+    // (I would know the real owner: it is in my vset).
+    if (compareCloseness(e.hash, opt.source, this.closestKnown(e.hash)) > 0) {
+      if (process.env.DBG) console.log('IGN', this.me, opt.source, this.closestKnown(e.hash), e.hash);
+      this.s.count('dht.release.ignored');
+      return;
+    }
+    if (compareCopies(e, opt) > 0) {
+      this.reconcile(e, true); // mine is newer than what the owner has: hand it over instead
+      return;
+    }
+    this.remove(e, `released by ${formatAddress(opt.source)}`);
+  }
+
+  /** Acknowledges a REPLICATE or HANDOFF to its source. */
+  private ack(opt: DhtTransferOption, e: DhtEntry): void {
+    this.route({
+      type: DhtOptionType.REPLY,
+      hopCount: 0,
+      hopLimit: this.s.config.hopLimit,
+      reqId: opt.reqId,
+      target: opt.source,
+      requestHops: opt.hopCount,
+      status: DhtStatus.OK,
+      owner: this.me,
+      version: e.version,
+      ttlMs: 0,
+      value: EMPTY,
+    });
+  }
+
+  private transferAcked(reqId: number, t: Transfer): void {
+    this.transfers.delete(reqId);
+    const e = this.store.get(t.key, this.s.now());
+    if (!e || e.inFlight.get(t.to) !== reqId) return; // superseded by a newer version or a resend
+    e.inFlight.delete(t.to);
+    if (t.kind === 'replicate') {
+      if (e.role === 'owner' && compareCopies(e, t.copy) === 0) e.replicatedTo.add(t.to as Address);
+      return;
+    }
+    for (const r of t.release) this.send(DhtOptionType.RELEASE, e, r, 0);
+    if (e.leaving) this.remove(e, 'handed off');
+  }
+
+  /** Sends a copy of e: REPLICATE to a replica, HANDOFF toward the key, RELEASE to a former replica. */
+  private send(type: DhtTransferOption['type'], e: DhtEntry, target: Address, reqId: number): void {
+    this.route({
+      type,
+      hopCount: 0,
+      hopLimit: this.s.config.hopLimit,
+      reqId,
+      target,
+      tombstone: e.tombstone,
+      leaving: type === DhtOptionType.HANDOFF && e.leaving,
+      origin: e.origin,
+      version: e.version,
+      ttlMs: remainingTtl(e, this.s.now()),
+      source: this.me,
+      key: e.key,
+      value: type === DhtOptionType.RELEASE ? EMPTY : e.value,
+    });
+  }
+
+  private transfer(e: DhtEntry, to: Address | 'handoff', release: Address[] = []): void {
+    const reqId = this.newReqId();
+    const copy = { version: e.version, origin: e.origin, tombstone: e.tombstone, value: e.value };
+    const kind = to === 'handoff' ? 'handoff' : 'replicate';
+    this.transfers.set(reqId, { kind, key: e.key, to, copy, sentAt: this.s.now(), release });
+    e.inFlight.set(to, reqId);
+    this.s.count(`dht.transfer.${kind}`);
+    if (to === 'handoff') this.send(DhtOptionType.HANDOFF, e, e.hash, reqId);
+    else this.send(DhtOptionType.REPLICATE, e, to, reqId);
+  }
+
+  // ---------------------------------------------------------------- ownership
+
+  /** The closest node this node knows to a hash: itself, or the endpoint the forwarding rule picks. */
+  private closestKnown(hash: Address): Address {
+    const hop = this.s.nextHop(hash);
+    return hop.kind === 'forward' ? hop.endpoint : this.me;
+  }
+
+  /** Brings one entry's role and copies in line with the current tables (see the header comment). */
+  private reconcile(e: DhtEntry, push = false): void {
+    const now = this.s.now();
+    if (isExpired(e, now)) {
+      this.remove(e, 'expired');
+      return;
+    }
+    const c = this.closestKnown(e.hash);
+    const vset = this.s.vsetMembers();
+    if (c === this.me) {
+      if (e.role !== 'owner') {
+        e.role = 'owner';
+        e.owner = this.me;
+        e.leaving = false;
+        e.inFlight.delete('handoff');
+        this.emitRole(e, 'no closer node known');
+      }
+      // A replica that left my vset is not needed any more (a closer node took its place): release it.
+      for (const m of e.replicatedTo) {
+        if (vset.includes(m)) continue;
+        e.replicatedTo.delete(m);
+        if (process.env.DBG) console.log('REL', this.s.now(), this.me, m, e.hash);
+        this.send(DhtOptionType.RELEASE, e, m, 0);
+      }
+      for (const m of vset) if (!e.replicatedTo.has(m) && !e.inFlight.has(m)) this.transfer(e, m);
+      return;
+    }
+    if (e.role === 'owner') {
+      // A closer node owns the key now: hand it over. Former replicas that are not among the new owner's
+      // replicas (as far as my vset shows its neighbourhood) are released once the hand-off is acknowledged.
+      const keep = closestOnEachSide(c, [this.me, ...vset], this.s.config.vsetSize);
+      const release = [...e.replicatedTo].filter((m) => m !== c && !keep.has(m));
+      e.role = 'replica';
+      e.owner = c;
+      e.replicatedTo.clear();
+      for (const k of [...e.inFlight.keys()]) if (k !== 'handoff') e.inFlight.delete(k);
+      e.leaving = !vset.includes(c);
+      this.emitRole(e, 'a closer node is known');
+      this.emitHandoff(e, c, 'ownership moved');
+      this.transfer(e, 'handoff', release);
+      return;
+    }
+    if (e.owner !== c) {
+      e.owner = c;
+      push = true;
+    }
+    e.leaving = !vset.includes(c);
+    if ((push || e.leaving) && !e.inFlight.has('handoff')) {
+      this.emitHandoff(e, c, e.leaving ? 'no longer a replica' : 'owner changed');
+      this.transfer(e, 'handoff');
+    }
+  }
+
+  private scheduleReconcile(): void {
+    if (this.reconcileTimer || this.stopped) return;
+    this.reconcileTimer = this.s.setTimer(this.opts.settleMs, () => {
+      this.reconcileTimer = null;
+      this.reconcileAll();
+    });
+  }
+
+  private schedulePeriodic(delay: number): void {
+    this.s.setTimer(delay, () => {
+      this.reconcileAll();
+      this.schedulePeriodic(this.opts.checkMs * (0.9 + 0.2 * this.rng.next()));
+    });
+  }
+
+  /** Drops expired entries, forgets transfers that were never acknowledged, then reconciles every entry. */
+  private reconcileAll(): void {
+    if (this.stopped) return;
+    const now = this.s.now();
+    for (const e of this.store.sweep(now)) this.emitRemove(e, 'expired');
+    for (const [reqId, t] of this.transfers) {
+      if (now - t.sentAt < this.opts.transferTimeoutMs) continue;
+      this.transfers.delete(reqId);
+      this.s.count('dht.transfer.timeout');
+      const e = this.store.get(t.key, now);
+      if (e && e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
+    }
+    for (const e of [...this.store.values()]) this.reconcile(e);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private newEntry(key: Uint8Array, role: DhtRole, owner: Address): DhtEntry {
+    return {
+      key,
+      hash: hashKey(key),
+      value: EMPTY,
+      version: 1,
+      origin: 0,
+      expiresAt: null,
+      tombstone: false,
+      role,
+      owner,
+      replicatedTo: new Set(),
+      inFlight: new Map(),
+      leaving: false,
+    };
+  }
+
+  /** Replaces the copy an entry holds; replicas acknowledged the old one only, so they are forgotten. */
+  private setCopy(e: DhtEntry, copy: Versioned, expiresAt: number | null): void {
+    e.version = copy.version;
+    e.origin = copy.origin;
+    e.tombstone = copy.tombstone;
+    e.value = copy.value;
+    e.expiresAt = expiresAt;
+    e.replicatedTo.clear();
+    e.inFlight.clear();
+  }
+
+  private remove(e: DhtEntry, why: string): void {
+    if (this.store.remove(e.key)) this.emitRemove(e, why);
+  }
+
+  private newReqId(): number {
+    for (;;) {
+      const id = this.rng.u32();
+      if (id !== 0 && !this.requests.has(id) && !this.transfers.has(id)) return id;
+    }
+  }
+
+  private checkKey(k: Uint8Array): string | null {
+    if (!(k instanceof Uint8Array)) return 'key: expected a string or a Uint8Array';
+    if (k.length < 1 || k.length > DHT_MAX_KEY_BYTES) {
+      return `key: expected 1-${DHT_MAX_KEY_BYTES} bytes, found ${k.length}`;
+    }
+    return null;
+  }
+
+  private checkValue(k: Uint8Array, value: Uint8Array): string | null {
+    if (!(value instanceof Uint8Array)) return 'value: expected a Uint8Array';
+    const max = this.opts.maxEntryBytes - k.length;
+    if (value.length > max) {
+      return `value too large: ${value.length} bytes, at most ${max} with a ${k.length}-byte key`;
+    }
+    return null;
+  }
+
+  private emitStore(e: DhtEntry, why: string): void {
+    this.s.emit({
+      type: 'dht-store',
+      key: keyId(e.key),
+      hash: e.hash,
+      version: e.version,
+      role: e.role,
+      why,
+    });
+  }
+
+  private emitRemove(e: DhtEntry, why: string): void {
+    this.s.emit({ type: 'dht-remove', key: keyId(e.key), hash: e.hash, version: e.version, why });
+  }
+
+  private emitRole(e: DhtEntry, why: string): void {
+    this.s.emit({ type: 'dht-role', key: keyId(e.key), hash: e.hash, role: e.role, owner: e.owner, why });
+  }
+
+  private emitHandoff(e: DhtEntry, to: Address, why: string): void {
+    this.s.emit({ type: 'dht-handoff', key: keyId(e.key), hash: e.hash, version: e.version, to, why });
+  }
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+function noValue(
+  key: Uint8Array,
+): Pick<DhtRequestOption, 'key' | 'value' | 'explicitVersion' | 'version' | 'ttlMs'> {
+  return { key: key.slice(), value: EMPTY, explicitVersion: false, version: 0, ttlMs: 0 };
+}
+
+/** Milliseconds an entry has left, as the wire carries it: 0 = never expires, else at least 1. */
+function remainingTtl(e: Pick<DhtEntry, 'expiresAt'>, now: number): number {
+  if (e.expiresAt === null) return 0;
+  return Math.min(MAX_U32, Math.max(1, Math.ceil(e.expiresAt - now)));
+}
+
+function checkOptionalU32(v: number | undefined, what: string): string | null {
+  if (v === undefined) return null;
+  return Number.isInteger(v) && v >= 1 && v <= MAX_U32
+    ? null
+    : `${what}: expected an integer in [1, 2^32 - 1], found ${v}`;
+}
+
+/** Maps an answer (or its absence) to what put/get/delete report. */
+function toResult(kind: RequestKind, outcome: RequestOutcome): DhtResult {
+  if (outcome.type === 'failure') return { ok: false, error: outcome.error };
+  const base = { hops: outcome.requestHops + outcome.hopCount, owner: outcome.owner };
+  switch (outcome.status) {
+    case DhtStatus.OK:
+      if (kind === 'get')
+        return { ok: true, found: true, value: outcome.value.slice(), version: outcome.version, ...base };
+      return { ok: true, ...(kind === 'delete' ? { found: true } : {}), version: outcome.version, ...base };
+    case DhtStatus.NOT_FOUND:
+      return { ok: true, found: false, ...base };
+    case DhtStatus.STALE_VERSION:
+      return {
+        ok: false,
+        version: outcome.version,
+        error: `stale version: the owner holds version ${outcome.version}`,
+        ...base,
+      };
+    case DhtStatus.REFUSED:
+      return {
+        ok: false,
+        error: `${kind} refused by the owner: version ${outcome.version} is the last one`,
+        ...base,
+      };
+  }
+}
