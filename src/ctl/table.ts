@@ -8,7 +8,9 @@ export type Cell = string | number | boolean | null | undefined;
 export function renderTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((r) => headers.map((_, i) => cellText(r[i])));
   const numeric = headers.map(
-    (_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] == null),
+    (_, i) =>
+      rows.some((r) => typeof r[i] === 'number') &&
+      rows.every((r) => typeof r[i] === 'number' || r[i] == null),
   );
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i].length)));
   const line = (cells: readonly string[], isHeader: boolean): string =>

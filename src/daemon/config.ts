@@ -18,7 +18,7 @@ import type { LinkParams } from '../testbed/topology/types.ts';
 import { defaultSocketPath } from './control-protocol.ts';
 import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from './emulation-spec.ts';
 import type { HostInterface } from './host-interfaces.ts';
-import { parseCidr, type Cidr } from './ip-address.ts';
+import { parseCidr, type Cidr } from './frames/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from './overlay-addresses.ts';
 
@@ -488,6 +488,7 @@ function requireNumber(value: unknown, where: string): number {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';

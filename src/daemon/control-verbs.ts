@@ -2,7 +2,7 @@
 // as text (02:00:00:00:00:0b); docs/vrrd.md lists every shape. Argument errors are RangeErrors whose message
 // says which argument, what was expected and what was found: the client shows them as they are.
 
-import { clockwise, formatAddress, RING_SIZE } from '../vrr/address.ts';
+import { clockwise, formatAddress, ringDistance } from '../vrr/address.ts';
 import type { VrrNode } from '../vrr/node.ts';
 import { parseDurationMs } from '../testbed/topology/units.ts';
 import type { AddressMappings } from './address-mappings.ts';
@@ -10,7 +10,7 @@ import type { DaemonConfig } from './config.ts';
 import type { ControlServer, VerbHandler } from './control-server.ts';
 import type { DhtClient, DhtResult } from './dht-client.ts';
 import { formatEmulation, parseEmulationSpec } from './emulation-spec.ts';
-import { formatCidr } from './ip-address.ts';
+import { formatCidr } from './frames/ip-address.ts';
 import type { Links } from './links.ts';
 import type { Overlay } from './overlay.ts';
 
@@ -76,19 +76,26 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
         quality: Math.round(n.quality * 1000) / 1000,
       })),
 
-    vset: () => ({
-      address: fmt(node.address),
-      active: node.isActive(),
-      vsetSize: node.config.vsetSize,
-      members: node
-        .vsetMembers()
-        .map((m) => {
-          const cw = clockwise(node.address, m);
-          const side = cw <= RING_SIZE / 2 ? 'cw' : 'ccw';
-          return { address: fmt(m), side, distance: side === 'cw' ? cw : RING_SIZE - cw };
-        })
-        .sort((a, b) => (a.side === b.side ? a.distance - b.distance : a.side === 'ccw' ? -1 : 1)),
-    }),
+    vset: () => {
+      // Sides as the vset defines them: the r/2 nearest clockwise (successors) and the r/2 nearest
+      // counter-clockwise (predecessors) among the members; with few nodes one member can be both.
+      const me = node.address;
+      const members = node.vsetMembers();
+      const half = node.config.vsetSize / 2;
+      const cw = new Set([...members].sort((a, b) => clockwise(me, a) - clockwise(me, b)).slice(0, half));
+      const ccw = new Set([...members].sort((a, b) => clockwise(a, me) - clockwise(b, me)).slice(0, half));
+      const rows = members.map((m) => {
+        const side = cw.has(m) && ccw.has(m) ? 'both' : cw.has(m) ? 'cw' : 'ccw';
+        const distance =
+          side === 'ccw' ? clockwise(m, me) : side === 'cw' ? clockwise(me, m) : ringDistance(me, m);
+        return { address: fmt(m), side, distance };
+      });
+      // Ring order: farthest predecessor first, then the nearer ones, then the successors outward.
+      const rank = (r: { side: string; distance: number }): number =>
+        r.side === 'ccw' ? -r.distance : r.distance;
+      rows.sort((a, b) => rank(a) - rank(b));
+      return { address: fmt(me), active: node.isActive(), vsetSize: node.config.vsetSize, members: rows };
+    },
 
     routes: () =>
       node.routes().map((r) => ({

@@ -7,6 +7,7 @@ import { formatAddress } from '../vrr/address.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import { VrrNode } from '../vrr/node.ts';
 import { createRng, deriveSeed } from '../vrr/rng.ts';
+import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
 import { AddressMappings } from './address-mappings.ts';
 import { describeConfig, type DaemonConfig } from './config.ts';
 import type { DaemonEvent } from './control-protocol.ts';
@@ -20,7 +21,6 @@ import { NeighborProxy } from './neighbor-proxy.ts';
 import { Overlay } from './overlay.ts';
 import { configureOverlayAddresses, readInterfaceAddresses } from './overlay-addresses.ts';
 import { WallEnv } from './wall-env.ts';
-import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
 
 /** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
 const MIN_POLL_MS = 100;
@@ -190,7 +190,9 @@ export class Vrrd {
       node: formatAddress(this.node.address),
       ...fields,
     };
-    this.#logger.log(EVENT_LEVEL[fields.type] ?? 'info', `event ${fields.type}`, { event: fields });
+    // A bug caught inside the core is reported as a drop: it deserves more than a debug line.
+    const level = fields.reason === 'internal-error' ? 'error' : (EVENT_LEVEL[fields.type] ?? 'info');
+    this.#logger.log(level, `event ${fields.type}`, { event: fields });
     this.#control?.publish(event);
   }
 }

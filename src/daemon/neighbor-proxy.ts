@@ -5,16 +5,16 @@
 
 import { formatAddress } from '../vrr/address.ts';
 import type { AddressMappings } from './address-mappings.ts';
-import { ArpOp, arpReplyFor, buildArp, parseArp } from './arp.ts';
-import { buildEthernet, EtherType, type EthernetFrame } from './ethernet.ts';
-import { formatIpv4, formatIpv6 } from './ip-address.ts';
+import { ArpOp, arpReplyFor, buildArp, parseArp } from './frames/arp.ts';
+import { buildEthernet, EtherType, type EthernetFrame } from './frames/ethernet.ts';
+import { formatIpv4, formatIpv6 } from './frames/ip-address.ts';
 import type { Logger } from './logger.ts';
 import {
   buildNeighborAdvertisement,
   isUnspecified,
   parseNeighborSolicitation,
   type Icmpv6Message,
-} from './neighbor-discovery.ts';
+} from './frames/neighbor-discovery.ts';
 
 /** What the proxy needs from the overlay. */
 export interface NeighborProxyOptions {

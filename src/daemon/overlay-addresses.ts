@@ -4,7 +4,7 @@
 
 import { execa } from 'execa';
 import type { Address } from '../vrr/address.ts';
-import { formatIpv4, formatIpv6, parseCidr, parseIpv6, type Cidr } from './ip-address.ts';
+import { formatIpv4, formatIpv6, parseCidr, parseIpv6, type Cidr } from './frames/ip-address.ts';
 
 /** The overlay IPv4 network derived addresses are taken from. */
 export const OVERLAY_IPV4_NETWORK = '198.18.0.0/15';

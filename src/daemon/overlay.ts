@@ -6,10 +6,10 @@
 
 import { formatAddress, type Address } from '../vrr/address.ts';
 import { DataFlag, type DataPacket } from '../vrr/wire/types.ts';
-import { buildEthernet, EtherType, isGroupMac, parseEthernet } from './ethernet.ts';
+import { buildEthernet, EtherType, isGroupMac, parseEthernet } from './frames/ethernet.ts';
 import type { Logger } from './logger.ts';
 import { openTap, type LinkCounters, type TapDevice } from './native/index.ts';
-import { parseIcmpv6 } from './neighbor-discovery.ts';
+import { parseIcmpv6 } from './frames/neighbor-discovery.ts';
 import type { NeighborProxy } from './neighbor-proxy.ts';
 
 /** What the overlay needs from the node. */

@@ -2,15 +2,15 @@
 // ICMPv6 checksum, and the derived overlay addresses. Pure functions: no root needed.
 
 import assert from 'node:assert/strict';
-import { arpReplyFor, ArpOp, buildArp, parseArp } from '../../src/daemon/arp.ts';
-import { buildEthernet, isGroupMac, parseEthernet } from '../../src/daemon/ethernet.ts';
-import { formatIpv6, parseCidr, parseIpv4, parseIpv6 } from '../../src/daemon/ip-address.ts';
+import { arpReplyFor, ArpOp, buildArp, parseArp } from '../../src/daemon/frames/arp.ts';
+import { buildEthernet, isGroupMac, parseEthernet } from '../../src/daemon/frames/ethernet.ts';
+import { formatIpv6, parseCidr, parseIpv4, parseIpv6 } from '../../src/daemon/frames/ip-address.ts';
 import {
   buildNeighborAdvertisement,
   icmpv6Checksum,
   parseIcmpv6,
   parseNeighborSolicitation,
-} from '../../src/daemon/neighbor-discovery.ts';
+} from '../../src/daemon/frames/neighbor-discovery.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/daemon/overlay-addresses.ts';
 import { parseAddress } from '../../src/vrr/address.ts';
 

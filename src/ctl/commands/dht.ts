@@ -1,7 +1,7 @@
 // `vrrctl dht put|get|del|entries`: the DHT through the daemon (values are text unless --hex).
 
 import type { Command } from 'commander';
-import { call, CtlFailure, output } from '../context.ts';
+import { call, CtlFailure, globalsOf, output } from '../context.ts';
 import { renderPairs, renderTable } from '../table.ts';
 
 /** A put/get/del reply. */
@@ -50,7 +50,7 @@ export function registerDht(program: Command): void {
     .action(async (key: string, _opts, command: Command) => {
       const r = await call<DhtReply>(command, 'dht.get', { key });
       if (r.ok && r.found === false) {
-        output(command, r, () => `${key}: not found`);
+        if (globalsOf(command).json) output(command, r, renderReply); // the JSON says found: false
         throw new CtlFailure(`dht get ${key}: not found`);
       }
       output(command, r, renderReply);

@@ -19,7 +19,7 @@ export interface VsetResult {
   address: string;
   active: boolean;
   vsetSize: number;
-  members: { address: string; side: 'cw' | 'ccw'; distance: number }[];
+  members: { address: string; side: 'cw' | 'ccw' | 'both'; distance: number }[];
 }
 
 /** A routes reply row. */
@@ -55,7 +55,7 @@ export function registerTables(program: Command): void {
 
   program
     .command('vset')
-    .description('virtual neighbours, counter-clockwise first, nearest first on each side')
+    .description('virtual neighbours in ring order: predecessors (ccw), then successors (cw)')
     .action(async (_opts, command: Command) => {
       const v = await call<VsetResult>(command, 'vset');
       output(command, v, (r) =>

@@ -463,11 +463,11 @@ export class Dht implements NodeExtension {
     // the closest node I know. A stale former owner cannot release a copy the real owner still counts on
     // (I would know the real owner: it is in my vset).
     if (compareCloseness(e.hash, opt.source, this.closestKnown(e.hash)) > 0) {
-      if (process.env.DBG) console.log('IGN', this.me, opt.source, this.closestKnown(e.hash), e.hash);
       this.s.count('dht.release.ignored');
       return;
     }
-    if (compareCopies(e, opt) > 0) {
+    // A RELEASE names a version by (Version, Origin) and carries no value.
+    if (e.version > opt.version || (e.version === opt.version && e.origin > opt.origin)) {
       this.reconcile(e, true); // mine is newer than what the owner has: hand it over instead
       return;
     }
@@ -563,7 +563,6 @@ export class Dht implements NodeExtension {
       for (const m of e.replicatedTo) {
         if (vset.includes(m)) continue;
         e.replicatedTo.delete(m);
-        if (process.env.DBG) console.log('REL', this.s.now(), this.me, m, e.hash);
         this.send(DhtOptionType.RELEASE, e, m, 0);
       }
       for (const m of vset) if (!e.replicatedTo.has(m) && !e.inFlight.has(m)) this.transfer(e, m);

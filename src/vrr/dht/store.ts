@@ -3,7 +3,7 @@
 // Invariants (checkInvariants returns every violation; test/unit/vrr/dht/store.test.ts checks them):
 //  - entries are keyed by their key bytes (keyId); an entry's hash is hashKey(key);
 //  - key: 1-255 bytes; key + value <= DHT_MAX_ENTRY_BYTES; version: an integer in [1, 2^32 - 1];
-//  - role 'owner' <=> owner === this node; replicatedTo is empty on replicas; leaving is false on owners;
+//  - role 'owner' <=> owner === this node; replicatedTo is empty on replicas;
 //    neither replicatedTo nor inFlight names this node;
 //  - a tombstone (a deleted key, kept so that older copies cannot bring it back) has an empty value and expires;
 //  - lookups never return an expired entry (expiresAt <= now); sweep() removes them.
@@ -36,8 +36,6 @@ export interface DhtEntry {
   replicatedTo: Set<Address>;
   /** Transfers of this version awaiting acknowledgement: replica address (REPLICATE) or 'handoff' -> reqId. */
   inFlight: Map<Address | 'handoff', number>;
-  /** Replica: handed toward the owner, to be dropped once the hand-off is acknowledged. */
-  leaving: boolean;
 }
 
 /** The table. */
@@ -108,7 +106,6 @@ export class DhtStore {
     }
     if ((e.role === 'owner') !== (e.owner === this.me)) out.push(`role ${e.role} with owner ${e.owner}`);
     if (e.role === 'replica' && e.replicatedTo.size > 0) out.push('a replica lists replicas');
-    if (e.role === 'owner' && e.leaving) out.push('an owner is leaving');
     if (e.replicatedTo.has(this.me) || e.inFlight.has(this.me)) out.push('replicated to itself');
     if (e.tombstone && (e.value.length > 0 || e.expiresAt === null)) {
       out.push('a tombstone with a value or without expiry');

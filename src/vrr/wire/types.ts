@@ -171,8 +171,6 @@ export interface DhtTransferOption extends DhtRouted {
   type: 0x14 | 0x15 | 0x16;
   /** The entry is a deletion marker (tombstone): no value. */
   tombstone: boolean;
-  /** HANDOFF: the source drops its copy once the receiver acknowledges (it stops being a replica). */
-  leaving: boolean;
   /** The node that put the entry (conflict tie-break). */
   origin: Address;
   version: number; // u32

@@ -1,6 +1,6 @@
 // DHT_REPLICATE (0x14), DHT_HANDOFF (0x15) and DHT_RELEASE (0x16): one stored entry in transit between nodes.
 //  0 Type  1 Len  2 HopCount  3 HopLimit  4-7 ReqId (transfer id)  8-13 Target  14 KeyLen
-//  15 Flags (0x01 TOMBSTONE, 0x02 LEAVING)  16-21 Origin  22-23 ValueLen  24-27 Version  28-31 TtlMs
+//  15 Flags (0x01 TOMBSTONE)  16-21 Origin  22-23 ValueLen  24-27 Version  28-31 TtlMs
 //  32-37 Source  38-39 Reserved  40 key, then value
 
 import { MalformedOption, type OptionCodec } from '../option-codec.ts';
@@ -18,9 +18,6 @@ import {
 /** Transfer flag: the entry is a deletion marker. */
 export const DHT_FLAG_TOMBSTONE = 0x01;
 
-/** Transfer flag (HANDOFF): the source drops its copy once the hand-off is acknowledged. */
-export const DHT_FLAG_LEAVING = 0x02;
-
 function transferCodec(type: DhtTransferOption['type'], name: string): OptionCodec<DhtTransferOption> {
   return {
     type,
@@ -32,7 +29,7 @@ function transferCodec(type: DhtTransferOption['type'], name: string): OptionCod
       checkEntrySize(option.key, option.value, name);
       writeRoutedHeader(option, out, start, name);
       out[start + 14] = option.key.length;
-      out[start + 15] = (option.tombstone ? DHT_FLAG_TOMBSTONE : 0) | (option.leaving ? DHT_FLAG_LEAVING : 0);
+      out[start + 15] = option.tombstone ? DHT_FLAG_TOMBSTONE : 0;
       writeEntryFields(
         out,
         start,
@@ -65,7 +62,6 @@ function transferCodec(type: DhtTransferOption['type'], name: string): OptionCod
         type,
         ...readRoutedHeader(frame, start),
         tombstone: (frame[start + 15] & DHT_FLAG_TOMBSTONE) !== 0,
-        leaving: (frame[start + 15] & DHT_FLAG_LEAVING) !== 0,
         origin: f.address,
         version: f.version,
         ttlMs: f.ttlMs,

@@ -18,7 +18,6 @@ function entry(key: string, extra: Partial<DhtEntry> = {}): DhtEntry {
     owner: ME,
     replicatedTo: new Set(),
     inFlight: new Map(),
-    leaving: false,
     ...extra,
   };
 }
@@ -58,7 +57,6 @@ describe('DhtStore', () => {
       ['role', { role: 'owner', owner: OTHER }],
       ['role', { role: 'replica', owner: ME }],
       ['replica lists', { role: 'replica', owner: OTHER, replicatedTo: new Set([OTHER]) }],
-      ['owner is leaving', { leaving: true }],
       ['itself', { replicatedTo: new Set([ME]) }],
       ['tombstone', { tombstone: true, expiresAt: null, value: new Uint8Array(0) }],
       ['tombstone', { tombstone: true, expiresAt: 5 }],
@@ -70,7 +68,7 @@ describe('DhtStore', () => {
     assert.throws(() => store.set(entry('')), /key of 0 bytes/);
     assert.equal(store.size, 0);
     store.set(entry('k', { tombstone: true, expiresAt: 5, value: new Uint8Array(0) }));
-    store.set(entry('r', { role: 'replica', owner: OTHER, leaving: true }));
+    store.set(entry('r', { role: 'replica', owner: OTHER }));
     assert.deepEqual(store.checkInvariants(), []);
   });
 

@@ -159,7 +159,6 @@ export const DHT_VECTORS: readonly DhtVector[] = [
           ...routed,
           target: V1,
           tombstone: false,
-          leaving: false,
           origin: A,
           version: 7,
           ttlMs: 59000,
@@ -179,7 +178,7 @@ export const DHT_VECTORS: readonly DhtVector[] = [
 6b 76 31 00 00 00 00 00`,
   },
   {
-    name: 'DHT_HANDOFF of a tombstone by a leaving replica',
+    name: 'DHT_HANDOFF of a tombstone',
     packet: {
       kind: 'control',
       flags: 0,
@@ -192,7 +191,6 @@ export const DHT_VECTORS: readonly DhtVector[] = [
           ...routed,
           target: K,
           tombstone: true,
-          leaving: true,
           origin: A,
           version: 8,
           ttlMs: 300000,
@@ -205,7 +203,7 @@ export const DHT_VECTORS: readonly DhtVector[] = [
     hex: `10 00 00 40 02 00 00 00
 00 12 00 06 00 00 00 00
 15 06 00 40 01 02 03 04
-82 54 c3 29 a9 28 01 03
+82 54 c3 29 a9 28 01 01
 02 00 00 00 00 0a 00 00
 00 00 00 08 00 04 93 e0
 02 00 00 00 00 12 00 00
@@ -226,7 +224,6 @@ export const DHT_VECTORS: readonly DhtVector[] = [
           reqId: 0,
           target: V1,
           tombstone: false,
-          leaving: false,
           origin: A,
           version: 7,
           ttlMs: 0,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import '../../../../../src/vrr/dht/index.ts'; // registers the DHT codecs
 import { DHT_MAX_ENTRY_BYTES } from '../../../../../src/vrr/dht/index.ts';
-import { DHT_FLAG_LEAVING, DHT_FLAG_TOMBSTONE } from '../../../../../src/vrr/wire/options/dht-transfer.ts';
+import { DHT_FLAG_TOMBSTONE } from '../../../../../src/vrr/wire/options/dht-transfer.ts';
 import { DhtOptionType, type DhtTransferOption } from '../../../../../src/vrr/wire/index.ts';
 import {
   assertBadBody,
@@ -26,7 +26,6 @@ function transfer(
     reqId: 0x11223344,
     target: 0x020000000012,
     tombstone: false,
-    leaving: false,
     origin: 0x02000000000a,
     version: 5,
     ttlMs: 1000,
@@ -38,12 +37,10 @@ function transfer(
 }
 
 describe('DHT_REPLICATE, DHT_HANDOFF and DHT_RELEASE options', () => {
-  it('round-trip with both flags, and with the largest key and value', () => {
+  it('round-trip with and without TOMBSTONE, and with the largest key and value', () => {
     for (const type of TYPES) {
       for (const tombstone of [false, true]) {
-        for (const leaving of [false, true]) {
-          assertRoundTrip(transfer(type, Uint8Array.of(1), new Uint8Array(0), { tombstone, leaving }));
-        }
+        assertRoundTrip(transfer(type, Uint8Array.of(1), new Uint8Array(0), { tombstone }));
       }
       const key = new Uint8Array(255).fill(1);
       assertRoundTrip(transfer(type, key, new Uint8Array(DHT_MAX_ENTRY_BYTES - 255).fill(2)));
@@ -52,14 +49,11 @@ describe('DHT_REPLICATE, DHT_HANDOFF and DHT_RELEASE options', () => {
 
   it('lay out the Source slot at 32 and key and value from 40', () => {
     for (const type of TYPES) {
-      const option = transfer(type, Uint8Array.of(0x6b), Uint8Array.of(0x76), {
-        tombstone: true,
-        leaving: true,
-      });
+      const option = transfer(type, Uint8Array.of(0x6b), Uint8Array.of(0x76), { tombstone: true });
       const body = Array.from(frameWith(option).subarray(16));
       assert.equal(body.length, 48);
       assert.deepEqual(body.slice(0, 8), [type, 6, 0, 64, 0x11, 0x22, 0x33, 0x44]);
-      assert.deepEqual(body.slice(8, 16), [2, 0, 0, 0, 0, 0x12, 1, DHT_FLAG_TOMBSTONE | DHT_FLAG_LEAVING]);
+      assert.deepEqual(body.slice(8, 16), [2, 0, 0, 0, 0, 0x12, 1, DHT_FLAG_TOMBSTONE]);
       assert.deepEqual(body.slice(16, 32), [2, 0, 0, 0, 0, 0x0a, 0, 1, 0, 0, 0, 5, 0, 0, 3, 0xe8]);
       assert.deepEqual(body.slice(32, 40), [2, 0, 0, 0, 0, 0x14, 0, 0]);
       assert.deepEqual(body.slice(40), [0x6b, 0x76, 0, 0, 0, 0, 0, 0]);
