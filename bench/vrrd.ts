@@ -183,10 +183,10 @@ async function bundledIdleRss(): Promise<number> {
       },
     });
     ip('netns', 'add', ns);
-    ip('-n', ns, 'link', 'add', 'a', 'type', 'veth', 'peer', 'name', 'b');
-    ip('-n', ns, 'link', 'set', 'a', 'up');
-    ip('-n', ns, 'link', 'set', 'b', 'up');
-    const args = ['-i', 'a', '--socket', join(dir, 's.sock'), '--hello-ms', '500', '--log-level', 'warn'];
+    ip('-n', ns, 'link', 'add', 'name', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+    ip('-n', ns, 'link', 'set', 'va', 'up');
+    ip('-n', ns, 'link', 'set', 'vb', 'up');
+    const args = ['-i', 'va', '--socket', join(dir, 's.sock'), '--hello-ms', '500', '--log-level', 'warn'];
     const child = execa('ip', ['netns', 'exec', ns, process.execPath, join(dir, 'vrrd.mjs'), ...args], {
       reject: false,
     });

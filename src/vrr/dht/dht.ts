@@ -2,27 +2,28 @@
 // hashKey(key) under the one comparator (the owner) and are copied to the owner's virtual neighbours (the nodes
 // that take over if it fails). Requests (PUT, GET, DELETE) are routed hop by hop toward the key's hash; answers
 // (REPLY) hop by hop toward the requester's address. Copies move between nodes as REPLICATE (owner -> vset
-// member), HANDOFF (toward the key's hash: its owner) and RELEASE (old owner -> a replica it no longer needs);
+// member), HANDOFF (toward the key's hash: its owner) and RELEASE (owner -> a replica it no longer needs);
 // REPLICATE and HANDOFF are acknowledged end to end with a REPLY and sent again until they are.
 //
 // Ownership is hard state, re-checked (reconcile) only when something changes: the vset changed, a neighbour
 // came or went, a copy arrived; and every few hello periods as a safety net. In a stable ring the DHT sends
 // nothing. Per entry, reconcile asks "who is the closest node I know to this key?" (the forwarding rule's
 // answer, so it agrees with where requests end):
-//  - me: I am the owner. Replicate to every vset member that has not acknowledged this version.
-//  - someone else, and I was the owner: hand the entry off toward the key, stay a replica if the new owner is
-//    a virtual neighbour, and once acknowledged tell my former replicas the new owner does not need to RELEASE.
-//  - someone else, and I am a replica: keep the copy while that owner is a virtual neighbour (vsets are
-//    symmetric, so I am then among its replicas); hand it over first when the owner changed in my eyes or my
-//    copy beat the one I was sent; drop it (after an acknowledged hand-off) when the owner is no longer a
-//    virtual neighbour.
+//  - me: I am the owner. Replicate to every vset member that has not acknowledged this version; release
+//    acknowledged replicas that left my vset.
+//  - someone else, and I was the owner: hand the entry off toward the key; once acknowledged, release my former
+//    replicas that are not the new owner's.
+//  - someone else, and I am a replica: keep the copy while nothing changes. When the owner changed in my eyes,
+//    when it is not a virtual neighbour of mine, or when my copy beat the one I was sent, hand the copy off.
+// The owner answers every hand-off with whether its source is one of its replicas (one of its virtual
+// neighbours): a node that is not drops its copy then. So the owner alone decides where copies live, and a
+// copy is dropped only after the owner acknowledged holding it (or it expired, or was released).
 // Copies meet by merging: compareCopies (conflict.ts) picks the winner, the same on every node.
 
 import { compareCloseness, formatAddress, type Address } from '../address.ts';
 import type { TimerHandle } from '../env.ts';
 import type { NodeExtension, NodeServices } from '../extension.ts';
 import type { Rng } from '../rng.ts';
-import { closestOnEachSide } from '../vset.ts';
 import { defaultOptionRegistry } from '../wire/option-registry.ts';
 import { DHT_MAX_ENTRY_BYTES, DHT_MAX_KEY_BYTES } from '../wire/options/dht-fields.ts';
 import { registerDhtCodecs } from '../wire/options/dht-codecs.ts';
@@ -328,7 +329,7 @@ export class Dht implements NodeExtension {
     if (this.requests.settle(opt.reqId, opt)) return;
     const t = this.transfers.get(opt.reqId);
     if (t) {
-      this.transferAcked(opt.reqId, t);
+      this.transferAcked(opt.reqId, t, opt);
       return;
     }
     this.s.count('dht.reply.unmatched'); // a late answer to a retried request, or to a forgotten transfer
@@ -448,9 +449,17 @@ export class Dht implements NodeExtension {
       }
       if (replicate && e.role === 'replica') e.owner = opt.source;
     }
-    if (opt.type === DhtOptionType.HANDOFF && opt.leaving) e.replicatedTo.delete(opt.source);
-    this.ack(opt, e);
-    this.reconcile(e, push);
+    // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
+    const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
+    this.reconcile(e, push, holder);
+    if (replicate) return this.ack(opt, e, DhtStatus.OK);
+    // The owner decides who keeps copies: its virtual neighbours. Anyone else may drop theirs.
+    if (e.role === 'owner' && this.s.vsetMembers().includes(opt.source)) {
+      this.ack(opt, e, DhtStatus.OK);
+    } else {
+      e.replicas.delete(opt.source);
+      this.ack(opt, e, DhtStatus.NOT_FOUND);
+    }
   }
 
   private onRelease(opt: DhtTransferOption): void {
@@ -474,8 +483,11 @@ export class Dht implements NodeExtension {
     this.remove(e, `released by ${formatAddress(opt.source)}`);
   }
 
-  /** Acknowledges a REPLICATE or HANDOFF to its source. */
-  private ack(opt: DhtTransferOption, e: DhtEntry): void {
+  /**
+   * Acknowledges a REPLICATE or HANDOFF to its source. For a HANDOFF, OK means "keep your copy: you are one of
+   * my replicas", NOT_FOUND "I have it, you need not keep it".
+   */
+  private ack(opt: DhtTransferOption, e: DhtEntry, status: DhtStatusValue): void {
     this.route({
       type: DhtOptionType.REPLY,
       hopCount: 0,
@@ -483,7 +495,7 @@ export class Dht implements NodeExtension {
       reqId: opt.reqId,
       target: opt.source,
       requestHops: opt.hopCount,
-      status: DhtStatus.OK,
+      status,
       owner: this.me,
       version: e.version,
       ttlMs: 0,
@@ -491,17 +503,20 @@ export class Dht implements NodeExtension {
     });
   }
 
-  private transferAcked(reqId: number, t: Transfer): void {
+  private transferAcked(reqId: number, t: Transfer, reply: DhtReplyOption): void {
     this.transfers.delete(reqId);
     const e = this.store.get(t.key, this.s.now());
-    if (!e || e.inFlight.get(t.to) !== reqId) return; // superseded by a newer version or a resend
-    e.inFlight.delete(t.to);
+    if (!e) return;
     if (t.kind === 'replicate') {
-      if (e.role === 'owner' && compareCopies(e, t.copy) === 0) e.replicatedTo.add(t.to as Address);
+      // The replica holds t.copy now, whether or not it is still the latest (then the next reconcile sends it).
+      if (e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
+      if (e.role === 'owner') e.replicas.set(t.to as Address, t.copy);
       return;
     }
+    if (e.inFlight.get(t.to) !== reqId) return; // superseded by a newer version or a resend
+    e.inFlight.delete(t.to);
     for (const r of t.release) this.send(DhtOptionType.RELEASE, e, r, 0);
-    if (e.leaving) this.remove(e, 'handed off');
+    if (e.role === 'replica' && reply.status !== DhtStatus.OK) this.remove(e, 'handed off: not a replica');
   }
 
   /** Sends a copy of e: REPLICATE to a replica, HANDOFF toward the key, RELEASE to a former replica. */
@@ -513,7 +528,6 @@ export class Dht implements NodeExtension {
       reqId,
       target,
       tombstone: e.tombstone,
-      leaving: type === DhtOptionType.HANDOFF && e.leaving,
       origin: e.origin,
       version: e.version,
       ttlMs: remainingTtl(e, this.s.now()),
@@ -525,7 +539,7 @@ export class Dht implements NodeExtension {
 
   private transfer(e: DhtEntry, to: Address | 'handoff', release: Address[] = []): void {
     const reqId = this.newReqId();
-    const copy = { version: e.version, origin: e.origin, tombstone: e.tombstone, value: e.value };
+    const copy = copyOf(e);
     const kind = to === 'handoff' ? 'handoff' : 'replicate';
     this.transfers.set(reqId, { kind, key: e.key, to, copy, sentAt: this.s.now(), release });
     e.inFlight.set(to, reqId);
@@ -543,7 +557,7 @@ export class Dht implements NodeExtension {
   }
 
   /** Brings one entry's role and copies in line with the current tables (see the header comment). */
-  private reconcile(e: DhtEntry, push = false): void {
+  private reconcile(e: DhtEntry, push = false, holder: Address | null = null): void {
     const now = this.s.now();
     if (isExpired(e, now)) {
       this.remove(e, 'expired');
@@ -555,41 +569,46 @@ export class Dht implements NodeExtension {
       if (e.role !== 'owner') {
         e.role = 'owner';
         e.owner = this.me;
-        e.leaving = false;
         e.inFlight.delete('handoff');
         this.emitRole(e, 'no closer node known');
       }
+      if (holder !== null && vset.includes(holder)) e.replicas.set(holder, copyOf(e));
       // A replica that left my vset is not needed any more (a closer node took its place): release it.
-      for (const m of e.replicatedTo) {
+      for (const m of [...e.replicas.keys()]) {
         if (vset.includes(m)) continue;
-        e.replicatedTo.delete(m);
+        e.replicas.delete(m);
         this.send(DhtOptionType.RELEASE, e, m, 0);
       }
-      for (const m of vset) if (!e.replicatedTo.has(m) && !e.inFlight.has(m)) this.transfer(e, m);
+      for (const m of vset) {
+        const held = e.replicas.get(m);
+        if ((!held || compareCopies(held, e) !== 0) && !e.inFlight.has(m)) this.transfer(e, m);
+      }
       return;
     }
     if (e.role === 'owner') {
-      // A closer node owns the key now: hand it over. Former replicas that are not among the new owner's
-      // replicas (as far as my vset shows its neighbourhood) are released once the hand-off is acknowledged.
-      const keep = closestOnEachSide(c, [this.me, ...vset], this.s.config.vsetSize);
-      const release = [...e.replicatedTo].filter((m) => m !== c && !keep.has(m));
+      // A closer node owns the key now: hand it over (its answer says whether I stay one of its replicas).
+      // Once it is acknowledged, release every node that may hold a copy from me: my former replicas and my
+      // vset. A receiver keeps its copy if it knows a node closer to the key than me (then it is the new
+      // owner's replica: vsets are symmetric) or if its copy is newer.
+      const release = [...new Set([...e.replicas.keys(), ...vset])].filter((m) => m !== c);
       e.role = 'replica';
       e.owner = c;
-      e.replicatedTo.clear();
-      for (const k of [...e.inFlight.keys()]) if (k !== 'handoff') e.inFlight.delete(k);
-      e.leaving = !vset.includes(c);
+      e.replicas.clear();
+      e.inFlight.clear();
       this.emitRole(e, 'a closer node is known');
       this.emitHandoff(e, c, 'ownership moved');
       this.transfer(e, 'handoff', release);
       return;
     }
+    // A replica: when its view of the owner changed, or the owner is not a virtual neighbour (so I may not be
+    // among its replicas), it hands the copy to the owner, whose answer says whether to keep it.
     if (e.owner !== c) {
       e.owner = c;
       push = true;
     }
-    e.leaving = !vset.includes(c);
-    if ((push || e.leaving) && !e.inFlight.has('handoff')) {
-      this.emitHandoff(e, c, e.leaving ? 'no longer a replica' : 'owner changed');
+    const doubtful = !vset.includes(c);
+    if ((push || doubtful) && !e.inFlight.has('handoff')) {
+      this.emitHandoff(e, c, push ? 'owner changed' : 'owner not a virtual neighbour');
       this.transfer(e, 'handoff');
     }
   }
@@ -637,20 +656,18 @@ export class Dht implements NodeExtension {
       tombstone: false,
       role,
       owner,
-      replicatedTo: new Set(),
+      replicas: new Map(),
       inFlight: new Map(),
-      leaving: false,
     };
   }
 
-  /** Replaces the copy an entry holds; replicas acknowledged the old one only, so they are forgotten. */
+  /** Replaces the copy an entry holds; transfers of the old copy in flight no longer count. */
   private setCopy(e: DhtEntry, copy: Versioned, expiresAt: number | null): void {
     e.version = copy.version;
     e.origin = copy.origin;
     e.tombstone = copy.tombstone;
     e.value = copy.value;
     e.expiresAt = expiresAt;
-    e.replicatedTo.clear();
     e.inFlight.clear();
   }
 
@@ -707,6 +724,11 @@ export class Dht implements NodeExtension {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** The identity of the copy an entry holds now (a snapshot: entries are updated in place). */
+function copyOf(e: DhtEntry): Versioned {
+  return { version: e.version, origin: e.origin, tombstone: e.tombstone, value: e.value };
+}
 
 function noValue(
   key: Uint8Array,

@@ -3,13 +3,14 @@
 // Invariants (checkInvariants returns every violation; test/unit/vrr/dht/store.test.ts checks them):
 //  - entries are keyed by their key bytes (keyId); an entry's hash is hashKey(key);
 //  - key: 1-255 bytes; key + value <= DHT_MAX_ENTRY_BYTES; version: an integer in [1, 2^32 - 1];
-//  - role 'owner' <=> owner === this node; replicatedTo is empty on replicas;
-//    neither replicatedTo nor inFlight names this node;
+//  - role 'owner' <=> owner === this node; `replicas` is empty on replicas; neither `replicas` nor `inFlight`
+//    names this node;
 //  - a tombstone (a deleted key, kept so that older copies cannot bring it back) has an empty value and expires;
 //  - lookups never return an expired entry (expiresAt <= now); sweep() removes them.
 
 import type { Address } from '../address.ts';
 import { DHT_MAX_ENTRY_BYTES, DHT_MAX_KEY_BYTES } from '../wire/options/dht-fields.ts';
+import type { Versioned } from './conflict.ts';
 import { hashKey, keyId } from './hash-key.ts';
 
 /** Whether this node holds a key as its owner (the closest node) or as a replica for the owner. */
@@ -32,8 +33,11 @@ export interface DhtEntry {
   role: DhtRole;
   /** The node this node believes owns the key: itself for role owner. */
   owner: Address;
-  /** Owner: the virtual neighbours that acknowledged holding this version. */
-  replicatedTo: Set<Address>;
+  /**
+   * Owner: the nodes that acknowledged holding a copy, with the copy they acknowledged (up to date when it
+   * compares equal to this entry's). Kept across versions, so that every holder can be released.
+   */
+  replicas: Map<Address, Versioned>;
   /** Transfers of this version awaiting acknowledgement: replica address (REPLICATE) or 'handoff' -> reqId. */
   inFlight: Map<Address | 'handoff', number>;
 }
@@ -105,8 +109,8 @@ export class DhtStore {
       out.push(`version ${e.version} not in [1, 2^32 - 1]`);
     }
     if ((e.role === 'owner') !== (e.owner === this.me)) out.push(`role ${e.role} with owner ${e.owner}`);
-    if (e.role === 'replica' && e.replicatedTo.size > 0) out.push('a replica lists replicas');
-    if (e.replicatedTo.has(this.me) || e.inFlight.has(this.me)) out.push('replicated to itself');
+    if (e.role === 'replica' && e.replicas.size > 0) out.push('a replica lists replicas');
+    if (e.replicas.has(this.me) || e.inFlight.has(this.me)) out.push('replicated to itself');
     if (e.tombstone && (e.value.length > 0 || e.expiresAt === null)) {
       out.push('a tombstone with a value or without expiry');
     }

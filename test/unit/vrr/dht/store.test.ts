@@ -3,6 +3,7 @@ import { DhtStore, hashKey, isExpired, type DhtEntry } from '../../../../src/vrr
 
 const ME = 0x020000000001;
 const OTHER = 0x020000000002;
+const copy = { version: 1, origin: OTHER, tombstone: false, value: Uint8Array.of(1) };
 
 function entry(key: string, extra: Partial<DhtEntry> = {}): DhtEntry {
   const k = new TextEncoder().encode(key);
@@ -16,7 +17,7 @@ function entry(key: string, extra: Partial<DhtEntry> = {}): DhtEntry {
     tombstone: false,
     role: 'owner',
     owner: ME,
-    replicatedTo: new Set(),
+    replicas: new Map(),
     inFlight: new Map(),
     ...extra,
   };
@@ -56,8 +57,8 @@ describe('DhtStore', () => {
       ['version', { version: 2 ** 32 }],
       ['role', { role: 'owner', owner: OTHER }],
       ['role', { role: 'replica', owner: ME }],
-      ['replica lists', { role: 'replica', owner: OTHER, replicatedTo: new Set([OTHER]) }],
-      ['itself', { replicatedTo: new Set([ME]) }],
+      ['replica lists', { role: 'replica', owner: OTHER, replicas: new Map([[OTHER, copy]]) }],
+      ['itself', { replicas: new Map([[ME, copy]]) }],
       ['tombstone', { tombstone: true, expiresAt: null, value: new Uint8Array(0) }],
       ['tombstone', { tombstone: true, expiresAt: 5 }],
       ['key \\+ value', { value: new Uint8Array(2000) }],
