@@ -27,4 +27,14 @@ export type VrrEvent =
   | { type: 'dht-store'; key: string; hash: Address; version: number; role: 'owner' | 'replica'; why: string }
   | { type: 'dht-remove'; key: string; hash: Address; version: number; why: string }
   | { type: 'dht-role'; key: string; hash: Address; role: 'owner' | 'replica'; owner: Address; why: string }
-  | { type: 'dht-handoff'; key: string; hash: Address; version: number; to: Address; why: string };
+  | { type: 'dht-handoff'; key: string; hash: Address; version: number; to: Address; why: string }
+  // Multicast (src/vrr/multicast): tree changes of (root, group), and the RVP role for a group.
+  | {
+      type: 'mcast-tree';
+      root: Address;
+      group: Address;
+      upstream: Address | null;
+      downstream: Address[];
+      why: string;
+    }
+  | { type: 'mcast-rvp'; group: Address; role: 'owner' | 'replica'; why: string };

@@ -198,7 +198,6 @@ export class VrrNode {
     if (this.selfCheckTimer) {
       if (!reset) return;
       this.selfCheckTimer.cancel();
-      this.timers.delete(this.selfCheckTimer);
     }
     const delay = this.selfCheckPeriods * this.config.helloMs * (0.9 + 0.2 * this.env.rng.next());
     this.selfCheckTimer = this.timer(delay, () => {
@@ -990,11 +989,18 @@ export class VrrNode {
     return hop.kind === 'forward' ? hop.via : null;
   }
 
+  /** Arms a timer that stop() cancels; the returned handle forgets itself when it fires or is cancelled. */
   private timer(ms: number, fire: () => void): TimerHandle {
-    const handle = this.env.setTimer(Math.max(0, ms), () => {
+    const inner = this.env.setTimer(Math.max(0, ms), () => {
       this.timers.delete(handle);
       if (this.running) fire();
     });
+    const handle: TimerHandle = {
+      cancel: () => {
+        this.timers.delete(handle);
+        inner.cancel();
+      },
+    };
     this.timers.add(handle);
     return handle;
   }

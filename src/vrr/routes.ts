@@ -4,7 +4,8 @@
 //  - at most one entry per (ea, pathId);
 //  - na is null only when this node is ea, nb is null only when this node is eb;
 //  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
-//  - the endpoint index lists exactly the entries' endpoints, for O(endpoints) next-hop lookups.
+//  - the endpoint index lists exactly the entries' endpoints, for O(endpoints) next-hop lookups;
+//  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea).
 //  - owned by node.ts alone.
 
 import type { Address } from './address.ts';
@@ -90,12 +91,21 @@ export class RouteTable {
     return this.byEndpoint.keys();
   }
 
-  /** The next hop toward endpoint e, choosing among parallel paths stably (oldest entry first). */
+  /**
+   * The next hop toward endpoint e. Among parallel paths to e, the one with the smallest (pathId, ea) wins: a
+   * property of the path, not of this node, so every node on two crossing paths picks the same one. Choosing
+   * by local order (say, the oldest entry) lets two neighbours that both lie on two paths to e, traversed in
+   * opposite directions, send a packet back and forth forever.
+   */
   nextHopToward(e: Address): Address | null {
     const set = this.byEndpoint.get(e);
     if (!set) return null;
-    for (const r of set) return r.ea === e ? r.na : r.nb;
-    return null;
+    let best: Route | null = null;
+    for (const r of set) {
+      if (best === null || r.pathId < best.pathId || (r.pathId === best.pathId && r.ea < best.ea)) best = r;
+    }
+    if (best === null) return null;
+    return best.ea === e ? best.na : best.nb;
   }
 
   private index(endpoint: Address, route: Route): void {

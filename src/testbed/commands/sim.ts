@@ -97,6 +97,9 @@ export function runSimCommand(
   return report.passed ? EXIT.passed : EXIT.failed;
 }
 
+// Problem lines shown per check in the summary: ping-all's 20 pairs plus its "more" and drop lines fit.
+const SHOWN_PROBLEMS = 25;
+
 /** The human summary of a report: nodes, links, convergence, each check with figures, PASS/FAIL. */
 export function summarize(report: SimReport): string[] {
   const lines = [`topology ${report.topology}: ${report.nodes} nodes, ${report.links} links`];
@@ -110,8 +113,8 @@ export function summarize(report: SimReport): string[] {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     lines.push(`${check.passed ? 'PASS' : 'FAIL'} ${check.name}: ${figures}`);
-    for (const problem of (check.problems ?? []).slice(0, 20)) lines.push(`     ${problem}`);
-    const hidden = (check.problems?.length ?? 0) - 20;
+    for (const problem of (check.problems ?? []).slice(0, SHOWN_PROBLEMS)) lines.push(`     ${problem}`);
+    const hidden = (check.problems?.length ?? 0) - SHOWN_PROBLEMS;
     if (hidden > 0) lines.push(`     (${hidden} more in --json)`);
   }
   const f = report.figures;

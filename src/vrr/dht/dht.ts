@@ -100,17 +100,24 @@ export interface DhtEntryView {
 
 type RequestKind = 'put' | 'get' | 'delete';
 
-/** A REPLICATE or HANDOFF awaiting its acknowledgement. */
+/** A REPLICATE, HANDOFF or RELEASE awaiting its acknowledgement. */
 interface Transfer {
-  kind: 'replicate' | 'handoff';
+  kind: 'replicate' | 'handoff' | 'release';
   key: Uint8Array;
-  /** The replica (REPLICATE) or 'handoff'. */
+  /** The target node (REPLICATE, RELEASE) or 'handoff' (routed to the key's owner). */
   to: Address | 'handoff';
+  /** The copy sent. */
   copy: Versioned;
-  sentAt: number;
-  /** HANDOFF: former replicas to RELEASE once acknowledged. */
+  /** Considered lost after this time (local clock). */
+  deadline: number;
+  /** Sends so far: HANDOFF is sent again on timeout with a doubling wait, RELEASE up to MAX_RELEASE_ATTEMPTS. */
+  attempt: number;
+  /** HANDOFF: nodes to RELEASE once acknowledged. */
   release: Address[];
 }
+
+/** Sends of one RELEASE before giving up (a lost RELEASE only leaves a stale copy behind). */
+const MAX_RELEASE_ATTEMPTS = 4;
 
 /** What a pending request settles with: the reply, or why there is none. */
 type RequestOutcome = DhtReplyOption | { type: 'failure'; error: string };
@@ -413,7 +420,8 @@ export class Dht implements NodeExtension {
       this.s.count('dht.drop.badTarget');
       return;
     }
-    if (opt.version < 1 || opt.source === this.me) {
+    // A hand-off of mine may come back to me (I became the closest meanwhile): then I am its owner.
+    if (opt.version < 1 || (replicateOrRelease(opt) && opt.source === this.me)) {
       this.s.count('dht.drop.badTransfer');
       return;
     }
@@ -452,17 +460,18 @@ export class Dht implements NodeExtension {
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
     this.reconcile(e, push, holder);
-    if (replicate) return this.ack(opt, e, DhtStatus.OK);
+    if (replicate) return this.ack(opt, DhtStatus.OK, e.version);
     // The owner decides who keeps copies: its virtual neighbours. Anyone else may drop theirs.
     if (e.role === 'owner' && this.s.vsetMembers().includes(opt.source)) {
-      this.ack(opt, e, DhtStatus.OK);
+      this.ack(opt, DhtStatus.OK, e.version);
     } else {
       e.replicas.delete(opt.source);
-      this.ack(opt, e, DhtStatus.NOT_FOUND);
+      this.ack(opt, DhtStatus.NOT_FOUND, e.version);
     }
   }
 
   private onRelease(opt: DhtTransferOption): void {
+    this.ack(opt, DhtStatus.OK, opt.version); // received: whatever this node does with it
     const e = this.store.get(opt.key, this.s.now());
     if (!e || e.role !== 'replica') {
       this.s.count('dht.release.ignored');
@@ -484,10 +493,10 @@ export class Dht implements NodeExtension {
   }
 
   /**
-   * Acknowledges a REPLICATE or HANDOFF to its source. For a HANDOFF, OK means "keep your copy: you are one of
-   * my replicas", NOT_FOUND "I have it, you need not keep it".
+   * Acknowledges a transfer to its source. For a HANDOFF, OK means "keep your copy: you are one of my
+   * replicas", NOT_FOUND "I have it, you need not keep it". `version` is the version held here.
    */
-  private ack(opt: DhtTransferOption, e: DhtEntry, status: DhtStatusValue): void {
+  private ack(opt: DhtTransferOption, status: DhtStatusValue, version: number): void {
     this.route({
       type: DhtOptionType.REPLY,
       hopCount: 0,
@@ -497,7 +506,7 @@ export class Dht implements NodeExtension {
       requestHops: opt.hopCount,
       status,
       owner: this.me,
-      version: e.version,
+      version,
       ttlMs: 0,
       value: EMPTY,
     });
@@ -505,6 +514,7 @@ export class Dht implements NodeExtension {
 
   private transferAcked(reqId: number, t: Transfer, reply: DhtReplyOption): void {
     this.transfers.delete(reqId);
+    if (t.kind === 'release') return;
     const e = this.store.get(t.key, this.s.now());
     if (!e) return;
     if (t.kind === 'replicate') {
@@ -513,39 +523,92 @@ export class Dht implements NodeExtension {
       if (e.role === 'owner') e.replicas.set(t.to as Address, t.copy);
       return;
     }
-    if (e.inFlight.get(t.to) !== reqId) return; // superseded by a newer version or a resend
+    // The owner holds the hand-off's copy or a better one now: release the nodes listed, naming the better of
+    // the copy sent and the one held here now (which came from the owner if it changed meanwhile).
+    const released = compareCopies(e, t.copy) >= 0 ? copyOf(e) : t.copy;
+    for (const r of t.release) this.release(e.key, released, r);
+    if (e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
     e.inFlight.delete(t.to);
-    for (const r of t.release) this.send(DhtOptionType.RELEASE, e, r, 0);
     if (e.role === 'replica' && reply.status !== DhtStatus.OK) this.remove(e, 'handed off: not a replica');
   }
 
-  /** Sends a copy of e: REPLICATE to a replica, HANDOFF toward the key, RELEASE to a former replica. */
-  private send(type: DhtTransferOption['type'], e: DhtEntry, target: Address, reqId: number): void {
+  /**
+   * Sends a copy of e and remembers it (in e.inFlight too) until acknowledged: REPLICATE to a replica, HANDOFF
+   * toward the key (to = 'handoff', with the nodes to release once it is acknowledged).
+   */
+  private transfer(e: DhtEntry, to: Address | 'handoff', release: Address[] = [], attempt = 1): void {
+    const reqId = this.newReqId();
+    const copy = copyOf(e);
+    const kind = to === 'handoff' ? 'handoff' : 'replicate';
+    const deadline = this.transferDeadline(attempt);
+    this.transfers.set(reqId, { kind, key: e.key, to, copy, deadline, attempt, release });
+    e.inFlight.set(to, reqId);
+    this.s.count(`dht.transfer.${kind}`);
+    this.sendCopy(kind, e.key, e.hash, copy, remainingTtl(e, this.s.now()), to, reqId);
+  }
+
+  /** Tells `to` it need not keep its copy of key (unless newer than `copy`); sent again until acknowledged. */
+  private release(key: Uint8Array, copy: Versioned, to: Address, attempt = 1): void {
+    const reqId = this.newReqId();
+    const deadline = this.transferDeadline(attempt);
+    this.transfers.set(reqId, { kind: 'release', key, to, copy, deadline, attempt, release: [] });
+    this.s.count('dht.transfer.release');
+    this.sendCopy('release', key, hashKey(key), copy, 0, to, reqId);
+  }
+
+  private sendCopy(
+    kind: Transfer['kind'],
+    key: Uint8Array,
+    hash: Address,
+    copy: Versioned,
+    ttlMs: number,
+    to: Address | 'handoff',
+    reqId: number,
+  ): void {
+    const type =
+      kind === 'replicate'
+        ? DhtOptionType.REPLICATE
+        : kind === 'handoff'
+          ? DhtOptionType.HANDOFF
+          : DhtOptionType.RELEASE;
     this.route({
       type,
       hopCount: 0,
       hopLimit: this.s.config.hopLimit,
       reqId,
-      target,
-      tombstone: e.tombstone,
-      origin: e.origin,
-      version: e.version,
-      ttlMs: remainingTtl(e, this.s.now()),
+      target: to === 'handoff' ? hash : to,
+      tombstone: copy.tombstone,
+      origin: copy.origin,
+      version: copy.version,
+      ttlMs,
       source: this.me,
-      key: e.key,
-      value: type === DhtOptionType.RELEASE ? EMPTY : e.value,
+      key,
+      value: kind === 'release' || copy.tombstone ? EMPTY : copy.value,
     });
   }
 
-  private transfer(e: DhtEntry, to: Address | 'handoff', release: Address[] = []): void {
-    const reqId = this.newReqId();
-    const copy = copyOf(e);
-    const kind = to === 'handoff' ? 'handoff' : 'replicate';
-    this.transfers.set(reqId, { kind, key: e.key, to, copy, sentAt: this.s.now(), release });
-    e.inFlight.set(to, reqId);
-    this.s.count(`dht.transfer.${kind}`);
-    if (to === 'handoff') this.send(DhtOptionType.HANDOFF, e, e.hash, reqId);
-    else this.send(DhtOptionType.REPLICATE, e, to, reqId);
+  /** When a transfer sent now (its attempt-th send) counts as lost: the wait doubles, up to 8 times. */
+  private transferDeadline(attempt: number): number {
+    return this.s.now() + this.opts.transferTimeoutMs * 2 ** Math.min(attempt - 1, 3);
+  }
+
+  /**
+   * A transfer went unacknowledged (checked by reconcileAll). A HANDOFF is sent again, with a doubling wait,
+   * until acknowledged: while the ring converges acknowledgements get lost, and giving up would leave a stale
+   * copy. A RELEASE is sent a few times; a REPLICATE is forgotten (reconcile sends it again if still needed).
+   */
+  private transferTimedOut(reqId: number, t: Transfer, now: number): void {
+    this.transfers.delete(reqId);
+    this.s.count('dht.transfer.timeout');
+    if (t.kind === 'release') {
+      if (t.attempt < MAX_RELEASE_ATTEMPTS) this.release(t.key, t.copy, t.to as Address, t.attempt + 1);
+      return;
+    }
+    const e = this.store.get(t.key, now);
+    if (!e || e.inFlight.get(t.to) !== reqId) return;
+    e.inFlight.delete(t.to);
+    // The release list travels with the hand-off: losing it would leave stale copies behind.
+    if (t.kind === 'handoff') this.transfer(e, 'handoff', t.release, t.attempt + 1);
   }
 
   // ---------------------------------------------------------------- ownership
@@ -577,7 +640,7 @@ export class Dht implements NodeExtension {
       for (const m of [...e.replicas.keys()]) {
         if (vset.includes(m)) continue;
         e.replicas.delete(m);
-        this.send(DhtOptionType.RELEASE, e, m, 0);
+        this.release(e.key, copyOf(e), m);
       }
       for (const m of vset) {
         const held = e.replicas.get(m);
@@ -587,10 +650,11 @@ export class Dht implements NodeExtension {
     }
     if (e.role === 'owner') {
       // A closer node owns the key now: hand it over (its answer says whether I stay one of its replicas).
-      // Once it is acknowledged, release every node that may hold a copy from me: my former replicas and my
-      // vset. A receiver keeps its copy if it knows a node closer to the key than me (then it is the new
+      // Once it is acknowledged, release every node that may hold a copy from me: my former replicas, those a
+      // copy is on its way to, and my vset. A receiver keeps its copy if it knows a node closer to the key than me (then it is the new
       // owner's replica: vsets are symmetric) or if its copy is newer.
-      const release = [...new Set([...e.replicas.keys(), ...vset])].filter((m) => m !== c);
+      const sentTo = [...e.inFlight.keys()].filter((k): k is Address => k !== 'handoff');
+      const release = [...new Set([...e.replicas.keys(), ...sentTo, ...vset])].filter((m) => m !== c);
       e.role = 'replica';
       e.owner = c;
       e.replicas.clear();
@@ -633,12 +697,8 @@ export class Dht implements NodeExtension {
     if (this.stopped) return;
     const now = this.s.now();
     for (const e of this.store.sweep(now)) this.emitRemove(e, 'expired');
-    for (const [reqId, t] of this.transfers) {
-      if (now - t.sentAt < this.opts.transferTimeoutMs) continue;
-      this.transfers.delete(reqId);
-      this.s.count('dht.transfer.timeout');
-      const e = this.store.get(t.key, now);
-      if (e && e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
+    for (const [reqId, t] of [...this.transfers]) {
+      if (now >= t.deadline) this.transferTimedOut(reqId, t, now);
     }
     for (const e of [...this.store.values()]) this.reconcile(e);
   }
@@ -747,6 +807,10 @@ function checkOptionalU32(v: number | undefined, what: string): string | null {
   return Number.isInteger(v) && v >= 1 && v <= MAX_U32
     ? null
     : `${what}: expected an integer in [1, 2^32 - 1], found ${v}`;
+}
+
+function replicateOrRelease(opt: DhtTransferOption): boolean {
+  return opt.type !== DhtOptionType.HANDOFF;
 }
 
 /** Maps an answer (or its absence) to what put/get/delete report. */

@@ -185,9 +185,68 @@ export interface DhtTransferOption extends DhtRouted {
 /** Every DHT option. */
 export type DhtOption = DhtRequestOption | DhtReplyOption | DhtTransferOption;
 
+/** Multicast option Types (0x20-0x2F; docs/wire.md "Multicast options"). */
+export const McastOptionType = {
+  REGISTER: 0x20,
+  MEMBERS: 0x21,
+  WITHDRAW: 0x22,
+  JOIN: 0x23,
+  SOURCES: 0x24,
+  LEAVE: 0x25,
+  REPLICATE: 0x26,
+  SEED: 0x28,
+  FELL: 0x29,
+  BRANCH: 0x2a,
+  PRUNE: 0x2b,
+} as const;
+
+/**
+ * Membership options, routed hop by hop toward `target` (the group's key hash for requests to the RVP, a node
+ * address for answers and replicas). REGISTER/WITHDRAW/JOIN/LEAVE carry no list; MEMBERS lists members,
+ * SOURCES lists sources, REPLICATE (RVP -> a vset member) both.
+ */
+export interface McastMembershipOption {
+  type: 0x20 | 0x21 | 0x22 | 0x23 | 0x24 | 0x25 | 0x26;
+  hopCount: number; // u8
+  hopLimit: number; // u8
+  target: Address;
+  group: Address;
+  /** The node the option speaks for: the joining member, registering source, or answering RVP. */
+  origin: Address;
+  sources: Address[]; // 0-255
+  members: Address[]; // 0-255
+}
+
+/** Tree flag: FELL because the root withdrew (receivers forget it rather than branch again). */
+export const MCAST_FLAG_FINAL = 0x01;
+
+/** Tree options for the (root, group) tree, one hop each (neighbour to neighbour), sequenced per neighbour. */
+export interface McastTreeOption {
+  type: 0x28 | 0x29 | 0x2a | 0x2b;
+  flags: number; // u8
+  hopCount: number; // u8
+  /** Per (root, group) per sending neighbour, increasing: older than the last applied = ignored. */
+  seq: number; // u32
+  /** The tree's root: the source, or the broadcast tree's key hash. */
+  root: Address;
+  group: Address;
+  /** SEED: the member it is routed to; BRANCH: the member that started it; 0 otherwise. */
+  target: Address;
+}
+
+/** Every multicast option. */
+export type McastOption = McastMembershipOption | McastTreeOption;
+
 /** Every option the core option set defines. Project extensions (DHT 0x10-0x1F, multicast 0x20-0x2F) join this union. */
 export type KnownOption =
-  HelloOption | SetupReqOption | SetupOption | SetupFailOption | TeardownOption | AckOption | DhtOption;
+  | HelloOption
+  | SetupReqOption
+  | SetupOption
+  | SetupFailOption
+  | TeardownOption
+  | AckOption
+  | DhtOption
+  | McastOption;
 
 /** A control packet: one hop only. */
 export interface ControlPacket {

@@ -61,12 +61,21 @@ describe('vrr/routes', () => {
     assert.deepEqual(t.between(ME, 10), []);
   });
 
-  it('keeps the oldest of parallel paths as the stable choice', () => {
+  it('picks among parallel paths by path, not by local order, so crossing paths cannot loop', () => {
     const t = new RouteTable();
-    t.add({ ea: ME, eb: 70, pathId: 5, na: null, nb: 61 });
+    t.add({ ea: ME, eb: 70, pathId: 9, na: null, nb: 61 });
     t.add({ ea: 70, eb: ME, pathId: 6, na: 62, nb: null });
+    assert.equal(t.nextHopToward(70), 62, 'path 6 beats path 9 although added later');
+    t.remove(70, 6);
     assert.equal(t.nextHopToward(70), 61);
-    t.remove(ME, 5);
-    assert.equal(t.nextHopToward(70), 62);
+    // Two relays on both paths P1 (id 3) and P2 (id 4) to endpoint 99, traversed in opposite directions:
+    const x = new RouteTable();
+    const y = new RouteTable();
+    x.add({ ea: 10, eb: 99, pathId: 3, na: 1, nb: 200 }); // P1 at x: toward 99 via y (200)
+    x.add({ ea: 11, eb: 99, pathId: 4, na: 200, nb: 2 }); // P2 at x: toward 99 via 2
+    y.add({ ea: 10, eb: 99, pathId: 3, na: 100, nb: 5 }); // P1 at y: toward 99 via 5
+    y.add({ ea: 11, eb: 99, pathId: 4, na: 6, nb: 100 }); // P2 at y: toward 99 via x (100)
+    assert.equal(x.nextHopToward(99), 200, 'x follows P1 to y');
+    assert.equal(y.nextHopToward(99), 5, 'y follows P1 too, not back to x');
   });
 });

@@ -1,0 +1,94 @@
+// The multicast forwarding table: per (root, group) tree, the upstream neighbour and the downstream next hops.
+// The root is the source's address (a per-source tree) or, for broadcast, the group's key hash.
+// Invariants (checked by checkInvariants, tested):
+//  - an entry's upstream is never one of its downstreams, and never this node;
+//  - this node is never a downstream;
+//  - at most one entry per (root, group) key.
+// Tree sequence numbers live beside the entries (they outlive them: a late message for a deleted entry must
+// still be recognised as old): per (key, neighbour), the last sequence sent and the last applied.
+
+import type { Address } from '../address.ts';
+
+/** One (root, group) tree as this node sees it. */
+export interface TreeEntry {
+  readonly root: Address;
+  readonly group: Address;
+  /** Where packets of this tree come from; null at the root or while detached. */
+  upstream: Address | null;
+  /** Neighbours packets are copied to. */
+  readonly downstream: Set<Address>;
+}
+
+/** The Map key of a (root, group) tree. */
+export function treeKey(root: Address, group: Address): string {
+  return `${root}/${group}`;
+}
+
+/** Per (root, group): upstream and downstream next hops, plus per-neighbour tree-message sequence numbers. */
+export class TreeTable {
+  private readonly entries = new Map<string, TreeEntry>();
+  private readonly sent = new Map<string, number>();
+  private readonly applied = new Map<string, number>();
+
+  get(root: Address, group: Address): TreeEntry | undefined {
+    return this.entries.get(treeKey(root, group));
+  }
+
+  /** The entry for (root, group), created empty (detached, no downstream) when absent. */
+  ensure(root: Address, group: Address): TreeEntry {
+    const k = treeKey(root, group);
+    let e = this.entries.get(k);
+    if (!e) {
+      e = { root, group, upstream: null, downstream: new Set() };
+      this.entries.set(k, e);
+    }
+    return e;
+  }
+
+  delete(root: Address, group: Address): void {
+    this.entries.delete(treeKey(root, group));
+  }
+
+  values(): IterableIterator<TreeEntry> {
+    return this.entries.values();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The next sequence number to put on a tree message for (root, group) sent to neighbour. */
+  nextSeq(root: Address, group: Address, neighbor: Address): number {
+    const k = `${treeKey(root, group)}>${neighbor}`;
+    const s = ((this.sent.get(k) ?? 0) % 0xffffffff) + 1;
+    this.sent.set(k, s);
+    return s;
+  }
+
+  /** Accepts a tree message from neighbour when its seq is newer than the last applied one (and records it). */
+  accept(root: Address, group: Address, neighbor: Address, seq: number): boolean {
+    const k = `${treeKey(root, group)}<${neighbor}`;
+    if (seq <= (this.applied.get(k) ?? 0)) return false;
+    this.applied.set(k, seq);
+    return true;
+  }
+
+  /** Forgets a lost neighbour's sequence numbers (a new link starts a new numbering on both sides). */
+  forgetNeighbor(neighbor: Address): void {
+    for (const map of [this.sent, this.applied]) {
+      for (const k of [...map.keys()])
+        if (k.endsWith(`>${neighbor}`) || k.endsWith(`<${neighbor}`)) map.delete(k);
+    }
+  }
+
+  /** Throws when an invariant is broken (tests). */
+  checkInvariants(me: Address): void {
+    for (const [k, e] of this.entries) {
+      if (k !== treeKey(e.root, e.group)) throw new Error(`entry ${k} filed under the wrong key`);
+      if (e.upstream === me) throw new Error(`${k}: upstream is this node`);
+      if (e.upstream !== null && e.downstream.has(e.upstream))
+        throw new Error(`${k}: upstream is downstream`);
+      if (e.downstream.has(me)) throw new Error(`${k}: this node is downstream`);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// A hand-driven network of Multicast extensions on fake NodeServices: static routes, and every one-hop message
+// held in a queue until the test delivers it, in any order it likes (to construct races exactly).
+
+import type { Address } from '../../../../src/vrr/address.ts';
+import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
+import type { NodeServices } from '../../../../src/vrr/extension.ts';
+import { Multicast } from '../../../../src/vrr/multicast/index.ts';
+import { createRng } from '../../../../src/vrr/rng.ts';
+import type { DataPacket, KnownOption } from '../../../../src/vrr/wire/types.ts';
+
+/** A message in flight on one link. */
+export interface InFlight {
+  from: Address;
+  to: Address;
+  option?: KnownOption;
+  packet?: DataPacket;
+}
+
+/** Multicast nodes with static next hops; messages wait in `queue` until delivered. */
+export class FakeNet {
+  readonly mc = new Map<Address, Multicast>();
+  readonly queue: InFlight[] = [];
+  readonly delivered: { node: Address; packet: DataPacket }[] = [];
+  /** routes.get(node).get(dst) = the neighbour toward dst; absent = this node is the closest. */
+  readonly routes = new Map<Address, Map<Address, Address>>();
+  private readonly links = new Set<string>();
+  private now = 0;
+  private timers: { at: number; fire: () => void; dead: boolean }[] = [];
+
+  constructor(addresses: Address[]) {
+    for (const a of addresses) {
+      this.routes.set(a, new Map());
+      this.mc.set(a, new Multicast(this.services(a), { broadcast: false, checkMs: 1e9 }));
+    }
+  }
+
+  link(a: Address, b: Address): this {
+    this.links.add(`${a}-${b}`).add(`${b}-${a}`);
+    return this;
+  }
+
+  /** Cuts a link: both ends are told at once; messages on it are lost. */
+  cut(a: Address, b: Address): void {
+    this.links.delete(`${a}-${b}`);
+    this.links.delete(`${b}-${a}`);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const m = this.queue[i];
+      if ((m.from === a && m.to === b) || (m.from === b && m.to === a)) this.queue.splice(i, 1);
+    }
+    this.mc.get(a)!.onNeighborLost(b);
+    this.mc.get(b)!.onNeighborLost(a);
+  }
+
+  /** Sets node's next hop toward dst. */
+  route(node: Address, dst: Address, via: Address): this {
+    this.routes.get(node)!.set(dst, via);
+    return this;
+  }
+
+  /** Delivers the queued message at index i. */
+  deliver(i = 0): void {
+    const [m] = this.queue.splice(i, 1);
+    const ext = this.mc.get(m.to)!;
+    if (m.option) ext.onOption(m.option, m.from);
+    else ext.onGroupData(m.packet!, m.from);
+  }
+
+  /** Delivers queued messages (FIFO) and fires timers until nothing is left. */
+  flush(limit = 10_000): void {
+    for (let n = 0; n < limit; n++) {
+      if (this.queue.length > 0) this.deliver(0);
+      else if (!this.fireNextTimer()) return;
+    }
+    throw new Error('flush: the network did not settle');
+  }
+
+  private fireNextTimer(): boolean {
+    this.timers = this.timers.filter((t) => !t.dead).sort((x, y) => x.at - y.at);
+    const t = this.timers.shift();
+    if (!t || t.at > this.now + 1000) return false; // periodic checks are far away: stop there
+    this.now = Math.max(this.now, t.at);
+    t.fire();
+    return true;
+  }
+
+  private services(me: Address): NodeServices {
+    const config: VrrConfig = { ...DEFAULT_CONFIG, address: me, helloMs: 1000 } as VrrConfig;
+    return {
+      address: me,
+      config,
+      rng: createRng(me % 1000),
+      now: () => this.now,
+      setTimer: (ms, fire) => {
+        const t = { at: this.now + ms, fire, dead: false };
+        this.timers.push(t);
+        return { cancel: () => (t.dead = true) };
+      },
+      emit: () => {},
+      count: () => {},
+      isActive: () => true,
+      vsetMembers: () => [],
+      linkedNeighbors: () => [...this.mc.keys()].filter((n) => this.links.has(`${me}-${n}`)),
+      nextHop: (dst) => {
+        if (dst === me) return { kind: 'local' };
+        const via = this.routes.get(me)!.get(dst);
+        return via === undefined ? { kind: 'local' } : { kind: 'forward', via, endpoint: dst };
+      },
+      sendToNeighbor: (to, ...options) => {
+        if (!this.links.has(`${me}-${to}`)) return false;
+        for (const option of options) this.queue.push({ from: me, to, option });
+        return true;
+      },
+      routeToward: (dst, option) => {
+        const via = this.routes.get(me)!.get(dst);
+        if (via === undefined) return 'local';
+        this.queue.push({ from: me, to: via, option });
+        return 'forwarded';
+      },
+      sendDataVia: (to, packet) => {
+        if (!this.links.has(`${me}-${to}`)) return false;
+        this.queue.push({ from: me, to, packet });
+        return true;
+      },
+      deliverLocally: (packet) => this.delivered.push({ node: me, packet }),
+    };
+  }
+}

@@ -1,0 +1,145 @@
+// Constructed races on the tree messages (protocol-notes §10 "Races"): a BRANCH and a PRUNE crossing on one link,
+// and a PRUNE overtaken by a later BRANCH, in every delivery order: no orphaned branch, no duplicate delivery.
+
+import assert from 'node:assert/strict';
+import type { Address } from '../../../../src/vrr/address.ts';
+import { DataFlag, McastOptionType, type DataPacket } from '../../../../src/vrr/wire/types.ts';
+import { FakeNet } from './fake-net.ts';
+
+const G: Address = 0x01005e000007;
+const S = 0x020000000001;
+const U = 0x020000000002;
+const X = 0x020000000003;
+
+/** Tells `member` (joined) that S sources G, as the RVP's SOURCES would. */
+function tellSource(net: FakeNet, member: Address): void {
+  net.mc.get(member)!.join(G);
+  net.mc.get(member)!.onOption(
+    {
+      type: McastOptionType.SOURCES,
+      hopCount: 0,
+      hopLimit: 0,
+      target: member,
+      group: G,
+      origin: S,
+      sources: [S],
+      members: [],
+    },
+    member,
+  );
+}
+
+/** The tree of (S, G) is coherent: X lists D downstream exactly when D's upstream is X. */
+function assertCoherent(net: FakeNet): void {
+  const rows = new Map<Address, { upstream: Address | null; downstream: Address[] }>();
+  for (const [a, mc] of net.mc) {
+    mc.checkInvariants();
+    const r = mc.table().find((t) => t.root === S && t.group === G);
+    if (r) rows.set(a, r);
+  }
+  for (const [a, r] of rows) {
+    for (const d of r.downstream)
+      assert.equal(rows.get(d)?.upstream, a, `${a} sends to ${d}: orphaned branch`);
+    if (r.upstream !== null)
+      assert.ok(rows.get(r.upstream)?.downstream.includes(a), `${a}'s upstream does not send to it`);
+  }
+}
+
+function packet(seq: number): DataPacket {
+  return {
+    kind: 'data',
+    flags: 0,
+    hopLimit: 16,
+    dataFlags: DataFlag.GROUP,
+    nextHeader: 0,
+    src: S,
+    dst: G,
+    payload: new Uint8Array([seq]),
+  };
+}
+
+/** All orderings of n items. */
+function permutations(n: number): number[][] {
+  if (n <= 1) return [[0].slice(0, n)];
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+  );
+}
+
+describe('multicast tree races', () => {
+  it('a BRANCH crossing a PRUNE on one link, in every delivery order: coherent tree, one copy each', () => {
+    // S - U - X and S - X. Tree S -> U -> X; X is a member, U too. X leaves (PRUNE to U) while U's link to S fails
+    // and U's new route to S runs through X (FELL then BRANCH to X): the messages cross on U - X.
+    for (const order of permutations(3)) {
+      const net = new FakeNet([S, U, X]).link(S, U).link(U, X).link(S, X);
+      net.route(U, S, S).route(X, S, U);
+      net.mc.get(S)!.register(G);
+      tellSource(net, U);
+      net.flush();
+      tellSource(net, X);
+      net.flush();
+      assert.deepEqual(net.mc.get(X)!.table()[0].upstream, U);
+      // The crossing.
+      net.mc.get(X)!.leave(G); // PRUNE X -> U
+      net.route(U, S, X).route(X, S, S);
+      net.cut(S, U); // U: FELL U -> X, BRANCH U -> X
+      assert.equal(net.queue.length, 3);
+      const pending = [...net.queue];
+      net.queue.length = 0;
+      for (const i of order) net.queue.push(pending[i]);
+      net.flush();
+      assertCoherent(net);
+      net.delivered.length = 0;
+      net.mc.get(S)!.send(G, new Uint8Array([1]));
+      net.flush();
+      assert.deepEqual(
+        net.delivered.map((d) => d.node),
+        [U],
+        `order ${order}: U gets the packet once, X (left) none`,
+      );
+    }
+  });
+
+  it('a PRUNE overtaken by a later BRANCH is ignored as stale', () => {
+    const net = new FakeNet([S, U, X]).link(S, U).link(U, X);
+    net.route(U, S, S).route(X, S, U);
+    net.mc.get(S)!.register(G);
+    tellSource(net, X);
+    net.flush();
+    net.mc.get(X)!.leave(G); // PRUNE (seq n)
+    tellSource(net, X); // BRANCH (seq n + 1)
+    const toU = net.queue.filter((m) => m.to === U);
+    assert.deepEqual(
+      toU.map((m) => m.option!.type),
+      [McastOptionType.PRUNE, McastOptionType.BRANCH],
+    );
+    net.deliver(net.queue.indexOf(toU[1])); // the BRANCH first
+    net.flush(); // then the PRUNE: older than the BRANCH applied, ignored
+    assertCoherent(net);
+    assert.deepEqual(net.mc.get(U)!.table()[0].downstream, [X]);
+    net.mc.get(S)!.onGroupData(packet(1), S);
+    net.flush();
+    assert.deepEqual(
+      net.delivered.map((d) => d.node),
+      [X],
+    );
+  });
+
+  it('a link failure on the tree: the downstream detaches its subtree and branches again', () => {
+    // S - U - X, S - X: the tree S -> U -> X loses S - U; U (member) re-branches through X after X's fell.
+    const net = new FakeNet([S, U, X]).link(S, U).link(U, X).link(S, X);
+    net.route(U, S, S).route(X, S, U);
+    net.mc.get(S)!.register(G);
+    tellSource(net, X);
+    tellSource(net, U);
+    net.flush();
+    net.route(U, S, X).route(X, S, S);
+    net.cut(S, U);
+    net.flush();
+    assertCoherent(net);
+    net.delivered.length = 0;
+    net.mc.get(S)!.send(G, new Uint8Array([2]));
+    net.flush();
+    assert.deepEqual(net.delivered.map((d) => d.node).sort(), [U, X].sort());
+  });
+});

@@ -1,0 +1,72 @@
+// The multicast tables' invariants: TreeTable (forwarding table and tree sequence numbers) and MembershipStore.
+
+import assert from 'node:assert/strict';
+import { groupKey, MembershipStore, TreeTable } from '../../../../src/vrr/multicast/index.ts';
+import { BROADCAST, isGroupAddress, isNodeAddress } from '../../../../src/vrr/address.ts';
+
+const ME = 0x020000000001;
+const N = 0x020000000002;
+const G = 0x01005e000001;
+
+describe('TreeTable', () => {
+  it('keeps one entry per (root, group), created detached', () => {
+    const t = new TreeTable();
+    const e = t.ensure(N, G);
+    assert.equal(t.ensure(N, G), e);
+    assert.equal(e.upstream, null);
+    assert.equal(e.downstream.size, 0);
+    t.ensure(ME, G);
+    assert.equal(t.size, 2);
+    t.delete(N, G);
+    assert.equal(t.get(N, G), undefined);
+    t.checkInvariants(ME);
+  });
+
+  it('checkInvariants catches an upstream that is downstream, or this node in the tree', () => {
+    const t = new TreeTable();
+    const e = t.ensure(N, G);
+    e.upstream = N;
+    e.downstream.add(N);
+    assert.throws(() => t.checkInvariants(ME), /upstream is downstream/);
+    e.downstream.clear();
+    e.downstream.add(ME);
+    assert.throws(() => t.checkInvariants(ME), /this node is downstream/);
+    e.downstream.clear();
+    e.upstream = ME;
+    assert.throws(() => t.checkInvariants(ME), /upstream is this node/);
+  });
+
+  it('numbers messages per tree per neighbour and applies each sequence once, in order', () => {
+    const t = new TreeTable();
+    assert.equal(t.nextSeq(N, G, ME), 1);
+    assert.equal(t.nextSeq(N, G, ME), 2);
+    assert.equal(t.nextSeq(N, BROADCAST, ME), 1, 'another tree numbers apart');
+    assert.equal(t.accept(N, G, ME, 2), true);
+    assert.equal(t.accept(N, G, ME, 1), false, 'older than applied');
+    assert.equal(t.accept(N, G, ME, 2), false, 'a duplicate');
+    assert.equal(t.accept(N, G, ME, 3), true);
+    t.forgetNeighbor(ME);
+    assert.equal(t.accept(N, G, ME, 1), true, 'a new link numbers from 1 again');
+    assert.equal(t.nextSeq(N, G, ME), 1);
+  });
+});
+
+describe('MembershipStore', () => {
+  it('holds one record per group, replaced whole by a copy', () => {
+    const s = new MembershipStore();
+    const r = s.ensure(G, 'replica');
+    r.sources.add(N);
+    s.replace(G, [ME], [N], 'owner');
+    assert.deepEqual([...s.get(G)!.sources], [ME]);
+    assert.deepEqual([...s.get(G)!.members], [N]);
+    assert.equal(s.get(G)!.role, 'owner');
+    assert.equal([...s.values()].length, 1);
+  });
+
+  it('groupKey is a node-like ring position, never a group address', () => {
+    for (const g of [G, BROADCAST, 0x333300000001]) {
+      assert.ok(isNodeAddress(groupKey(g)) && !isGroupAddress(groupKey(g)));
+    }
+    assert.notEqual(groupKey(G), groupKey(BROADCAST));
+  });
+});
