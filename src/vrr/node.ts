@@ -293,6 +293,16 @@ export class VrrNode {
       payload,
     };
     this.count('dataOriginated');
+    if (isGroupAddress(dst)) {
+      // Group traffic travels on multicast trees: the multicast extension, if attached, takes it from here.
+      const ext = this.extensions.find((e) => e.onGroupData);
+      if (!ext) {
+        this.count('drop.groupDataWithoutMulticast');
+        return false;
+      }
+      ext.onGroupData!({ ...packet, dataFlags: packet.dataFlags | DataFlag.GROUP }, this.address);
+      return true;
+    }
     if (dst === this.address) {
       this.deliver(packet);
       return true;

@@ -37,7 +37,7 @@ import {
   type DhtTransferOption,
   type KnownOption,
 } from '../wire/types.ts';
-import { compareCopies, type Versioned } from './conflict.ts';
+import { compareBytes, compareCopies, type Versioned } from './conflict.ts';
 import { hashKey, keyBytes, keyId, type DhtKey } from './hash-key.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { RequestTable } from './requests.ts';
@@ -540,6 +540,7 @@ export class Dht implements NodeExtension {
     const reqId = this.newReqId();
     const copy = copyOf(e);
     const kind = to === 'handoff' ? 'handoff' : 'replicate';
+    if (to !== 'handoff') this.cancelRelease(e.key, to); // a replica again: an older release must not land
     const deadline = this.transferDeadline(attempt);
     this.transfers.set(reqId, { kind, key: e.key, to, copy, deadline, attempt, release });
     e.inFlight.set(to, reqId);
@@ -585,6 +586,13 @@ export class Dht implements NodeExtension {
       key,
       value: kind === 'release' || copy.tombstone ? EMPTY : copy.value,
     });
+  }
+
+  /** Forgets the RELEASE of key to `to` still awaiting its acknowledgement, if any: it is not sent again. */
+  private cancelRelease(key: Uint8Array, to: Address): void {
+    for (const [reqId, t] of this.transfers) {
+      if (t.kind === 'release' && t.to === to && compareBytes(t.key, key) === 0) this.transfers.delete(reqId);
+    }
   }
 
   /** When a transfer sent now (its attempt-th send) counts as lost: the wait doubles, up to 8 times. */
@@ -635,7 +643,10 @@ export class Dht implements NodeExtension {
         e.inFlight.delete('handoff');
         this.emitRole(e, 'no closer node known');
       }
-      if (holder !== null && vset.includes(holder)) e.replicas.set(holder, copyOf(e));
+      if (holder !== null && vset.includes(holder)) {
+        e.replicas.set(holder, copyOf(e));
+        this.cancelRelease(e.key, holder);
+      }
       // A replica that left my vset is not needed any more (a closer node took its place): release it.
       for (const m of [...e.replicas.keys()]) {
         if (vset.includes(m)) continue;

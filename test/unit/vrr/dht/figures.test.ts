@@ -62,7 +62,7 @@ describe('DHT figures on a 100-node random geometric graph', function () {
       .filter((i) => i >= 0);
     assert.deepEqual(missing, [], `${missing.length} keys not found`);
     const hops = summary(got.map((r) => r.hops!));
-    assert.ok(hops.mean > 2 && hops.max <= 64, JSON.stringify(hops));
+    assert.ok(hops.mean > 2 && hops.max <= 2 * 64, JSON.stringify(hops)); // round trips
 
     // Every key at the owner and its vset (r = 4): 5 copies, the same everywhere.
     sim.network.runFor(5000);
