@@ -10,7 +10,17 @@ import { SimNetwork } from './network.ts';
 import { vrrNodeFactory } from './node-factory.ts';
 import type { NodeFactory } from './sim-node.ts';
 import { round3 } from './checks/ping-all.ts';
-import { defaultSteps, type CheckReport, type SimRunContext, type SimStep } from './steps.ts';
+import {
+  convergeStep,
+  defaultSteps,
+  pingAllStep,
+  ringConsistentStep,
+  type CheckReport,
+  type SimRunContext,
+  type SimStep,
+} from './steps.ts';
+import { scenarioSteps } from './scenario/timeline.ts';
+import { scenarioReports, type ScenarioStepReport } from './scenario/step-report.ts';
 
 /** Settings of one simulation run. */
 export interface SimOptions {
@@ -21,7 +31,7 @@ export interface SimOptions {
   maxSimMs?: number;
   /** Pairs ping-all samples above 400 nodes. Default 4,000. */
   samplePairs?: number;
-  /** What the run does, in order. Default: converge, ring-consistent, ping-all. */
+  /** What the run does, in order. Default: converge, the topology's scenario (if any), ring-consistent, ping-all. */
   steps?: SimStep[];
   /** Builds the nodes. Default: the real VrrNode. */
   createNode?: NodeFactory;
@@ -41,6 +51,8 @@ export interface SimReport {
   /** Virtual ms until the ring was first consistent; null if it never was. */
   convergenceMs: number | null;
   checks: CheckReport[];
+  /** The scenario timeline, one entry per step; absent when the topology has none. */
+  steps?: ScenarioStepReport[];
   figures: {
     /** Simulator events run (timers and frame arrivals). */
     events: number;
@@ -72,8 +84,14 @@ export function runSimulation(topology: Topology, options: SimOptions): SimRepor
     progress: options.onProgress ?? (() => {}),
   };
   network.start();
-  for (const step of options.steps ?? defaultSteps()) step.run(ctx);
+  for (const step of options.steps ?? stepsFor(topology)) step.run(ctx);
   return buildReport(ctx);
+}
+
+/** The default steps for a topology: its scenario, if it has one, goes between convergence and the checks. */
+export function stepsFor(topology: Topology): SimStep[] {
+  if (topology.scenario.length === 0) return defaultSteps();
+  return [convergeStep, ...scenarioSteps(topology), ringConsistentStep, pingAllStep];
 }
 
 function buildReport(ctx: SimRunContext): SimReport {
@@ -92,14 +110,17 @@ function buildReport(ctx: SimRunContext): SimReport {
   }
   const seconds = counters.simulatedMs / 1000;
   const nodes = topology.nodes.length;
+  const steps = scenarioReports(ctx);
   return {
-    passed: ctx.checks.length > 0 && ctx.checks.every((c) => c.passed),
+    passed:
+      ctx.checks.length > 0 && ctx.checks.every((c) => c.passed) && (steps ?? []).every((s) => s.passed),
     seed: ctx.seed,
     topology: topology.name,
     nodes,
     links: topology.links.length,
     convergenceMs: ctx.convergenceMs,
     checks: ctx.checks,
+    ...(steps ? { steps } : {}),
     figures: {
       events: counters.events,
       simulatedMs: counters.simulatedMs,

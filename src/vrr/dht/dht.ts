@@ -455,7 +455,10 @@ export class Dht implements NodeExtension {
         this.s.count('dht.merge.keptMine');
         push = e.role === 'replica';
       }
-      if (replicate && e.role === 'replica') e.owner = opt.source;
+    }
+    if (replicate && e.role === 'replica') {
+      e.owner = opt.source;
+      e.confirmed = true;
     }
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
@@ -529,7 +532,9 @@ export class Dht implements NodeExtension {
     for (const r of t.release) this.release(e.key, released, r);
     if (e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
     e.inFlight.delete(t.to);
-    if (e.role === 'replica' && reply.status !== DhtStatus.OK) this.remove(e, 'handed off: not a replica');
+    if (e.role !== 'replica') return;
+    if (reply.status !== DhtStatus.OK) this.remove(e, 'handed off: not a replica');
+    else if (reply.owner === e.owner) e.confirmed = true;
   }
 
   /**
@@ -640,6 +645,7 @@ export class Dht implements NodeExtension {
       if (e.role !== 'owner') {
         e.role = 'owner';
         e.owner = this.me;
+        e.confirmed = false;
         e.inFlight.delete('handoff');
         this.emitRole(e, 'no closer node known');
       }
@@ -662,12 +668,13 @@ export class Dht implements NodeExtension {
     if (e.role === 'owner') {
       // A closer node owns the key now: hand it over (its answer says whether I stay one of its replicas).
       // Once it is acknowledged, release every node that may hold a copy from me: my former replicas, those a
-      // copy is on its way to, and my vset. A receiver keeps its copy if it knows a node closer to the key than me (then it is the new
-      // owner's replica: vsets are symmetric) or if its copy is newer.
+      // copy is on its way to, and my vset. A receiver keeps its copy if it knows a node closer to the key than
+      // me (then it is the new owner's replica: vsets are symmetric) or if its copy is newer.
       const sentTo = [...e.inFlight.keys()].filter((k): k is Address => k !== 'handoff');
       const release = [...new Set([...e.replicas.keys(), ...sentTo, ...vset])].filter((m) => m !== c);
       e.role = 'replica';
       e.owner = c;
+      e.confirmed = false;
       e.replicas.clear();
       e.inFlight.clear();
       this.emitRole(e, 'a closer node is known');
@@ -675,13 +682,15 @@ export class Dht implements NodeExtension {
       this.transfer(e, 'handoff', release);
       return;
     }
-    // A replica: when its view of the owner changed, or the owner is not a virtual neighbour (so I may not be
-    // among its replicas), it hands the copy to the owner, whose answer says whether to keep it.
+    // A replica: when its view of the owner changed, or the owner is not a virtual neighbour and has not
+    // confirmed me (so I may not be among its replicas), it hands the copy to the owner, whose answer says
+    // whether to keep it.
     if (e.owner !== c) {
       e.owner = c;
+      e.confirmed = false;
       push = true;
     }
-    const doubtful = !vset.includes(c);
+    const doubtful = !e.confirmed && !vset.includes(c);
     if ((push || doubtful) && !e.inFlight.has('handoff')) {
       this.emitHandoff(e, c, push ? 'owner changed' : 'owner not a virtual neighbour');
       this.transfer(e, 'handoff');
@@ -729,6 +738,7 @@ export class Dht implements NodeExtension {
       owner,
       replicas: new Map(),
       inFlight: new Map(),
+      confirmed: role === 'replica',
     };
   }
 

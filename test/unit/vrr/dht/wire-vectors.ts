@@ -220,8 +220,7 @@ export const DHT_VECTORS: readonly DhtVector[] = [
         {
           type: DhtOptionType.RELEASE,
           hopCount: 0,
-          hopLimit: 64,
-          reqId: 0,
+          ...routed,
           target: V1,
           tombstone: false,
           origin: A,
@@ -235,7 +234,7 @@ export const DHT_VECTORS: readonly DhtVector[] = [
     },
     hex: `10 00 00 40 02 00 00 00
 00 14 00 07 00 00 00 00
-16 06 00 40 00 00 00 00
+16 06 00 40 01 02 03 04
 02 00 00 00 00 12 01 00
 02 00 00 00 00 0a 00 00
 00 00 00 07 00 00 00 00

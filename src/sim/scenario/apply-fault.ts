@@ -1,0 +1,56 @@
+// Fault actions of a timeline mapped onto the simulated network.
+
+import type { ScenarioAction, Topology } from '../../testbed/topology/types.ts';
+import type { SimNetwork } from '../network.ts';
+
+/** A timeline action that changes the network (everything but verify and wait). */
+export type FaultAction = Exclude<ScenarioAction, { kind: 'verify' } | { kind: 'wait' }>;
+
+/** True for actions that change the network. */
+export function isFault(action: ScenarioAction): action is FaultAction {
+  return action.kind !== 'verify' && action.kind !== 'wait';
+}
+
+/** Applies one fault. `heal` undoes partitions and link-downs alike (docs/topology.md), not crashes. */
+export function applyFault(network: SimNetwork, topology: Topology, action: FaultAction): void {
+  switch (action.kind) {
+    case 'link-down':
+      return network.linkDown(action.a, action.b);
+    case 'link-up':
+      return network.linkUp(action.a, action.b);
+    case 'impair':
+      return network.impair(action.a, action.b, action.aToB, action.bToA);
+    case 'partition':
+      return network.partition(action.groups);
+    case 'heal':
+      // SimNetwork.heal() lifts the partition only; the scenario verb also brings downed links back.
+      network.heal();
+      for (const link of topology.links) network.linkUp(link.a, link.b);
+      return;
+    case 'crash':
+      return network.crash(action.node);
+    case 'restart':
+      return network.restart(action.node);
+  }
+}
+
+/** A short human description of an action, for progress lines and fuzz schedules. */
+export function describeAction(action: ScenarioAction): string {
+  switch (action.kind) {
+    case 'link-down':
+    case 'link-up':
+    case 'impair':
+      return `${action.kind} ${action.a} ${action.b}`;
+    case 'partition':
+      return `partition ${action.groups.map((g) => `[${g.join(',')}]`).join(' ')}`;
+    case 'heal':
+      return 'heal all';
+    case 'crash':
+    case 'restart':
+      return `${action.kind} ${action.node}`;
+    case 'wait':
+      return `wait ${action.ms} ms`;
+    case 'verify':
+      return `verify ${action.checks.map((c) => (c.withinMs === null ? c.check : `${c.check} within ${c.withinMs} ms`)).join(', ')}`;
+  }
+}
