@@ -463,7 +463,7 @@ export class VrrNode {
     const proxies = this.pset.linkedActive();
     if (proxies.length > 0) this.lastActiveNeighborAt = now;
     if (!this.active) {
-      if (proxies.length > 0) {
+      if (proxies.some((p) => p.activeSince !== null && now - p.activeSince >= c.helloMs)) {
         this.requestSetup(this.address, 'join');
       } else if (
         now - this.lastActiveNeighborAt >= c.bootstrapHellos * c.helloMs &&
@@ -528,7 +528,17 @@ export class VrrNode {
         this.scheduleTriggeredHello(); // spread a smaller candidate at once, ahead of any bootstrap timeout
       }
     }
-    if (n?.state === 'linked' && n.active && !this.active) this.requestSetup(this.address, 'join');
+    // Join through a neighbour only once it has been active for a hello period: a wave of joins through nodes
+    // that joined a moment ago lands in a ring still settling, and costs many more setup messages.
+    if (
+      n?.state === 'linked' &&
+      n.active &&
+      !this.active &&
+      n.activeSince !== null &&
+      this.env.now() - n.activeSince >= this.config.helloMs
+    ) {
+      this.requestSetup(this.address, 'join');
+    }
   }
 
   private applyLinkChange(change: LinkChange | null): void {

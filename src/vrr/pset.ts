@@ -40,6 +40,8 @@ export interface Neighbor {
   active: boolean;
   /** Seen active while linked at least once: only then is it a routing candidate (protocol-notes §6.6). */
   everActive: boolean;
+  /** When its hellos started saying ACTIVE (null while they do not). */
+  activeSince: number | null;
   lastHeard: number;
   /** HelloSeqs received recently (for the receive ratio). */
   recentSeqs: number[];
@@ -136,6 +138,7 @@ export class Pset {
         state: 'pending',
         active: false,
         everActive: false,
+        activeSince: null,
         lastHeard: now,
         recentSeqs: [],
         lastSeq: null,
@@ -146,6 +149,8 @@ export class Pset {
     n.port = port;
     n.linkAddress = from;
     n.lastHeard = now;
+    if (hello.active && n.activeSince === null) n.activeSince = now;
+    if (!hello.active) n.activeSince = null;
     n.active = hello.active;
     this.recordSeq(n, hello.helloSeq);
 
