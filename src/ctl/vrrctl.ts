@@ -8,6 +8,7 @@ import { ConnectError } from './client.ts';
 import { registerDht } from './commands/dht.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerLink } from './commands/link.ts';
+import { registerMcast } from './commands/mcast.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTables } from './commands/tables.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDht(program);
   registerEvents(program);
   registerLink(program);
+  registerMcast(program);
   return program;
 }
 

@@ -19,7 +19,12 @@ import { Links } from './links.ts';
 import type { Logger, LogLevel } from './logger.ts';
 import { NeighborProxy } from './neighbor-proxy.ts';
 import { Overlay } from './overlay.ts';
-import { configureOverlayAddresses, readInterfaceAddresses } from './overlay-addresses.ts';
+import { MulticastGroups } from './multicast-groups.ts';
+import {
+  configureOverlayAddresses,
+  enableOverlayMulticast,
+  readInterfaceAddresses,
+} from './overlay-addresses.ts';
 import { WallEnv } from './wall-env.ts';
 
 /** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
@@ -36,6 +41,9 @@ const EVENT_LEVEL: Record<string, LogLevel> = {
   'path-down': 'debug',
   'setup-req': 'debug',
   drop: 'debug',
+  // Multicast membership and tree changes come in bursts (replicas, every hop of a branch).
+  'mcast-rvp': 'debug',
+  'mcast-tree': 'debug',
 };
 
 /** A running daemon. */
@@ -46,6 +54,7 @@ export class Vrrd {
   readonly #links: Links;
   #overlay: Overlay | null = null;
   #mappings: AddressMappings | null = null;
+  #multicast: MulticastGroups | null = null;
   #control: ControlServer | null = null;
   #stopped = false;
 
@@ -91,12 +100,20 @@ export class Vrrd {
     logger.info('vrrd starting', describeConfig(config));
 
     const dht = new DhtClient(attachDht(node));
+    // Attached with or without an overlay: a relay-only node still carries other nodes' trees.
+    const multicast = new MulticastGroups(node, {
+      onDeliver: (packet) => this.#overlay?.deliverGroup(packet),
+      count: (name, by) => this.#overlay?.count(name, by),
+    });
+    this.#multicast = multicast;
 
     if (config.overlay) {
       const overlay = Overlay.open({ name: config.overlay.name, mtu: this.#overlayMtu(), node, logger });
       this.#overlay = overlay;
       const addresses = [config.overlay.ipv4, config.overlay.ipv6].filter((a) => a !== null);
       await configureOverlayAddresses(overlay.name, addresses);
+      await enableOverlayMulticast(overlay.name);
+      overlay.setMulticast(multicast);
       const mappings = new AddressMappings({
         dht,
         mac: node.address,
@@ -140,6 +157,7 @@ export class Vrrd {
         overlay: this.#overlay,
         dht,
         mappings: this.#mappings,
+        multicast,
         control: () => this.#control,
         startedAt,
         version: packageVersion(),
@@ -161,6 +179,7 @@ export class Vrrd {
     this.#stopped = true;
     this.node.stop();
     this.#mappings?.stop();
+    this.#multicast?.stop();
     const control = this.#control;
     this.#control = null;
     try {

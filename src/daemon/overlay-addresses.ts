@@ -1,5 +1,5 @@
 // The overlay's IP addressing: addresses derived from the VRR address (so a lab needs no address plan), and
-// configuring them on the overlay TAP with `ip addr` at start. Derived IPv4 lives in 198.18.0.0/15 (RFC 2544
+// configuring them (and the MULTICAST flag) on the overlay TAP with `ip` at start. Derived IPv4 lives in 198.18.0.0/15 (RFC 2544
 // benchmarking space), derived IPv6 in a ULA /64 shared by every node (so every node is on-link).
 
 import { execa } from 'execa';
@@ -83,4 +83,15 @@ export async function readInterfaceAddresses(ifname: string): Promise<Cidr[]> {
     }
   }
   return out;
+}
+
+/**
+ * Turns the MULTICAST flag on (so the kernel sends IGMP/MLD reports on the interface and accepts group frames
+ * there) and adds no route: which groups go to the overlay is the host's routing to decide.
+ */
+export async function enableOverlayMulticast(ifname: string): Promise<void> {
+  const result = await execa('ip', ['link', 'set', 'dev', ifname, 'multicast', 'on'], { reject: false });
+  if (result.exitCode !== 0) {
+    throw new Error(`ip link set ${ifname} multicast on failed: ${String(result.stderr).trim()}`);
+  }
 }

@@ -1,15 +1,24 @@
 // The overlay TAP (vrr0): the host's view of the ring as one Ethernet link. Its MAC is the node's VRR address.
 // A unicast frame the host writes becomes a data packet (Source = Ethernet source, Destination = Ethernet
 // destination, Next Header = EtherType, payload = Ethernet payload); a data packet delivered here is rebuilt into
-// that frame and written back. ARP requests and neighbour solicitations are answered from the DHT (never sent);
-// other broadcast and multicast frames are counted and dropped until the multicast extension takes them.
+// that frame and written back. ARP requests and neighbour solicitations are answered from the DHT (never sent).
+// Group frames (multicast MACs, broadcast) go to the multicast extension: IGMP/MLD reports become joins and
+// leaves, anything else is sent on the group's tree; a group packet delivered here is rebuilt the same way.
 
 import { formatAddress, type Address } from '../vrr/address.ts';
 import { DataFlag, type DataPacket } from '../vrr/wire/types.ts';
-import { buildEthernet, EtherType, isGroupMac, parseEthernet } from './frames/ethernet.ts';
+import {
+  buildEthernet,
+  EtherType,
+  isGroupMac,
+  parseEthernet,
+  type EthernetFrame,
+} from './frames/ethernet.ts';
 import type { Logger } from './logger.ts';
 import { openTap, type LinkCounters, type TapDevice } from './native/index.ts';
-import { parseIcmpv6 } from './frames/neighbor-discovery.ts';
+import { Icmpv6Type, parseIcmpv6 } from './frames/neighbor-discovery.ts';
+import { parseIgmp, parseMld, type MembershipParse } from './frames/group-membership.ts';
+import type { MulticastGroups } from './multicast-groups.ts';
 import type { NeighborProxy } from './neighbor-proxy.ts';
 
 /** What the overlay needs from the node. */
@@ -35,6 +44,7 @@ export class Overlay {
   readonly #logger: Logger;
   readonly #stats: Record<string, number> = {};
   #proxy: NeighborProxy | null = null;
+  #multicast: MulticastGroups | null = null;
 
   private constructor(tap: TapDevice, opts: OverlayOptions) {
     this.#tap = tap;
@@ -59,6 +69,11 @@ export class Overlay {
     this.#proxy = proxy;
   }
 
+  /** Sets where group frames go (built after the overlay, as its deliveries write through it). */
+  setMulticast(multicast: MulticastGroups): void {
+    this.#multicast = multicast;
+  }
+
   /** Writes a whole Ethernet frame to the host. */
   write(frame: Uint8Array): void {
     if (this.#tap.write(frame)) this.count('overlay.framesToHost');
@@ -79,6 +94,12 @@ export class Overlay {
     this.write(buildEthernet(packet.dst, packet.src, packet.nextHeader, packet.payload));
   }
 
+  /** A group packet delivered to this node: the frame the source's host wrote (dst = the group MAC). */
+  deliverGroup(packet: DataPacket): void {
+    this.count('overlay.groupDelivered');
+    this.write(buildEthernet(packet.dst, packet.src, packet.nextHeader, packet.payload));
+  }
+
   /** Counters of the translation (overlay.*) and of the TAP itself. */
   counters(): { translation: Record<string, number>; tap: LinkCounters } {
     return { translation: { ...this.#stats }, tap: this.#tap.counters };
@@ -92,6 +113,38 @@ export class Overlay {
   /** Closes the TAP, which removes the interface (and its addresses). */
   close(): void {
     this.#tap.close();
+  }
+
+  /** A group frame from the host: a membership report changes what this node joined, anything else is sent. */
+  #toGroup(eth: EthernetFrame): void {
+    const mc = this.#multicast;
+    if (!mc) {
+      this.count('overlay.groupDropped');
+      return;
+    }
+    const membership: MembershipParse =
+      eth.etherType === EtherType.IPV4
+        ? parseIgmp(eth.payload)
+        : eth.etherType === EtherType.IPV6
+          ? parseMld(eth.payload)
+          : { status: 'not-membership' };
+    if (membership.status === 'malformed') {
+      this.count('overlay.membershipMalformed');
+      this.#logger.debug('malformed membership report dropped', { why: membership.why });
+      return;
+    }
+    if (membership.status === 'ok') {
+      this.count('overlay.membershipReports');
+      if (membership.ignored > 0) this.count('overlay.membershipIgnored', membership.ignored);
+      for (const c of membership.changes) {
+        if (c.join) mc.join(c.group);
+        else mc.leave(c.group);
+        this.count(c.join ? 'overlay.groupJoins' : 'overlay.groupLeaves');
+      }
+      return;
+    }
+    if (mc.send(eth.dst, eth.payload, eth.etherType)) this.count('overlay.groupPacketsSent');
+    else this.count('overlay.groupSendFailed');
   }
 
   /** One frame the host sent on the overlay. Never throws: the TAP callback must not kill the daemon. */
@@ -115,9 +168,15 @@ export class Overlay {
       if (eth.etherType === EtherType.IPV6) {
         const icmp = parseIcmpv6(eth.payload);
         if (icmp && this.#proxy?.onIcmpv6(eth, icmp)) return;
+        if (icmp?.type === Icmpv6Type.ROUTER_SOLICITATION) {
+          // The overlay has no routers (vrrd sets the addresses), and every host solicits at start, just when
+          // the ring is still forming: registering each node as a source of all-routers then is pure churn.
+          this.count('overlay.routerSolicitationDropped');
+          return;
+        }
       }
       if (isGroupMac(eth.dst)) {
-        this.count('overlay.groupDropped');
+        this.#toGroup(eth);
         return;
       }
       if (!this.#node.sendData(eth.dst, eth.payload, { nextHeader: eth.etherType })) {

@@ -38,3 +38,21 @@ export {
 export { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
 export { vrrNodeFactory } from './node-factory.ts';
 export type { SimNode, SimNodeConfig, NodeFactory, NeighborView } from './sim-node.ts';
+export {
+  scenarioSteps,
+  scenarioReports,
+  type ScenarioStepReport,
+  type TimelineOptions,
+} from './scenario/index.ts';
+export {
+  runFuzz,
+  fuzzOne,
+  replayCommand,
+  scheduleSeedOf,
+  defaultInvariants,
+  randomSchedule,
+  type InvariantChecker,
+  type FuzzOptions,
+  type FuzzOneResult,
+  type FuzzSummary,
+} from './fuzz/index.ts';

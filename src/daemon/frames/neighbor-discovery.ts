@@ -6,7 +6,11 @@ import { readMac, writeMac } from './ethernet.ts';
 const IPV6_HEADER_LENGTH = 40;
 const NEXT_HEADER_ICMPV6 = 58;
 /** ICMPv6 types. */
-export const Icmpv6Type = { NEIGHBOR_SOLICITATION: 135, NEIGHBOR_ADVERTISEMENT: 136 } as const;
+export const Icmpv6Type = {
+  ROUTER_SOLICITATION: 133,
+  NEIGHBOR_SOLICITATION: 135,
+  NEIGHBOR_ADVERTISEMENT: 136,
+} as const;
 const OPTION_SOURCE_LINK_ADDRESS = 1;
 const OPTION_TARGET_LINK_ADDRESS = 2;
 /** NA flags (first byte after the checksum): Solicited, Override. */

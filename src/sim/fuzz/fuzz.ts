@@ -71,7 +71,11 @@ export function fuzzOne(topology: Topology, scheduleSeed: number, options: FuzzO
   const report = runSimulation(played, {
     seed: scheduleSeed,
     maxSimMs: options.maxSimMs,
-    steps: [convergeStep, ...scenarioSteps(played, { settleMs: options.quiesceMs ?? 300_000 }), invariantStep],
+    steps: [
+      convergeStep,
+      ...scenarioSteps(played, { settleMs: options.quiesceMs ?? 300_000 }),
+      invariantStep,
+    ],
   });
   const problems: string[] = [];
   if (report.convergenceMs === null) problems.push('the ring never converged before the schedule');

@@ -53,7 +53,9 @@ function timelineStep(step: ScenarioStep): SimStep {
       const problems: string[] = [];
       runTimelineStep(ctx, step, report, problems);
       if (problems.length > 0) report.problems = problems;
-      ctx.progress(`${report.passed ? 'ok  ' : 'FAIL'} at ${step.atMs / 1000} s ${describeAction(step.action)} (${where})`);
+      ctx.progress(
+        `${report.passed ? 'ok  ' : 'FAIL'} at ${step.atMs / 1000} s ${describeAction(step.action)} (${where})`,
+      );
     },
   };
 }
@@ -101,7 +103,8 @@ function runTimelineStep(
       continue;
     }
     report.figures[`${spec.check}.heldAfterMs`] = outcome.heldAfterMs;
-    for (const [key, value] of Object.entries(outcome.figures)) report.figures[`${spec.check}.${key}`] = value;
+    for (const [key, value] of Object.entries(outcome.figures))
+      report.figures[`${spec.check}.${key}`] = value;
     if (!outcome.passed) {
       report.passed = false;
       const within = spec.withinMs === null ? 'at once' : `within ${spec.withinMs / 1000} s`;

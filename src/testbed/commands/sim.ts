@@ -7,12 +7,18 @@ import type { Command } from 'commander';
 import { loadTopology, parseDurationMs } from '../topology/index.ts';
 import type { Topology } from '../topology/types.ts';
 import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
+import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
+import type { InvariantChecker } from '../../sim/fuzz/fuzz.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
 export interface SimCommandOptions {
   seed?: string;
   json?: boolean;
   maxSimTime?: string;
+  /** Run this many seeded random fault schedules instead of the file's timeline. */
+  fuzz?: string;
+  /** Replay the one fuzz schedule with this seed. */
+  fuzzOne?: string;
 }
 
 /** What the verb touches outside itself; tests replace it. */
@@ -25,6 +31,8 @@ export interface SimCommandDeps {
   wallNow(): number;
   /** Whether progress lines are wanted (a terminal). */
   interactive: boolean;
+  /** The fuzzer's invariants (default: ring consistent, ping-all 100 %); tests break them on purpose. */
+  invariants?: InvariantChecker;
 }
 
 /** Exit codes of the verb. */
@@ -74,6 +82,10 @@ export function runSimCommand(
     return usage((error as Error).message);
   }
 
+  if (options.fuzz !== undefined || options.fuzzOne !== undefined) {
+    return runFuzzCommand(file, topology, { ...options, seed: seedOption, maxSimMs }, deps);
+  }
+
   const seed = seedOption ?? topology.seed ?? Math.floor(deps.wallNow()) % 2 ** 32;
   // With --json stdout carries the report alone, so everything else goes to stderr.
   const info = options.json ? deps.stderr : deps.stdout;
@@ -108,6 +120,17 @@ export function summarize(report: SimReport): string[] {
       ? 'ring did not converge (simulated time ran out)'
       : `ring converged in ${formatSeconds(report.convergenceMs)} (simulated)`,
   );
+  for (const step of report.steps ?? []) {
+    const figures = Object.entries(step.figures)
+      .filter(([k]) => k === 'ringConsistentAfterMs' || k === 'lateMs' || k.endsWith('.heldAfterMs'))
+      .map(([k, v]) => `${k} ${v === null ? 'never' : v}`)
+      .join(', ');
+    lines.push(
+      `${step.passed ? 'PASS' : 'FAIL'} step at ${formatSeconds(step.at)} ${step.action} (${step.where}): ${figures}`,
+    );
+    for (const problem of (step.problems ?? []).slice(0, SHOWN_PROBLEMS)) lines.push(`     ${problem}`);
+    for (const reason of step.notRun ?? []) lines.push(`     ${reason}`);
+  }
   for (const check of report.checks) {
     const figures = Object.entries(check.figures)
       .map(([k, v]) => `${k} ${v}`)
@@ -142,6 +165,11 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = defa
       '--max-sim-time <duration>',
       `give up waiting for the ring after this much simulated time (default ${DEFAULT_MAX_SIM_MS / 1000}s)`,
     )
+    .option(
+      '--fuzz <n>',
+      'run n seeded random fault schedules (derived from the seed) and check the invariants',
+    )
+    .option('--fuzz-one <seed>', 'replay the one fuzz schedule with this schedule seed')
     .action((file: string, options: SimCommandOptions) => {
       process.exitCode = runSimCommand(file, options, deps);
     });

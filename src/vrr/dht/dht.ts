@@ -2,22 +2,24 @@
 // hashKey(key) under the one comparator (the owner) and are copied to the owner's virtual neighbours (the nodes
 // that take over if it fails). Requests (PUT, GET, DELETE) are routed hop by hop toward the key's hash; answers
 // (REPLY) hop by hop toward the requester's address. Copies move between nodes as REPLICATE (owner -> vset
-// member), HANDOFF (toward the key's hash: its owner) and RELEASE (owner -> a replica it no longer needs);
-// REPLICATE and HANDOFF are acknowledged end to end with a REPLY and sent again until they are.
+// member), HANDOFF (toward the key's hash: its owner) and RELEASE (to a node that need not keep its copy),
+// each acknowledged end to end by a REPLY.
 //
 // Ownership is hard state, re-checked (reconcile) only when something changes: the vset changed, a neighbour
 // came or went, a copy arrived; and every few hello periods as a safety net. In a stable ring the DHT sends
 // nothing. Per entry, reconcile asks "who is the closest node I know to this key?" (the forwarding rule's
 // answer, so it agrees with where requests end):
-//  - me: I am the owner. Replicate to every vset member that has not acknowledged this version; release
-//    acknowledged replicas that left my vset.
-//  - someone else, and I was the owner: hand the entry off toward the key; once acknowledged, release my former
-//    replicas that are not the new owner's.
+//  - me: I am the owner. Replicate to every vset member that has not acknowledged this copy; release the
+//    replicas that left my vset.
+//  - someone else, and I was the owner: hand the entry off toward the key; once acknowledged, release every
+//    node that may hold a copy from me (receivers that know a closer node, the new owner's replicas, keep it).
 //  - someone else, and I am a replica: keep the copy while nothing changes. When the owner changed in my eyes,
-//    when it is not a virtual neighbour of mine, or when my copy beat the one I was sent, hand the copy off.
+//    when it is not a virtual neighbour of mine (then I may not be one of its replicas), or when my copy beat
+//    the one I was sent, hand the copy off.
 // The owner answers every hand-off with whether its source is one of its replicas (one of its virtual
-// neighbours): a node that is not drops its copy then. So the owner alone decides where copies live, and a
-// copy is dropped only after the owner acknowledged holding it (or it expired, or was released).
+// neighbours): a node that is not drops its copy then. So the owner decides where copies live, and a copy
+// leaves a node only after the owner acknowledged holding it (or it expired, or was released). Hand-offs are
+// sent again until acknowledged (while the ring converges, answers get lost), with a doubling wait.
 // Copies meet by merging: compareCopies (conflict.ts) picks the winner, the same on every node.
 
 import { compareCloseness, formatAddress, type Address } from '../address.ts';
@@ -116,8 +118,12 @@ interface Transfer {
   release: Address[];
 }
 
-/** Sends of one RELEASE before giving up (a lost RELEASE only leaves a stale copy behind). */
-const MAX_RELEASE_ATTEMPTS = 4;
+/**
+ * Sends of one RELEASE before giving up: with the doubling wait (3, 6, 12, 24, 24, ... s at 1 s hellos) they
+ * span the couple of minutes a ring takes to settle after a merge. A RELEASE never acknowledged leaves at most
+ * a stale copy behind, which gets no requests.
+ */
+const MAX_RELEASE_ATTEMPTS = 8;
 
 /** What a pending request settles with: the reply, or why there is none. */
 type RequestOutcome = DhtReplyOption | { type: 'failure'; error: string };
@@ -299,6 +305,8 @@ export class Dht implements NodeExtension {
     fields: Pick<DhtRequestOption, 'key' | 'value' | 'explicitVersion' | 'version' | 'ttlMs'>,
     done: (r: DhtResult) => void,
   ): void {
+    // A stopped node arms no timers: answer now, or done would never run.
+    if (this.stopped) return done({ ok: false, error: 'node stopped' });
     const reqId = this.newReqId();
     const target = hashKey(fields.key);
     let sent = false;
@@ -420,8 +428,8 @@ export class Dht implements NodeExtension {
       this.s.count('dht.drop.badTarget');
       return;
     }
-    // A hand-off of mine may come back to me (I became the closest meanwhile): then I am its owner.
-    if (opt.version < 1 || (replicateOrRelease(opt) && opt.source === this.me)) {
+    // (A hand-off of mine may come back to me, if I became the closest meanwhile: then I am its owner.)
+    if (opt.version < 1 || (opt.type === DhtOptionType.REPLICATE && opt.source === this.me)) {
       this.s.count('dht.drop.badTransfer');
       return;
     }
@@ -456,10 +464,7 @@ export class Dht implements NodeExtension {
         push = e.role === 'replica';
       }
     }
-    if (replicate && e.role === 'replica') {
-      e.owner = opt.source;
-      e.confirmed = true;
-    }
+    if (replicate && e.role === 'replica') e.owner = opt.source;
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
     this.reconcile(e, push, holder);
@@ -519,8 +524,8 @@ export class Dht implements NodeExtension {
     this.transfers.delete(reqId);
     if (t.kind === 'release') return;
     const e = this.store.get(t.key, this.s.now());
-    if (!e) return;
     if (t.kind === 'replicate') {
+      if (!e) return;
       // The replica holds t.copy now, whether or not it is still the latest (then the next reconcile sends it).
       if (e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
       if (e.role === 'owner') e.replicas.set(t.to as Address, t.copy);
@@ -528,13 +533,14 @@ export class Dht implements NodeExtension {
     }
     // The owner holds the hand-off's copy or a better one now: release the nodes listed, naming the better of
     // the copy sent and the one held here now (which came from the owner if it changed meanwhile).
-    const released = compareCopies(e, t.copy) >= 0 ? copyOf(e) : t.copy;
-    for (const r of t.release) this.release(e.key, released, r);
-    if (e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
+    const released = e && compareCopies(e, t.copy) >= 0 ? copyOf(e) : t.copy;
+    for (const r of t.release) this.release(t.key, released, r);
+    if (!e || e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
     e.inFlight.delete(t.to);
-    if (e.role !== 'replica') return;
-    if (reply.status !== DhtStatus.OK) this.remove(e, 'handed off: not a replica');
-    else if (reply.owner === e.owner) e.confirmed = true;
+    // Not one of the owner's replicas: drop the copy, unless a newer one arrived meanwhile (from the owner).
+    if (e.role === 'replica' && reply.status !== DhtStatus.OK && compareCopies(e, t.copy) <= 0) {
+      this.remove(e, 'handed off: not a replica');
+    }
   }
 
   /**
@@ -618,10 +624,17 @@ export class Dht implements NodeExtension {
       return;
     }
     const e = this.store.get(t.key, now);
-    if (!e || e.inFlight.get(t.to) !== reqId) return;
-    e.inFlight.delete(t.to);
-    // The release list travels with the hand-off: losing it would leave stale copies behind.
-    if (t.kind === 'handoff') this.transfer(e, 'handoff', t.release, t.attempt + 1);
+    if (e && e.inFlight.get(t.to) === reqId) {
+      e.inFlight.delete(t.to);
+      // The release list travels with the hand-off: losing it would leave stale copies behind.
+      if (t.kind === 'handoff') this.transfer(e, 'handoff', t.release, t.attempt + 1);
+      return;
+    }
+    // Superseded: the owner sent a newer copy, or released mine (so it holds one). The releases are still due.
+    if (t.kind === 'handoff') {
+      const released = e && compareCopies(e, t.copy) >= 0 ? copyOf(e) : t.copy;
+      for (const r of t.release) this.release(t.key, released, r);
+    }
   }
 
   // ---------------------------------------------------------------- ownership
@@ -645,7 +658,6 @@ export class Dht implements NodeExtension {
       if (e.role !== 'owner') {
         e.role = 'owner';
         e.owner = this.me;
-        e.confirmed = false;
         e.inFlight.delete('handoff');
         this.emitRole(e, 'no closer node known');
       }
@@ -674,7 +686,6 @@ export class Dht implements NodeExtension {
       const release = [...new Set([...e.replicas.keys(), ...sentTo, ...vset])].filter((m) => m !== c);
       e.role = 'replica';
       e.owner = c;
-      e.confirmed = false;
       e.replicas.clear();
       e.inFlight.clear();
       this.emitRole(e, 'a closer node is known');
@@ -682,15 +693,14 @@ export class Dht implements NodeExtension {
       this.transfer(e, 'handoff', release);
       return;
     }
-    // A replica: when its view of the owner changed, or the owner is not a virtual neighbour and has not
-    // confirmed me (so I may not be among its replicas), it hands the copy to the owner, whose answer says
-    // whether to keep it.
+    // A replica: when its view of the owner changed, or the owner is not a virtual neighbour (so I may not be
+    // among its replicas: vsets are symmetric), it hands the copy to the owner, whose answer says whether to
+    // keep it.
     if (e.owner !== c) {
       e.owner = c;
-      e.confirmed = false;
       push = true;
     }
-    const doubtful = !e.confirmed && !vset.includes(c);
+    const doubtful = !vset.includes(c);
     if ((push || doubtful) && !e.inFlight.has('handoff')) {
       this.emitHandoff(e, c, push ? 'owner changed' : 'owner not a virtual neighbour');
       this.transfer(e, 'handoff');
@@ -738,18 +748,21 @@ export class Dht implements NodeExtension {
       owner,
       replicas: new Map(),
       inFlight: new Map(),
-      confirmed: role === 'replica',
     };
   }
 
-  /** Replaces the copy an entry holds; transfers of the old copy in flight no longer count. */
+  /**
+   * Replaces the copy an entry holds. REPLICATEs of the old copy in flight no longer count (reconcile sends the
+   * new one); a HANDOFF in flight still does: its answer and the releases it carries are still due, and if it
+   * is lost it is sent again with the new copy.
+   */
   private setCopy(e: DhtEntry, copy: Versioned, expiresAt: number | null): void {
     e.version = copy.version;
     e.origin = copy.origin;
     e.tombstone = copy.tombstone;
     e.value = copy.value;
     e.expiresAt = expiresAt;
-    e.inFlight.clear();
+    for (const to of [...e.inFlight.keys()]) if (to !== 'handoff') e.inFlight.delete(to);
   }
 
   private remove(e: DhtEntry, why: string): void {
@@ -828,10 +841,6 @@ function checkOptionalU32(v: number | undefined, what: string): string | null {
   return Number.isInteger(v) && v >= 1 && v <= MAX_U32
     ? null
     : `${what}: expected an integer in [1, 2^32 - 1], found ${v}`;
-}
-
-function replicateOrRelease(opt: DhtTransferOption): boolean {
-  return opt.type !== DhtOptionType.HANDOFF;
 }
 
 /** Maps an answer (or its absence) to what put/get/delete report. */

@@ -3,8 +3,8 @@
 // Invariants (checkInvariants returns every violation; test/unit/vrr/dht/store.test.ts checks them):
 //  - entries are keyed by their key bytes (keyId); an entry's hash is hashKey(key);
 //  - key: 1-255 bytes; key + value <= DHT_MAX_ENTRY_BYTES; version: an integer in [1, 2^32 - 1];
-//  - role 'owner' <=> owner === this node; an owner is never `confirmed`, a replica has no `replicas`;
-//    neither `replicas` nor `inFlight` names this node;
+//  - role 'owner' <=> owner === this node; a replica has no `replicas`; neither `replicas` nor `inFlight`
+//    names this node;
 //  - a tombstone (a deleted key, kept so that older copies cannot bring it back) has an empty value and expires;
 //  - lookups never return an expired entry (expiresAt <= now); sweep() removes them.
 
@@ -38,8 +38,6 @@ export interface DhtEntry {
    * compares equal to this entry's). Kept across versions, so that every holder can be released.
    */
   replicas: Map<Address, Versioned>;
-  /** Replica: `owner` confirmed that this node is one of its replicas (sent a copy, or said so). */
-  confirmed: boolean;
   /** Transfers of this version awaiting acknowledgement: replica address (REPLICATE) or 'handoff' -> reqId. */
   inFlight: Map<Address | 'handoff', number>;
 }
@@ -112,7 +110,6 @@ export class DhtStore {
     }
     if ((e.role === 'owner') !== (e.owner === this.me)) out.push(`role ${e.role} with owner ${e.owner}`);
     if (e.role === 'replica' && e.replicas.size > 0) out.push('a replica lists replicas');
-    if (e.role === 'owner' && e.confirmed) out.push('an owner is confirmed as a replica');
     if (e.replicas.has(this.me) || e.inFlight.has(this.me)) out.push('replicated to itself');
     if (e.tombstone && (e.value.length > 0 || e.expiresAt === null)) {
       out.push('a tombstone with a value or without expiry');

@@ -338,9 +338,17 @@ export class Multicast implements NodeExtension {
         return;
       case McastOptionType.REPLICATE: {
         const owner = this.s.nextHop(groupKey(g)).kind === 'local';
+        const before = this.rvp.get(g);
+        const changed =
+          !before ||
+          !sameMembers(before.sources, opt.sources) ||
+          !sameMembers(before.members, opt.members) ||
+          before.role !== (owner ? 'owner' : 'replica');
         this.rvp.replace(g, opt.sources, opt.members, owner ? 'owner' : 'replica');
         this.s.emit({ type: 'mcast-rvp', group: g, role: owner ? 'owner' : 'replica', why: 'replicate' });
-        if (owner) this.replicate(g);
+        // Re-replicate only what is new here: while the ring settles two nodes may both believe they own the
+        // group, and unconditional re-replication would bounce the record between them forever.
+        if (owner && changed) this.replicate(g);
         return;
       }
     }
@@ -649,4 +657,9 @@ export class Multicast implements NodeExtension {
       why,
     });
   }
+}
+
+/** True when a set holds exactly the listed addresses. */
+function sameMembers(set: ReadonlySet<Address>, list: readonly Address[]): boolean {
+  return set.size === new Set(list).size && list.every((a) => set.has(a));
 }

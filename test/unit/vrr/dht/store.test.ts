@@ -18,7 +18,6 @@ function entry(key: string, extra: Partial<DhtEntry> = {}): DhtEntry {
     role: 'owner',
     owner: ME,
     replicas: new Map(),
-    confirmed: false,
     inFlight: new Map(),
     ...extra,
   };
@@ -60,7 +59,6 @@ describe('DhtStore', () => {
       ['role', { role: 'replica', owner: ME }],
       ['replica lists', { role: 'replica', owner: OTHER, replicas: new Map([[OTHER, copy]]) }],
       ['itself', { replicas: new Map([[ME, copy]]) }],
-      ['owner is confirmed', { confirmed: true }],
       ['tombstone', { tombstone: true, expiresAt: null, value: new Uint8Array(0) }],
       ['tombstone', { tombstone: true, expiresAt: 5 }],
       ['key \\+ value', { value: new Uint8Array(2000) }],
