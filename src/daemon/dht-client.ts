@@ -27,8 +27,13 @@ export interface DhtApi {
 export function attachDht(node: VrrNode): DhtApi {
   const own = (node as unknown as { dht?: DhtApi }).dht;
   if (own && typeof own.get === 'function') return own;
-  return node.attach(new Dht(node.services));
+  // A DHT option travels in one control packet on a real link: on 1500-byte Ethernet, 16 bytes of control header and
+  // the option's own header leave 1444 bytes for key and value (docs/wire.md, DHT options).
+  return node.attach(new Dht(node.services, { maxEntryBytes: DHT_ENTRY_BYTES_ON_ETHERNET }));
 }
+
+/** Largest key + value that fits one control packet on a 1500-byte Ethernet link. */
+export const DHT_ENTRY_BYTES_ON_ETHERNET = 1444;
 
 /** Promise wrappers with a deadline over a DhtApi. */
 export class DhtClient {

@@ -80,7 +80,7 @@ export interface DhtOptions {
   checkMs?: number;
   /** Delay between a table change and the reconcile it triggers, so one change is handled once (default 50). */
   settleMs?: number;
-  /** An unacknowledged REPLICATE or HANDOFF is sent again after this long (default 3 hello periods). */
+  /** A transfer unacknowledged this long counts as lost; resends wait twice as long, up to 8x (default 3 hellos). */
   transferTimeoutMs?: number;
   /** How long a deleted key's tombstone outlives the delete (default 300 hello periods). */
   tombstoneMs?: number;
