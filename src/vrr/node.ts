@@ -627,7 +627,7 @@ export class VrrNode {
   private onRoutedOption(opt: KnownOption, sender: Address): void {
     switch (opt.type) {
       case OptionType.SETUP_REQ:
-        return this.handleSetupReq(opt, sender);
+        return this.handleSetupReq(opt);
       case OptionType.SETUP:
         return this.handleSetup(opt, sender);
       case OptionType.SETUP_FAIL:
@@ -667,7 +667,7 @@ export class VrrNode {
   // ---------------------------------------------------------------- path setup (protocol-notes §6.3)
 
   /** setup_req{src, dst, proxy, V}: forward toward the node closest to dst other than src, or answer it. */
-  private handleSetupReq(opt: SetupReqOption, sender: Address): void {
+  private handleSetupReq(opt: SetupReqOption): void {
     if (!this.active) {
       // An inactive node knows no ring: the request was sent to it as a proxy by mistake.
       this.count('drop.setupReqWhileInactive');
@@ -716,7 +716,6 @@ export class VrrNode {
         this.address,
       );
     }
-    void sender;
   }
 
   /** Where a setup or setup_fail goes next: straight to dst if it is a neighbour, else toward the proxy. */
