@@ -91,7 +91,7 @@ export class VrrNode {
   private readonly holdOff = new Map<Address, number>();
   private readonly timers = new Set<TimerHandle>();
   /** Routed requests seen recently, by (kind, src, token): a second sighting means a forwarding loop. */
-  private readonly recentlyRouted = new Map<string, number>();
+  private readonly recentlyRouted = new Set<string>();
   private readonly stats: Record<string, number> = {};
 
   private active = false;
@@ -495,7 +495,7 @@ export class VrrNode {
     if (!this.vset.shouldAdd(target) || this.holdOff.has(target) || this.pendingSetups.has(target)) return;
     const hop = this.pset.isLinked(target) ? target : this.forwardVia(this.nextHop(target));
     if (hop === null) return;
-    this.holdOff.set(target, this.env.now() + this.config.refusalHoldHellos * this.config.helloMs);
+    this.hold(target);
     const ovset = this.vset.members();
     this.count('directSetups');
     this.env.emit({ type: 'setup-req', target, attempt: 1, why: `direct setup: ${why}` });
@@ -932,9 +932,9 @@ export class VrrNode {
   /** Records a routed request; true if it was already seen here (it looped back). */
   private seenBefore(key: string): boolean {
     if (this.recentlyRouted.has(key)) return true;
-    this.recentlyRouted.set(key, this.env.now());
+    this.recentlyRouted.add(key);
     if (this.recentlyRouted.size > 512) {
-      const oldest = this.recentlyRouted.keys().next().value as string;
+      const oldest = this.recentlyRouted.values().next().value as string;
       this.recentlyRouted.delete(oldest);
     }
     return false;
