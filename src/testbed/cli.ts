@@ -4,6 +4,12 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerSimCommand } from './commands/sim.ts';
+import { registerUpCommand } from './commands/up.ts';
+import { registerDownCommand } from './commands/down.ts';
+import { registerStatusCommand } from './commands/status.ts';
+import { registerFaultCommands } from './commands/faults.ts';
+import { registerExecCommands } from './commands/exec.ts';
+import { registerCaptureCommand } from './commands/capture.ts';
 
 /** Builds the program with every verb. */
 export function buildProgram(): Command {
@@ -13,6 +19,12 @@ export function buildProgram(): Command {
     )
     .exitOverride()
     .showHelpAfterError();
+  registerUpCommand(program);
+  registerDownCommand(program);
+  registerStatusCommand(program);
+  registerExecCommands(program);
+  registerFaultCommands(program);
+  registerCaptureCommand(program);
   registerSimCommand(program);
   return program;
 }

@@ -70,7 +70,10 @@ export interface PlanOptions {
 /** Plans the lab; pure (no I/O). */
 export function planLab(topology: Topology, options: PlanOptions): LabPlan {
   const addresses = assignAddresses(topology, options.seed);
-  const ipv4 = assignIpv4(topology.nodes.map((n) => n.name), addresses);
+  const ipv4 = assignIpv4(
+    topology.nodes.map((n) => n.name),
+    addresses,
+  );
   const interfaces = new Map<string, PlannedNode['interfaces']>(topology.nodes.map((n) => [n.name, []]));
   const links: PlannedLink[] = topology.links.map((link, index) => {
     const ifA = nextInterface(interfaces.get(link.a)!, index, link.b);

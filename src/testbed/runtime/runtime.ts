@@ -7,9 +7,9 @@
 //
 // Ownership marks (containerlab style): everything a runtime creates is findable from the lab name alone,
 // without the topology file and after a crash of the controller:
-//   docker: containers named `vrrlab-<lab>-<node>`, labelled LABELS.owner=OWNER, LABELS.lab, LABELS.run,
+//   docker: containers named `vrrlab-<lab>.<node>`, labelled LABELS.owner=OWNER, LABELS.lab, LABELS.run,
 //           LABELS.node;
-//   netns:  namespaces named `vrrlab-<lab>-<node>` (namespaces carry no labels: the prefix is the mark), the
+//   netns:  namespaces named `vrrlab-<lab>.<node>` (namespaces carry no labels: the prefix is the mark), the
 //           vrrd processes inside them;
 // and removeLab() removes all of it, idempotently.
 
@@ -34,7 +34,7 @@ export const NAME_PREFIX = 'vrrlab-';
 
 /** Container / namespace name of one node. */
 export function nodeResourceName(lab: string, node: string): string {
-  return `${NAME_PREFIX}${lab}-${node}`;
+  return `${NAME_PREFIX}${lab}.${node}`;
 }
 
 /** Which lab, which run, and where its files are on the host. */

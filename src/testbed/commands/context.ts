@@ -1,0 +1,104 @@
+// What every lab verb shares: output (a human summary, or with --json one JSON object on stdout and
+// everything else on stderr), progress lines (on a terminal; a few plain ones in CI), opening a lab by name,
+// and turning failures into one clear line and an exit code (1 failed, 2 usage or bad input).
+
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { Lab } from '../lab/lab.ts';
+import { listLabDirs, readLabState } from '../lab/lab-state.ts';
+import { runtimeOfKind } from '../runtime/select.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { loadTopology } from '../topology/index.ts';
+
+/** Exit codes of every verb. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A failure the user caused (bad arguments, a lab that does not exist): exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Output channels of one verb run. */
+export interface VerbIo {
+  json: boolean;
+  /** A line for the human summary (stdout; stderr with --json). */
+  info(line: string): void;
+  /** A progress line (stderr; dropped with --json unless on a terminal). */
+  progress(line: string): void;
+  /** The one JSON result (stdout, only with --json). */
+  result(value: unknown): void;
+  /** An error line (stderr). */
+  error(line: string): void;
+}
+
+/** The io of a verb run, from its --json flag. */
+export function verbIo(json: boolean): VerbIo {
+  const tty = Boolean(process.stderr.isTTY);
+  const started = Date.now();
+  return {
+    json,
+    info: (line) => (json ? process.stderr : process.stdout).write(`${line}\n`),
+    progress: (line) => {
+      if (json && !tty) return;
+      const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+      process.stderr.write(tty ? `\x1b[2m${t}s\x1b[0m ${line}\n` : `${t}s ${line}\n`);
+    },
+    result: (value) => {
+      if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
+    },
+    error: (line) => process.stderr.write(`testbed: ${line}\n`),
+  };
+}
+
+/** Runs a verb's body; maps its failure to an error line and exit code. */
+export async function runVerb(json: boolean, body: (io: VerbIo) => Promise<number>): Promise<void> {
+  const io = verbIo(json);
+  try {
+    process.exitCode = await body(io);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    if (json) io.result({ ok: false, error: message });
+    io.error(message);
+    process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.failed;
+  }
+}
+
+/** Opens a lab named on the command line (a lab name, or a topology file whose name is the lab's). */
+export async function openLab(nameOrFile: string | undefined): Promise<Lab> {
+  const name = resolveLabName(nameOrFile);
+  const state = readLabState(name);
+  if (state === null) throw new UsageError(`no lab named ${JSON.stringify(name)} is up (${labsLine()})`);
+  return new Lab(state, await runtimeOfKind(state.plan.runtime));
+}
+
+/** The runtime of an open lab's kind. */
+export async function runtimeFor(kind: Runtime['kind']): Promise<Runtime> {
+  return runtimeOfKind(kind);
+}
+
+/** A lab name from an argument: a lab name, a topology file (its name: key), or the only lab that is up. */
+export function resolveLabName(nameOrFile: string | undefined): string {
+  if (nameOrFile === undefined) {
+    const labs = listLabDirs();
+    if (labs.length === 1) return labs[0];
+    throw new UsageError(`name the lab (${labsLine()})`);
+  }
+  if (/\.(ya?ml|json)$/.test(nameOrFile) && existsSync(nameOrFile)) {
+    try {
+      return loadTopology(nameOrFile).name;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return nameOrFile;
+}
+
+function labsLine(): string {
+  const labs = listLabDirs();
+  return labs.length === 0 ? 'no lab is up' : `labs up: ${labs.join(', ')}`;
+}
+
+/** Adds --json to a command (every verb has it). */
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print one JSON object on stdout (everything else on stderr)');
+}

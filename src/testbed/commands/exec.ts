@@ -1,0 +1,64 @@
+// `testbed exec LAB NODE -- CMD...` runs a command in a node (the container's own binaries, or the host's in
+// a namespace) with the terminal attached, exiting with its code; `testbed logs LAB NODE [-f]` prints (and
+// follows) that node's vrrd log.
+
+import type { Command } from 'commander';
+import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { EXIT, openLab, runVerb, UsageError } from './context.ts';
+
+/** Adds `exec` and `logs`. */
+export function registerExecCommands(program: Command): void {
+  program
+    .command('exec')
+    .description('run a command in a node, e.g. exec lab a -- ping -c 3 198.18.0.7')
+    .argument('<lab>')
+    .argument('<node>')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action((labName: string, node: string, command: string[]) =>
+      runVerb(false, async () => {
+        const lab = await openLab(labName);
+        lab.handle(node);
+        const child = lab.runtime.spawn(lab.identity, lab.handle(node), command, { tty: true });
+        return new Promise<number>((resolve, reject) => {
+          child.once('error', (e) => reject(new Error(`exec ${command[0]} in ${node}: ${e.message}`)));
+          child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 9 : EXIT.failed)));
+        });
+      }),
+    );
+  program
+    .command('logs')
+    .description('print a node’s vrrd log (JSON lines)')
+    .argument('<lab>')
+    .argument('<node>')
+    .option('-f, --follow', 'keep printing as the log grows (Ctrl-C to stop)')
+    .action((labName: string, node: string, o: { follow?: boolean }) =>
+      runVerb(false, async () => {
+        const lab = await openLab(labName);
+        lab.handle(node);
+        const file = lab.logFile(node);
+        if (!existsSync(file)) throw new UsageError(`node ${node} has no log yet (${file})`);
+        await pipeFrom(file, 0);
+        if (!o.follow) return EXIT.ok;
+        let offset = statSync(file).size;
+        return new Promise<number>(() => {
+          watch(file, async () => {
+            const size = statSync(file).size;
+            if (size > offset) {
+              const from = offset;
+              offset = size;
+              await pipeFrom(file, from, size - 1);
+            }
+          });
+        });
+      }),
+    );
+}
+
+function pipeFrom(file: string, start: number, end?: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createReadStream(file, { start, end });
+    s.on('error', reject);
+    s.on('end', resolve);
+    s.pipe(process.stdout, { end: false });
+  });
+}

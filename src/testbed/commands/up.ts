@@ -1,0 +1,134 @@
+// `testbed up FILE`: the topology as a lab of vrrd nodes (containers, or namespaces), waited on until the
+// ring is consistent. Prints the seed first (replay with --seed), then a summary: nodes, links, how links
+// are shaped, convergence time, and what to try next. Exit 0 when the ring is consistent, 1 when it is not
+// (the lab is left up to look at), 2 for a bad file or arguments (nothing is created).
+
+import type { Command } from 'commander';
+import { loadTopology } from '../topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import { upLab, type UpResult } from '../lab/up.ts';
+import { chooseRuntime, RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
+import { EXIT, runVerb, UsageError, withJson, type VerbIo } from './context.ts';
+import { parseDurationMs } from '../topology/units.ts';
+import { parseSeedOption } from './seed.ts';
+
+/** Options of `up` as commander hands them over. */
+export interface UpCommandOptions {
+  seed?: string;
+  runtime?: string;
+  name?: string;
+  timeout?: string;
+  keepOnFailure?: boolean;
+  json?: boolean;
+}
+
+/** Adds the `up` verb. */
+export function registerUpCommand(program: Command): void {
+  withJson(
+    program
+      .command('up')
+      .description('bring a topology up as a lab of vrrd nodes and wait for a consistent ring')
+      .argument('<file>', 'topology file (YAML)')
+      .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
+      .option(
+        '--runtime <kind>',
+        `${RUNTIME_CHOICES.join(' | ')} (auto: docker when an engine answers)`,
+        'auto',
+      )
+      .option('--name <lab>', 'lab name (default: the topology’s name)')
+      .option(
+        '--timeout <duration>',
+        'how long to wait for a consistent ring (default: 60s or more for big labs)',
+      )
+      .option('--keep-on-failure', 'leave what was created when up fails (default: remove it)'),
+  ).action((file: string, options: UpCommandOptions) =>
+    runVerb(Boolean(options.json), (io) => upCommand(file, options, io)),
+  );
+}
+
+/** Runs `up`; resolves to the exit code. */
+export async function upCommand(file: string, options: UpCommandOptions, io: VerbIo): Promise<number> {
+  let topology: Topology;
+  try {
+    topology = loadTopology(file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!(RUNTIME_CHOICES as readonly string[]).includes(options.runtime ?? 'auto')) {
+    throw new UsageError(`--runtime expects one of ${RUNTIME_CHOICES.join(', ')}, found ${options.runtime}`);
+  }
+  let timeoutMs: number | undefined;
+  if (options.timeout !== undefined) {
+    try {
+      timeoutMs = parseDurationMs(options.timeout);
+    } catch (error) {
+      throw new UsageError(`--timeout: ${(error as Error).message}`);
+    }
+  }
+  const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
+  const { runtime, why } = await chooseRuntime((options.runtime ?? 'auto') as RuntimeChoice);
+  io.info(`seed ${seed}, replay with --seed ${seed}`);
+  io.progress(`runtime ${runtime.kind} (${why})`);
+  const started = Date.now();
+  const result = await upLab(topology, {
+    seed,
+    runtime,
+    lab: options.name,
+    timeoutMs,
+    keepOnFailure: options.keepOnFailure,
+    progress: io.progress,
+  });
+  const wallMs = Date.now() - started;
+  for (const line of upSummary(result, wallMs)) io.info(line);
+  io.result(upJson(result, wallMs));
+  return result.convergenceMs === null ? EXIT.failed : EXIT.ok;
+}
+
+/** The JSON result of `up`. */
+export function upJson(result: UpResult, wallMs: number): Record<string, unknown> {
+  const { plan, state } = result.lab;
+  return {
+    ok: result.convergenceMs !== null,
+    lab: plan.lab,
+    runId: plan.runId,
+    runtime: plan.runtime,
+    seed: plan.seed,
+    image: result.prepare.image,
+    engine: result.prepare.engine,
+    nodes: plan.nodes.length,
+    links: plan.links.length,
+    convergenceMs: result.convergenceMs,
+    wallMs,
+    phases: result.phases,
+    shaping: result.shaping,
+    linkShaping: plan.links.map((l) => ({ a: l.a, b: l.b, shapedBy: state.links[l.index].shapedBy })),
+    ring: { passed: result.ring.passed, figures: result.ring.figures, problems: result.ring.problems },
+  };
+}
+
+/** The human summary of `up`. */
+export function upSummary(result: UpResult, wallMs: number): string[] {
+  const { plan, state } = result.lab;
+  const lines = [
+    `lab ${plan.lab}: ${plan.nodes.length} nodes, ${plan.links.length} links, runtime ${plan.runtime}` +
+      (result.prepare.image ? ` (image ${result.prepare.image})` : ''),
+  ];
+  const by = new Map<string, number>();
+  for (const l of state.links) by.set(l.shapedBy, (by.get(l.shapedBy) ?? 0) + 1);
+  const shaping = [...by].map(([k, n]) => `${n} by ${k === 'none' ? 'nothing (unimpaired)' : k}`).join(', ');
+  lines.push(`links shaped: ${shaping}${result.shaping ? ` — ${result.shaping.reason}` : ''}`);
+  if (result.convergenceMs !== null) {
+    lines.push(
+      `ring consistent ${(result.convergenceMs / 1000).toFixed(1)} s after vrrd started (up took ${(wallMs / 1000).toFixed(1)} s)`,
+    );
+  } else {
+    lines.push(`ring NOT consistent within the deadline; the lab is left up to look at:`);
+    for (const p of result.ring.problems.slice(0, 20)) lines.push(`  ${p}`);
+  }
+  const [a, b] = [plan.nodes[0], plan.nodes[1] ?? plan.nodes[0]];
+  lines.push(
+    `try: npm run testbed -- exec ${plan.lab} ${a.name} -- ping -c 3 ${b.ipv4.split('/')[0]}`,
+    `     npm run testbed -- status ${plan.lab}    npm run testbed -- down ${plan.lab}`,
+  );
+  return lines;
+}

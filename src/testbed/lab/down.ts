@@ -1,0 +1,64 @@
+// Taking labs down: everything a lab created is found from its name alone (lab.json when it is there, the
+// runtimes' labels and name prefixes always), so `down` works without the topology file, after a crash of
+// `up`, and twice in a row (the second finds nothing and says so).
+
+import { rmSync } from 'node:fs';
+import type { RemovedSummary, Runtime, RuntimeKind } from '../runtime/runtime.ts';
+import { labDir } from './lab-dir.ts';
+import { listLabDirs, readLabState } from './lab-state.ts';
+
+/** What down removed, per lab. */
+export interface DownResult {
+  lab: string;
+  found: boolean;
+  removed: RemovedSummary & { directories: number };
+}
+
+/** The runtimes to search: every one that can run here (a lab's own first). */
+export type RuntimeProvider = () => Promise<Runtime[]>;
+
+/** Removes one lab (or, with lab null, every lab) from every runtime and the state root. */
+export async function downLabs(lab: string | null, runtimes: RuntimeProvider): Promise<DownResult[]> {
+  const all = await runtimes();
+  const names = new Set<string>(lab === null ? listLabDirs() : [lab]);
+  if (lab === null) for (const r of all) for (const found of await r.listLabs()) names.add(found.lab);
+  const results: DownResult[] = [];
+  for (const name of [...names].sort()) {
+    const removed = { containers: 0, namespaces: 0, processes: 0, directories: 0 };
+    for (const r of all) {
+      const s = await r.removeLab(name);
+      removed.containers += s.containers;
+      removed.namespaces += s.namespaces;
+      removed.processes += s.processes;
+    }
+    let hadDir = false;
+    try {
+      hadDir = readLabState(name) !== null || listLabDirs().includes(name);
+    } catch {
+      hadDir = true; // an unreadable lab.json is still a lab directory to remove
+    }
+    if (hadDir) {
+      rmSync(labDir(name), { recursive: true, force: true });
+      removed.directories = 1;
+    }
+    const found = removed.containers + removed.namespaces + removed.processes + removed.directories > 0;
+    results.push({ lab: name, found, removed });
+  }
+  return results;
+}
+
+/** Runtimes to search for a lab's leftovers: netns always, docker when its engine answers. */
+export function availableRuntimes(load: (kind: RuntimeKind) => Promise<Runtime>): RuntimeProvider {
+  return async () => {
+    const out: Runtime[] = [];
+    for (const kind of ['netns', 'docker'] as const) {
+      try {
+        const r = await load(kind);
+        if ((await r.unavailableReason()) === null) out.push(r);
+      } catch {
+        // That runtime cannot even load here (no module, no engine): nothing of it to remove.
+      }
+    }
+    return out;
+  };
+}
