@@ -1,0 +1,438 @@
+// The multicast check on a real lab (testbed.md, "What each check means"): a real iperf v2 UDP sender in the
+// source node streams to the group at the spec's rate, and a small receiver in every member node
+// (multicast-receiver.cjs, run with the node's own `node -e`) joins the group on the overlay and counts the
+// datagrams by iperf's sequence number: received, duplicates, out of order, and the longest gap between
+// arrivals, i.e. the outage a fault step caused while the stream ran.
+//
+// It comes in two halves because the scenario runner starts a stream, runs fault steps while it flows, and
+// only then collects: startMulticast() returns once the stream flows, stop() waits for it to end and judges it.
+
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { MulticastCheckSpec } from '../topology/types.ts';
+import { parseGroupAddress } from '../topology/group-address.ts';
+import { formatAddress } from '../../vrr/address.ts';
+import { deriveSeed } from '../../vrr/rng.ts';
+import type { LabAccess } from '../lab/lab-access.ts';
+import { hostIpv4, plannedNode } from '../lab/plan.ts';
+import { mapLimit } from '../lab/pool.ts';
+import { checkResult, round3, type CheckResult } from './check-result.ts';
+
+/** Tuning of the multicast check. */
+export interface MulticastOptions {
+  /** UDP port of the stream. Default: derived from the seed (20000-29999), so runs never count each other's. */
+  port?: number;
+  /** The overlay interface members join on. Default vrr0. */
+  iface?: string;
+  /** How long members get to join (receiver bound, vrrd lists the group) before the stream starts. Default 15 s. */
+  joinTimeoutMs?: number;
+  /** How long after the sender ends receivers get to report. Default 5 s. */
+  graceMs?: number;
+  /** iperf datagram length (bytes). Default 1000. */
+  datagramBytes?: number;
+}
+
+/** A receiver's final counts (the JSON line multicast-receiver.cjs prints). */
+export interface ReceiverReport {
+  received: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** Datagrams shorter than an iperf header. */
+  short: number;
+  minId: number | null;
+  maxId: number | null;
+  /** The id the sender's end marker carried, or null when none arrived. */
+  endId: number | null;
+  longestGapMs: number;
+  /** Epoch ms. */
+  firstArrival: number | null;
+  lastArrival: number | null;
+  missingInRange: number;
+  reason: 'end' | 'signal' | 'timeout';
+}
+
+/** One member in details.members. */
+export interface MemberResult {
+  node: string;
+  received: number;
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  deliveryPct: number;
+  longestOutageMs: number;
+  firstArrivalMs: number | null;
+  lastArrivalMs: number | null;
+  joinedMs: number | null;
+  error?: string;
+}
+
+/** A stream that flows; stop() waits for it to end and returns the check's result. */
+export interface MulticastRun {
+  /** lab.now() when the sender started. */
+  readonly startedAt: number;
+  /** Waits for the stream's end (its duration), collects every member's counts and judges them. */
+  stop(): Promise<CheckResult>;
+  /** Kills the sender and receivers at once (a run that is being torn down); stop() then reports what it has. */
+  abort(): void;
+}
+
+/** The receiver's source text, passed to `node -e` inside the node (it must not import from the repository). */
+export function receiverSource(): string {
+  return readFileSync(new URL('./multicast-receiver.cjs', import.meta.url), 'utf8');
+}
+
+/** The seed's stream port. */
+export function multicastPort(seed: number): number {
+  return 20_000 + (deriveSeed(seed, 'multicast-port') % 10_000);
+}
+
+/** Starts the stream, runs it for spec.durationMs and returns the result. */
+export async function runMulticastCheck(
+  lab: LabAccess,
+  spec: MulticastCheckSpec,
+  seed: number,
+  options: MulticastOptions = {},
+): Promise<CheckResult> {
+  return (await startMulticast(lab, spec, seed, options)).stop();
+}
+
+const IPV4_GROUP = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** Joins the members, waits until they are joined and starts the sender; resolves once the stream flows. */
+export async function startMulticast(
+  lab: LabAccess,
+  spec: MulticastCheckSpec,
+  seed: number,
+  options: MulticastOptions = {},
+): Promise<MulticastRun> {
+  const iface = options.iface ?? 'vrr0';
+  const port = options.port ?? multicastPort(seed);
+  const joinTimeoutMs = options.joinTimeoutMs ?? 15_000;
+  const graceMs = options.graceMs ?? 5_000;
+  const family = IPV4_GROUP.test(spec.group) ? 4 : spec.group.includes(':') ? 6 : null;
+  const alive = new Set(lab.aliveNodes());
+  const members = spec.members.filter((m) => alive.has(m));
+  const skipped = spec.members.filter((m) => !alive.has(m));
+  const setupProblems: string[] = [];
+  if (family === null) {
+    return failedRun(lab, spec, [
+      `group ${spec.group} is not an IP multicast group: a real iperf sender cannot stream to it`,
+    ]);
+  }
+  if (!alive.has(spec.source)) {
+    return failedRun(lab, spec, [`source ${spec.source} is not alive: no stream to ${spec.group}`]);
+  }
+  const groupMac = formatAddress(spec.groupAddress ?? parseGroupAddress(spec.group));
+
+  const routesAdded = await mapLimit([spec.source, ...members], 8, (node) =>
+    ensureGroupRoute(lab, node, family, iface).then((added) => (added ? node : null)),
+  );
+
+  // Receivers first: a member must be joined (and the tree grown) before the first datagram is worth counting.
+  const receiverMaxMs = joinTimeoutMs + spec.durationMs + graceMs + 10_000;
+  const source = receiverSource();
+  const receivers = members.map((node) => {
+    const config = {
+      group: spec.group,
+      port,
+      iface,
+      localIpv4: hostIpv4(plannedNode(lab.plan, node)),
+      maxMs: receiverMaxMs,
+      lingerMs: 1000,
+    };
+    return { node, proc: watch(lab.spawn(node, [...lab.nodeCommand, '-e', source, JSON.stringify(config)])) };
+  });
+  const joinStart = lab.now();
+  const joinedMs = new Map<string, number>();
+  await Promise.all(
+    receivers.map(async (r) => {
+      const ready = await waitUntil(
+        lab,
+        joinTimeoutMs,
+        () => r.proc.lines.some((l) => l.ready === true) || r.proc.exited,
+      );
+      if (!ready || r.proc.exited) return;
+      const listed = await waitUntil(lab, joinTimeoutMs - (lab.now() - joinStart), async () => {
+        const groups = await lab.ctl<{ member: string[] }>(r.node, 'mcast.groups').catch(() => null);
+        return groups !== null && groups.member.includes(groupMac);
+      });
+      if (listed) joinedMs.set(r.node, lab.now() - joinStart);
+      else
+        setupProblems.push(`${r.node}: vrrd did not list ${groupMac} as joined within ${joinTimeoutMs} ms`);
+    }),
+  );
+
+  const seconds = String(spec.durationMs / 1000);
+  const senderArgv = [
+    'iperf',
+    '-c',
+    spec.group,
+    '-u',
+    '-b',
+    String(spec.rateBps),
+    '-t',
+    seconds,
+    '-l',
+    String(options.datagramBytes ?? 1000),
+    '-T',
+    '8',
+    '-p',
+    String(port),
+    // The overlay address as source: the ring's tree is per (source, group), and replies name the node.
+    ...(family === 4 ? ['-B', hostIpv4(plannedNode(lab.plan, spec.source))] : ['-V']),
+  ];
+  const sender = watch(lab.spawn(spec.source, senderArgv));
+  const startedAt = lab.now();
+
+  let stopped: Promise<CheckResult> | null = null;
+  const abort = (): void => {
+    for (const p of [sender, ...receivers.map((r) => r.proc)]) if (!p.exited) p.child.kill('SIGKILL');
+  };
+  const stop = async (): Promise<CheckResult> => {
+    // The stream ends by itself after its duration; a sender far beyond that is stuck.
+    const senderDeadline = startedAt + spec.durationMs + graceMs + 10_000;
+    const problems = [...setupProblems];
+    let senderFailed = false;
+    if (!(await waitUntil(lab, senderDeadline - lab.now(), () => sender.exited))) {
+      sender.child.kill('SIGKILL');
+      senderFailed = true;
+      problems.push(
+        `source ${spec.source}: iperf still ran ${spec.durationMs + graceMs + 10_000} ms after it started`,
+      );
+      await waitUntil(lab, 2000, () => sender.exited);
+    }
+    const senderText = sender.text();
+    if (sender.code !== 0 && sender.code !== null) {
+      senderFailed = true;
+      problems.push(`source ${spec.source}: iperf exited ${sender.code}: ${lastLines(senderText)}`);
+    }
+    const sentByIperf = /Sent (\d+) datagrams/.exec(senderText);
+    // Receivers stop on the end marker; one that missed it is told to report (then killed, if it cannot).
+    const reportDeadline = lab.now() + graceMs;
+    await waitUntil(lab, reportDeadline - lab.now(), () => receivers.every((r) => r.proc.exited));
+    for (const r of receivers) if (!r.proc.exited) r.proc.child.kill('SIGTERM');
+    await waitUntil(lab, 3000, () => receivers.every((r) => r.proc.exited));
+    for (const r of receivers) if (!r.proc.exited) r.proc.child.kill('SIGKILL');
+
+    const reports = receivers.map((r) => ({ node: r.node, proc: r.proc, report: reportOf(r.proc) }));
+    const highestId = Math.max(-1, ...reports.map((r) => r.report?.maxId ?? -1));
+    const expected = Math.round(
+      (spec.rateBps * spec.durationMs) / 1000 / (8 * (options.datagramBytes ?? 1000)),
+    );
+    // iperf's own count when it printed one; else the highest id seen, else what rate x duration makes.
+    const sent = sentByIperf ? Number(sentByIperf[1]) : highestId >= 0 ? highestId + 1 : expected;
+    return judge({
+      spec,
+      sent,
+      sentSource: sentByIperf ? 'iperf' : highestId >= 0 ? 'highest-id' : 'rate',
+      startedAt,
+      reports,
+      joinedMs,
+      skipped,
+      problems,
+      senderFailed,
+      details: {
+        port,
+        groupMac,
+        routesAdded: routesAdded.filter((n) => n !== null),
+        sender: lastLines(senderText, 6),
+      },
+    });
+  };
+  return {
+    startedAt,
+    stop: () => (stopped ??= stop()),
+    abort,
+  };
+}
+
+interface JudgeInput {
+  spec: MulticastCheckSpec;
+  sent: number;
+  sentSource: string;
+  startedAt: number;
+  reports: { node: string; proc: Watched; report: ReceiverReport | null }[];
+  joinedMs: Map<string, number>;
+  skipped: string[];
+  /** Notes so far (a member vrrd was slow to list the group: they explain, they do not fail the check). */
+  problems: string[];
+  senderFailed: boolean;
+  details: Record<string, unknown>;
+}
+
+/** Turns the sender's count and the members' reports into the check's figures, problems and verdict. */
+function judge(input: JudgeInput): CheckResult {
+  const { spec, sent, problems } = input;
+  let failed = input.senderFailed;
+  const members: MemberResult[] = input.reports.map(({ node, proc, report }) => {
+    const received = report?.received ?? 0;
+    const result: MemberResult = {
+      node,
+      received,
+      lost: Math.max(0, sent - received),
+      duplicates: report?.duplicates ?? 0,
+      outOfOrder: report?.outOfOrder ?? 0,
+      deliveryPct: sent === 0 ? 100 : round3(Math.min(100, (100 * received) / sent)),
+      longestOutageMs: round3(report?.longestGapMs ?? 0),
+      firstArrivalMs: report?.firstArrival != null ? report.firstArrival - input.startedAt : null,
+      lastArrivalMs: report?.lastArrival != null ? report.lastArrival - input.startedAt : null,
+      joinedMs: input.joinedMs.get(node) ?? null,
+    };
+    if (!report) {
+      result.error = receiverError(proc);
+      failed = true;
+      problems.push(`${node}: the receiver gave no counts (${result.error})`);
+    } else if (result.deliveryPct < spec.expect.deliveryPct) {
+      failed = true;
+      problems.push(
+        `${node}: received ${received}/${sent} datagrams (${result.deliveryPct}%), expected at least ${spec.expect.deliveryPct}%` +
+          ` (longest outage ${result.longestOutageMs} ms)`,
+      );
+    }
+    return result;
+  });
+  const duplicates = members.reduce((s, m) => s + m.duplicates, 0);
+  if (duplicates > spec.expect.duplicates) {
+    failed = true;
+    const who = members
+      .filter((m) => m.duplicates > 0)
+      .map((m) => `${m.node} ${m.duplicates}`)
+      .join(', ');
+    problems.push(`${duplicates} duplicate datagrams (${who}), expected at most ${spec.expect.duplicates}`);
+  }
+  if (members.length === 0) problems.push(`no alive member of ${spec.group} to receive the stream`);
+  const deliveries = members.map((m) => m.deliveryPct);
+  const figures = {
+    members: members.length,
+    membersSkipped: input.skipped.length,
+    sent,
+    deliveryPct: deliveries.length === 0 ? 0 : Math.min(...deliveries),
+    meanDeliveryPct:
+      deliveries.length === 0 ? 0 : round3(deliveries.reduce((s, d) => s + d, 0) / deliveries.length),
+    lost: members.reduce((s, m) => s + m.lost, 0),
+    duplicates,
+    outOfOrder: members.reduce((s, m) => s + m.outOfOrder, 0),
+    longestOutageMs: Math.max(0, ...members.map((m) => m.longestOutageMs)),
+  };
+  const passed = members.length > 0 && !failed;
+  return checkResult('multicast', passed, figures, problems, {
+    ...input.details,
+    sentFrom: input.sentSource,
+    members,
+    ...(input.skipped.length > 0 ? { skippedMembers: input.skipped } : {}),
+  });
+}
+
+/** A run that never started: stop() reports why. */
+function failedRun(lab: LabAccess, spec: MulticastCheckSpec, problems: string[]): MulticastRun {
+  const figures = {
+    members: 0,
+    membersSkipped: spec.members.length,
+    sent: 0,
+    deliveryPct: 0,
+    meanDeliveryPct: 0,
+    lost: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    longestOutageMs: 0,
+  };
+  return {
+    startedAt: lab.now(),
+    stop: async () => checkResult('multicast', false, figures, problems),
+    abort: () => {},
+  };
+}
+
+/** Adds the group route via the overlay when the node has none; true when it had to. */
+export async function ensureGroupRoute(
+  lab: LabAccess,
+  node: string,
+  family: 4 | 6,
+  iface: string,
+): Promise<boolean> {
+  const prefix = family === 4 ? '224.0.0.0/4' : 'ff00::/8';
+  const shown = await lab.exec(node, ['ip', `-${family}`, 'route', 'show', prefix]);
+  if (shown.exitCode === 0 && new RegExp(`\\bdev ${iface}\\b`).test(shown.stdout)) return false;
+  const added = await lab.exec(node, ['ip', `-${family}`, 'route', 'replace', prefix, 'dev', iface]);
+  if (added.exitCode !== 0) {
+    throw new Error(
+      `${node}: ip -${family} route replace ${prefix} dev ${iface} failed: ${added.stderr.trim()}`,
+    );
+  }
+  return true;
+}
+
+interface Watched {
+  child: ChildProcess;
+  /** Parsed JSON lines of stdout, in order. */
+  lines: Record<string, unknown>[];
+  text(): string;
+  exited: boolean;
+  code: number | null;
+}
+
+// Collects a child's output (JSON lines parsed as they come) and notes its exit.
+function watch(child: ChildProcess): Watched {
+  let out = '';
+  let pending = '';
+  const w: Watched = { child, lines: [], text: () => out, exited: false, code: null };
+  const onData = (chunk: Buffer): void => {
+    const s = chunk.toString('utf8');
+    out += s;
+    if (out.length > 200_000) out = out.slice(-100_000);
+    pending += s;
+    const parts = pending.split('\n');
+    pending = parts.pop()!;
+    for (const line of parts) {
+      const trimmed = line.trim();
+      if (!trimmed.startsWith('{')) continue;
+      try {
+        w.lines.push(JSON.parse(trimmed) as Record<string, unknown>);
+      } catch {
+        // not one of the receiver's lines
+      }
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.on('error', (error) => {
+    out += `\n${error.message}`;
+    w.exited = true;
+  });
+  child.on('close', (code) => {
+    w.exited = true;
+    w.code = code;
+  });
+  return w;
+}
+
+function reportOf(w: Watched): ReceiverReport | null {
+  const done = w.lines.find((l) => l.done === true);
+  return done ? (done as unknown as ReceiverReport) : null;
+}
+
+function receiverError(w: Watched): string {
+  const error = w.lines.find((l) => typeof l.error === 'string');
+  if (error) return String(error.error);
+  return w.exited ? `exited ${w.code}: ${lastLines(w.text())}` : 'still running after SIGKILL';
+}
+
+function lastLines(text: string, n = 3): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+// Polls cond (every 100 ms of lab time) until it holds or ms pass; true when it held.
+async function waitUntil(
+  lab: LabAccess,
+  ms: number,
+  cond: () => boolean | Promise<boolean>,
+): Promise<boolean> {
+  const deadline = lab.now() + Math.max(0, ms);
+  for (;;) {
+    if (await cond()) return true;
+    if (lab.now() >= deadline) return false;
+    await lab.sleep(100);
+  }
+}
