@@ -63,6 +63,8 @@ export interface MemberResult {
   firstArrivalMs: number | null;
   lastArrivalMs: number | null;
   joinedMs: number | null;
+  /** Lowest and highest datagram id counted, and the end marker's id (null: none arrived). */
+  ids: { min: number | null; max: number | null; end: number | null };
   error?: string;
 }
 
@@ -215,16 +217,15 @@ export async function startMulticast(
     for (const r of receivers) if (!r.proc.exited) r.proc.child.kill('SIGKILL');
 
     const reports = receivers.map((r) => ({ node: r.node, proc: r.proc, report: reportOf(r.proc) }));
-    const highestId = Math.max(-1, ...reports.map((r) => r.report?.maxId ?? -1));
-    const expected = Math.round(
-      (spec.rateBps * spec.durationMs) / 1000 / (8 * (options.datagramBytes ?? 1000)),
+    const { sent, sentFrom } = datagramsSent(
+      reports.map((r) => r.report),
+      sentByIperf ? Number(sentByIperf[1]) : null,
+      Math.round((spec.rateBps * spec.durationMs) / 1000 / (8 * (options.datagramBytes ?? 1000))),
     );
-    // iperf's own count when it printed one; else the highest id seen, else what rate x duration makes.
-    const sent = sentByIperf ? Number(sentByIperf[1]) : highestId >= 0 ? highestId + 1 : expected;
     return judge({
       spec,
       sent,
-      sentSource: sentByIperf ? 'iperf' : highestId >= 0 ? 'highest-id' : 'rate',
+      sentSource: sentFrom,
       startedAt,
       reports,
       joinedMs,
@@ -232,6 +233,7 @@ export async function startMulticast(
       problems,
       senderFailed,
       details: {
+        iperfSent: sentByIperf ? Number(sentByIperf[1]) : null,
         port,
         groupMac,
         routesAdded: routesAdded.filter((n) => n !== null),
@@ -244,6 +246,24 @@ export async function startMulticast(
     stop: () => (stopped ??= stop()),
     abort,
   };
+}
+
+/**
+ * Data datagrams the sender sent. iperf v2 numbers them 1..n and ends with one end marker -(n+1), so a member
+ * that got the marker knows n exactly. Otherwise iperf's own "Sent N datagrams", which in 2.1.8 is n + 2 (it
+ * counts the marker and one more); otherwise the highest id any member saw; otherwise rate x duration.
+ */
+export function datagramsSent(
+  reports: readonly (Pick<ReceiverReport, 'endId' | 'maxId'> | null)[],
+  iperfSent: number | null,
+  fromRate: number,
+): { sent: number; sentFrom: 'end-marker' | 'iperf' | 'highest-id' | 'rate' } {
+  const end = Math.max(-1, ...reports.map((r) => r?.endId ?? -1));
+  const highest = Math.max(-1, ...reports.map((r) => r?.maxId ?? -1));
+  if (end > 0) return { sent: Math.max(end - 1, highest), sentFrom: 'end-marker' };
+  if (iperfSent !== null) return { sent: Math.max(iperfSent - 2, highest, 0), sentFrom: 'iperf' };
+  if (highest >= 0) return { sent: highest, sentFrom: 'highest-id' };
+  return { sent: fromRate, sentFrom: 'rate' };
 }
 
 interface JudgeInput {
@@ -277,6 +297,7 @@ function judge(input: JudgeInput): CheckResult {
       firstArrivalMs: report?.firstArrival != null ? report.firstArrival - input.startedAt : null,
       lastArrivalMs: report?.lastArrival != null ? report.lastArrival - input.startedAt : null,
       joinedMs: input.joinedMs.get(node) ?? null,
+      ids: { min: report?.minId ?? null, max: report?.maxId ?? null, end: report?.endId ?? null },
     };
     if (!report) {
       result.error = receiverError(proc);
