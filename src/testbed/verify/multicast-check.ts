@@ -9,6 +9,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { MulticastCheckSpec } from '../topology/types.ts';
 import { parseGroupAddress } from '../topology/group-address.ts';
 import { formatAddress } from '../../vrr/address.ts';
@@ -98,8 +99,6 @@ export async function runMulticastCheck(
   return (await startMulticast(lab, spec, seed, options)).stop();
 }
 
-const IPV4_GROUP = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /** Joins the members, waits until they are joined and starts the sender; resolves once the stream flows. */
 export async function startMulticast(
   lab: LabAccess,
@@ -111,7 +110,7 @@ export async function startMulticast(
   const port = options.port ?? multicastPort(seed);
   const joinTimeoutMs = options.joinTimeoutMs ?? 15_000;
   const graceMs = options.graceMs ?? 5_000;
-  const family = IPV4_GROUP.test(spec.group) ? 4 : spec.group.includes(':') ? 6 : null;
+  const family = isIPv4(spec.group) ? 4 : isIPv6(spec.group) ? 6 : null;
   const alive = new Set(lab.aliveNodes());
   const members = spec.members.filter((m) => alive.has(m));
   const skipped = spec.members.filter((m) => !alive.has(m));
@@ -387,7 +386,10 @@ interface Watched {
   child: ChildProcess;
   /** Parsed JSON lines of stdout, in order. */
   lines: Record<string, unknown>[];
+  /** stdout and stderr together (the sender's report). */
   text(): string;
+  /** stderr alone (why a receiver died). */
+  errors(): string;
   exited: boolean;
   code: number | null;
 }
@@ -395,8 +397,9 @@ interface Watched {
 // Collects a child's output (JSON lines parsed as they come) and notes its exit.
 function watch(child: ChildProcess): Watched {
   let out = '';
+  let err = '';
   let pending = '';
-  const w: Watched = { child, lines: [], text: () => out, exited: false, code: null };
+  const w: Watched = { child, lines: [], text: () => out, errors: () => err, exited: false, code: null };
   const onData = (chunk: Buffer): void => {
     const s = chunk.toString('utf8');
     out += s;
@@ -417,6 +420,8 @@ function watch(child: ChildProcess): Watched {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
+    err += chunk.toString('utf8');
+    if (err.length > 100_000) err = err.slice(-50_000);
   });
   child.on('error', (error) => {
     out += `\n${error.message}`;
@@ -437,7 +442,8 @@ function reportOf(w: Watched): ReceiverReport | null {
 function receiverError(w: Watched): string {
   const error = w.lines.find((l) => typeof l.error === 'string');
   if (error) return String(error.error);
-  return w.exited ? `exited ${w.code}: ${lastLines(w.text())}` : 'still running after SIGKILL';
+  if (!w.exited) return 'still running after SIGKILL';
+  return `exited ${w.code}: ${lastLines(w.errors() || w.text()) || 'no output'}`;
 }
 
 function lastLines(text: string, n = 3): string {

@@ -1,0 +1,152 @@
+// A fake LabAccess for the check tests: a plan of n named nodes in a line (overlay 198.18.0.<i+1> and
+// fd76:7272::<i+1>), exec/spawn/ctl answered by the test's handlers, and a fake clock that sleep() advances.
+
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { LabAccess } from '../../../../src/testbed/lab/lab-access.ts';
+import type { LabPlan } from '../../../../src/testbed/lab/plan.ts';
+import type { ExecOptions, ExecResult } from '../../../../src/testbed/runtime/runtime.ts';
+
+/** Handlers a test plugs in; a missing one throws when called. */
+export interface FakeHandlers {
+  exec?: (node: string, argv: string[], options?: ExecOptions) => ExecResult | Promise<ExecResult>;
+  spawn?: (node: string, argv: string[]) => ChildProcess;
+  ctl?: (node: string, verb: string, args: Record<string, unknown>) => unknown;
+  alive?: string[];
+  upLinks?: [string, string][];
+}
+
+/** The fake lab and what it saw. */
+export interface FakeLab extends LabAccess {
+  clock: { ms: number };
+  execCalls: { node: string; argv: string[] }[];
+}
+
+/** Node i's overlay addresses in the fake plan. */
+export const fakeIpv4 = (i: number): string => `198.18.0.${i + 1}`;
+export const fakeIpv6 = (i: number): string => `fd76:7272::${i + 1}`;
+
+/** A fake lab of n nodes n0..n{n-1} in a line. */
+export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
+  const names = Array.from({ length: n }, (_, i) => `n${i}`);
+  const zero = {
+    delayMs: 0,
+    jitterMs: 0,
+    lossPct: 0,
+    rateBps: null,
+    duplicatePct: 0,
+    reorderPct: 0,
+    corruptPct: 0,
+  };
+  const plan: LabPlan = {
+    lab: 'fake',
+    runId: 'r1',
+    runtime: 'netns',
+    seed: 7,
+    topologyFile: '<fake>',
+    nodes: names.map((name, i) => ({
+      name,
+      address: `02:00:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
+      vrr: { vsetSize: 2, helloMs: 200 },
+      ipv4: `${fakeIpv4(i)}/15`,
+      ipv6: `${fakeIpv6(i)}/64`,
+      seed: i,
+      interfaces: [],
+    })),
+    links: names.slice(1).map((b, i) => ({
+      index: i,
+      a: names[i],
+      b,
+      ifA: 'eth1',
+      ifB: 'eth2',
+      aToB: zero,
+      bToA: zero,
+    })),
+  };
+  const clock = { ms: 1_000_000 };
+  const execCalls: { node: string; argv: string[] }[] = [];
+  const missing = (what: string): never => {
+    throw new Error(`fake lab: no ${what} handler`);
+  };
+  return {
+    plan,
+    nodeCommand: ['node'],
+    clock,
+    execCalls,
+    async exec(node, argv, options) {
+      execCalls.push({ node, argv });
+      return (handlers.exec ?? (() => missing('exec')))(node, argv, options);
+    },
+    spawn: (node, argv) => (handlers.spawn ?? (() => missing('spawn')))(node, argv),
+    async ctl<T>(node: string, verb: string, args: Record<string, unknown> = {}): Promise<T> {
+      return (await (handlers.ctl ?? (() => missing('ctl')))(node, verb, args)) as T;
+    },
+    aliveNodes: () => handlers.alive ?? names,
+    upLinks: () => handlers.upLinks ?? plan.links.map((l) => [l.a, l.b] as [string, string]),
+    now: () => clock.ms,
+    sleep: async (ms) => {
+      clock.ms += ms;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+/** A fake child process: the test writes its stdout and ends it with exit(code). */
+export class FakeChild extends EventEmitter {
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly argv: string[];
+  readonly signals: string[] = [];
+  exitCode: number | null = null;
+
+  constructor(argv: string[]) {
+    super();
+    this.argv = argv;
+  }
+
+  /** Writes one line to stdout. */
+  say(line: string): void {
+    this.stdout.write(`${line}\n`);
+  }
+
+  /** Ends the process with code (after its output has been read). */
+  exit(code: number): void {
+    this.stdout.end();
+    this.stderr.end();
+    setImmediate(() => {
+      this.exitCode = code;
+      this.emit('exit', code, null);
+      this.emit('close', code, null);
+    });
+  }
+
+  kill(signal: string = 'SIGTERM'): boolean {
+    this.signals.push(signal);
+    this.emit('signal', signal);
+    return true;
+  }
+
+  /** As a ChildProcess, for LabAccess.spawn. */
+  asChild(): ChildProcess {
+    return this as unknown as ChildProcess;
+  }
+}
+
+/** iputils ping -q output for count requests with `received` replies. */
+export function pingOutput(
+  address: string,
+  count: number,
+  received: number,
+  rtt = '0.500/1.000/2.000/0.300',
+): string {
+  const loss = Math.round((100 * (count - received)) / count);
+  const lines = [
+    `PING ${address} (${address}) 56(84) bytes of data.`,
+    '',
+    `--- ${address} ping statistics ---`,
+    `${count} packets transmitted, ${received} received, ${loss}% packet loss, time 402ms`,
+  ];
+  if (received > 0) lines.push(`rtt min/avg/max/mdev = ${rtt} ms`);
+  return `${lines.join('\n')}\n`;
+}
