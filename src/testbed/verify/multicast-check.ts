@@ -15,7 +15,7 @@ import { parseGroupAddress } from '../topology/group-address.ts';
 import { formatAddress } from '../../vrr/address.ts';
 import { deriveSeed } from '../../vrr/rng.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
-import { hostIpv4, plannedNode } from '../lab/plan.ts';
+import { hostIpv4, hostIpv6, plannedNode } from '../lab/plan.ts';
 import { mapLimit } from '../lab/pool.ts';
 import { checkResult, round3, type CheckResult } from './check-result.ts';
 
@@ -180,7 +180,9 @@ export async function startMulticast(
     '-p',
     String(port),
     // The overlay address as source: the ring's tree is per (source, group), and replies name the node.
-    ...(family === 4 ? ['-B', hostIpv4(plannedNode(lab.plan, spec.source))] : ['-V']),
+    ...(family === 4
+      ? ['-B', hostIpv4(plannedNode(lab.plan, spec.source))]
+      : ['-V', '-B', hostIpv6(plannedNode(lab.plan, spec.source))]),
   ];
   const sender = watch(lab.spawn(spec.source, senderArgv));
   const startedAt = lab.now();
@@ -363,23 +365,56 @@ function failedRun(lab: LabAccess, spec: MulticastCheckSpec, problems: string[])
   };
 }
 
-/** Adds the group route via the overlay when the node has none; true when it had to. */
+/**
+ * Makes the overlay the way out for the group's family when it is not already; true when it had to. IPv4:
+ * `224.0.0.0/4 dev vrr0` in the main table. IPv6 multicast is routed from the local table first, where the
+ * kernel puts `multicast ff00::/8` on every interface at the same metric (the first one, usually a link,
+ * wins), so the overlay's entry there must have the lowest metric.
+ */
 export async function ensureGroupRoute(
   lab: LabAccess,
   node: string,
   family: 4 | 6,
   iface: string,
 ): Promise<boolean> {
-  const prefix = family === 4 ? '224.0.0.0/4' : 'ff00::/8';
-  const shown = await lab.exec(node, ['ip', `-${family}`, 'route', 'show', prefix]);
-  if (shown.exitCode === 0 && new RegExp(`\\bdev ${iface}\\b`).test(shown.stdout)) return false;
-  const added = await lab.exec(node, ['ip', `-${family}`, 'route', 'replace', prefix, 'dev', iface]);
-  if (added.exitCode !== 0) {
-    throw new Error(
-      `${node}: ip -${family} route replace ${prefix} dev ${iface} failed: ${added.stderr.trim()}`,
-    );
-  }
+  const show =
+    family === 4
+      ? ['ip', '-4', 'route', 'show', '224.0.0.0/4']
+      : ['ip', '-6', 'route', 'show', 'table', 'local', 'ff00::/8'];
+  const shown = await lab.exec(node, show);
+  if (shown.exitCode === 0 && firstRouteDevice(shown.stdout) === iface) return false;
+  const add =
+    family === 4
+      ? ['ip', '-4', 'route', 'replace', '224.0.0.0/4', 'dev', iface]
+      : [
+          'ip',
+          '-6',
+          'route',
+          'replace',
+          'multicast',
+          'ff00::/8',
+          'dev',
+          iface,
+          'table',
+          'local',
+          'metric',
+          '1',
+        ];
+  const added = await lab.exec(node, add);
+  if (added.exitCode !== 0) throw new Error(`${node}: ${add.join(' ')} failed: ${added.stderr.trim()}`);
   return true;
+}
+
+/** The device of the lowest-metric route in `ip route show` output (metric 0 when none is printed), or null. */
+export function firstRouteDevice(text: string): string | null {
+  let best: { dev: string; metric: number } | null = null;
+  for (const line of text.split('\n')) {
+    const dev = /\bdev (\S+)/.exec(line);
+    if (!dev) continue;
+    const metric = Number(/\bmetric (\d+)/.exec(line)?.[1] ?? 0);
+    if (best === null || metric < best.metric) best = { dev: dev[1], metric };
+  }
+  return best?.dev ?? null;
 }
 
 interface Watched {

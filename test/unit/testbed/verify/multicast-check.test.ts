@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {
   datagramsSent,
+  ensureGroupRoute,
+  firstRouteDevice,
   multicastPort,
   receiverSource,
   runMulticastCheck,
@@ -212,6 +214,40 @@ describe('testbed verify: multicast', () => {
     const r3 = await runMulticastCheck(vrrGroup.lab, spec({ group: '03:00:00:00:00:01' }), 7);
     assert.equal(r3.passed, false);
     assert.match(r3.problems![0], /not an IP multicast group/);
+  });
+
+  it('routes IPv6 groups through the overlay in the local table, where the kernel puts one per interface', async () => {
+    const local = [
+      'multicast ff00::/8 dev eth1 table local proto kernel metric 256 pref medium',
+      'multicast ff00::/8 dev vrr0 table local proto kernel metric 256 pref medium',
+    ].join('\n');
+    assert.equal(firstRouteDevice(local), 'eth1');
+    assert.equal(
+      firstRouteDevice(`multicast ff00::/8 dev vrr0 table local metric 1 pref medium\n${local}`),
+      'vrr0',
+    );
+    assert.equal(firstRouteDevice(''), null);
+    const lab = fakeLab(2, {
+      exec: (_n, argv) => ({ exitCode: 0, stdout: argv.includes('show') ? local : '', stderr: '' }),
+    });
+    assert.equal(await ensureGroupRoute(lab, 'n1', 6, 'vrr0'), true);
+    assert.deepEqual(
+      lab.execCalls.map((c) => c.argv.join(' ')),
+      [
+        'ip -6 route show table local ff00::/8',
+        'ip -6 route replace multicast ff00::/8 dev vrr0 table local metric 1',
+      ],
+    );
+    const failing = fakeLab(2, {
+      exec: (_n, argv) =>
+        argv.includes('show')
+          ? { exitCode: 0, stdout: '', stderr: '' }
+          : { exitCode: 2, stdout: '', stderr: 'RTNETLINK answers: No such device\n' },
+    });
+    await assert.rejects(
+      ensureGroupRoute(failing, 'n1', 4, 'vrr0'),
+      /n1: ip -4 route replace 224.0.0.0\/4 dev vrr0 failed: RTNETLINK answers: No such device/,
+    );
   });
 
   it('counts what was sent from the end marker, else from iperf, the highest id or the rate', () => {
