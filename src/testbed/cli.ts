@@ -10,6 +10,9 @@ import { registerStatusCommand } from './commands/status.ts';
 import { registerFaultCommands } from './commands/faults.ts';
 import { registerExecCommands } from './commands/exec.ts';
 import { registerCaptureCommand } from './commands/capture.ts';
+import { registerRunCommand } from './commands/run.ts';
+import { registerVerifyCommand } from './commands/verify.ts';
+import { registerReplayCommand } from './commands/replay.ts';
 
 /** Builds the program with every verb. */
 export function buildProgram(): Command {
@@ -20,12 +23,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerUpCommand(program);
+  registerRunCommand(program);
   registerDownCommand(program);
   registerStatusCommand(program);
+  registerVerifyCommand(program);
   registerExecCommands(program);
   registerFaultCommands(program);
   registerCaptureCommand(program);
   registerSimCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

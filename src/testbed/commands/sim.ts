@@ -9,6 +9,11 @@ import type { Topology } from '../topology/types.ts';
 import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
 import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
 import type { InvariantChecker } from '../../sim/fuzz/fuzz.ts';
+import { resolve } from 'node:path';
+import { fromSimReport } from '../report/run-report.ts';
+import { writeReportJson } from '../report/report-json.ts';
+import { writeJunit } from '../report/junit.ts';
+import { vrrLabVersion } from '../report/versions.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
 export interface SimCommandOptions {
@@ -19,6 +24,8 @@ export interface SimCommandOptions {
   fuzz?: string;
   /** Replay the one fuzz schedule with this seed. */
   fuzzOne?: string;
+  /** Write report.json and junit.xml (the shapes `testbed run` writes) into this directory. */
+  reportDir?: string;
 }
 
 /** What the verb touches outside itself; tests replace it. */
@@ -100,6 +107,14 @@ export function runSimCommand(
   });
   const wallMs = deps.wallNow() - started;
 
+  if (options.reportDir !== undefined) {
+    const run = {
+      ...fromSimReport(report, { version: vrrLabVersion(), topology }),
+      topologyFile: resolve(file),
+    };
+    const written = [writeReportJson(options.reportDir, run), writeJunit(options.reportDir, run)];
+    info(`reports: ${written.join(', ')}`);
+  }
   if (options.json) {
     deps.stdout(JSON.stringify(report));
   } else {
@@ -170,6 +185,10 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = defa
       'run n seeded random fault schedules (derived from the seed) and check the invariants',
     )
     .option('--fuzz-one <seed>', 'replay the one fuzz schedule with this schedule seed')
+    .option(
+      '--report-dir <dir>',
+      'also write report.json and junit.xml there (the shapes `testbed run` writes)',
+    )
     .action((file: string, options: SimCommandOptions) => {
       process.exitCode = runSimCommand(file, options, deps);
     });

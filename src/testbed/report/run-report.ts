@@ -44,6 +44,8 @@ export interface RunReport {
   /** Lab name (the topology's name for sim runs). */
   lab: string;
   topology: string;
+  /** Absolute path of the topology file the run was made from (what `testbed replay` re-reads). */
+  topologyFile?: string;
   seed: number;
   runtime: ReportRuntime;
   versions: ReportVersions;

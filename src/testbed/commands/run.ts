@@ -1,0 +1,86 @@
+// `testbed run FILE`: up, the scenario, the closing checks, the reports, down (unless --keep). Prints the seed
+// first, a summary at the end, and where the reports are. Exit 0 only if every step and check passed.
+
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { loadTopology } from '../topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import { chooseRuntime, RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
+import { runLab } from '../scenario/run-lab.ts';
+import { summarizeRun } from '../report/summary.ts';
+import { parseDurationMs } from '../topology/units.ts';
+import { EXIT, runVerb, UsageError, withJson, type VerbIo } from './context.ts';
+import { parseSeedOption } from './seed.ts';
+
+/** Options of `run`. */
+export interface RunCommandOptions {
+  seed?: string;
+  runtime?: string;
+  name?: string;
+  reportDir?: string;
+  keep?: boolean;
+  settle?: string;
+  json?: boolean;
+}
+
+/** Adds the `run` verb. */
+export function registerRunCommand(program: Command): void {
+  withJson(
+    program
+      .command('run')
+      .description(
+        'up, the scenario timeline, the checks, reports (report.json, junit.xml, timeline.jsonl), down',
+      )
+      .argument('<file>', 'topology file (YAML) with a scenario and checks')
+      .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
+      .option('--runtime <kind>', `${RUNTIME_CHOICES.join(' | ')}`, 'auto')
+      .option('--name <lab>', 'lab name (default: the topology’s name)')
+      .option('--report-dir <dir>', 'where the reports go (default: reports/<lab>)')
+      .option(
+        '--settle <duration>',
+        'after the last step, how long the ring gets before the closing checks',
+        '60s',
+      )
+      .option('--keep', 'leave the lab up afterwards'),
+  ).action((file: string, options: RunCommandOptions) =>
+    runVerb(Boolean(options.json), (io) => runCommand(file, options, io)),
+  );
+}
+
+/** Runs `run`; resolves to the exit code. */
+export async function runCommand(file: string, options: RunCommandOptions, io: VerbIo): Promise<number> {
+  let topology: Topology;
+  try {
+    topology = loadTopology(file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!(RUNTIME_CHOICES as readonly string[]).includes(options.runtime ?? 'auto')) {
+    throw new UsageError(`--runtime expects one of ${RUNTIME_CHOICES.join(', ')}, found ${options.runtime}`);
+  }
+  let settleMs: number;
+  try {
+    settleMs = parseDurationMs(options.settle ?? '60s');
+  } catch (error) {
+    throw new UsageError(`--settle: ${(error as Error).message}`);
+  }
+  const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
+  const { runtime, why } = await chooseRuntime((options.runtime ?? 'auto') as RuntimeChoice);
+  const lab = options.name ?? topology.name;
+  const reportDir = resolve(options.reportDir ?? join('reports', lab));
+  io.info(`seed ${seed}, replay with --seed ${seed} (or: testbed replay ${join(reportDir, 'report.json')})`);
+  io.progress(`runtime ${runtime.kind} (${why})`);
+  const { report, files } = await runLab(topology, {
+    seed,
+    runtime,
+    lab,
+    reportDir,
+    keep: options.keep,
+    settleMs,
+    progress: io.progress,
+  });
+  for (const line of summarizeRun(report)) io.info(line);
+  io.info(`reports: ${files.report}, ${files.junit}, ${files.timeline}`);
+  io.result({ ...report, files });
+  return report.passed ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,150 @@
+// `testbed run`: up, the scenario timeline on the real lab, the closing checks, the reports (report.json,
+// junit.xml, timeline.jsonl), then down unless kept. Every daemon's events and every fault go into one
+// timeline; the report holds the seed and the topology file, so `testbed replay report.json` re-runs the same
+// scenario in the simulator.
+
+import { resolve } from 'node:path';
+import type { Topology } from '../topology/types.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { upLab } from '../lab/up.ts';
+import { downLabs } from '../lab/down.ts';
+import { waitForRing } from '../lab/ring-wait.ts';
+import { labVersions } from '../report/versions.ts';
+import { reportPassed, type RunReport } from '../report/run-report.ts';
+import { TimelineWriter } from '../report/timeline.ts';
+import { writeReportJson } from '../report/report-json.ts';
+import { writeJunit } from '../report/junit.ts';
+import { runCheck, type CheckResult } from '../verify/index.ts';
+import { EventFeed } from './event-feed.ts';
+import { FaultTimer } from './fault-timer.ts';
+import { runLabTimeline } from './lab-timeline.ts';
+
+/** Settings of one run. */
+export interface RunLabOptions {
+  seed: number;
+  runtime: Runtime;
+  /** Where report.json, junit.xml and timeline.jsonl go. */
+  reportDir: string;
+  lab?: string;
+  /** Leave the lab up afterwards. */
+  keep?: boolean;
+  /** After the last step, how long the ring gets to become consistent before the closing checks. */
+  settleMs?: number;
+  progress(line: string): void;
+}
+
+/** What a run produced. */
+export interface RunLabResult {
+  report: RunReport;
+  files: { report: string; junit: string; timeline: string };
+}
+
+/** Runs the topology's scenario on a real lab; see the file comment. */
+export async function runLab(topology: Topology, options: RunLabOptions): Promise<RunLabResult> {
+  const startedAtMs = Date.now();
+  const timeline = new TimelineWriter(options.reportDir, { startedAtMs });
+  timeline.add({
+    t: 0,
+    source: 'controller',
+    type: 'run-start',
+    seed: options.seed,
+    topology: topology.file,
+  });
+  const up = await upLab(topology, {
+    seed: options.seed,
+    runtime: options.runtime,
+    lab: options.lab,
+    progress: options.progress,
+  });
+  const lab = up.lab;
+  const feed = new EventFeed(lab, timeline);
+  const pollMs = Math.max(500, Math.min(...lab.plan.nodes.map((n) => n.vrr.helloMs)));
+  const faults = new FaultTimer(lab, pollMs);
+  let steps: RunLabResult['report']['steps'] = [];
+  const checks: CheckResult[] = [];
+  try {
+    await feed.followAll();
+    const convergedAt = up.convergenceMs === null ? null : lab.now();
+    timeline.add({
+      t: new Date().toISOString(),
+      source: 'controller',
+      type: 'ring-converged',
+      ms: up.convergenceMs,
+    });
+    const streams: Promise<void>[] = [];
+    steps = await runLabTimeline({
+      lab,
+      topology,
+      seed: options.seed,
+      convergedAt,
+      timeline,
+      feed,
+      faults,
+      pollMs,
+      progress: options.progress,
+      streams,
+    });
+    await Promise.all(streams);
+    const settleMs = options.settleMs ?? 60_000;
+    if (convergedAt !== null) {
+      options.progress('closing checks: ring-consistent, ping-all');
+      await faults.settle(lab.now() + settleMs);
+      await waitForRing(lab, settleMs, pollMs);
+      for (const check of ['ring-consistent', 'ping-all'] as const) {
+        checks.push(await runCheck(lab, check, { checks: topology.checks, seed: options.seed }));
+      }
+    } else {
+      checks.push({
+        name: 'ring-consistent',
+        passed: false,
+        figures: up.ring.figures as unknown as Record<string, number>,
+        problems: [`the ring was not consistent within the up deadline`, ...up.ring.problems],
+      });
+    }
+  } finally {
+    await faults.stop();
+    feed.close();
+    if (!options.keep) {
+      options.progress(`down ${lab.plan.lab}`);
+      await downLabs(lab.plan.lab, async () => [options.runtime]);
+    }
+  }
+  timeline.add({ t: new Date().toISOString(), source: 'controller', type: 'run-end' });
+  const summary = timeline.close();
+  const report: RunReport = {
+    passed: reportPassed(steps, checks),
+    lab: lab.plan.lab,
+    topology: topology.name,
+    topologyFile: resolve(topology.file),
+    seed: options.seed,
+    runtime: lab.plan.runtime,
+    versions: labVersions(up.prepare.engine),
+    startedAt: new Date(startedAtMs).toISOString(),
+    nodes: lab.plan.nodes.length,
+    convergenceMs: up.convergenceMs,
+    links: lab.plan.links.map((l) => ({
+      a: l.a,
+      b: l.b,
+      shapedBy: lab.state.links[l.index].shapedBy,
+      aToB: l.aToB,
+      bToA: l.bToA,
+    })),
+    steps,
+    checks,
+    figures: {
+      links: lab.plan.links.length,
+      wallMs: Date.now() - startedAtMs,
+      upMs: Object.values(up.phases).reduce((a, b) => a + b, 0),
+      timelineEvents: summary.events,
+      eventsMissed: feed.missed,
+    },
+  };
+  return {
+    report,
+    files: {
+      report: writeReportJson(options.reportDir, report),
+      junit: writeJunit(options.reportDir, report),
+      timeline: summary.path,
+    },
+  };
+}
