@@ -23,9 +23,12 @@ import { MulticastGroups } from './multicast-groups.ts';
 import {
   configureOverlayAddresses,
   enableOverlayMulticast,
-  readInterfaceAddresses,
+  cachedInterfaceAddresses,
 } from './overlay-addresses.ts';
 import { WallEnv } from './wall-env.ts';
+
+/** How long the overlay's address list is reused by the mapping publisher (overlay-addresses.ts says why). */
+const ADDRESS_CACHE_MS = 5000;
 
 /** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
 const MIN_POLL_MS = 100;
@@ -119,7 +122,7 @@ export class Vrrd {
         mac: node.address,
         ttlMs: config.mappings.ttlMs,
         refreshMs: config.mappings.refreshMs,
-        addresses: () => readInterfaceAddresses(overlay.name),
+        addresses: cachedInterfaceAddresses(overlay.name, ADDRESS_CACHE_MS),
         count: (name, by) => overlay.count(name, by),
         logger,
       });

@@ -86,6 +86,25 @@ export async function readInterfaceAddresses(ifname: string): Promise<Cidr[]> {
 }
 
 /**
+ * readInterfaceAddresses behind a cache of maxAgeMs: the mapping publisher asks on every vset change and every
+ * second while a node has no ring, and each ask forks `ip` from a daemon of tens of MB. In a lab of a hundred
+ * daemons on two cores those forks alone starve the hellos; an address added by hand shows within maxAgeMs.
+ */
+export function cachedInterfaceAddresses(
+  ifname: string,
+  maxAgeMs: number,
+  now: () => number = Date.now,
+): () => Promise<Cidr[]> {
+  let cached: { at: number; addresses: Promise<Cidr[]> } | null = null;
+  return () => {
+    if (cached === null || now() - cached.at >= maxAgeMs) {
+      cached = { at: now(), addresses: readInterfaceAddresses(ifname) };
+    }
+    return cached.addresses;
+  };
+}
+
+/**
  * Turns the MULTICAST flag on (so the kernel sends IGMP/MLD reports on the interface and accepts group frames
  * there) and adds no route: which groups go to the overlay is the host's routing to decide.
  */

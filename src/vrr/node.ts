@@ -130,6 +130,7 @@ export class VrrNode {
         setTimer: (ms, fire) => this.timer(ms, fire),
         onGiveUp: (n) => this.applyLinkChange(this.pset.fail(n, 'control packets not acknowledged')),
         onRetransmit: () => this.count('retransmits'),
+        now: () => this.env.now(),
       },
       c.ackTimeoutMs,
       c.maxRetransmits,

@@ -2,6 +2,11 @@
 // carries a non-zero sequence, the neighbour answers with an ACK, and the sender retransmits with exponential
 // backoff until acknowledged or out of tries (then the caller fails the link). Receivers drop duplicates of
 // packets they already processed (a lost ACK makes the sender repeat) but acknowledge them again.
+// The first retransmission waits for a per-neighbour timeout learnt from the ACKs' round trips (Jacobson's
+// SRTT + 4 RTTVAR, Karn's rule: only packets sent once are timed), never below the configured ackTimeoutMs
+// nor above MAX_ACK_TIMEOUT_MS. A fixed timeout is right in the simulator, where a hop costs what the link
+// says; on a real host that is short of CPU (a hundred daemons on two cores) an ACK may take longer than
+// it, and retransmitting then only adds load until links fail for want of CPU, not of connectivity.
 //
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
 // timer; `forget(neighbour)` leaves nothing of that neighbour behind. Owned by node.ts alone.
@@ -13,7 +18,23 @@ interface Pending {
   resend: () => void;
   tries: number;
   timer: TimerHandle;
+  /** When it was first sent (for the round-trip estimate). */
+  sentAt: number;
+  /** Its first timeout (doubled per retransmission): the neighbour's timeout when it was sent. */
+  base: number;
 }
+
+/** Smoothed round trip of one neighbour's ACKs (RFC 6298 variables, in ms). */
+interface RttEstimate {
+  /** NaN until the first valid sample. */
+  srtt: number;
+  rttvar: number;
+  /** A timeout doubled by retransmissions, kept until a valid sample (0: none), as TCP keeps its backed-off RTO. */
+  backedOff: number;
+}
+
+/** The learnt timeout never exceeds this (a slow host still fails a dead link within a few seconds). */
+export const MAX_ACK_TIMEOUT_MS = 2000;
 
 /** What the reliability layer needs from the node. */
 export interface ReliableEnv {
@@ -21,6 +42,8 @@ export interface ReliableEnv {
   /** Called when a neighbour never acknowledged a packet: the link is unusable. */
   onGiveUp(neighbor: Address): void;
   onRetransmit(): void;
+  /** The core's clock (ms), for the round-trip estimate. */
+  now(): number;
 }
 
 /** Remembered received sequences per neighbour, for duplicate suppression. */
@@ -30,6 +53,7 @@ const DEDUPE_WINDOW = 64;
 export class ReliableControl {
   private readonly pending = new Map<Address, Map<number, Pending>>();
   private readonly seen = new Map<Address, number[]>();
+  private readonly rtt = new Map<Address, RttEstimate>();
   private nextSeq: number;
 
   constructor(
@@ -52,7 +76,13 @@ export class ReliableControl {
   track(neighbor: Address, seq: number, resend: () => void): void {
     let map = this.pending.get(neighbor);
     if (!map) this.pending.set(neighbor, (map = new Map()));
-    const entry: Pending = { resend, tries: 0, timer: undefined as unknown as TimerHandle };
+    const entry: Pending = {
+      resend,
+      tries: 0,
+      timer: undefined as unknown as TimerHandle,
+      sentAt: this.env.now(),
+      base: this.timeoutFor(neighbor),
+    };
     map.set(seq, entry);
     this.arm(neighbor, seq, entry);
   }
@@ -65,6 +95,33 @@ export class ReliableControl {
     entry.timer.cancel();
     map.delete(seq);
     if (map.size === 0) this.pending.delete(neighbor);
+    if (entry.tries === 0) this.sample(neighbor, this.env.now() - entry.sentAt);
+  }
+
+  /** The first retransmission timeout toward a neighbour now (ms). */
+  timeoutFor(neighbor: Address): number {
+    const e = this.rtt.get(neighbor);
+    if (!e) return this.ackTimeoutMs;
+    const learnt = Number.isNaN(e.srtt) ? 0 : e.srtt + 4 * e.rttvar;
+    return Math.min(MAX_ACK_TIMEOUT_MS, Math.max(this.ackTimeoutMs, learnt, e.backedOff));
+  }
+
+  private estimate(neighbor: Address): RttEstimate {
+    let e = this.rtt.get(neighbor);
+    if (!e) this.rtt.set(neighbor, (e = { srtt: NaN, rttvar: 0, backedOff: 0 }));
+    return e;
+  }
+
+  private sample(neighbor: Address, rttMs: number): void {
+    const e = this.estimate(neighbor);
+    e.backedOff = 0;
+    if (Number.isNaN(e.srtt)) {
+      e.srtt = rttMs;
+      e.rttvar = rttMs / 2;
+      return;
+    }
+    e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - rttMs);
+    e.srtt = 0.875 * e.srtt + 0.125 * rttMs;
   }
 
   /** Records a received sequence; false if it is a duplicate (already processed). */
@@ -82,6 +139,7 @@ export class ReliableControl {
     for (const entry of this.pending.get(neighbor)?.values() ?? []) entry.timer.cancel();
     this.pending.delete(neighbor);
     this.seen.delete(neighbor);
+    this.rtt.delete(neighbor);
   }
 
   /** Packets still awaiting acknowledgement. */
@@ -92,7 +150,8 @@ export class ReliableControl {
   }
 
   private arm(neighbor: Address, seq: number, entry: Pending): void {
-    entry.timer = this.env.setTimer(this.ackTimeoutMs * 2 ** entry.tries, () => {
+    const timeout = entry.base * 2 ** entry.tries;
+    entry.timer = this.env.setTimer(timeout, () => {
       const map = this.pending.get(neighbor);
       if (map?.get(seq) !== entry) return;
       if (entry.tries >= this.maxRetransmits) {
@@ -101,6 +160,9 @@ export class ReliableControl {
         return;
       }
       entry.tries++;
+      // Karn: a retransmitted packet's ACK is no sample, so the backed-off timeout is what the next packet uses.
+      const e = this.estimate(neighbor);
+      e.backedOff = Math.min(MAX_ACK_TIMEOUT_MS, Math.max(e.backedOff, timeout * 2));
       this.env.onRetransmit();
       entry.resend();
       this.arm(neighbor, seq, entry);

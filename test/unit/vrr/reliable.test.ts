@@ -23,6 +23,7 @@ function fakeTimers() {
       now = end;
     },
     armed: () => timers.filter((t) => !t.dead).length,
+    now: () => now,
   };
 }
 
@@ -32,7 +33,12 @@ describe('vrr/reliable', () => {
     const gaveUp: number[] = [];
     let retransmits = 0;
     const r = new ReliableControl(
-      { setTimer: clock.setTimer, onGiveUp: (n) => gaveUp.push(n), onRetransmit: () => retransmits++ },
+      {
+        setTimer: clock.setTimer,
+        onGiveUp: (n) => gaveUp.push(n),
+        onRetransmit: () => retransmits++,
+        now: clock.now,
+      },
       100,
       3,
       1,
@@ -57,7 +63,7 @@ describe('vrr/reliable', () => {
   it('stops on the ACK and leaves no timer behind', () => {
     const clock = fakeTimers();
     const r = new ReliableControl(
-      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => {} },
+      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => {}, now: clock.now },
       100,
       3,
       1,
@@ -72,7 +78,7 @@ describe('vrr/reliable', () => {
 
   it('never allocates sequence 0 and suppresses duplicates per neighbour', () => {
     const r = new ReliableControl(
-      { setTimer: () => ({ cancel() {} }), onGiveUp: () => {}, onRetransmit: () => {} },
+      { setTimer: () => ({ cancel() {} }), onGiveUp: () => {}, onRetransmit: () => {}, now: () => 0 },
       1,
       1,
       0xffff,
@@ -84,5 +90,41 @@ describe('vrr/reliable', () => {
     assert.ok(r.firstTime(8, 5), 'per neighbour');
     r.forget(7);
     assert.ok(r.firstTime(7, 5), 'forgotten with the neighbour');
+  });
+
+  it('learns a slow neighbour’s round trip and waits longer before retransmitting to it', () => {
+    const clock = fakeTimers();
+    let retransmits = 0;
+    const r = new ReliableControl(
+      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => retransmits++, now: clock.now },
+      100,
+      3,
+      1,
+    );
+    assert.equal(r.timeoutFor(7), 100, 'the configured timeout before any sample');
+    for (let i = 0; i < 20; i++) {
+      const seq = r.allocateSeq();
+      r.track(7, seq, () => {});
+      clock.advance(90); // ACKs come after 90 ms: within the timeout, so no retransmission
+      r.acked(7, seq);
+    }
+    assert.equal(retransmits, 0);
+    assert.equal(r.timeoutFor(7), 100, 'a fast neighbour keeps the configured floor');
+    for (let i = 0; i < 20; i++) {
+      const seq = r.allocateSeq();
+      r.track(7, seq, () => {});
+      clock.advance(400); // now 400 ms: the first ones are retransmitted (and not timed: Karn)
+      r.acked(7, seq);
+    }
+    assert.ok(r.timeoutFor(7) > 400, `timeout ${r.timeoutFor(7)} should exceed the 400 ms round trip`);
+    assert.ok(r.timeoutFor(8) === 100, 'per neighbour');
+    const before = retransmits;
+    const seq = r.allocateSeq();
+    r.track(7, seq, () => {});
+    clock.advance(400);
+    r.acked(7, seq);
+    assert.equal(retransmits, before, 'no spurious retransmission once learnt');
+    r.forget(7);
+    assert.equal(r.timeoutFor(7), 100, 'forgotten with the neighbour');
   });
 });
