@@ -65,7 +65,9 @@ async function benchUp(runtime: Runtime, n: number): Promise<void> {
     const rss = mean(pids.map(rssMb));
     let extra = '';
     if (runtime.kind === 'docker') {
-      const mem = await Promise.all(Object.values(result.lab.state.nodes).map((s) => containerMemoryMb(s.id)));
+      const mem = await Promise.all(
+        Object.values(result.lab.state.nodes).map((s) => containerMemoryMb(s.id)),
+      );
       extra = `, container memory ${mean(mem).toFixed(1)} MB/node`;
     }
     const p = result.phases;
@@ -154,7 +156,11 @@ for (const kind of ['netns', 'docker'] as const) {
     const ours = await benchSubstrate(runtime, n);
     const mn = kind === 'netns' ? await benchMininet(n) : null;
     const vs =
-      typeof mn === 'number' ? `, Mininet ${mn.toFixed(2)} s (ours/Mininet ${(ours / mn).toFixed(2)}x)` : mn ? `, Mininet ${mn}` : '';
+      typeof mn === 'number'
+        ? `, Mininet ${mn.toFixed(2)} s (ours/Mininet ${(ours / mn).toFixed(2)}x)`
+        : mn
+          ? `, Mininet ${mn}`
+          : '';
     console.log(`${kind} substrate ${n} nodes (${GRIDS[n].join('x')} grid): ${ours.toFixed(2)} s${vs}`);
   }
 }

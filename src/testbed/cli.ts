@@ -47,5 +47,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await main(process.argv);
+  const code = await main(process.argv);
+  // Done: exit now rather than when the engine client's keep-alive sockets happen to close (minutes later).
+  // stdout and stderr are files, pipes or terminals here, which Node writes synchronously: nothing is lost.
+  process.exit(code);
 }

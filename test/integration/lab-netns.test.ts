@@ -4,7 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
 import { downLabs, availableRuntimes } from '../../src/testbed/lab/down.ts';
 import { heal, killNode, partition, restartNode, setLink } from '../../src/testbed/lab/faults.ts';
@@ -157,6 +159,39 @@ describe('testbed lab in network namespaces', function () {
     const r = await testbedCli(args);
     assert.equal(r.exitCode, 0, r.stderr);
     assert.deepEqual(await leftovers(lab, runtime), []);
+  });
+
+  it('a lab whose check cannot hold exits non-zero, and junit.xml names the check and the step', async () => {
+    const reports = mkdtempSync(join(tmpdir(), 'vrr-unreachable-'));
+    try {
+      const r = await testbedCli([
+        'run',
+        'test/integration/fixtures/unreachable-member.yaml',
+        '--runtime',
+        'netns',
+        '--name',
+        labName('unreach'),
+        '--report-dir',
+        reports,
+        '--settle',
+        '20s',
+      ]);
+      assert.equal(r.exitCode, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
+      const failing = [...junit.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"[^>]*>\s*<failure/g)];
+      assert.deepEqual(
+        failing.map((m) => m[2]),
+        ['multicast'],
+        junit,
+      );
+      assert.match(failing[0][1], /unreachable-member\.yaml:14/, 'the step is named by file and line');
+      const report = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8'));
+      assert.equal(report.passed, false);
+      assert.ok(existsSync(join(reports, 'timeline.jsonl')));
+      assert.deepEqual(await leftovers(labName('unreach'), runtime), []);
+    } finally {
+      rmSync(reports, { recursive: true, force: true });
+    }
   });
 
   it('down --all with nothing up is fine', async () => {
