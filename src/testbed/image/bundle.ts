@@ -43,7 +43,9 @@ const ENTRIES = [
  */
 export async function bundleDaemon(dir: string = DEFAULT_BUNDLE_DIR): Promise<Bundle> {
   if (!existsSync(ADDON_BUILD)) {
-    throw new Error(`the link I/O addon ${ADDON_BUILD} is not built (run npm install or npm run build:native)`);
+    throw new Error(
+      `the link I/O addon ${ADDON_BUILD} is not built (run npm install or npm run build:native)`,
+    );
   }
   const { build } = (await import('esbuild')) as typeof import('esbuild');
   const staging = `${dir}.tmp-${process.pid}-${Date.now()}`;
@@ -55,7 +57,7 @@ export async function bundleDaemon(dir: string = DEFAULT_BUNDLE_DIR): Promise<Bu
         bundle: true,
         platform: 'node',
         format: 'esm',
-        target: 'node18', // the image may run Debian's node 18
+        target: 'node20', // the host's node, which the node image carries too
         outfile: join(staging, entry.out),
         logLevel: 'error',
         // Bundled CommonJS dependencies call require(): give the ES module one.
