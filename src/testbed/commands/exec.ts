@@ -1,9 +1,9 @@
 // `testbed exec LAB NODE -- CMD...` runs a command in a node (the container's own binaries, or the host's in
 // a namespace) with the terminal attached, exiting with its code; `testbed logs LAB NODE [-f]` prints (and
-// follows) that node's vrrd log.
+// follows) that node's vrrd log. With --json, exec collects the output and logs parses the lines.
 
 import type { Command } from 'commander';
-import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import { EXIT, openLab, runVerb, UsageError } from './context.ts';
 
 /** Adds `exec` and `logs`. */
@@ -14,10 +14,16 @@ export function registerExecCommands(program: Command): void {
     .argument('<lab>')
     .argument('<node>')
     .argument('<command...>', 'the command and its arguments (after --)')
-    .action((labName: string, node: string, command: string[]) =>
-      runVerb(false, async () => {
+    .option('--json', 'collect the output: one JSON object {exitCode, stdout, stderr} on stdout')
+    .action((labName: string, node: string, command: string[], o: { json?: boolean }) =>
+      runVerb(Boolean(o.json), async (io) => {
         const lab = await openLab(labName);
         lab.handle(node);
+        if (o.json) {
+          const r = await lab.exec(node, command);
+          io.result({ node, command, ...r });
+          return r.exitCode;
+        }
         const child = lab.runtime.spawn(lab.identity, lab.handle(node), command, { tty: true });
         return new Promise<number>((resolve, reject) => {
           child.once('error', (e) => reject(new Error(`exec ${command[0]} in ${node}: ${e.message}`)));
@@ -31,12 +37,18 @@ export function registerExecCommands(program: Command): void {
     .argument('<lab>')
     .argument('<node>')
     .option('-f, --follow', 'keep printing as the log grows (Ctrl-C to stop)')
-    .action((labName: string, node: string, o: { follow?: boolean }) =>
-      runVerb(false, async () => {
+    .option('--json', 'one JSON object {node, file, lines: [parsed log lines]} on stdout')
+    .action((labName: string, node: string, o: { follow?: boolean; json?: boolean }) =>
+      runVerb(Boolean(o.json), async (io) => {
         const lab = await openLab(labName);
         lab.handle(node);
         const file = lab.logFile(node);
         if (!existsSync(file)) throw new UsageError(`node ${node} has no log yet (${file})`);
+        if (o.json) {
+          const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseLogLine);
+          io.result({ node, file, lines });
+          return EXIT.ok;
+        }
         await pipeFrom(file, 0);
         if (!o.follow) return EXIT.ok;
         let offset = statSync(file).size;
@@ -61,4 +73,13 @@ function pipeFrom(file: string, start: number, end?: number): Promise<void> {
     s.on('end', resolve);
     s.pipe(process.stdout, { end: false });
   });
+}
+
+/** A log line as JSON (vrrd writes JSON lines; anything else, e.g. a crash trace, is kept as text). */
+function parseLogLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { text: line };
+  }
 }

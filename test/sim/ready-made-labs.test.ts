@@ -1,0 +1,48 @@
+// Every ready-made lab in topologies/ is exercised: the small ones here in the simulator (converge, run their
+// scenario, pass), the ones too large for a test's time budget are loaded and planned (bench/sim-scale.ts runs
+// them); grid-3x3 and partition-heal-12 also run for real in test/integration (namespaces and containers).
+
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { planLab } from '../../src/testbed/lab/plan.ts';
+import { runSimulation } from '../../src/sim/run-sim.ts';
+import { loadTopology } from '../../src/testbed/topology/index.ts';
+
+const dir = join(REPO_ROOT, 'topologies');
+const SIMULATED = [
+  'line-3.yaml',
+  'ring-10.yaml',
+  'grid-3x3.yaml',
+  'grid-5x5.yaml',
+  'partition-heal-12.yaml',
+  'rgg-100.yaml',
+];
+const LOADED_ONLY = ['grid-32x32.yaml', 'rgg-1000.yaml', 'freifunk-ulm.yaml'];
+
+describe('ready-made labs', function () {
+  this.timeout(300_000);
+
+  it('are all listed here, simulated or loaded', () => {
+    assert.deepEqual(readdirSync(dir).sort(), [...SIMULATED, ...LOADED_ONLY].sort());
+  });
+
+  for (const file of SIMULATED) {
+    it(`${file} passes in the simulator with its own seed`, () => {
+      const topology = loadTopology(join(dir, file));
+      const report = runSimulation(topology, { seed: topology.seed ?? 1 });
+      const failed = [...report.checks, ...(report.steps ?? [])].filter((c) => !c.passed);
+      assert.equal(report.passed, true, JSON.stringify(failed).slice(0, 2000));
+    });
+  }
+
+  for (const file of LOADED_ONLY) {
+    it(`${file} loads and plans as a lab (too large to simulate in a test)`, () => {
+      const topology = loadTopology(join(dir, file));
+      const plan = planLab(topology, { seed: 1, runtime: 'netns', runId: 't' });
+      assert.equal(plan.nodes.length, topology.nodes.length);
+      assert.ok(plan.links.length > 0);
+    });
+  }
+});
