@@ -281,6 +281,24 @@ interface JudgeInput {
   details: Record<string, unknown>;
 }
 
+/**
+ * A member's longest outage: the largest gap between arrivals, or, when the stream stopped reaching it before
+ * its end (it missed the last datagrams), the time from its last arrival to the stream's end; a member that
+ * got nothing was out for the whole stream. Gaps alone would call a member cut off for good "0 ms out".
+ */
+function outageOf(
+  report: ReceiverReport | null,
+  sent: number,
+  startedAt: number,
+  durationMs: number,
+): number {
+  if (report === null || report.received === 0) return durationMs;
+  if (report.lastArrival === null) return report.longestGapMs; // no arrival times: the gaps are all we know
+  const missedTheEnd = report.maxId === null || report.maxId < sent;
+  const tail = missedTheEnd ? Math.max(0, startedAt + durationMs - report.lastArrival) : 0;
+  return Math.max(report.longestGapMs, tail);
+}
+
 /** Turns the sender's count and the members' reports into the check's figures, problems and verdict. */
 function judge(input: JudgeInput): CheckResult {
   const { spec, sent, problems } = input;
@@ -294,7 +312,7 @@ function judge(input: JudgeInput): CheckResult {
       duplicates: report?.duplicates ?? 0,
       outOfOrder: report?.outOfOrder ?? 0,
       deliveryPct: sent === 0 ? 100 : round3(Math.min(100, (100 * received) / sent)),
-      longestOutageMs: round3(report?.longestGapMs ?? 0),
+      longestOutageMs: round3(outageOf(report, sent, input.startedAt, spec.durationMs)),
       firstArrivalMs: report?.firstArrival != null ? report.firstArrival - input.startedAt : null,
       lastArrivalMs: report?.lastArrival != null ? report.lastArrival - input.startedAt : null,
       joinedMs: input.joinedMs.get(node) ?? null,

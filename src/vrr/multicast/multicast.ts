@@ -644,6 +644,13 @@ export class Multicast implements NodeExtension {
         if (e.upstream === null) this.branchUp(e, 'check');
       }
     }
+    // A relay whose branch found no way to the root keeps its downstream and tries again whenever the ring
+    // changes. That happens in a partition: the branch stops at the node of this side closest to the root's
+    // address, and without this the members below it stay cut off after the partition heals (their own
+    // upstream is set, so they never branch again).
+    for (const e of [...this.tree.values()]) {
+      if (e.group !== BROADCAST && e.upstream === null && e.downstream.size > 0) this.branchUp(e, 'check');
+    }
     this.reconcileRvp();
   }
 

@@ -50,8 +50,17 @@ describe('loadTopology', () => {
     it('partition-heal-12 partitions in two halves, heals, and checks multicast at 160kbit and the DHT', () => {
       const topology = load('partition-heal-12.yaml');
       const kinds = topology.scenario.map((s) => s.action.kind);
-      assert.deepEqual(kinds, ['verify', 'verify', 'partition', 'verify', 'heal', 'verify', 'verify']);
-      const partition = topology.scenario[2].action;
+      assert.deepEqual(kinds, [
+        'verify',
+        'verify',
+        'verify',
+        'partition',
+        'verify',
+        'heal',
+        'verify',
+        'verify',
+      ]);
+      const partition = topology.scenario[3].action;
       assert.ok(partition.kind === 'partition');
       assert.deepEqual(
         partition.groups.map((g) => g.length),

@@ -165,6 +165,42 @@ describe('multicast on a 100-node random geometric graph', function () {
     sim.checkInvariants();
   });
 
+  it('a partition while the tree forms, then a heal: every member receives the stream', () => {
+    const { sim, pick, names } = setup(8);
+    const [src, ...members] = pick(11);
+    // The half of the graph nearest the source (breadth-first) against the rest: members on both sides.
+    const adjacent = new Map<string, string[]>();
+    for (const l of randomGeometricTopology(100, 4).links) {
+      adjacent.set(l.a, [...(adjacent.get(l.a) ?? []), l.b]);
+      adjacent.set(l.b, [...(adjacent.get(l.b) ?? []), l.a]);
+    }
+    const near = new Set<string>([src]);
+    const queue = [src];
+    while (queue.length > 0 && near.size < names.length / 2) {
+      for (const n of adjacent.get(queue.shift()!) ?? []) {
+        if (!near.has(n) && near.size < names.length / 2) {
+          near.add(n);
+          queue.push(n);
+        }
+      }
+    }
+    sim.mc(src).register(G);
+    for (const m of members) sim.mc(m).join(G);
+    sim.network.runFor(50); // the branches are on their way when the network splits
+    sim.network.partition([[...near], names.filter((n) => !near.has(n))]);
+    sim.network.runFor(30_000);
+    sim.network.heal();
+    sim.network.runFor(30_000);
+    sim.stream(src, G, 0, 100, GAP_MS);
+    sim.network.runFor(2000);
+    const far = members.filter((m) => !near.has(m));
+    assert.ok(far.length > 0, 'some members were cut off');
+    for (const m of members)
+      assert.deepEqual(sim.got(m, src, G), range(0, 100), `${m} (${near.has(m) ? 'near' : 'far'} side)`);
+    assert.deepEqual(treeProblems(sim), []);
+    sim.checkInvariants();
+  });
+
   it('the RVP crashes: its replica takes over, the stream goes on and a new member joins', () => {
     const { sim, names, pick } = setup(8);
     const key = groupKey(G);
