@@ -124,8 +124,9 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
     const ring = await waitForRing(lab, timeoutMs, pollMs);
-    phases.ringMs = clock() - t;
     state.convergenceMs = ring.consistent ? clock() - firstStart : null;
+    if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs);
+    phases.ringMs = clock() - t;
     lab.save();
     return { lab, prepare: prepared, shaping, convergenceMs: state.convergenceMs, ring: ring.last, phases };
   } catch (error) {
@@ -137,6 +138,32 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
       lab.save();
     }
     throw error;
+  }
+}
+
+/** How long `up` waits, after the ring, for every node's IP -> MAC mappings to be in the DHT. */
+const MAPPINGS_TIMEOUT_MS = 20_000;
+
+/**
+ * Waits until every vrrd reports its overlay addresses published in the DHT (status: dht.mappings all ok), so
+ * that ARP and neighbour discovery answer, and a ping, right after `up` works. Bounded: a lab whose mappings lag
+ * is still up (pings then retry until they are in).
+ */
+async function waitForMappings(lab: Lab, timeoutMs: number, pollMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await mapLimit(lab.aliveNodes(), 16, async (node) => {
+      try {
+        const s = await lab.ctl<{ dht?: { mappings?: { ok: boolean }[] } }>(node, 'status');
+        const mappings = s.dht?.mappings ?? [];
+        return mappings.length > 0 && mappings.every((m) => m.ok);
+      } catch {
+        return false;
+      }
+    });
+    if (ready.every(Boolean)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
