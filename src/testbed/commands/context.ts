@@ -8,7 +8,9 @@ import { Lab } from '../lab/lab.ts';
 import { listLabDirs, readLabState } from '../lab/lab-state.ts';
 import { runtimeOfKind } from '../runtime/select.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { loadTopology } from '../topology/index.ts';
+import { loadTopology, parseDurationMs } from '../topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import { RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
 
 /** Exit codes of every verb. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -101,4 +103,31 @@ function labsLine(): string {
 /** Adds --json to a command (every verb has it). */
 export function withJson(command: Command): Command {
   return command.option('--json', 'print one JSON object on stdout (everything else on stderr)');
+}
+
+/** Loads the topology file named on the command line; a bad file is a usage error (exit 2, nothing created). */
+export function loadTopologyArg(file: string): Topology {
+  try {
+    return loadTopology(file);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** --runtime as given (default auto); anything else is a usage error listing the choices. */
+export function runtimeChoiceArg(value: string | undefined): RuntimeChoice {
+  const choice = value ?? 'auto';
+  if (!(RUNTIME_CHOICES as readonly string[]).includes(choice)) {
+    throw new UsageError(`--runtime expects one of ${RUNTIME_CHOICES.join(', ')}, found ${choice}`);
+  }
+  return choice as RuntimeChoice;
+}
+
+/** A duration option (e.g. --timeout 90s); a bad one is a usage error naming the flag. */
+export function durationArg(flag: string, value: string): number {
+  try {
+    return parseDurationMs(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
 }

@@ -3,13 +3,18 @@
 
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { loadTopology } from '../topology/index.ts';
-import type { Topology } from '../topology/types.ts';
-import { chooseRuntime, RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
+import { chooseRuntime, RUNTIME_CHOICES } from '../runtime/select.ts';
 import { runLab } from '../scenario/run-lab.ts';
 import { summarizeRun } from '../report/summary.ts';
-import { parseDurationMs } from '../topology/units.ts';
-import { EXIT, runVerb, UsageError, withJson, type VerbIo } from './context.ts';
+import {
+  durationArg,
+  EXIT,
+  loadTopologyArg,
+  runtimeChoiceArg,
+  runVerb,
+  withJson,
+  type VerbIo,
+} from './context.ts';
 import { parseSeedOption } from './seed.ts';
 
 /** Options of `run`. */
@@ -49,23 +54,11 @@ export function registerRunCommand(program: Command): void {
 
 /** Runs `run`; resolves to the exit code. */
 export async function runCommand(file: string, options: RunCommandOptions, io: VerbIo): Promise<number> {
-  let topology: Topology;
-  try {
-    topology = loadTopology(file);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (!(RUNTIME_CHOICES as readonly string[]).includes(options.runtime ?? 'auto')) {
-    throw new UsageError(`--runtime expects one of ${RUNTIME_CHOICES.join(', ')}, found ${options.runtime}`);
-  }
-  let settleMs: number;
-  try {
-    settleMs = parseDurationMs(options.settle ?? '60s');
-  } catch (error) {
-    throw new UsageError(`--settle: ${(error as Error).message}`);
-  }
+  const topology = loadTopologyArg(file);
+  const choice = runtimeChoiceArg(options.runtime);
+  const settleMs = durationArg('--settle', options.settle ?? '60s');
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
-  const { runtime, why } = await chooseRuntime((options.runtime ?? 'auto') as RuntimeChoice);
+  const { runtime, why } = await chooseRuntime(choice);
   const lab = options.name ?? topology.name;
   const reportDir = resolve(options.reportDir ?? join('reports', lab));
   io.info(`seed ${seed}, replay with --seed ${seed} (or: testbed replay ${join(reportDir, 'report.json')})`);

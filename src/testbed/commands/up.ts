@@ -4,12 +4,17 @@
 // (the lab is left up to look at), 2 for a bad file or arguments (nothing is created).
 
 import type { Command } from 'commander';
-import { loadTopology } from '../topology/index.ts';
-import type { Topology } from '../topology/types.ts';
 import { upLab, type UpResult } from '../lab/up.ts';
-import { chooseRuntime, RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
-import { EXIT, runVerb, UsageError, withJson, type VerbIo } from './context.ts';
-import { parseDurationMs } from '../topology/units.ts';
+import { chooseRuntime, RUNTIME_CHOICES } from '../runtime/select.ts';
+import {
+  durationArg,
+  EXIT,
+  loadTopologyArg,
+  runtimeChoiceArg,
+  runVerb,
+  withJson,
+  type VerbIo,
+} from './context.ts';
 import { parseSeedOption } from './seed.ts';
 
 /** Options of `up` as commander hands them over. */
@@ -48,25 +53,11 @@ export function registerUpCommand(program: Command): void {
 
 /** Runs `up`; resolves to the exit code. */
 export async function upCommand(file: string, options: UpCommandOptions, io: VerbIo): Promise<number> {
-  let topology: Topology;
-  try {
-    topology = loadTopology(file);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (!(RUNTIME_CHOICES as readonly string[]).includes(options.runtime ?? 'auto')) {
-    throw new UsageError(`--runtime expects one of ${RUNTIME_CHOICES.join(', ')}, found ${options.runtime}`);
-  }
-  let timeoutMs: number | undefined;
-  if (options.timeout !== undefined) {
-    try {
-      timeoutMs = parseDurationMs(options.timeout);
-    } catch (error) {
-      throw new UsageError(`--timeout: ${(error as Error).message}`);
-    }
-  }
+  const topology = loadTopologyArg(file);
+  const choice = runtimeChoiceArg(options.runtime);
+  const timeoutMs = options.timeout === undefined ? undefined : durationArg('--timeout', options.timeout);
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
-  const { runtime, why } = await chooseRuntime((options.runtime ?? 'auto') as RuntimeChoice);
+  const { runtime, why } = await chooseRuntime(choice);
   io.info(`seed ${seed}, replay with --seed ${seed}`);
   io.progress(`runtime ${runtime.kind} (${why})`);
   const started = Date.now();
