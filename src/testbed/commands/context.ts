@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { Lab } from '../lab/lab.ts';
 import { listLabDirs, readLabState } from '../lab/lab-state.ts';
 import { runtimeOfKind } from '../runtime/select.ts';
-import type { Runtime } from '../runtime/runtime.ts';
 import { loadTopology, parseDurationMs } from '../topology/index.ts';
 import type { Topology } from '../topology/types.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
@@ -71,11 +70,6 @@ export async function openLab(nameOrFile: string | undefined): Promise<Lab> {
   const state = readLabState(name);
   if (state === null) throw new UsageError(`no lab named ${JSON.stringify(name)} is up (${labsLine()})`);
   return new Lab(state, await runtimeOfKind(state.plan.runtime));
-}
-
-/** The runtime of an open lab's kind. */
-export async function runtimeFor(kind: Runtime['kind']): Promise<Runtime> {
-  return runtimeOfKind(kind);
 }
 
 /** A lab name from an argument: a lab name, a topology file (its name: key), or the only lab that is up. */

@@ -8,7 +8,7 @@
 // and partitionCut the links that partition took down (heal brings back exactly those).
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { LinkParams } from '../topology/types.ts';
 import type { LabPlan } from './plan.ts';
 import { labDir, labPaths, labsRoot } from './lab-dir.ts';
@@ -114,9 +114,4 @@ export function listLabDirs(): string[] {
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
-}
-
-/** The path of a lab's state file (for messages). */
-export function labStateFile(lab: string): string {
-  return join(labDir(lab), 'lab.json');
 }

@@ -1,5 +1,5 @@
 // A lab that exists: its state (lab.json), its runtime, and handles to its nodes. Every verb after `up` opens
-// one with Lab.open(name); checks see it as a LabAccess. The state is re-read on open and written back by
+// one through commands/context.ts openLab(name); checks see it as a LabAccess. The state is re-read on open and written back by
 // save(), so verbs run one after another from different processes see each other's changes.
 
 import type { ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import { requestOnce } from '../../ctl/client.ts';
 import type { ExecOptions, ExecResult, LabIdentity, NodeHandle, Runtime } from '../runtime/runtime.ts';
 import type { LabAccess } from './lab-access.ts';
 import { labDir, labPaths } from './lab-dir.ts';
-import { readLabState, writeLabState, type LabState } from './lab-state.ts';
+import { writeLabState, type LabState } from './lab-state.ts';
 import type { LabPlan } from './plan.ts';
 
 /** The control-socket timeout for one request. */
@@ -23,16 +23,6 @@ export class Lab implements LabAccess {
     this.state = state;
     this.runtime = runtime;
     this.identity = { lab: state.plan.lab, runId: state.plan.runId, dir: labDir(state.plan.lab) };
-  }
-
-  /** Opens the lab called name; throws naming the labs that exist when there is none. */
-  static open(name: string, runtimeFor: (state: LabState) => Runtime, known: string[] = []): Lab {
-    const state = readLabState(name);
-    if (state === null) {
-      const list = known.length > 0 ? known.join(', ') : 'none';
-      throw new Error(`no lab named ${JSON.stringify(name)} is up (labs: ${list})`);
-    }
-    return new Lab(state, runtimeFor(state));
   }
 
   get plan(): LabPlan {
