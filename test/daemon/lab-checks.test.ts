@@ -10,6 +10,7 @@ import type { LabAccess } from '../../src/testbed/lab/lab-access.ts';
 import type { LabPlan } from '../../src/testbed/lab/plan.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/daemon/overlay-addresses.ts';
 import { parseAddress } from '../../src/vrr/address.ts';
+import { NO_IMPAIRMENT } from '../../src/daemon/link-emulation.ts';
 import { parseGroupAddress } from '../../src/testbed/topology/group-address.ts';
 import { runPingAll } from '../../src/testbed/verify/ping-all.ts';
 import { runDhtCheck } from '../../src/testbed/verify/dht-check.ts';
@@ -63,21 +64,9 @@ function linePlan(): LabPlan {
       b,
       ifA: 'e',
       ifB: 'w',
-      aToB: noImpairment(),
-      bToA: noImpairment(),
+      aToB: NO_IMPAIRMENT,
+      bToA: NO_IMPAIRMENT,
     })),
-  };
-}
-
-function noImpairment() {
-  return {
-    delayMs: 0,
-    jitterMs: 0,
-    lossPct: 0,
-    rateBps: null,
-    duplicatePct: 0,
-    reorderPct: 0,
-    corruptPct: 0,
   };
 }
 

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { LabAccess } from '../../../../src/testbed/lab/lab-access.ts';
 import type { LabPlan } from '../../../../src/testbed/lab/plan.ts';
+import { NO_IMPAIRMENT } from '../../../../src/daemon/link-emulation.ts';
 import type { ExecOptions, ExecResult } from '../../../../src/testbed/runtime/runtime.ts';
 
 /** Handlers a test plugs in; a missing one throws when called. */
@@ -30,15 +31,6 @@ export const fakeIpv6 = (i: number): string => `fd76:7272::${i + 1}`;
 /** A fake lab of n nodes n0..n{n-1} in a line. */
 export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
   const names = Array.from({ length: n }, (_, i) => `n${i}`);
-  const zero = {
-    delayMs: 0,
-    jitterMs: 0,
-    lossPct: 0,
-    rateBps: null,
-    duplicatePct: 0,
-    reorderPct: 0,
-    corruptPct: 0,
-  };
   const plan: LabPlan = {
     lab: 'fake',
     runId: 'r1',
@@ -60,8 +52,8 @@ export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
       b,
       ifA: 'eth1',
       ifB: 'eth2',
-      aToB: zero,
-      bToA: zero,
+      aToB: NO_IMPAIRMENT,
+      bToA: NO_IMPAIRMENT,
     })),
   };
   const clock = { ms: 1_000_000 };
