@@ -36,8 +36,10 @@ export {
   type PingAllResult,
 } from './checks/ping-all.ts';
 export { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
-export { vrrNodeFactory } from './node-factory.ts';
-export type { SimNode, SimNodeConfig, NodeFactory, NeighborView } from './sim-node.ts';
+export { vrrNodeFactory, simVrrNodeFactory, SimVrrNode, type SimVrrNodeOptions } from './node-factory.ts';
+export type { SimNode, SimNodeConfig, NodeFactory, NeighborView, SimDht, SimMulticast } from './sim-node.ts';
+export { simDhtCheck, type SimDhtCheckOptions, type SimDhtCheckResult } from './checks/dht.ts';
+export { startMulticastStream, type StreamHandle, type StreamResult } from './checks/multicast.ts';
 export {
   scenarioSteps,
   scenarioReports,

@@ -1,6 +1,7 @@
 // Every ready-made lab in topologies/ is exercised: the small ones here in the simulator (converge, run their
 // scenario, pass), the ones too large for a test's time budget are loaded and planned (bench/sim-scale.ts runs
-// them); grid-3x3 and partition-heal-12 also run for real in test/integration (namespaces and containers).
+// them); grid-3x3 and partition-heal-12 also run for real in test/integration (namespaces and containers), whose
+// figures partition-heal-12's simulator twin must show too.
 
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -36,6 +37,36 @@ describe('ready-made labs', function () {
       assert.equal(report.passed, true, JSON.stringify(failed).slice(0, 2000));
     });
   }
+
+  it('partition-heal-12 gives real dht and multicast figures in the simulator, as a real lab does', () => {
+    const topology = loadTopology(join(dir, 'partition-heal-12.yaml'));
+    const report = runSimulation(topology, { seed: 12 });
+    const steps = report.steps!;
+    assert.deepEqual(
+      steps.flatMap((s) => s.notRun ?? []),
+      [],
+    );
+    const dht = steps.filter((s) => 'dht.foundPct' in s.figures);
+    assert.equal(dht.length, 2);
+    for (const s of dht) {
+      assert.equal(s.figures['dht.keys'], 100);
+      assert.equal(s.figures['dht.foundPct'], 100);
+      assert.ok(s.figures['dht.meanHops']! > 0 && s.figures['dht.meanLatencyMs']! > 0);
+    }
+    const mcast = steps.filter((s) => 'multicast.deliveryPct' in s.figures);
+    assert.equal(mcast.length, 2);
+    for (const s of mcast) {
+      assert.equal(s.figures['multicast.members'], 4);
+      assert.equal(s.figures['multicast.sent'], 1600); // 160 kbit/s of 1000-byte datagrams for 80 s
+      assert.equal(s.figures['multicast.duplicates'], 0);
+    }
+    // The same expectations test/integration/lab-docker.test.ts has of the real lab.
+    assert.ok(
+      mcast[0].figures['multicast.longestOutageMs']! > 10_000,
+      'the first stream crosses the partition',
+    );
+    assert.ok(mcast[1].figures['multicast.deliveryPct']! >= 99, 'the healed mesh delivers the second stream');
+  });
 
   for (const file of LOADED_ONLY) {
     it(`${file} loads and plans as a lab (too large to simulate in a test)`, () => {

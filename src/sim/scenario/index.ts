@@ -5,3 +5,4 @@ export { scenarioLog, scenarioReports, type ScenarioStepReport } from './step-re
 export { applyFault, describeAction, isFault, type FaultAction } from './apply-fault.ts';
 export { verifyCheck, unsupportedReason, type VerifyOutcome } from './verify.ts';
 export { RingWatch, ringWatch } from './ring-watch.ts';
+export { startStreamOnStep, finishStreams } from './streams.ts';

@@ -1,13 +1,15 @@
 // topology.scenario as SimSteps: one step per timeline entry, run after convergence in `at` order at
-// their virtual times (at = ms after the ring first converged), then a settle step that lets the ring
-// recover from the last faults before the run's closing checks.
+// their virtual times (at = ms after the ring first converged), then a settle step that waits for the
+// multicast streams still flowing and lets the ring recover from the last faults before the run's closing
+// checks.
 
 import type { ScenarioStep, Topology } from '../../testbed/topology/types.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
 import { applyFault, describeAction, isFault } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
-import { verifyCheck } from './verify.ts';
+import { unsupportedReason, verifyCheck } from './verify.ts';
+import { finishStreams, startStreamOnStep } from './streams.ts';
 
 /** Tuning of a timeline run. */
 export interface TimelineOptions {
@@ -26,6 +28,8 @@ export function scenarioSteps(topology: Topology, options: TimelineOptions = {})
     name: 'settle',
     run(ctx) {
       const watch = ringWatch(ctx);
+      // As a real lab awaits its multicast streams before the closing checks.
+      finishStreams(ctx, watch);
       watch.settle(ctx.network.now() + (options.settleMs ?? ctx.maxSimMs));
     },
   });
@@ -52,7 +56,8 @@ function timelineStep(step: ScenarioStep): SimStep {
       scenarioLog(ctx).push(report);
       const problems: string[] = [];
       runTimelineStep(ctx, step, report, problems);
-      if (problems.length > 0) report.problems = problems;
+      // A multicast stream started here may already have noted a problem of its own: keep it.
+      if (problems.length > 0) report.problems = [...problems, ...(report.problems ?? [])];
       ctx.progress(
         `${report.passed ? 'ok  ' : 'FAIL'} at ${step.atMs / 1000} s ${describeAction(step.action)} (${where})`,
       );
@@ -97,6 +102,10 @@ function runTimelineStep(
   }
   const stepMs = ctx.network.now();
   for (const spec of action.checks) {
+    if (spec.check === 'multicast' && unsupportedReason(ctx.network, spec.check) === null) {
+      startStreamOnStep(ctx, report, stepMs);
+      continue;
+    }
     const outcome = verifyCheck(ctx, watch, spec, stepMs);
     if (outcome.notRun) {
       (report.notRun ??= []).push(outcome.notRun);

@@ -1,10 +1,14 @@
 // The verify action: runs each named check and, with `within`, retries it every hello period until it
-// holds or the deadline passes, recording how long after the step it first held.
+// holds or the deadline passes, recording how long after the step it first held. (A multicast verify is a
+// stream that outlives its step: streams.ts.)
 
 import type { VerifySpec } from '../../testbed/topology/types.ts';
 import type { SimRunContext } from '../steps.ts';
 import { checkNetworkRing, isRingConsistent } from '../checks/ring-consistent.ts';
 import { pingAll } from '../checks/ping-all.ts';
+import { simDhtCheck } from '../checks/dht.ts';
+import type { SimNetwork } from '../network.ts';
+import type { SimNode } from '../sim-node.ts';
 import type { RingWatch } from './ring-watch.ts';
 
 /** One check's outcome inside a verify step. */
@@ -18,16 +22,19 @@ export interface VerifyOutcome {
   notRun?: string;
 }
 
-/** Why a check cannot run in the simulator, or null when it can. */
-export function unsupportedReason(check: VerifySpec['check']): string | null {
-  switch (check) {
-    case 'dht':
-      return 'dht: not run: the simulator attaches no DHT to its nodes yet (src/vrr/dht is unfinished)';
-    case 'multicast':
-      return 'multicast: not run: the simulator has no multicast check';
-    default:
-      return null;
-  }
+/** Why a check cannot run in this network, or null when it can: the dht and multicast checks need nodes that
+ * carry those extensions (the real factory attaches both; a test's fake nodes carry neither). */
+export function unsupportedReason(network: SimNetwork, check: VerifySpec['check']): string | null {
+  const carries = (has: (node: SimNode) => boolean): boolean =>
+    network.nodeNames().every((n) => {
+      const node = network.node(n);
+      return node === null || has(node);
+    });
+  if (check === 'dht' && !carries((n) => n.dht !== undefined))
+    return 'dht: not run: the nodes of this simulation carry no DHT (its node factory attaches none)';
+  if (check === 'multicast' && !carries((n) => n.multicast !== undefined))
+    return 'multicast: not run: the nodes of this simulation carry no multicast (its node factory attaches none)';
+  return null;
 }
 
 /** Runs one check of a verify step that was due at `stepMs` (absolute virtual time). */
@@ -37,7 +44,7 @@ export function verifyCheck(
   spec: VerifySpec,
   stepMs: number,
 ): VerifyOutcome {
-  const reason = unsupportedReason(spec.check);
+  const reason = unsupportedReason(ctx.network, spec.check);
   if (reason !== null) return { passed: true, heldAfterMs: null, figures: {}, problems: [], notRun: reason };
   const deadline = stepMs + (spec.withinMs ?? 0);
   const network = ctx.network;
@@ -63,10 +70,27 @@ export function verifyCheck(
     };
   }
 
-  // ping-all: every attempt sends real packets (and takes virtual time), so it is retried whole.
+  if (spec.check === 'multicast') {
+    // A stream outlives its step: the timeline starts it (streams.ts) and records it when it ends.
+    throw new Error('verifyCheck: a multicast verify is a stream; start it with startStreamOnStep');
+  }
+  const dhtSpec = ctx.topology.checks.dht;
+  if (spec.check === 'dht' && !dhtSpec) {
+    return {
+      passed: false,
+      heldAfterMs: null,
+      figures: {},
+      problems: ['the topology has no checks.dht section, so there is nothing to run it with'],
+    };
+  }
+
+  // ping-all and dht: every attempt sends real packets (and takes virtual time), so it is retried whole.
   for (;;) {
     const started = network.now();
-    const result = pingAll(network, { samplePairs: ctx.samplePairs });
+    const result =
+      spec.check === 'dht'
+        ? simDhtCheck(network, dhtSpec!, ctx.seed)
+        : pingAll(network, { samplePairs: ctx.samplePairs });
     watch.observe();
     if (result.passed || network.now() >= deadline) {
       return {

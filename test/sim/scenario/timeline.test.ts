@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { gridTopology, lineTopology, ringTopology } from '../helpers/topologies.ts';
 import { at, allProblems, play, withScenario } from './helpers.ts';
+import { runSimulation } from '../../../src/sim/run-sim.ts';
+import type { NodeFactory } from '../../../src/sim/sim-node.ts';
+import { VrrNode } from '../../../src/vrr/node.ts';
 
 describe('scenario timeline (small graphs)', function () {
   this.timeout(300_000);
@@ -122,7 +125,7 @@ describe('scenario timeline (small graphs)', function () {
     );
   });
 
-  it('dht and multicast are reported as not run, with the reason', () => {
+  it('dht and multicast are reported as not run, with the reason, when the nodes carry no extensions', () => {
     const topo = withScenario(ringTopology(4), [
       at(
         0,
@@ -136,9 +139,12 @@ describe('scenario timeline (small graphs)', function () {
         2,
       ),
     ]);
-    const report = play(topo);
+    const bare: NodeFactory = (c, env) =>
+      new VrrNode({ address: c.address, vsetSize: c.vsetSize, helloMs: c.helloMs }, env);
+    const report = runSimulation(topo, { seed: 1, createNode: bare });
     assert.equal(report.steps![0].notRun!.length, 2);
-    assert.match(report.steps![0].notRun![0], /^dht: not run/);
+    assert.match(report.steps![0].notRun![0], /^dht: not run: the nodes of this simulation carry no DHT/);
+    assert.match(report.steps![0].notRun![1], /^multicast: not run/);
   });
 
   it('the same seed gives the same report', () => {
