@@ -137,4 +137,10 @@ console.log(
 console.log(
   `  delivery ratio ${(got / (packets * MEMBERS)).toFixed(4)}, duplicates ${dups}, outages ${outages.length} (median ${outages[Math.floor(outages.length / 2)] ?? 0} ms, max ${outages.at(-1) ?? 0} ms)`,
 );
+// ---------------------------------------------------------------- membership and seed traffic over the run
+const total = (name: string) =>
+  sim.alive().reduce((sum, n) => sum + (sim.network.node(n)!.counters()[name] ?? 0), 0);
+console.log(
+  `membership over the run: ${total('mcast.request.sent')} requests (${total('mcast.refresh')} of them refreshes), ${total('mcast.request.retry')} retries, ${total('mcast.request.failed')} given up; seeds ${total('mcast.seed')} (refused at ${total('mcast.seed.refused')} hops, ${total('mcast.seed.hint')} hints); branch loops refused ${total('mcast.branch.loop')}`,
+);
 console.log(`wall ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -4,17 +4,30 @@
 // holds the group's sources and members and copies them (MCAST_REPLICATE) to its virtual neighbours, so that
 // the next-closest node (one of them) holds them when the RVP fails. REGISTER/WITHDRAW (source) and JOIN/LEAVE
 // (member) are routed hop by hop toward groupKey(G); the RVP answers a REGISTER with MEMBERS and a JOIN with
-// SOURCES, and tells the existing parties about the newcomer (MEMBERS to every source, SOURCES to every member).
+// SOURCES, echoes a WITHDRAW or LEAVE back to its origin, and tells the existing parties about the newcomer
+// (MEMBERS to every source at once; SOURCES to every member after seedWaitMs, see Trees). The answer is the
+// end-to-end ack: unanswered requests are retried (requests.ts). A record can still be lost with every copy (the
+// RVP and all its replicas fail together, or a partition leaves a side without one): every source and member
+// re-sends its REGISTER or JOIN every refreshMs (soft refresh of the hard state), and at once when it loses the
+// RVP as a neighbour or virtual neighbour, so a new RVP rebuilds the record within one refresh period. An RVP
+// that hands a record on to a closer node merges it into what that node holds (two sides of a healed partition
+// may both have built one).
 //
-// Trees. One tree per (source, group), rooted at the source. Either side starts it: a member that learns a
-// source BRANCHes toward it; a source that learns a member SEEDs toward it, and the member branches when the
-// seed reaches it. BRANCH travels hop by hop along the VRR route toward the root (nextHop), each hop recording
-// its sender as a downstream next hop and the hop it sends to as its upstream, and stops at the first node
-// already on the tree. PRUNE (upward) removes a downstream; a node left without members or downstreams prunes
+// Trees. One tree per (source, group), rooted at the source. Either side starts it, and the newcomer does: a
+// member that joins BRANCHes toward the sources its JOIN's answer lists; a source that registers SEEDs toward the
+// members its REGISTER's answer lists. BRANCH travels hop by hop along the VRR route toward the root (nextHop),
+// each hop recording its sender as a downstream next hop and the hop it sends to as its upstream, and stops at
+// the first node already on the tree. SEED travels hop by hop along the route toward its member and installs the
+// same state from the other end: the sender records the hop as a downstream, the receiver records the sender as
+// its upstream and passes the seed on, until the member. A SEED reaching a node already on the tree through
+// another upstream is refused there (PRUNE back to its sender, which forgets the hop) and goes on from that node.
+// The existing members hear of a new source from the RVP only seedWaitMs later, as the fallback for a seed that
+// did not get through: a member already on the tree ignores the notice, one still detached branches.
+// PRUNE (upward) removes a downstream; a node left without members or downstreams prunes
 // itself. FELL (downward) detaches the subtree below a node: receivers drop their upstream and, if they still
 // need the tree (members), branch again; FELL with FINAL (the source withdrew) makes them forget the tree.
 //
-// Hard state, loop-free repair. Nothing is refreshed. When a link fails, the upstream drops the next hop; the
+// Hard state, loop-free repair. Trees are never refreshed. When a link fails, the upstream drops the next hop; the
 // downstream first detaches its own subtree (FELL), then branches again along current routes if it is a member.
 // Detaching first is what keeps the repaired tree loop-free: the new route toward the root may well run through
 // the node's former subtree, and a BRANCH stopping at a node whose upstream chain leads back to the brancher
@@ -27,6 +40,13 @@
 // retransmission; the sequence numbers undo the reordering (a stale PRUNE cannot remove a later BRANCH). A BRANCH
 // crossing a PRUNE on one link cannot orphan a branch: each message only changes the receiver's view of the
 // sender (downstream set for BRANCH/PRUNE, upstream for FELL), so after both are applied the two views agree.
+// Messages from the two ends of one tree edge that assert opposite things can cross: a SEED (parent: "you hang
+// below me") against the child's PRUNE, a FELL ("you no longer do") against the child's BRANCH. Each end would
+// adopt the other's assertion and the views would swap: an orphaned branch. The child settles it: it remembers
+// what it last told the parent (TreeTable), and when a SEED or FELL from the parent contradicts that, it
+// re-asserts its view after applying the parent's message (BRANCH after a SEED it accepted, PRUNE after a FELL).
+// The parent applies messages in order, so the child's last word is the final state on both ends. When the
+// messages did not cross, the re-assertion is a no-op at the parent (one spare message, only on such turns).
 //
 // Broadcast (group ff:ff:ff:ff:ff:ff). Every node belongs to it implicitly. One shared tree for all sources,
 // rooted at the node closest to groupKey(broadcast) and built from every node's BRANCH, used bidirectionally: a
@@ -51,6 +71,7 @@ import {
   type McastTreeOption,
 } from '../wire/types.ts';
 import { groupKey, MembershipStore } from './membership.ts';
+import { MembershipRequests, type RequestType } from './requests.ts';
 import { TreeTable, treeKey, type TreeEntry } from './tree-table.ts';
 
 // Every node that loads multicast speaks its options.
@@ -66,6 +87,14 @@ export interface MulticastOptions {
   checkMs?: number;
   /** Delay between a change and the check it triggers, so one change is handled once (default 50). */
   settleMs?: number;
+  /** Wait for the RVP's answer to a membership request before the first retry; doubles (default 2 hellos). */
+  requestTimeoutMs?: number;
+  /** Attempts of a membership request, the first included, before the refresh takes over (default 4). */
+  requestAttempts?: number;
+  /** Period of the soft refresh: sources re-REGISTER, members re-JOIN (default 10 hellos, ±25 % jitter). */
+  refreshMs?: number;
+  /** The RVP tells existing members of a new source this long after the source's seeds left (default 1 hello). */
+  seedWaitMs?: number;
 }
 
 /** A read-only row of the multicast forwarding table. */
@@ -95,6 +124,14 @@ export class Multicast implements NodeExtension {
   private readonly bcastRoot = groupKey(BROADCAST);
   /** Consecutive non-final FELLs per tree: the re-branch delay doubles with each (reset by a data packet). */
   private readonly refusals = new Map<string, number>();
+  /** Source side: the members of each sourced group already seeded or told of (a refresh seeds only new ones). */
+  private readonly knownMembers = new Map<Address, Set<Address>>();
+  /** The RVP that last answered for each group (losing it as a neighbour triggers a refresh). */
+  private readonly rvpOf = new Map<Address, Address>();
+  /** Per tree, the origin (BRANCH Target) and time of the last BRANCH this node sent up: loop recognition. */
+  private readonly lastBranch = new Map<string, { origin: Address; at: number }>();
+  private readonly requests: MembershipRequests;
+  private refreshTimer: TimerHandle | null = null;
   private checkTimer: TimerHandle | null = null;
   private stopped = false;
 
@@ -106,8 +143,17 @@ export class Multicast implements NodeExtension {
       broadcast: options.broadcast ?? true,
       checkMs: options.checkMs ?? 5 * hello,
       settleMs: options.settleMs ?? 50,
+      requestTimeoutMs: options.requestTimeoutMs ?? 2 * hello,
+      requestAttempts: options.requestAttempts ?? 4,
+      refreshMs: options.refreshMs ?? 10 * hello,
+      seedWaitMs: options.seedWaitMs ?? hello,
       onDeliver: options.onDeliver,
     };
+    this.requests = new MembershipRequests(
+      services,
+      { timeoutMs: this.opts.requestTimeoutMs, attempts: this.opts.requestAttempts },
+      (type, group) => this.toRvp(type, group),
+    );
     this.schedulePeriodic(this.opts.checkMs * (0.5 + 0.5 * services.rng.next()));
   }
 
@@ -118,7 +164,8 @@ export class Multicast implements NodeExtension {
     if (!isGroupAddress(group)) return false;
     if (group === BROADCAST || this.joined.has(group)) return true;
     this.joined.add(group);
-    this.toRvp(McastOptionType.JOIN, group);
+    this.requests.start(McastOptionType.JOIN, group);
+    this.armRefresh();
     return true;
   }
 
@@ -126,7 +173,7 @@ export class Multicast implements NodeExtension {
   leave(group: Address): boolean {
     if (!this.joined.delete(group)) return false;
     this.sourcesOf.delete(group);
-    this.toRvp(McastOptionType.LEAVE, group);
+    this.requests.start(McastOptionType.LEAVE, group);
     for (const e of [...this.tree.values()]) if (e.group === group) this.pruneIfUnneeded(e, 'leave');
     return true;
   }
@@ -137,14 +184,16 @@ export class Multicast implements NodeExtension {
     if (group === BROADCAST || this.sourcing.has(group)) return true;
     this.sourcing.add(group);
     this.tree.ensure(this.me, group);
-    this.toRvp(McastOptionType.REGISTER, group);
+    this.requests.start(McastOptionType.REGISTER, group);
+    this.armRefresh();
     return true;
   }
 
   /** Stops being a source: tells the RVP and fells the tree (FINAL). */
   withdraw(group: Address): boolean {
     if (!this.sourcing.delete(group)) return false;
-    this.toRvp(McastOptionType.WITHDRAW, group);
+    this.knownMembers.delete(group);
+    this.requests.start(McastOptionType.WITHDRAW, group);
     const e = this.tree.get(this.me, group);
     if (e) this.fellBelow(e, MCAST_FLAG_FINAL, 'withdraw');
     this.tree.delete(this.me, group);
@@ -197,6 +246,7 @@ export class Multicast implements NodeExtension {
   /** Throws when the forwarding table breaks an invariant (tests). */
   checkInvariants(): void {
     this.tree.checkInvariants(this.me);
+    this.requests.checkInvariants();
   }
 
   // ---------------------------------------------------------------- NodeExtension hooks
@@ -235,6 +285,7 @@ export class Multicast implements NodeExtension {
 
   onNeighborLost(neighbor: Address): void {
     if (this.stopped) return;
+    this.refreshIfRvp(neighbor);
     this.tree.forgetNeighbor(neighbor);
     for (const e of [...this.tree.values()]) {
       const hadDown = e.downstream.delete(neighbor);
@@ -250,8 +301,9 @@ export class Multicast implements NodeExtension {
     this.scheduleCheck();
   }
 
-  onVsetChange(added: Address[] = []): void {
+  onVsetChange(added: Address[] = [], removed: Address[] = []): void {
     if (this.stopped) return;
+    for (const r of removed) this.refreshIfRvp(r);
     for (const rec of this.rvp.values())
       if (rec.role === 'owner' && added.length > 0) this.replicate(rec.group, added);
     this.scheduleCheck();
@@ -264,11 +316,14 @@ export class Multicast implements NodeExtension {
   onStop(): void {
     this.stopped = true;
     this.checkTimer?.cancel();
+    this.refreshTimer?.cancel();
+    this.requests.clear();
   }
 
   // ---------------------------------------------------------------- membership
 
-  private toRvp(type: McastMembershipOption['type'], group: Address): void {
+  /** Sends one copy of a request toward the group's RVP (MembershipRequests retries it). */
+  private toRvp(type: RequestType, group: Address): void {
     this.routeMembership({
       type,
       hopCount: 0,
@@ -326,19 +381,48 @@ export class Multicast implements NodeExtension {
       case McastOptionType.WITHDRAW:
       case McastOptionType.JOIN:
       case McastOptionType.LEAVE:
+        // A request targets the group's key; the same type targeting a node is the RVP's echo (the ack).
+        if (opt.target !== groupKey(g)) {
+          if (opt.target === this.me && this.requests.ack(opt.type, g)) this.rvpOf.set(g, opt.origin);
+          return;
+        }
         return this.atRvp(opt);
-      case McastOptionType.MEMBERS:
+      case McastOptionType.MEMBERS: {
         if (opt.target !== this.me || !this.sourcing.has(g)) return;
-        for (const m of opt.members) if (m !== this.me) this.seed(g, m);
+        // The answer to this source's REGISTER (it was pending) seeds every member not yet seeded; a notice of a
+        // newcomer only records it: the newcomer branches itself.
+        const answer = this.requests.ack(McastOptionType.REGISTER, g);
+        this.rvpOf.set(g, opt.origin);
+        let known = this.knownMembers.get(g);
+        if (!known) this.knownMembers.set(g, (known = new Set()));
+        for (const m of opt.members) {
+          if (m === this.me) continue;
+          if (answer && !known.has(m)) this.seed(g, m);
+          known.add(m);
+        }
         if (opt.members.includes(this.me)) this.learnSource(g, this.me);
         return;
+      }
       case McastOptionType.SOURCES:
         if (opt.target !== this.me || !this.joined.has(g)) return;
+        // Any SOURCES proves the RVP lists this member (a seed's hint too: the source seeded it from the RVP's
+        // list): it acknowledges a pending JOIN. A hint speaks for the source it lists, not for the RVP.
+        this.requests.ack(McastOptionType.JOIN, g);
+        if (!opt.sources.includes(opt.origin)) this.rvpOf.set(g, opt.origin);
         for (const src of opt.sources) this.learnSource(g, src);
         return;
       case McastOptionType.REPLICATE: {
         const owner = this.s.nextHop(groupKey(g)).kind === 'local';
         const before = this.rvp.get(g);
+        if (opt.target === groupKey(g) && before) {
+          // A hand-off from a node that believed it owned the group (two sides of a healed partition, or a
+          // refresh that reached a node before the ring settled): keep both records' parties.
+          opt = {
+            ...opt,
+            sources: union(before.sources, opt.sources),
+            members: union(before.members, opt.members),
+          };
+        }
         const changed =
           !before ||
           !sameMembers(before.sources, opt.sources) ||
@@ -354,7 +438,11 @@ export class Multicast implements NodeExtension {
     }
   }
 
-  /** The RVP handles a membership request: update the record, answer, tell the others, replicate. */
+  /**
+   * The RVP handles a membership request: update the record, answer (the requester's end-to-end ack), tell the
+   * other parties of a newcomer, replicate what changed. A repeated request (a retry, a refresh) is answered again
+   * but changes nothing and tells nobody.
+   */
   private atRvp(opt: McastMembershipOption): void {
     const g = opt.group;
     const rec = this.rvp.ensure(g, 'owner');
@@ -363,26 +451,45 @@ export class Multicast implements NodeExtension {
       this.s.emit({ type: 'mcast-rvp', group: g, role: 'owner', why: 'request reached me' });
     }
     const who = opt.origin;
+    let changed = false;
     switch (opt.type) {
       case McastOptionType.REGISTER:
+        changed = !rec.sources.has(who);
         rec.sources.add(who);
         this.toNode(McastOptionType.MEMBERS, who, g, [], [...rec.members]);
-        for (const m of rec.members) if (m !== who) this.toNode(McastOptionType.SOURCES, m, g, [who], []);
+        if (changed) this.tellMembersLater(g, who, [...rec.members]);
         break;
       case McastOptionType.WITHDRAW:
-        rec.sources.delete(who);
+        changed = rec.sources.delete(who);
+        this.toNode(McastOptionType.WITHDRAW, who, g, [], []);
         break;
       case McastOptionType.JOIN:
+        changed = !rec.members.has(who);
         rec.members.add(who);
         this.toNode(McastOptionType.SOURCES, who, g, [...rec.sources], []);
-        for (const src of rec.sources)
-          if (src !== who) this.toNode(McastOptionType.MEMBERS, src, g, [], [who]);
+        if (changed)
+          for (const src of rec.sources)
+            if (src !== who) this.toNode(McastOptionType.MEMBERS, src, g, [], [who]);
         break;
       case McastOptionType.LEAVE:
-        rec.members.delete(who);
+        changed = rec.members.delete(who);
+        this.toNode(McastOptionType.LEAVE, who, g, [], []);
         break;
     }
-    this.replicate(g);
+    if (changed) this.replicate(g);
+  }
+
+  /**
+   * Tells the members of a new source's group about it, seedWaitMs after the source was answered: its seeds have
+   * had time to reach them, so the notice only makes the members it missed branch (the others are on the tree).
+   */
+  private tellMembersLater(group: Address, source: Address, members: Address[]): void {
+    this.s.setTimer(this.opts.seedWaitMs, () => {
+      const rec = this.rvp.get(group);
+      if (this.stopped || !rec || rec.role !== 'owner' || !rec.sources.has(source)) return;
+      for (const m of members)
+        if (m !== source && rec.members.has(m)) this.toNode(McastOptionType.SOURCES, m, group, [source], []);
+    });
   }
 
   /** The owner copies a group's record to each of its virtual neighbours (or to `to` only). */
@@ -428,6 +535,42 @@ export class Multicast implements NodeExtension {
     }
   }
 
+  /** Arms the soft-refresh timer (once per node, while it sources or joins any group). */
+  private armRefresh(): void {
+    if (this.refreshTimer || this.stopped) return;
+    const wait = this.opts.refreshMs * (0.75 + 0.5 * this.s.rng.next());
+    this.refreshTimer = this.s.setTimer(wait, () => {
+      this.refreshTimer = null;
+      if (this.stopped || (this.sourcing.size === 0 && this.joined.size === 0)) return;
+      for (const g of new Set([...this.sourcing, ...this.joined])) this.refreshGroup(g);
+      this.armRefresh();
+    });
+  }
+
+  /** Re-sends this node's REGISTER and JOIN for a group (unless one is pending), so a new RVP rebuilds it. */
+  private refreshGroup(group: Address): void {
+    if (this.stopped) return;
+    if (this.sourcing.has(group) && this.requests.pendingType(group, 'source') === undefined) {
+      this.s.count('mcast.refresh');
+      this.requests.start(McastOptionType.REGISTER, group);
+    }
+    if (this.joined.has(group) && this.requests.pendingType(group, 'member') === undefined) {
+      this.s.count('mcast.refresh');
+      this.requests.start(McastOptionType.JOIN, group);
+    }
+  }
+
+  /** The node lost `lost` as a neighbour or virtual neighbour: refresh the groups whose RVP it was, soon. */
+  private refreshIfRvp(lost: Address): void {
+    for (const [g, rvp] of [...this.rvpOf]) {
+      if (rvp !== lost) continue;
+      this.rvpOf.delete(g);
+      // After a hello period, with jitter: routes toward the group key have had time to settle.
+      const wait = this.s.config.helloMs * (1 + this.s.rng.next());
+      this.s.setTimer(wait, () => this.refreshGroup(g));
+    }
+  }
+
   /** A member learned a source: remember it and get on its tree. */
   private learnSource(group: Address, source: Address): void {
     if (!this.joined.has(group)) return;
@@ -450,6 +593,8 @@ export class Multicast implements NodeExtension {
     hopCount = 0,
   ): void {
     const seq = this.tree.nextSeq(e.root, e.group, neighbor);
+    if (type === McastOptionType.BRANCH || type === McastOptionType.PRUNE)
+      this.tree.noteChildMessage(e.root, e.group, neighbor, type === McastOptionType.BRANCH);
     this.s.sendToNeighbor(neighbor, { type, flags, hopCount, seq, root: e.root, group: e.group, target });
   }
 
@@ -473,8 +618,12 @@ export class Multicast implements NodeExtension {
     this.emitTree(e, why);
   }
 
-  /** A detached node gets on the tree: BRANCH toward the root along the current route. */
-  private branchUp(e: TreeEntry, why: string): void {
+  /**
+   * A detached node gets on the tree: BRANCH toward the root along the current route. `origin` is the member
+   * whose branch this continues (a relay passes its downstream's on; BRANCH's Target), so a chain of relays that
+   * comes back to itself over a transient routing loop is recognised (onBranch).
+   */
+  private branchUp(e: TreeEntry, why: string, origin: Address = this.me): void {
     if (e.upstream !== null || this.isRoot(e)) return;
     const hop = this.s.nextHop(e.root);
     if (hop.kind !== 'forward') {
@@ -488,7 +637,8 @@ export class Multicast implements NodeExtension {
       this.sendTree(hop.via, McastOptionType.FELL, e);
     }
     e.upstream = hop.via;
-    this.sendTree(hop.via, McastOptionType.BRANCH, e, 0, this.me);
+    this.lastBranch.set(treeKey(e.root, e.group), { origin, at: this.s.now() });
+    this.sendTree(hop.via, McastOptionType.BRANCH, e, 0, origin);
     this.s.count('mcast.branch');
     this.emitTree(e, why);
   }
@@ -503,14 +653,93 @@ export class Multicast implements NodeExtension {
     this.emitTree({ ...e, upstream: null }, why);
   }
 
-  private seed(group: Address, member: Address, opt?: McastTreeOption): void {
-    const hopCount = opt ? opt.hopCount + 1 : 0;
+  /** The source seeds its tree toward a member. */
+  private seed(group: Address, member: Address): void {
+    const e = this.tree.ensure(this.me, group);
+    if (this.seedOn(e, member, 0)) this.s.count('mcast.seed');
+  }
+
+  /** Passes a SEED one hop on toward member from tree e, installing that hop as a downstream; false if it cannot. */
+  private seedOn(e: TreeEntry, member: Address, hopCount: number): boolean {
     const hop = this.s.nextHop(member);
-    if (hop.kind !== 'forward' || hopCount > this.s.config.hopLimit) {
-      this.s.count('mcast.drop.seed');
+    if (hop.kind !== 'forward' || hop.via === e.upstream || hopCount > this.s.config.hopLimit) {
+      // No route, or the route runs back up the tree (the source's routes to two members cross here, or routes
+      // are settling): the seed ends here; the caller hints the member, which branches itself.
+      this.s.count('mcast.seed.stopped');
+      return false;
+    }
+    if (!e.downstream.has(hop.via)) {
+      e.downstream.add(hop.via);
+      this.emitTree(e, 'seed');
+    }
+    this.sendTree(hop.via, McastOptionType.SEED, e, 0, member, hopCount);
+    return true;
+  }
+
+  /**
+   * A seed that cannot go on from here (VRR's route from this node toward the member runs back up the tree: the
+   * source's routes to different members cross) tells the member of its source instead, on the source's behalf
+   * (SOURCES, Origin = the source): the member branches at once rather than on the RVP's later notice.
+   */
+  private hintMember(opt: McastTreeOption): void {
+    this.s.count('mcast.seed.hint');
+    this.routeMembership({
+      type: McastOptionType.SOURCES,
+      hopCount: 0,
+      hopLimit: this.s.config.hopLimit,
+      target: opt.target,
+      group: opt.group,
+      origin: opt.root,
+      sources: [opt.root],
+      members: [],
+    });
+  }
+
+  /** A SEED from `from` (which now lists this node downstream): hang below it and pass the seed on. */
+  private onSeed(opt: McastTreeOption, from: Address): void {
+    const { root, group } = opt;
+    const forMe = opt.target === this.me;
+    let e = this.tree.get(root, group);
+    const onTree =
+      group === BROADCAST ||
+      root === this.me ||
+      (e !== undefined && e.upstream !== from && (e.upstream !== null || e.downstream.size > 0));
+    if (onTree) {
+      // Already on the tree through another upstream (or the root, or a fragment below a pending branch): one
+      // upstream per tree, so `from` loses its new downstream; the seed goes on from here if this node is attached.
+      this.sendTree(from, McastOptionType.PRUNE, opt);
+      this.s.count('mcast.seed.refused');
+      if (!e || group === BROADCAST) return;
+      if (e.upstream === null && root !== this.me) {
+        // A detached fragment is no seeding point (it is not connected to the root); it looks for the root itself.
+        this.branchUp(e, 'seed refused');
+        return;
+      }
+      if (forMe) this.learnSource(group, root);
+      else if (!this.seedOn(e, opt.target, opt.hopCount + 1)) this.hintMember(opt);
       return;
     }
-    this.sendTree(hop.via, McastOptionType.SEED, { root: opt?.root ?? this.me, group }, 0, member, hopCount);
+    if (forMe && !this.joined.has(group) && (!e || e.downstream.size === 0)) {
+      // The member left meanwhile: nothing here wants the tree.
+      if (e?.upstream === from) return this.pruneIfUnneeded(e, 'seed for a non-member');
+      if (e) this.tree.delete(root, group);
+      this.sendTree(from, McastOptionType.PRUNE, opt);
+      return;
+    }
+    e = this.tree.ensure(root, group);
+    if (e.upstream !== from) {
+      e.upstream = from;
+      // The last thing this node told `from` was a PRUNE, which may have crossed this SEED: confirm the attachment
+      // (in order after the PRUNE at `from`, so `from` ends up listing this node whichever way they crossed).
+      if (this.tree.lastChildMessage(root, group, from) === false)
+        this.sendTree(from, McastOptionType.BRANCH, e, 0, this.me);
+      this.emitTree(e, 'seeded');
+    }
+    if (forMe) this.learnSource(group, root);
+    else if (!this.seedOn(e, opt.target, opt.hopCount + 1)) {
+      this.hintMember(opt);
+      this.pruneIfUnneeded(e, 'seed stopped');
+    }
   }
 
   private onTree(opt: McastTreeOption, sender: Address): void {
@@ -520,9 +749,7 @@ export class Multicast implements NodeExtension {
     }
     switch (opt.type) {
       case McastOptionType.SEED:
-        if (opt.target !== this.me) return this.seed(opt.group, opt.target, opt);
-        if (this.joined.has(opt.group)) this.learnSource(opt.group, opt.root);
-        return;
+        return this.onSeed(opt, sender);
       case McastOptionType.BRANCH:
         return this.onBranch(opt, sender);
       case McastOptionType.PRUNE: {
@@ -534,6 +761,13 @@ export class Multicast implements NodeExtension {
         const e = this.tree.get(opt.root, opt.group);
         if (!e || e.upstream !== sender) return; // only the upstream may fell
         e.upstream = null;
+        // The last thing this node told its upstream was a BRANCH, which may have crossed this FELL: take it back
+        // (in order after the BRANCH there, so the sender ends up not listing this node whichever way they crossed).
+        if (
+          !(opt.flags & MCAST_FLAG_FINAL) &&
+          this.tree.lastChildMessage(opt.root, opt.group, sender) === true
+        )
+          this.sendTree(sender, McastOptionType.PRUNE, opt);
         this.fellBelow(e, opt.flags, 'fell');
         if (opt.flags & MCAST_FLAG_FINAL) {
           this.sourcesOf.get(opt.group)?.delete(opt.root);
@@ -569,6 +803,20 @@ export class Multicast implements NodeExtension {
       return;
     }
     const e = this.tree.ensure(opt.root, opt.group);
+    const mine = this.lastBranch.get(treeKey(opt.root, opt.group));
+    if (
+      e.upstream !== null &&
+      e.upstream !== sender &&
+      mine?.origin === opt.target &&
+      this.s.now() - mine.at < this.s.config.helloMs
+    ) {
+      // The branch this node just passed up came back to it (greedy routes toward the root loop while they
+      // repair): accepting it would close a cycle of upstreams. Refuse; the FELL unwinds the chain, this node
+      // included, and the member branches again after its backoff, along routes that have settled.
+      this.s.count('mcast.branch.loop');
+      this.sendTree(sender, McastOptionType.FELL, opt);
+      return;
+    }
     if (e.upstream === sender) e.upstream = null; // the route turned around: sender is downstream now
     e.downstream.add(sender);
     if (e.upstream === null && !this.isRoot(e)) {
@@ -580,7 +828,7 @@ export class Multicast implements NodeExtension {
         if (!this.needsTree(e) && e.downstream.size === 0) this.tree.delete(e.root, e.group);
         return;
       }
-      this.branchUp(e, 'relay');
+      this.branchUp(e, 'relay', opt.target);
     } else {
       this.emitTree(e, 'branch');
     }
@@ -664,6 +912,11 @@ export class Multicast implements NodeExtension {
       why,
     });
   }
+}
+
+/** The addresses of a set and a list, once each. */
+function union(set: ReadonlySet<Address>, list: readonly Address[]): Address[] {
+  return [...new Set([...set, ...list])];
 }
 
 /** True when a set holds exactly the listed addresses. */

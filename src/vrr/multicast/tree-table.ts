@@ -5,7 +5,10 @@
 //  - this node is never a downstream;
 //  - at most one entry per (root, group) key.
 // Tree sequence numbers live beside the entries (they outlive them: a late message for a deleted entry must
-// still be recognised as old): per (key, neighbour), the last sequence sent and the last applied.
+// still be recognised as old): per (key, neighbour), the last sequence sent and the last applied. Beside them,
+// per (key, neighbour), what this node last told that neighbour as its child (BRANCH = "I hang below you",
+// PRUNE = "I do not"): a SEED or FELL from the neighbour that contradicts it may have crossed it on the link,
+// and the child re-asserts its current view (multicast.ts, "Races").
 
 import type { Address } from '../address.ts';
 
@@ -29,6 +32,7 @@ export class TreeTable {
   private readonly entries = new Map<string, TreeEntry>();
   private readonly sent = new Map<string, number>();
   private readonly applied = new Map<string, number>();
+  private readonly childSaid = new Map<string, boolean>();
 
   get(root: Address, group: Address): TreeEntry | undefined {
     return this.entries.get(treeKey(root, group));
@@ -73,9 +77,19 @@ export class TreeTable {
     return true;
   }
 
+  /** Records that this node last told neighbour it hangs below it (BRANCH: true) or not (PRUNE: false). */
+  noteChildMessage(root: Address, group: Address, neighbor: Address, attached: boolean): void {
+    this.childSaid.set(`${treeKey(root, group)}>${neighbor}`, attached);
+  }
+
+  /** What this node last told neighbour as its child on this tree: true (BRANCH), false (PRUNE), or undefined. */
+  lastChildMessage(root: Address, group: Address, neighbor: Address): boolean | undefined {
+    return this.childSaid.get(`${treeKey(root, group)}>${neighbor}`);
+  }
+
   /** Forgets a lost neighbour's sequence numbers (a new link starts a new numbering on both sides). */
   forgetNeighbor(neighbor: Address): void {
-    for (const map of [this.sent, this.applied]) {
+    for (const map of [this.sent, this.applied, this.childSaid] as Map<string, unknown>[]) {
       for (const k of [...map.keys()])
         if (k.endsWith(`>${neighbor}`) || k.endsWith(`<${neighbor}`)) map.delete(k);
     }

@@ -4,7 +4,7 @@
 import type { Address } from '../../../../src/vrr/address.ts';
 import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
 import type { NodeServices } from '../../../../src/vrr/extension.ts';
-import { Multicast } from '../../../../src/vrr/multicast/index.ts';
+import { Multicast, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
 import { createRng } from '../../../../src/vrr/rng.ts';
 import type { DataPacket, KnownOption } from '../../../../src/vrr/wire/types.ts';
 
@@ -23,15 +23,66 @@ export class FakeNet {
   readonly delivered: { node: Address; packet: DataPacket }[] = [];
   /** routes.get(node).get(dst) = the neighbour toward dst; absent = this node is the closest. */
   readonly routes = new Map<Address, Map<Address, Address>>();
+  /** Per node, its counters (NodeServices.count). */
+  readonly counts = new Map<Address, Map<string, number>>();
   private readonly links = new Set<string>();
   private now = 0;
   private timers: { at: number; fire: () => void; dead: boolean }[] = [];
 
-  constructor(addresses: Address[]) {
+  constructor(addresses: Address[], options: MulticastOptions = {}) {
     for (const a of addresses) {
       this.routes.set(a, new Map());
-      this.mc.set(a, new Multicast(this.services(a), { broadcast: false, checkMs: 1e9 }));
+      this.counts.set(a, new Map());
+      this.mc.set(a, new Multicast(this.services(a), { broadcast: false, checkMs: 1e9, ...options }));
     }
+  }
+
+  /** Crashes a node and starts it again with a fresh Multicast (its records, tables and timers are gone). */
+  restart(node: Address, options: MulticastOptions = {}): Multicast {
+    this.mc.get(node)!.onStop();
+    this.lose((m) => m.to === node || m.from === node);
+    const fresh = new Multicast(this.services(node), { broadcast: false, checkMs: 1e9, ...options });
+    this.mc.set(node, fresh);
+    return fresh;
+  }
+
+  /** Node's counter `name` (0 when never counted). */
+  count(node: Address, name: string): number {
+    return this.counts.get(node)!.get(name) ?? 0;
+  }
+
+  /** The current fake time (ms). */
+  time(): number {
+    return this.now;
+  }
+
+  /** Delivers queued messages and fires every timer due within the next `ms` (time moves on by ms). */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      if (this.queue.length > 0) {
+        this.deliver(0);
+        continue;
+      }
+      this.timers = this.timers.filter((t) => !t.dead).sort((x, y) => x.at - y.at);
+      if (this.timers.length === 0 || this.timers[0].at > end) break;
+      const t = this.timers.shift()!;
+      this.now = Math.max(this.now, t.at);
+      t.fire();
+    }
+    this.now = end;
+  }
+
+  /** Removes (loses) the queued messages matching `lost`; returns how many. */
+  lose(lost: (m: InFlight) => boolean): number {
+    let n = 0;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (lost(this.queue[i])) {
+        this.queue.splice(i, 1);
+        n++;
+      }
+    }
+    return n;
   }
 
   link(a: Address, b: Address): this {
@@ -57,9 +108,13 @@ export class FakeNet {
     return this;
   }
 
+  /** While set, messages it matches are lost when their turn comes instead of delivered. */
+  blackhole: ((m: InFlight) => boolean) | null = null;
+
   /** Delivers the queued message at index i. */
   deliver(i = 0): void {
     const [m] = this.queue.splice(i, 1);
+    if (this.blackhole?.(m)) return;
     const ext = this.mc.get(m.to)!;
     if (m.option) ext.onOption(m.option, m.from);
     else ext.onGroupData(m.packet!, m.from);
@@ -76,8 +131,9 @@ export class FakeNet {
 
   private fireNextTimer(): boolean {
     this.timers = this.timers.filter((t) => !t.dead).sort((x, y) => x.at - y.at);
-    const t = this.timers.shift();
-    if (!t || t.at > this.now + 1000) return false; // periodic checks are far away: stop there
+    const t = this.timers[0];
+    if (!t || t.at > this.now + 1000) return false; // periodic checks are far away: stop there (keep them)
+    this.timers.shift();
     this.now = Math.max(this.now, t.at);
     t.fire();
     return true;
@@ -96,7 +152,10 @@ export class FakeNet {
         return { cancel: () => (t.dead = true) };
       },
       emit: () => {},
-      count: () => {},
+      count: (name, by = 1) => {
+        const c = this.counts.get(me)!;
+        c.set(name, (c.get(name) ?? 0) + by);
+      },
       isActive: () => true,
       vsetMembers: () => [],
       linkedNeighbors: () => [...this.mc.keys()].filter((n) => this.links.has(`${me}-${n}`)),

@@ -1,5 +1,6 @@
 // Constructed races on the tree messages (protocol-notes §10 "Races"): a BRANCH and a PRUNE crossing on one link,
-// and a PRUNE overtaken by a later BRANCH, in every delivery order: no orphaned branch, no duplicate delivery.
+// a FELL crossing a BRANCH, and a PRUNE overtaken by a later BRANCH, in every delivery order: no orphaned branch,
+// no duplicate delivery. (SEED's races: seed.test.ts.)
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
@@ -123,6 +124,44 @@ describe('multicast tree races', () => {
       net.delivered.map((d) => d.node),
       [X],
     );
+  });
+
+  it('a FELL crossing a BRANCH on one link, in every delivery order: the parent keeps no orphaned branch', () => {
+    // S - P - U - X and P - Y - S. Tree S -> P -> U -> X. X leaves and comes back (U prunes itself off P, then
+    // branches to P again) and leaves again, while S - P fails and P fells U: FELL P -> U crosses BRANCH U -> P.
+    const P = 0x020000000004;
+    const Y = 0x020000000005;
+    for (const order of permutations(4)) {
+      const net = new FakeNet([S, P, U, X, Y]).link(S, P).link(P, U).link(U, X).link(P, Y).link(Y, S);
+      net.route(P, S, S).route(U, S, P).route(X, S, U).route(Y, S, S);
+      net.mc.get(S)!.register(G);
+      tellSource(net, X);
+      net.flush();
+      assert.equal(net.mc.get(U)!.table()[0].upstream, P);
+      net.mc.get(X)!.leave(G); // PRUNE X -> U
+      net.deliver(net.queue.findIndex((m) => m.to === U)); // U: PRUNE U -> P, forgets the tree
+      tellSource(net, X); // BRANCH X -> U
+      net.deliver(net.queue.findIndex((m) => m.to === U)); // U: BRANCH U -> P (behind its PRUNE)
+      net.mc.get(X)!.leave(G); // PRUNE X -> U
+      net.route(P, S, Y);
+      net.cut(S, P); // P: FELL P -> U, forgets the tree (a relay)
+      assert.deepEqual(
+        net.queue.map((m) => [m.from, m.to, m.option?.type]),
+        [
+          [U, P, McastOptionType.PRUNE],
+          [U, P, McastOptionType.BRANCH],
+          [X, U, McastOptionType.PRUNE],
+          [P, U, McastOptionType.FELL],
+        ],
+      );
+      const pending = [...net.queue];
+      net.queue.length = 0;
+      for (const i of order) net.queue.push(pending[i]);
+      net.flush();
+      assertCoherent(net);
+      for (const n of [P, U, X, Y])
+        assert.deepEqual(net.mc.get(n)!.table(), [], `order ${order}: ${n} holds no state (no member left)`);
+    }
   });
 
   it('a link failure on the tree: the downstream detaches its subtree and branches again', () => {

@@ -1,4 +1,5 @@
-// The multicast tables' invariants: TreeTable (forwarding table and tree sequence numbers) and MembershipStore.
+// The multicast tables' invariants: TreeTable (forwarding table, tree sequence numbers, child messages) and
+// MembershipStore.
 
 import assert from 'node:assert/strict';
 import { groupKey, MembershipStore, TreeTable } from '../../../../src/vrr/multicast/index.ts';
@@ -48,6 +49,23 @@ describe('TreeTable', () => {
     t.forgetNeighbor(ME);
     assert.equal(t.accept(N, G, ME, 1), true, 'a new link numbers from 1 again');
     assert.equal(t.nextSeq(N, G, ME), 1);
+  });
+});
+
+describe('TreeTable child messages', () => {
+  it('remembers what this node last told a neighbour as its child, per tree, until the link is lost', () => {
+    const t = new TreeTable();
+    assert.equal(t.lastChildMessage(N, G, ME), undefined);
+    t.noteChildMessage(N, G, ME, true);
+    t.noteChildMessage(N, BROADCAST, ME, false);
+    assert.equal(t.lastChildMessage(N, G, ME), true);
+    assert.equal(t.lastChildMessage(N, BROADCAST, ME), false, 'another tree');
+    t.noteChildMessage(N, G, ME, false);
+    assert.equal(t.lastChildMessage(N, G, ME), false, 'the last one counts');
+    t.delete(N, G);
+    assert.equal(t.lastChildMessage(N, G, ME), false, 'outlives the entry');
+    t.forgetNeighbor(ME);
+    assert.equal(t.lastChildMessage(N, G, ME), undefined, 'forgotten with the link');
   });
 });
 

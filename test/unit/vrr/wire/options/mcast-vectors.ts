@@ -109,6 +109,43 @@ export const MCAST_VECTORS: readonly McastVector[] = [
     ].join('\n'),
   },
   {
+    name: "MCAST_LEAVE echoed by the RVP to the member (the LEAVE's end-to-end ack)",
+    packet: control([
+      {
+        type: McastOptionType.LEAVE,
+        hopCount: 0,
+        hopLimit: 64,
+        target: M,
+        group: G,
+        origin: Y,
+        sources: [],
+        members: [],
+      },
+    ]),
+    hex: [
+      '10 00 00 30 02 00 00 00',
+      '00 14 00 01 00 00 00 00',
+      '25 04 00 40 00 00 00 00',
+      '02 00 00 00 00 0a 00 00',
+      '01 00 5e 00 00 01 00 00',
+      '02 00 00 00 00 14 00 00',
+    ].join('\n'),
+  },
+  {
+    name: 'MCAST_SEED from source S toward member M, third hop',
+    packet: control([
+      { type: McastOptionType.SEED, flags: 0, hopCount: 3, seq: 2, root: S, group: G, target: M },
+    ]),
+    hex: [
+      '10 00 00 30 02 00 00 00',
+      '00 14 00 01 00 00 00 00',
+      '28 04 00 03 00 00 00 02',
+      '02 00 00 00 00 0b 00 00',
+      '01 00 5e 00 00 01 00 00',
+      '02 00 00 00 00 0a 00 00',
+    ].join('\n'),
+  },
+  {
     name: 'MCAST_BRANCH from a member toward source S',
     packet: control([
       { type: McastOptionType.BRANCH, flags: 0, hopCount: 0, seq: 7, root: S, group: G, target: M },
