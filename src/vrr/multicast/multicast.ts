@@ -900,6 +900,9 @@ export class Multicast implements NodeExtension {
       if (e.group !== BROADCAST && e.upstream === null && e.downstream.size > 0) this.branchUp(e, 'check');
     }
     this.reconcileRvp();
+    // Loop recognition only looks a hello period back: older branch records are dead weight.
+    for (const [k, b] of this.lastBranch)
+      if (this.s.now() - b.at >= this.s.config.helloMs) this.lastBranch.delete(k);
   }
 
   private emitTree(e: TreeEntry, why: string): void {
