@@ -47,6 +47,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
         active: node.isActive(),
         startedAt: new Date(ctx.startedAt).toISOString(),
         uptimeMs: Math.round(Date.now() - ctx.startedAt),
+        memory: process.memoryUsage(),
         seed: config.seed,
         vsetSize: node.config.vsetSize,
         helloMs: node.config.helloMs,

@@ -2,7 +2,7 @@
 // configuring them (and the MULTICAST flag) on the overlay TAP with `ip` at start. Derived IPv4 lives in 198.18.0.0/15 (RFC 2544
 // benchmarking space), derived IPv6 in a ULA /64 shared by every node (so every node is on-link).
 
-import { execa } from 'execa';
+import { execFile } from 'node:child_process';
 import type { Address } from '../vrr/address.ts';
 import { formatIpv4, formatIpv6, parseCidr, parseIpv6, type Cidr } from './frames/ip-address.ts';
 
@@ -55,7 +55,7 @@ export async function configureOverlayAddresses(ifname: string, addresses: reado
       cidr.family === 4
         ? ['-4', 'addr', 'replace', `${cidr.address}/${cidr.prefixLength}`, 'dev', ifname]
         : ['-6', 'addr', 'replace', `${cidr.address}/${cidr.prefixLength}`, 'dev', ifname, 'nodad'];
-    const result = await execa('ip', args, { reject: false });
+    const result = await run('ip', args);
     if (result.exitCode !== 0) {
       throw new Error(
         `ip ${args.join(' ')} failed (exit ${result.exitCode}): ${String(result.stderr).trim()}`,
@@ -66,7 +66,7 @@ export async function configureOverlayAddresses(ifname: string, addresses: reado
 
 /** The IPv4 and IPv6 addresses configured on an interface now (what the node publishes in the DHT). */
 export async function readInterfaceAddresses(ifname: string): Promise<Cidr[]> {
-  const result = await execa('ip', ['-j', 'addr', 'show', 'dev', ifname], { reject: false });
+  const result = await run('ip', ['-j', 'addr', 'show', 'dev', ifname]);
   if (result.exitCode !== 0) return [];
   const parsed = JSON.parse(String(result.stdout) || '[]') as {
     addr_info?: { family: string; local: string; prefixlen: number; tentative?: boolean }[];
@@ -109,8 +109,22 @@ export function cachedInterfaceAddresses(
  * there) and adds no route: which groups go to the overlay is the host's routing to decide.
  */
 export async function enableOverlayMulticast(ifname: string): Promise<void> {
-  const result = await execa('ip', ['link', 'set', 'dev', ifname, 'multicast', 'on'], { reject: false });
+  const result = await run('ip', ['link', 'set', 'dev', ifname, 'multicast', 'on']);
   if (result.exitCode !== 0) {
     throw new Error(`ip link set ${ifname} multicast on failed: ${String(result.stderr).trim()}`);
   }
+}
+
+/**
+ * Runs a command to completion; never rejects (a spawn failure is exit code -1 with the error as stderr).
+ * node:child_process rather than execa: the daemon's only commands are a few `ip` calls, and execa's ~200 KB of
+ * modules cost every daemon memory for nothing.
+ */
+function run(file: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ exitCode: code, stdout, stderr: stderr || (error && code === -1 ? error.message : '') });
+    });
+  });
 }

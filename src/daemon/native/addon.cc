@@ -1,5 +1,6 @@
-// Module entry: openTap(name, mtu, mac, up) and openPacketSocket(ifname, etherType, rcvBufBytes), each
-// returning { channel, name, ifindex, mtu, mac }. The typed API is in index.ts; this layer only validates.
+// Module entry: openTap(name, mtu, mac, up, offload) and openPacketSocket(ifname, etherType, rcvBufBytes), each
+// returning { channel, name, ifindex, mtu, mac }, and runBatched(fn). The typed API is in index.ts; this layer
+// only validates.
 #include <napi.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -36,11 +37,13 @@ bool InterfaceNameArg(const Napi::CallbackInfo& info, const char* context, std::
 }
 
 // Wraps an open fd into a FrameChannel and describes the interface.
-Napi::Value Opened(Napi::Env env, int fd, FrameChannel::Kind kind, uint16_t etherType, const InterfaceInfo& info) {
+Napi::Value Opened(Napi::Env env, int fd, FrameChannel::Kind kind, uint16_t etherType, const InterfaceInfo& info,
+                   bool offload = false) {
   AddonData* data = env.GetInstanceData<AddonData>();
   double mac = MacFromBytes(info.mac);
   Napi::Object channel = data->channelClass.New({Napi::Number::New(env, fd), Napi::Number::New(env, static_cast<int>(kind)),
-                                                 Napi::Number::New(env, etherType), Napi::Number::New(env, mac)});
+                                                 Napi::Number::New(env, etherType), Napi::Number::New(env, mac),
+                                                 Napi::Boolean::New(env, offload)});
   if (env.IsExceptionPending()) {
     close(fd);
     return env.Undefined();
@@ -54,7 +57,7 @@ Napi::Value Opened(Napi::Env env, int fd, FrameChannel::Kind kind, uint16_t ethe
   return result;
 }
 
-// openTap(name: string, mtu: number (0 = keep), mac: number (-1 = keep), up: boolean)
+// openTap(name: string, mtu: number (0 = keep), mac: number (-1 = keep), up: boolean, offload: boolean)
 Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TapOptions options;
@@ -70,6 +73,7 @@ Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
     MacToBytes(mac, options.mac);
   }
   options.up = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  options.offload = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   int fd = -1;
   InterfaceInfo iface;
   SysError error = OpenTap(options, &fd, &iface);
@@ -77,7 +81,7 @@ Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
     ThrowSysError(env, "openTap(" + options.name + ")", error);
     return env.Undefined();
   }
-  return Opened(env, fd, FrameChannel::Kind::kTap, 0, iface);
+  return Opened(env, fd, FrameChannel::Kind::kTap, 0, iface, options.offload);
 }
 
 // openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number (0 = kernel default))
@@ -113,6 +117,7 @@ static Napi::Object InitLinkIo(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   exports.Set("openTap", Napi::Function::New(env, OpenTapBinding, "openTap"));
   exports.Set("openPacketSocket", Napi::Function::New(env, OpenPacketSocketBinding, "openPacketSocket"));
+  exports.Set("runBatched", Napi::Function::New(env, FrameChannel::RunBatched, "runBatched"));
   return exports;
 }
 

@@ -9,6 +9,7 @@
         "addon.cc",
         "frame_channel.cc",
         "interface_control.cc",
+        "offload.cc",
         "packet_socket.cc",
         "sys_error.cc",
         "tap_device.cc"

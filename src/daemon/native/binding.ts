@@ -21,6 +21,12 @@ export interface LinkCounters {
   txErrors: number;
   /** errno name of the last failure (e.g. "ENETDOWN"), or null. */
   lastError: string | null;
+  /** TSO super-packets read from an offloading TAP (each handed on as the segments it stands for). */
+  rxOffloaded: number;
+  /** Frames written as parts of merged TCP super-packets (an offloading TAP with batched writes). */
+  txMerged: number;
+  /** Batches of queued frames written (batched writes). */
+  txBatches: number;
 }
 
 /** The native object behind a TapDevice or PacketSocket. */
@@ -29,10 +35,13 @@ export interface NativeChannel {
   start(callback: (frames: Buffer[], sources: Float64Array | undefined) => void, budget: number): void;
   write(frame: Uint8Array): boolean;
   send(dst: number, payload: Uint8Array): boolean;
+  writeEthernet(dst: number, src: number, etherType: number, payload: Uint8Array): boolean;
   close(): void;
   stats(): LinkCounters;
   ref(): void;
   unref(): void;
+  /** Queue the frames written during a batch (a channel callback, runBatched) and write them when it ends. */
+  batchWrites(on: boolean): void;
 }
 
 /** What both native open functions return. */
@@ -46,8 +55,9 @@ export interface NativeOpened {
 
 /** The addon's exports. */
 export interface NativeBinding {
-  openTap(name: string, mtu: number, mac: number, up: boolean): NativeOpened;
+  openTap(name: string, mtu: number, mac: number, up: boolean, offload: boolean): NativeOpened;
   openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number): NativeOpened;
+  runBatched<T>(fn: () => T): T;
 }
 
 const ADDON_PATH = './build/Release/vrr_link_io.node';

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "sys_error.h"
@@ -17,9 +18,18 @@ namespace vrr {
 namespace {
 
 constexpr size_t kEthernetHeader = 14;
-// Larger than any frame a TAP or packet socket hands us without GSO (64 KiB is the IP maximum).
-constexpr size_t kReceiveBuffer = 65536 + kEthernetHeader;
+// Larger than any frame a TAP (a TSO super-packet and its vnet header included) or packet socket hands us.
+constexpr size_t kReceiveBuffer = 65536 + kEthernetHeader + 64;
 constexpr int kMaxBudget = 4096;
+// Frames per recvmmsg / sendmmsg call.
+constexpr unsigned kMmsgBatch = 64;
+// A batch queue is written early when it holds this many frames or bytes.
+constexpr size_t kMaxQueuedFrames = 512;
+constexpr size_t kMaxQueuedBytes = 1 << 20;
+
+// Batches in progress (a channel callback or runBatched) on this thread, and the channels holding frames.
+thread_local int batchDepth = 0;
+thread_local std::vector<FrameChannel*>* pendingChannels = nullptr;
 
 // Reads a byte array argument (Buffer or any Uint8Array) or throws a TypeError naming what was got.
 bool BytesArg(const Napi::CallbackInfo& info, size_t index, const char* what, const uint8_t** data,
@@ -44,10 +54,12 @@ Napi::Function FrameChannel::DefineClass(Napi::Env env) {
                                                    InstanceMethod<&FrameChannel::Start>("start"),
                                                    InstanceMethod<&FrameChannel::Write>("write"),
                                                    InstanceMethod<&FrameChannel::Send>("send"),
+                                                   InstanceMethod<&FrameChannel::WriteEthernet>("writeEthernet"),
                                                    InstanceMethod<&FrameChannel::Close>("close"),
                                                    InstanceMethod<&FrameChannel::Stats>("stats"),
                                                    InstanceMethod<&FrameChannel::KeepLoopAlive>("ref"),
                                                    InstanceMethod<&FrameChannel::LetLoopExit>("unref"),
+                                                   InstanceMethod<&FrameChannel::BatchWrites>("batchWrites"),
                                                });
 }
 
@@ -62,7 +74,8 @@ FrameChannel::FrameChannel(const Napi::CallbackInfo& info) : ObjectWrap<FrameCha
   kind_ = info[1].As<Napi::Number>().Int32Value() == 1 ? Kind::kPacket : Kind::kTap;
   etherType_ = static_cast<uint16_t>(info[2].As<Napi::Number>().Uint32Value());
   MacToBytes(info[3].As<Napi::Number>().DoubleValue(), ownMac_);
-  rx_.resize(kReceiveBuffer);
+  offload_ = kind_ == Kind::kTap && info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  if (kind_ == Kind::kTap) rx_.resize(kReceiveBuffer);
   napi_value resourceName = Napi::String::New(env, "vrr:FrameChannel");
   napi_async_init(env, Value(), resourceName, &asyncContext_);
 }
@@ -71,6 +84,10 @@ FrameChannel::~FrameChannel() {
   // Reached only when the JS object is collected, which cannot happen while polling (Start keeps a strong
   // reference): so no callback can come after this. Still release the fd of a channel never closed.
   Shutdown();
+  std::free(rxSlab_);
+  delete[] rxMessages_;
+  delete[] rxIovecs_;
+  delete[] rxAddresses_;
   if (asyncContext_ != nullptr) napi_async_destroy(Env(), asyncContext_);
 }
 
@@ -127,31 +144,111 @@ void FrameChannel::OnPoll(uv_poll_t* handle, int status, int events) {
   static_cast<FrameChannel*>(handle->data)->Drain();
 }
 
-ssize_t FrameChannel::ReadOne(double* source) {
-  if (kind_ == Kind::kTap) {
+void FrameChannel::DrainTap(napi_env env, napi_value frames, uint32_t* count, bool* usable) {
+  const size_t vnet = offload_ ? sizeof(VnetHeader) : 0;
+  for (int attempt = 0; *usable && attempt < budget_; ++attempt) {
     ssize_t n = read(fd_, rx_.data(), rx_.size());
-    if (n >= 0) return n == 0 ? 0 : n;
-  } else {
-    sockaddr_ll from;
-    socklen_t fromLength = sizeof from;
-    ssize_t n = recvfrom(fd_, rx_.data(), rx_.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromLength);
-    if (n >= 0) {
-      // Our own transmissions and frames for other hosts (a promiscuous NIC) are not for the daemon.
-      if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST ||
-          static_cast<size_t>(n) < kEthernetHeader) {
-        rx_filtered_++;
-        return 0;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        rx_errors_++;
+        last_errno_ = errno;
       }
-      *source = MacFromBytes(rx_.data() + kMacLength);
-      return n;
+      return;
+    }
+    if (static_cast<size_t>(n) <= vnet) continue;
+    uint8_t* frame = rx_.data() + vnet;
+    size_t length = static_cast<size_t>(n) - vnet;
+    VnetHeader header = {};
+    if (offload_) std::memcpy(&header, rx_.data(), sizeof header);
+    if (offload_ && (header.gsoType & static_cast<uint8_t>(~kVnetGsoEcn)) != kVnetGsoNone) {
+      // A TSO super-packet: hand JS the segments a device without offload would have sent.
+      if (!segmenter_.Start(frame, length, header)) {
+        rx_filtered_++;
+        continue;
+      }
+      rx_offloaded_++;
+      for (size_t i = 0; *usable && i < segmenter_.count(); ++i) {
+        size_t segment = segmenter_.SegmentLength(i);
+        void* data = nullptr;
+        napi_value buffer;
+        *usable = napi_create_buffer(env, segment, &data, &buffer) == napi_ok &&
+                  napi_set_element(env, frames, (*count)++, buffer) == napi_ok;
+        if (*usable) segmenter_.Write(i, static_cast<uint8_t*>(data));
+        rx_count_++;
+        rx_bytes_ += segment;
+      }
+      continue;
+    }
+    if (offload_ && (header.flags & kVnetNeedsCsum) && !CompleteChecksum(frame, length, header)) {
+      rx_filtered_++;
+      continue;
+    }
+    rx_count_++;
+    rx_bytes_ += length;
+    napi_value buffer;
+    *usable = napi_create_buffer_copy(env, length, frame, nullptr, &buffer) == napi_ok &&
+              napi_set_element(env, frames, (*count)++, buffer) == napi_ok;
+  }
+}
+
+void FrameChannel::DrainPacket(napi_env env, napi_value frames, uint32_t* count, bool* usable) {
+  if (rxSlab_ == nullptr) {
+    rxSlab_ = static_cast<uint8_t*>(std::malloc(kMmsgBatch * kReceiveBuffer));
+    rxMessages_ = new mmsghdr[kMmsgBatch];
+    rxIovecs_ = new iovec[kMmsgBatch];
+    rxAddresses_ = new sockaddr_ll[kMmsgBatch];
+    if (rxSlab_ == nullptr) {
+      *usable = false;
+      return;
     }
   }
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return -1;
-  if (errno == EINTR) return 0;
-  // ENETDOWN and friends are reported once per event by the kernel; count them and wait for the next wake-up.
-  rx_errors_++;
-  last_errno_ = errno;
-  return -1;
+  int attempts = 0;
+  while (*usable && attempts < budget_) {
+    unsigned want = static_cast<unsigned>(budget_ - attempts) < kMmsgBatch ? budget_ - attempts : kMmsgBatch;
+    for (unsigned i = 0; i < want; ++i) {
+      rxIovecs_[i] = {rxSlab_ + i * kReceiveBuffer, kReceiveBuffer};
+      std::memset(&rxMessages_[i], 0, sizeof rxMessages_[i]);
+      rxMessages_[i].msg_hdr.msg_iov = &rxIovecs_[i];
+      rxMessages_[i].msg_hdr.msg_iovlen = 1;
+      rxMessages_[i].msg_hdr.msg_name = &rxAddresses_[i];
+      rxMessages_[i].msg_hdr.msg_namelen = sizeof(sockaddr_ll);
+    }
+    int got = recvmmsg(fd_, rxMessages_, want, MSG_DONTWAIT, nullptr);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        // ENETDOWN and friends are reported once per event by the kernel; count and wait for the next wake-up.
+        rx_errors_++;
+        last_errno_ = errno;
+      }
+      return;
+    }
+    attempts += got;
+    for (int i = 0; *usable && i < got; ++i) {
+      const sockaddr_ll& from = rxAddresses_[i];
+      size_t n = rxMessages_[i].msg_len;
+      const uint8_t* frame = rxSlab_ + i * kReceiveBuffer;
+      // Our own transmissions and frames for other hosts (a promiscuous NIC) are not for the daemon.
+      if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST || n < kEthernetHeader) {
+        rx_filtered_++;
+        continue;
+      }
+      if (rxMessages_[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        rx_errors_++;
+        last_errno_ = EMSGSIZE;
+        continue;
+      }
+      rx_count_++;
+      rx_bytes_ += n;
+      sources_.push_back(MacFromBytes(frame + kMacLength));
+      napi_value buffer;
+      *usable = napi_create_buffer_copy(env, n - kEthernetHeader, frame + kEthernetHeader, nullptr, &buffer) ==
+                    napi_ok &&
+                napi_set_element(env, frames, (*count)++, buffer) == napi_ok;
+    }
+    if (static_cast<unsigned>(got) < want) return;  // drained
+  }
 }
 
 void FrameChannel::Drain() {
@@ -166,19 +263,12 @@ void FrameChannel::Drain() {
   usable = napi_create_array(env, &frames) == napi_ok;
   sources_.clear();
   uint32_t count = 0;
-  for (int attempt = 0; usable && attempt < budget_; ++attempt) {
-    double source = 0;
-    ssize_t n = ReadOne(&source);
-    if (n < 0) break;
-    if (n == 0) continue;
-    rx_count_++;
-    rx_bytes_ += static_cast<uint64_t>(n);
-    size_t skip = kind_ == Kind::kTap ? 0 : kEthernetHeader;
-    napi_value frame;
-    usable = napi_create_buffer_copy(env, static_cast<size_t>(n) - skip, rx_.data() + skip, nullptr, &frame) ==
-                 napi_ok &&
-             napi_set_element(env, frames, count++, frame) == napi_ok;
-    if (kind_ == Kind::kPacket) sources_.push_back(source);
+  if (usable) {
+    if (kind_ == Kind::kTap) {
+      DrainTap(env, frames, &count, &usable);
+    } else {
+      DrainPacket(env, frames, &count, &usable);
+    }
   }
   napi_value sources = nullptr;
   if (usable && count > 0) {
@@ -194,10 +284,13 @@ void FrameChannel::Drain() {
   }
   if (usable && count > 0) {
     // MakeCallback (not a plain call) so that promise jobs queued by the callback run before the loop
-    // moves on, as after any I/O callback in Node.
+    // moves on, as after any I/O callback in Node. Frames written meanwhile by batching channels go out
+    // when it returns.
     napi_value argv[2] = {frames, sources};
     napi_value result;
+    batchDepth++;
     napi_make_callback(env, asyncContext_, Value(), callback_.Value(), 2, argv, &result);
+    if (--batchDepth == 0) FlushAllPending();
     bool pending = false;
     napi_is_exception_pending(env, &pending);
     if (pending) {
@@ -216,6 +309,154 @@ void FrameChannel::Drain() {
     Shutdown();
   }
   napi_close_handle_scope(env, scope);
+}
+
+bool FrameChannel::Deferring() const { return batching_ && batchDepth > 0; }
+
+void FrameChannel::Queue(const uint8_t* header, const uint8_t* data, size_t length) {
+  size_t at = txArena_.size();
+  size_t headerLength = header != nullptr ? kEthernetHeader : 0;
+  txArena_.resize(at + headerLength + length);
+  if (header != nullptr) std::memcpy(txArena_.data() + at, header, headerLength);
+  std::memcpy(txArena_.data() + at + headerLength, data, length);
+  txEnds_.push_back(txArena_.size());
+  if (!queued_) {
+    if (pendingChannels == nullptr) pendingChannels = new std::vector<FrameChannel*>();
+    pendingChannels->push_back(this);
+    queued_ = true;
+  }
+  if (txEnds_.size() >= kMaxQueuedFrames || txArena_.size() >= kMaxQueuedBytes) FlushQueue();
+}
+
+void FrameChannel::FlushAllPending() {
+  if (pendingChannels == nullptr) return;
+  while (!pendingChannels->empty()) {
+    std::vector<FrameChannel*> channels;
+    channels.swap(*pendingChannels);
+    for (FrameChannel* channel : channels) {
+      channel->queued_ = false;
+      channel->FlushQueue();
+    }
+  }
+}
+
+void FrameChannel::WriteNow(const VnetHeader* vnet, const uint8_t* header, const uint8_t* data, size_t length) {
+  if (closed_) {
+    CountWriteFailure(EBADF);
+    return;
+  }
+  iovec parts[3];
+  int count = 0;
+  if (vnet != nullptr) parts[count++] = {const_cast<VnetHeader*>(vnet), sizeof(VnetHeader)};
+  if (header != nullptr) parts[count++] = {const_cast<uint8_t*>(header), kEthernetHeader};
+  parts[count++] = {const_cast<uint8_t*>(data), length};
+  ssize_t n;
+  if (kind_ == Kind::kTap) {
+    n = count == 1 ? write(fd_, data, length) : writev(fd_, parts, count);
+  } else {
+    msghdr message;
+    std::memset(&message, 0, sizeof message);
+    message.msg_iov = parts;
+    message.msg_iovlen = count;
+    n = sendmsg(fd_, &message, MSG_DONTWAIT);
+  }
+  if (n < 0) {
+    CountWriteFailure(errno);
+    return;
+  }
+  tx_count_++;
+  tx_bytes_ += static_cast<uint64_t>(n) - (vnet != nullptr ? sizeof(VnetHeader) : 0);
+}
+
+void FrameChannel::EmitCoalesced(void* self, const VnetHeader& header, const uint8_t* frame, size_t length,
+                                 int merged) {
+  FrameChannel* channel = static_cast<FrameChannel*>(self);
+  uint64_t errors = channel->tx_errors_ + channel->tx_dropped_;
+  channel->WriteNow(&header, nullptr, frame, length);
+  if (merged > 1) {
+    bool failed = channel->tx_errors_ + channel->tx_dropped_ != errors;
+    // Count every segment, as if written one by one.
+    if (failed) {
+      channel->tx_dropped_ += static_cast<uint64_t>(merged - 1);
+    } else {
+      channel->tx_count_ += static_cast<uint64_t>(merged - 1);
+      channel->tx_merged_ += static_cast<uint64_t>(merged);
+    }
+  }
+}
+
+void FrameChannel::FlushQueue() {
+  size_t frames = txEnds_.size();
+  if (frames == 0) return;
+  tx_batches_++;
+  const uint8_t* arena = txArena_.data();
+  if (closed_) {
+    for (size_t i = 0; i < frames; ++i) CountWriteFailure(EBADF);
+  } else if (kind_ == Kind::kTap) {
+    size_t start = 0;
+    for (size_t i = 0; i < frames; ++i) {
+      size_t end = txEnds_[i];
+      if (offload_) {
+        coalescer_.Add(arena + start, end - start, &FrameChannel::EmitCoalesced, this);
+      } else {
+        WriteNow(nullptr, nullptr, arena + start, end - start);
+      }
+      start = end;
+    }
+    if (offload_) coalescer_.Flush(&FrameChannel::EmitCoalesced, this);
+  } else {
+    mmsghdr messages[kMmsgBatch];
+    iovec parts[kMmsgBatch];
+    size_t done = 0;
+    size_t start = 0;
+    while (done < frames) {
+      unsigned n = frames - done < kMmsgBatch ? static_cast<unsigned>(frames - done) : kMmsgBatch;
+      size_t offset = start;
+      for (unsigned i = 0; i < n; ++i) {
+        size_t end = txEnds_[done + i];
+        parts[i] = {const_cast<uint8_t*>(arena + offset), end - offset};
+        std::memset(&messages[i], 0, sizeof messages[i]);
+        messages[i].msg_hdr.msg_iov = &parts[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        offset = end;
+      }
+      int sent = sendmmsg(fd_, messages, n, MSG_DONTWAIT);
+      if (sent < 0) {
+        if (errno == EINTR) continue;
+        // The first frame was refused: count it and carry on with the rest.
+        CountWriteFailure(errno);
+        sent = 1;
+      } else {
+        for (int i = 0; i < sent; ++i) {
+          tx_count_++;
+          tx_bytes_ += messages[i].msg_len;
+        }
+      }
+      done += static_cast<size_t>(sent);
+      start = txEnds_[done - 1];
+    }
+  }
+  txArena_.clear();
+  txEnds_.clear();
+}
+
+Napi::Value FrameChannel::RunBatched(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) {
+    Napi::TypeError::New(env, "runBatched(fn): expected a function").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  batchDepth++;
+  Napi::Value result = info[0].As<Napi::Function>().Call(env.Undefined(), {});
+  if (--batchDepth == 0) FlushAllPending();
+  return result;
+}
+
+Napi::Value FrameChannel::BatchWrites(const Napi::CallbackInfo& info) {
+  bool on = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  if (!on && batching_) FlushQueue();
+  batching_ = on;
+  return info.Env().Undefined();
 }
 
 void FrameChannel::CountWriteFailure(int code) {
@@ -237,14 +478,18 @@ Napi::Value FrameChannel::Write(const Napi::CallbackInfo& info) {
     CountWriteFailure(EBADF);
     return Napi::Boolean::New(env, false);
   }
-  ssize_t n = kind_ == Kind::kTap ? write(fd_, data, length) : send(fd_, data, length, MSG_DONTWAIT);
-  if (n < 0) {
-    CountWriteFailure(errno);
-    return Napi::Boolean::New(env, false);
+  if (Deferring()) {
+    Queue(nullptr, data, length);
+    return Napi::Boolean::New(env, true);
   }
-  tx_count_++;
-  tx_bytes_ += static_cast<uint64_t>(n);
-  return Napi::Boolean::New(env, true);
+  uint64_t before = tx_count_;
+  if (kind_ == Kind::kTap && offload_) {
+    VnetHeader none = {};
+    WriteNow(&none, nullptr, data, length);
+  } else {
+    WriteNow(nullptr, nullptr, data, length);
+  }
+  return Napi::Boolean::New(env, tx_count_ != before);
 }
 
 Napi::Value FrameChannel::Send(const Napi::CallbackInfo& info) {
@@ -271,25 +516,73 @@ Napi::Value FrameChannel::Send(const Napi::CallbackInfo& info) {
   std::memcpy(header + kMacLength, ownMac_, kMacLength);
   header[12] = static_cast<uint8_t>(etherType_ >> 8);
   header[13] = static_cast<uint8_t>(etherType_ & 0xff);
+  if (Deferring()) {
+    Queue(header, data, length);
+    return Napi::Boolean::New(env, true);
+  }
   // Header and payload go out as two iovecs: the payload is not copied in user space.
-  iovec parts[2] = {{header, kEthernetHeader}, {const_cast<uint8_t*>(data), length}};
-  msghdr message;
-  std::memset(&message, 0, sizeof message);
-  message.msg_iov = parts;
-  message.msg_iovlen = 2;
-  ssize_t n = sendmsg(fd_, &message, MSG_DONTWAIT);
-  if (n < 0) {
-    CountWriteFailure(errno);
+  uint64_t before = tx_count_;
+  WriteNow(nullptr, header, data, length);
+  return Napi::Boolean::New(env, tx_count_ != before);
+}
+
+Napi::Value FrameChannel::WriteEthernet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (kind_ != Kind::kTap) {
+    Napi::Error::New(env, "writeEthernet(dst, src, etherType, payload): only TAP devices take whole frames")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (!info[i].IsNumber() || !IsMacNumber(info[i].As<Napi::Number>().DoubleValue())) {
+      Napi::TypeError::New(env, "writeEthernet(dst, src, etherType, payload): expected dst and src to be integers in "
+                                "[0, 2^48)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  if (!info[2].IsNumber()) {
+    Napi::TypeError::New(env, "writeEthernet(dst, src, etherType, payload): expected an EtherType number")
+        .ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const uint8_t* data = nullptr;
+  size_t length = 0;
+  if (!BytesArg(info, 3, "writeEthernet(dst, src, etherType, payload)", &data, &length)) return env.Undefined();
+  if (closed_) {
+    CountWriteFailure(EBADF);
     return Napi::Boolean::New(env, false);
   }
-  tx_count_++;
-  tx_bytes_ += static_cast<uint64_t>(n);
-  return Napi::Boolean::New(env, true);
+  uint8_t header[kEthernetHeader];
+  MacToBytes(info[0].As<Napi::Number>().DoubleValue(), header);
+  MacToBytes(info[1].As<Napi::Number>().DoubleValue(), header + kMacLength);
+  uint32_t etherType = info[2].As<Napi::Number>().Uint32Value();
+  header[12] = static_cast<uint8_t>(etherType >> 8);
+  header[13] = static_cast<uint8_t>(etherType & 0xff);
+  if (Deferring()) {
+    Queue(header, data, length);
+    return Napi::Boolean::New(env, true);
+  }
+  uint64_t before = tx_count_;
+  VnetHeader none = {};
+  WriteNow(offload_ ? &none : nullptr, header, data, length);
+  return Napi::Boolean::New(env, tx_count_ != before);
 }
 
 void FrameChannel::Shutdown() {
   if (closed_) return;
   closed_ = true;
+  if (queued_ && pendingChannels != nullptr) {
+    for (auto it = pendingChannels->begin(); it != pendingChannels->end(); ++it) {
+      if (*it == this) {
+        pendingChannels->erase(it);
+        break;
+      }
+    }
+    queued_ = false;
+  }
+  txArena_.clear();
+  txEnds_.clear();
   if (cleanupHook_) {
     napi_remove_env_cleanup_hook(Env(), &FrameChannel::OnEnvCleanup, this);
     cleanupHook_ = false;
@@ -308,6 +601,7 @@ void FrameChannel::Shutdown() {
 
 Napi::Value FrameChannel::Close(const Napi::CallbackInfo& info) {
   bool wasPolling = poll_ != nullptr;
+  FlushQueue();  // frames written before close() still go out
   Shutdown();
   callback_.Reset();
   // The loop no longer points at us: let the wrapper be collected again (once: Shutdown is idempotent).
@@ -339,6 +633,9 @@ Napi::Value FrameChannel::Stats(const Napi::CallbackInfo& info) {
   put("txBytes", tx_bytes_);
   put("txDropped", tx_dropped_);
   put("txErrors", tx_errors_);
+  put("rxOffloaded", rx_offloaded_);
+  put("txMerged", tx_merged_);
+  put("txBatches", tx_batches_);
   stats.Set("lastError", last_errno_ == 0 ? env.Null() : Napi::String::New(env, ErrnoName(last_errno_)));
   return stats;
 }

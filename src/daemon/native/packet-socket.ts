@@ -23,6 +23,11 @@ export interface PacketSocketOptions {
   rcvBufBytes?: number;
   /** Most frames handed to one onFrames call; the rest wait for the next loop turn. Default 64. */
   budget?: number;
+  /**
+   * Queue the frames sent during a batch (any channel's onFrames callback, or runBatched) and send them with one
+   * sendmmsg when it ends; send() then says true when queued and a refusal shows only in the counters.
+   */
+  batchWrites?: boolean;
 }
 
 /** An open packet socket. MAC, MTU and ifindex are read once, at open. */
@@ -114,5 +119,7 @@ export function openPacketSocket(
     );
   }
   const budget = checkBudget('openPacketSocket', opts.budget);
-  return new PacketSocket(nativeBinding().openPacketSocket(ifname, etherType, rcvBuf), etherType, budget);
+  const opened = nativeBinding().openPacketSocket(ifname, etherType, rcvBuf);
+  if (opts.batchWrites) opened.channel.batchWrites(true);
+  return new PacketSocket(opened, etherType, budget);
 }

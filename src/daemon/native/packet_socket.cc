@@ -27,6 +27,11 @@ SysError OpenPacketSocket(const std::string& ifname, uint16_t etherType, int rcv
         setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvBufBytes, sizeof rcvBufBytes) < 0) {
       error = LastSysError("setsockopt(SO_RCVBUF)");
     }
+    // The same room to send: a batch of frames written with sendmmsg must not find the socket's budget spent.
+    // Best effort (the kernel default still works, it just drops sooner).
+    if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &rcvBufBytes, sizeof rcvBufBytes) < 0) {
+      setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &rcvBufBytes, sizeof rcvBufBytes);
+    }
   }
   if (!error.failed()) {
     // Best effort (Linux >= 4.20); frames we sent ourselves are also filtered by packet type on receipt.

@@ -13,6 +13,14 @@ export interface TapOptions {
   up?: boolean;
   /** Most frames handed to one onFrames call; the rest wait for the next loop turn. Default 64. */
   budget?: number;
+  /**
+   * Checksum and TCP segmentation offload (IFF_VNET_HDR, TUN_F_CSUM|TSO4|TSO6): the host's TCP hands the device
+   * super-packets of up to 64 KiB, which onFrames still delivers as the MTU-sized segments, checksums complete.
+   * With batchWrites, in-order TCP segments of one flow written in one batch reach the host merged (GRO).
+   */
+  offload?: boolean;
+  /** Write the frames written during a batch when it ends (see runBatched); write() then says true when queued. */
+  batchWrites?: boolean;
 }
 
 /** An open TAP device. The device exists as long as it is open: close() removes it. */
@@ -36,9 +44,17 @@ export class TapDevice {
     this.#budget = budget;
   }
 
-  /** Writes one whole Ethernet frame to the kernel; false (and a counted drop) when it was refused. */
+  /**
+   * Writes one whole Ethernet frame to the kernel; false (and a counted drop) when it was refused. With batched
+   * writes, inside a batch the frame is queued (true) and written when the batch ends.
+   */
   write(frame: Uint8Array): boolean {
     return this.#channel.write(frame);
+  }
+
+  /** write() of the frame dst, src, etherType, payload, its header built natively (the payload is not copied in JS). */
+  writeEthernet(dst: number, src: number, etherType: number, payload: Uint8Array): boolean {
+    return this.#channel.writeEthernet(dst, src, etherType, payload);
   }
 
   /**
@@ -81,6 +97,13 @@ export function openTap(name: string, opts: TapOptions = {}): TapDevice {
   }
   if (opts.mac !== undefined) checkMac('openTap', 'mac', opts.mac);
   const budget = checkBudget('openTap', opts.budget);
-  const opened = nativeBinding().openTap(name, opts.mtu ?? 0, opts.mac ?? -1, opts.up ?? false);
+  const opened = nativeBinding().openTap(
+    name,
+    opts.mtu ?? 0,
+    opts.mac ?? -1,
+    opts.up ?? false,
+    opts.offload ?? false,
+  );
+  if (opts.batchWrites) opened.channel.batchWrites(true);
   return new TapDevice(opened, budget);
 }

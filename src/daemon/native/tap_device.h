@@ -1,4 +1,4 @@
-// Opens a TAP device (IFF_TAP | IFF_NO_PI, non-blocking) and applies MTU, MAC and up.
+// Opens a TAP device (IFF_TAP | IFF_NO_PI, non-blocking, optionally IFF_VNET_HDR) and applies MTU, MAC and up.
 #pragma once
 
 #include <string>
@@ -14,6 +14,9 @@ struct TapOptions {
   bool hasMac = false;
   uint8_t mac[kMacLength] = {};
   bool up = false;
+  // IFF_VNET_HDR with checksum and TCP segmentation offload (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6): every
+  // frame read or written carries a 10-byte virtio_net_hdr (see offload.h).
+  bool offload = false;
 };
 
 // Creates the TAP; on success *fd is the non-blocking device fd and info describes it. The device lives

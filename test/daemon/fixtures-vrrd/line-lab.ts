@@ -26,6 +26,13 @@ export interface LineLabOptions {
   injector?: boolean;
   /** Extra vrrd flags for every node. */
   extraArgs?: string[];
+  /**
+   * What runs vrrd: the TypeScript source under the tsx loader (default), or a bundle's vrrd.mjs (the
+   * deployed form, bundleDaemon() in src/testbed/image/bundle.ts) on plain node.
+   */
+  vrrdBundle?: string;
+  /** Extra node flags for every daemon (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** One vrrd process of the lab. */
@@ -93,9 +100,8 @@ export class LineLab {
       'exec',
       this.ns(i),
       process.execPath,
-      '--import',
-      'tsx',
-      'src/daemon/vrrd.ts',
+      ...(this.opts.nodeArgs ?? []),
+      ...(this.opts.vrrdBundle ? [this.opts.vrrdBundle] : ['--import', 'tsx', 'src/daemon/vrrd.ts']),
       '--name',
       `n${i}`,
       '--socket',
