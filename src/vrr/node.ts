@@ -20,7 +20,7 @@ import { Pset, type LinkChange } from './pset.ts';
 import { ReliableControl } from './reliable.ts';
 import { RepTable } from './repair.ts';
 import { RouteTable, type Route } from './routes.ts';
-import { closestOnEachSide, Vset } from './vset.ts';
+import { nearEnough, Vset } from './vset.ts';
 import { decodePacket, encodePacket, helloNeighborCapacity } from './wire/index.ts';
 import {
   DataFlag,
@@ -493,7 +493,7 @@ export class VrrNode {
   }
 
   private connectDirect(target: Address, why: string): void {
-    if (!this.vset.shouldAdd(target) || this.holdOff.has(target) || this.pendingSetups.has(target)) return;
+    if (this.holdOff.has(target) || this.pendingSetups.has(target) || !this.worthAsking(target)) return;
     const hop = this.pset.isLinked(target) ? target : this.forwardVia(this.nextHop(target));
     if (hop === null) return;
     this.hold(target);
@@ -865,14 +865,42 @@ export class VrrNode {
     if (usable.length === 0) return;
     // Ask only those that would be members if every candidate joined at once: a farther candidate of the same
     // list would be evicted by a nearer one anyway, and asking it costs a setup_req and usually a refusal.
-    // Targets already asked count as members here: a candidate farther than an outstanding request is not asked.
-    const asked = [...this.pendingSetups.keys()].filter((a) => a !== this.address);
-    const desired = closestOnEachSide(
-      this.address,
-      [...this.vset.members(), ...asked, ...usable],
-      this.config.vsetSize,
-    );
-    for (const id of usable) if (desired.has(id)) this.requestSetup(id, `learned from ${why}`);
+    const known = this.knownRingNodes();
+    for (const id of usable) known.add(id);
+    for (const id of usable) {
+      if (nearEnough(this.address, id, known, this.config.vsetSize))
+        this.requestSetup(id, `learned from ${why}`);
+    }
+  }
+
+  /**
+   * Whether target is worth asking to be a virtual neighbour: it would be among the r/2 nearest on one side of
+   * me among every live ring node I know of, not merely among my current vset. While a ring grows, a vset is
+   * short of members and ShouldAdd takes anyone; asking whoever comes along (a representative across the
+   * network, a physical neighbour) then costs a path that a nearer node evicts moments later, and each
+   * eviction is a teardown with a vset that starts more requests. Accepting stays ShouldAdd (handleSetupReq,
+   * handleSetup): generous in what we accept, sparing in what we ask.
+   */
+  private worthAsking(target: Address): boolean {
+    if (!this.vset.shouldAdd(target)) return false;
+    return nearEnough(this.address, target, this.knownRingNodes(), this.config.vsetSize);
+  }
+
+  /**
+   * Live ring nodes this node knows of: its vset, the targets it is asking, the endpoints of paths through it,
+   * its active neighbours and usable representatives. Paths are hard state, torn down when they break, so each
+   * of these is a node of a ring right now. Non-members on hold (they refused us, or never answered) are left
+   * out: they must not stand in for a candidate that would take us.
+   */
+  private knownRingNodes(): Set<Address> {
+    const known = new Set<Address>(this.pendingSetups.keys());
+    for (const e of this.table.endpoints()) known.add(e);
+    for (const n of this.pset.values()) if (n.state === 'linked' && n.active) known.add(n.address);
+    for (const r of this.reps.usable(this.env.now())) known.add(r.address);
+    for (const a of this.holdOff.keys()) known.delete(a);
+    for (const m of this.vset.members()) known.add(m);
+    known.delete(this.address);
+    return known;
   }
 
   /** Starts (or continues) asking target to become a virtual neighbour, with retries and backoff. */
@@ -887,8 +915,7 @@ export class VrrNode {
   private attemptSetup(target: Address): void {
     const p = this.pendingSetups.get(target);
     if (!p) return;
-    const done =
-      target === this.address ? this.active : this.vset.has(target) || !this.vset.shouldAdd(target);
+    const done = target === this.address ? this.active : this.vset.has(target) || !this.worthAsking(target);
     if (done) {
       this.resolveSetup(target);
       return;

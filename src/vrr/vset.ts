@@ -21,6 +21,26 @@ export function closestOnEachSide(me: Address, candidates: Iterable<Address>, r:
   return new Set([...byCw.slice(0, half), ...byCcw.slice(0, half)]);
 }
 
+/**
+ * Whether c would be among the r/2 nearest on one side of `me` if it joined `known` (c itself and `me` in
+ * `known` are ignored): closestOnEachSide's rule, counted in one pass without sorting, since node.ts asks it
+ * for every candidate against every ring node it knows of.
+ */
+export function nearEnough(me: Address, c: Address, known: Iterable<Address>, r: number): boolean {
+  const half = r / 2;
+  const cw = clockwise(me, c);
+  const ccw = counterClockwise(me, c);
+  let closerCw = 0;
+  let closerCcw = 0;
+  for (const k of known) {
+    if (k === c || k === me) continue;
+    if (clockwise(me, k) < cw) closerCw++;
+    if (counterClockwise(me, k) < ccw) closerCcw++;
+    if (closerCw >= half && closerCcw >= half) return false;
+  }
+  return true;
+}
+
 /** The virtual set of one node. */
 export class Vset {
   private readonly set = new Set<Address>();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { RING_SIZE } from '../../../src/vrr/address.ts';
-import { closestOnEachSide, Vset } from '../../../src/vrr/vset.ts';
+import { createRng } from '../../../src/vrr/rng.ts';
+import { closestOnEachSide, nearEnough, Vset } from '../../../src/vrr/vset.ts';
 
 /** Checks the vset invariants of src/vrr/vset.ts. */
 function assertInvariants(v: Vset): void {
@@ -77,5 +78,23 @@ describe('vrr/vset', () => {
     const w = new Vset(300, 4);
     w.add(200);
     assert.ok(!w.hasNoSmallerMember());
+  });
+
+  it('nearEnough agrees with closestOnEachSide on random sets, around the wrap and with few candidates', () => {
+    const rng = createRng(17);
+    for (let trial = 0; trial < 2000; trial++) {
+      const r = 2 * (1 + rng.int(3));
+      const me = trial % 3 === 0 ? rng.int(1000) : rng.int(RING_SIZE);
+      const known = Array.from({ length: rng.int(12) }, () =>
+        trial % 3 === 0 ? RING_SIZE - 1 - rng.int(1000) : rng.int(RING_SIZE),
+      );
+      const c = rng.int(RING_SIZE);
+      const expected = closestOnEachSide(me, [...known, c], r).has(c);
+      assert.equal(
+        nearEnough(me, c, new Set(known), r),
+        expected,
+        `me ${me}, c ${c}, r ${r}, known ${known}`,
+      );
+    }
   });
 });
