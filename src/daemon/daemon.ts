@@ -17,6 +17,7 @@ import { attachDht, DhtClient } from './dht-client.ts';
 import { readHostInterface } from './host-interfaces.ts';
 import { Links } from './links.ts';
 import type { Logger, LogLevel } from './logger.ts';
+import { trimMemory } from './native/index.ts';
 import { NeighborProxy } from './neighbor-proxy.ts';
 import { Overlay } from './overlay.ts';
 import { MulticastGroups } from './multicast-groups.ts';
@@ -33,6 +34,14 @@ const ADDRESS_CACHE_MS = 5000;
 /** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 1000;
+
+/**
+ * Memory trimming: every TRIM_CHECK_MS, if more than BUSY_FRAMES frames went through the links and the overlay
+ * since the last check, traffic is flowing; at the first quiet check after that, malloc's free pages (the frame
+ * buffers a burst left behind, tens of MB) go back to the system, so an idle daemon is small again.
+ */
+const TRIM_CHECK_MS = 5000;
+const BUSY_FRAMES = 2000;
 
 /** Log level of each core event type (the noisy ones are debug). */
 const EVENT_LEVEL: Record<string, LogLevel> = {
@@ -60,6 +69,9 @@ export class Vrrd {
   #multicast: MulticastGroups | null = null;
   #control: ControlServer | null = null;
   #stopped = false;
+  #trimTimer: NodeJS.Timeout | null = null;
+  #framesAtLastCheck = 0;
+  #busySinceTrim = false;
 
   private constructor(config: DaemonConfig, logger: Logger) {
     this.config = config;
@@ -150,6 +162,8 @@ export class Vrrd {
     });
     node.start();
     this.#mappings?.start();
+    this.#trimTimer = setInterval(() => this.#trimAfterTraffic(), TRIM_CHECK_MS);
+    this.#trimTimer.unref();
 
     const control = new ControlServer(
       config.socketPath,
@@ -180,6 +194,7 @@ export class Vrrd {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    if (this.#trimTimer) clearInterval(this.#trimTimer);
     this.node.stop();
     this.#mappings?.stop();
     this.#multicast?.stop();
@@ -191,6 +206,21 @@ export class Vrrd {
       this.#links.close();
       this.#overlay?.close();
       this.#overlay = null;
+    }
+  }
+
+  #trimAfterTraffic(): void {
+    let frames = 0;
+    for (const l of this.#links.report()) frames += (l.socket?.rx ?? 0) + (l.socket?.tx ?? 0);
+    const tap = this.#overlay?.counters().tap;
+    if (tap) frames += tap.rx + tap.tx;
+    const busy = frames - this.#framesAtLastCheck > BUSY_FRAMES;
+    this.#framesAtLastCheck = frames;
+    if (busy) {
+      this.#busySinceTrim = true;
+    } else if (this.#busySinceTrim) {
+      this.#busySinceTrim = false;
+      trimMemory();
     }
   }
 

@@ -1,9 +1,12 @@
 // Module entry: openTap(name, mtu, mac, up, offload) and openPacketSocket(ifname, etherType, rcvBufBytes), each
-// returning { channel, name, ifindex, mtu, mac }, and runBatched(fn). The typed API is in index.ts; this layer
+// returning { channel, name, ifindex, mtu, mac }, runBatched(fn) and trimMemory(). The typed API is in index.ts; this layer
 // only validates.
 #include <napi.h>
 #include <net/if.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "frame_channel.h"
 #include "packet_socket.h"
@@ -105,6 +108,16 @@ Napi::Value OpenPacketSocketBinding(const Napi::CallbackInfo& info) {
   return Opened(env, fd, FrameChannel::Kind::kPacket, static_cast<uint16_t>(etherType), iface);
 }
 
+// trimMemory(): gives the C heap's free pages back to the system (glibc malloc_trim); true when any were.
+// A burst of traffic leaves tens of MB of freed frame buffers in malloc's arenas, which glibc keeps otherwise.
+Napi::Value TrimMemoryBinding(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 }  // namespace
 
 }  // namespace vrr
@@ -118,6 +131,7 @@ static Napi::Object InitLinkIo(Napi::Env env, Napi::Object exports) {
   exports.Set("openTap", Napi::Function::New(env, OpenTapBinding, "openTap"));
   exports.Set("openPacketSocket", Napi::Function::New(env, OpenPacketSocketBinding, "openPacketSocket"));
   exports.Set("runBatched", Napi::Function::New(env, FrameChannel::RunBatched, "runBatched"));
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemoryBinding, "trimMemory"));
   return exports;
 }
 

@@ -8,3 +8,11 @@ import { nativeBinding } from './binding.ts';
 export function runBatched<T>(fn: () => T): T {
   return nativeBinding().runBatched(fn);
 }
+
+/**
+ * Gives the C heap's free pages back to the system (glibc malloc_trim): after a burst of traffic, the frame
+ * buffers it freed stay in malloc's arenas (tens of MB) until then. True when any memory was released.
+ */
+export function trimMemory(): boolean {
+  return nativeBinding().trimMemory();
+}

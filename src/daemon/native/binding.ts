@@ -58,6 +58,7 @@ export interface NativeBinding {
   openTap(name: string, mtu: number, mac: number, up: boolean, offload: boolean): NativeOpened;
   openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number): NativeOpened;
   runBatched<T>(fn: () => T): T;
+  trimMemory(): boolean;
 }
 
 const ADDON_PATH = './build/Release/vrr_link_io.node';

@@ -11,4 +11,4 @@ export {
   type ReceivedFrame,
 } from './packet-socket.ts';
 export type { LinkCounters } from './binding.ts';
-export { runBatched } from './batch.ts';
+export { runBatched, trimMemory } from './batch.ts';
