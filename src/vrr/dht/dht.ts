@@ -5,6 +5,19 @@
 // member), HANDOFF (toward the key's hash: its owner) and RELEASE (to a node that need not keep its copy),
 // each acknowledged end to end by a REPLY.
 //
+// INVARIANT (placement): a node other than the owner keeps a copy exactly while the owner counts on it. Only
+// the owner knows who that is (its vset), and it keeps count in e.replicas. So a copy leaves a non-owner only
+// on the owner's word: the answer to the holder's own latest hand-off, given by the node the hand-off reached
+// (the owner, as routing knows it), which records in the same step whether it counts on that copy (OK: keep,
+// NOT_FOUND: drop). Nothing else drops a copy but expiry: a RELEASE, from whoever sends it, only makes the
+// holder ask (hand off its copy), and a message from an owner that crosses a pending hand-off makes that
+// hand-off's answer stale (a REPLICATE answers it: keep; a RELEASE asks again). Once the ring settles, a key is
+// held by exactly its owner and the owner's virtual neighbours, every copy the winner of the copies that met
+// (one value everywhere). Before, a RELEASE dropped the copy when its sender looked as close to the key as the
+// closest node the holder knew: a stale former owner then removed copies the real owner counted on (a replica
+// missing for good), and a holder that knew a closer node that was not the owner either kept a copy no owner
+// counted on, in a stale version (issue #3).
+//
 // Ownership is hard state, re-checked (reconcile) only when something changes: the vset changed, a neighbour
 // came or went, a copy arrived; and every few hello periods as a safety net. In a stable ring the DHT sends
 // nothing. Per entry, reconcile asks "who is the closest node I know to this key?" (the forwarding rule's
@@ -12,17 +25,17 @@
 //  - me: I am the owner. Replicate to every vset member that has not acknowledged this copy; release the
 //    replicas that left my vset.
 //  - someone else, and I was the owner: hand the entry off toward the key; once acknowledged, release every
-//    node that may hold a copy from me (receivers that know a closer node, the new owner's replicas, keep it).
+//    node that may hold a copy from me (each asks the new owner in turn).
 //  - someone else, and I am a replica: keep the copy while nothing changes. When the owner changed in my eyes,
-//    when it is not a virtual neighbour of mine (then I may not be one of its replicas), or when my copy beat
-//    the one I was sent, hand the copy off.
+//    when it is not a virtual neighbour of mine (then I may not be one of its replicas), when my copy beat
+//    the one I was sent, or when I was released, hand the copy off.
 // The owner answers every hand-off with whether its source is one of its replicas (one of its virtual
 // neighbours): a node that is not drops its copy then. So the owner decides where copies live, and a copy
-// leaves a node only after the owner acknowledged holding it (or it expired, or was released). Hand-offs are
-// sent again until acknowledged (while the ring converges, answers get lost), with a doubling wait.
+// leaves a node only after the owner acknowledged holding it (or it expired). Hand-offs are sent again until
+// acknowledged (while the ring converges, answers get lost), with a doubling wait.
 // Copies meet by merging: compareCopies (conflict.ts) picks the winner, the same on every node.
 
-import { compareCloseness, formatAddress, type Address } from '../address.ts';
+import { type Address } from '../address.ts';
 import type { TimerHandle } from '../env.ts';
 import type { NodeExtension, NodeServices } from '../extension.ts';
 import type { Rng } from '../rng.ts';
@@ -464,7 +477,13 @@ export class Dht implements NodeExtension {
         push = e.role === 'replica';
       }
     }
-    if (replicate && e.role === 'replica') e.owner = opt.source;
+    if (replicate && e.role === 'replica') {
+      // The sender counts on this copy from now on: the answer to a hand-off of mine still pending may have
+      // been given before (a NOT_FOUND crossing this REPLICATE), so it no longer decides. reconcile asks again
+      // if the sender is not the owner in my eyes.
+      e.owner = opt.source;
+      e.inFlight.delete('handoff');
+    }
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
     this.reconcile(e, push, holder);
@@ -478,6 +497,12 @@ export class Dht implements NodeExtension {
     }
   }
 
+  /**
+   * A RELEASE: its sender no longer counts on this node's copy. Others may (the sender may be a stale former
+   * owner, or not know of a newer copy here), and only the owner knows: ask it by handing the copy off, and
+   * let its answer decide. A hand-off already pending was answered before this release was sent, maybe: send
+   * a fresh one (the old one's releases are still due when it is acknowledged or lost).
+   */
   private onRelease(opt: DhtTransferOption): void {
     this.ack(opt, DhtStatus.OK, opt.version); // received: whatever this node does with it
     const e = this.store.get(opt.key, this.s.now());
@@ -485,19 +510,8 @@ export class Dht implements NodeExtension {
       this.s.count('dht.release.ignored');
       return;
     }
-    // The releaser must know the key's neighbourhood at least as well as I do: it is as close to the key as
-    // the closest node I know. A stale former owner cannot release a copy the real owner still counts on
-    // (I would know the real owner: it is in my vset).
-    if (compareCloseness(e.hash, opt.source, this.closestKnown(e.hash)) > 0) {
-      this.s.count('dht.release.ignored');
-      return;
-    }
-    // A RELEASE names a version by (Version, Origin) and carries no value.
-    if (e.version > opt.version || (e.version === opt.version && e.origin > opt.origin)) {
-      this.reconcile(e, true); // mine is newer than what the owner has: hand it over instead
-      return;
-    }
-    this.remove(e, `released by ${formatAddress(opt.source)}`);
+    e.inFlight.delete('handoff');
+    this.reconcile(e, true);
   }
 
   /**
@@ -680,8 +694,8 @@ export class Dht implements NodeExtension {
     if (e.role === 'owner') {
       // A closer node owns the key now: hand it over (its answer says whether I stay one of its replicas).
       // Once it is acknowledged, release every node that may hold a copy from me: my former replicas, those a
-      // copy is on its way to, and my vset. A receiver keeps its copy if it knows a node closer to the key than
-      // me (then it is the new owner's replica: vsets are symmetric) or if its copy is newer.
+      // copy is on its way to, and my vset. Each asks the new owner in turn (hands its copy off), and keeps it
+      // if the owner counts on it.
       const sentTo = [...e.inFlight.keys()].filter((k): k is Address => k !== 'handoff');
       const release = [...new Set([...e.replicas.keys(), ...sentTo, ...vset])].filter((m) => m !== c);
       e.role = 'replica';
@@ -694,15 +708,16 @@ export class Dht implements NodeExtension {
       return;
     }
     // A replica: when its view of the owner changed, or the owner is not a virtual neighbour (so I may not be
-    // among its replicas: vsets are symmetric), it hands the copy to the owner, whose answer says whether to
-    // keep it.
+    // among its replicas: vsets are symmetric), or when told to (push: my copy won, or I was released), it
+    // hands the copy to the owner, whose answer says whether to keep it.
+    let why = push ? 'asking the owner' : null;
     if (e.owner !== c) {
       e.owner = c;
-      push = true;
+      why = 'owner changed';
     }
-    const doubtful = !vset.includes(c);
-    if ((push || doubtful) && !e.inFlight.has('handoff')) {
-      this.emitHandoff(e, c, push ? 'owner changed' : 'owner not a virtual neighbour');
+    if (why === null && !vset.includes(c)) why = 'owner not a virtual neighbour';
+    if (why !== null && !e.inFlight.has('handoff')) {
+      this.emitHandoff(e, c, why);
       this.transfer(e, 'handoff');
     }
   }

@@ -194,13 +194,21 @@ describe('DHT figures on a 100-node random geometric graph', function () {
     sim.network.heal();
     sim.converge();
     sim.network.runFor(20_000);
-    assert.deepEqual(placementProblems(sim), []);
+    // One value everywhere: every copy of every key, on every running node, is the winner; and no node holds
+    // a key but its owner and the owner's virtual neighbours (issue #3: a node that was neither kept a key, in
+    // the losing version, long after the heal).
     const all = copies(sim);
+    const want = (i: number) => expected.get(i) ?? `value-${i}@1`;
+    const mixed = Array.from({ length: KEYS }, (_, i) => i)
+      .map((i) => [i, [...(all.get(keyId(bytes(key(i))))?.entries() ?? [])]] as const)
+      .filter(([i, held]) => held.length === 0 || held.some(([, v]) => v !== want(i)))
+      .map(([i, held]) => `${key(i)}: ${held.map(([n, v]) => `${n}=${v}`).join(' ') || 'nowhere'}`);
+    assert.deepEqual(mixed, [], `keys without one value everywhere (${mixed.length})`);
+    assert.deepEqual(placementProblems(sim), []);
     const got = getAll();
-    for (let i = 0; i < KEYS; i++) {
-      const want = expected.get(i) ?? `value-${i}@1`;
-      assert.equal(`${text(got[i].value)}@${got[i].version}`, want, key(i));
-      assert.deepEqual([...new Set(all.get(keyId(bytes(key(i))))!.values())], [want], key(i));
-    }
+    const wrong = got
+      .map((r, i) => `${key(i)}: ${text(r.value)}@${r.version}`)
+      .filter((line, i) => line !== `${key(i)}: ${want(i)}`);
+    assert.deepEqual(wrong, [], 'gets answer the winner');
   });
 });

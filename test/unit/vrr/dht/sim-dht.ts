@@ -1,40 +1,32 @@
-// The DHT in the simulator (src/sim): a SimNetwork whose node factory attaches a Dht to every VrrNode, and the
-// bookkeeping the 100-node figures and bench/dht.ts share (issue requests, run the clock until they settle).
+// The DHT in the simulator (src/sim): a SimNetwork built by the simulator's own node factory (every node a
+// SimVrrNode carrying the DHT and multicast, as vrrd and the scenario runner have them), and the bookkeeping the
+// 100-node figures share (issue requests, run the clock until they settle).
 
 import { SimNetwork } from '../../../../src/sim/network.ts';
+import { SimVrrNode, simVrrNodeFactory } from '../../../../src/sim/node-factory.ts';
 import { isRingConsistent } from '../../../../src/sim/checks/ring-consistent.ts';
 import { assignAddresses } from '../../../../src/testbed/topology/index.ts';
 import type { Topology } from '../../../../src/testbed/topology/types.ts';
-import type { Address } from '../../../../src/vrr/address.ts';
-import { Dht, type DhtOptions, type DhtResult } from '../../../../src/vrr/dht/index.ts';
-import { VrrNode } from '../../../../src/vrr/node.ts';
+import type { Dht, DhtOptions, DhtResult } from '../../../../src/vrr/dht/index.ts';
 
-/** A simulated network with a Dht on every node (a restarted node gets a fresh one). */
+/** A simulated network of the simulator's real nodes (a restarted node gets a fresh Dht). */
 export class DhtSim {
   readonly network: SimNetwork;
-  private readonly dhts = new Map<Address, Dht>();
 
   constructor(topology: Topology, seed: number, dhtOptions: DhtOptions = {}) {
     this.network = new SimNetwork(topology, {
       seed,
       addresses: assignAddresses(topology, seed),
-      createNode: (config, env) => {
-        const node = new VrrNode(
-          { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
-          env,
-        );
-        this.dhts.set(config.address, node.attach(new Dht(node.services, dhtOptions)));
-        return node;
-      },
+      createNode: simVrrNodeFactory({ dht: dhtOptions }),
     });
     this.network.start();
   }
 
   /** The Dht of a running node. */
   dht(name: string): Dht {
-    const d = this.network.isAlive(name) ? this.dhts.get(this.network.addressOf(name)) : undefined;
-    if (!d) throw new Error(`node ${name} is not running`);
-    return d;
+    const node = this.network.node(name);
+    if (!(node instanceof SimVrrNode)) throw new Error(`node ${name} is not running`);
+    return node.dht;
   }
 
   /** Names of the running nodes, in topology order. */
