@@ -374,9 +374,10 @@ export class VrrNode {
 
   private scheduleHello(delay: number): void {
     this.helloTimer?.cancel();
+    const due = this.env.now() + delay;
     this.helloTimer = this.timer(delay, () => {
       this.helloTimer = null;
-      this.periodic();
+      this.periodic(this.env.now() - due);
       this.sendHello();
       const j = this.config.helloJitter;
       this.scheduleHello(this.config.helloMs * (1 - j + 2 * j * this.env.rng.next()));
@@ -446,13 +447,21 @@ export class VrrNode {
     return false;
   }
 
-  /** Once per hello period: timeouts, bootstrapping, rep aging, repair attempts. */
-  private periodic(): void {
+  /**
+   * Once per hello period: timeouts, bootstrapping, rep aging, repair attempts. `lateMs` is how late this
+   * period's timer fired: a node that was itself asleep that long (a host short of CPU) has not yet read the
+   * frames that arrived meanwhile (a daemon's loop runs due timers before it polls its sockets), so it does not
+   * judge its neighbours' silence this time; the next period does, once they are read. Never late in the
+   * simulator.
+   */
+  private periodic(lateMs = 0): void {
     const now = this.env.now();
     const c = this.config;
+    const asleep = lateMs > c.helloMs / 2;
+    if (asleep) this.count('lateTimers');
     for (const n of this.pset.all()) {
       const silent = now - n.lastHeard;
-      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs) {
+      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs && !asleep) {
         this.applyLinkChange(this.pset.fail(n.address, `unheard for ${Math.round(silent)} ms`));
       } else if (n.state !== 'linked' && silent > c.forgetAfterHellos * c.helloMs) {
         this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));

@@ -17,6 +17,8 @@ import type { TimerHandle } from './env.ts';
 interface Pending {
   resend: () => void;
   tries: number;
+  /** Times its timer fired so late that this node, not the neighbour, was the one not listening. */
+  lateDeferrals: number;
   timer: TimerHandle;
   /** When it was first sent (for the round-trip estimate). */
   sentAt: number;
@@ -45,6 +47,9 @@ export interface ReliableEnv {
   /** The core's clock (ms), for the round-trip estimate. */
   now(): number;
 }
+
+/** How often one packet's retransmission may be put off because its timer fired late (see arm()). */
+const MAX_LATE_DEFERRALS = 3;
 
 /** Remembered received sequences per neighbour, for duplicate suppression. */
 const DEDUPE_WINDOW = 64;
@@ -79,6 +84,7 @@ export class ReliableControl {
     const entry: Pending = {
       resend,
       tries: 0,
+      lateDeferrals: 0,
       timer: undefined as unknown as TimerHandle,
       sentAt: this.env.now(),
       base: this.timeoutFor(neighbor),
@@ -151,9 +157,18 @@ export class ReliableControl {
 
   private arm(neighbor: Address, seq: number, entry: Pending): void {
     const timeout = entry.base * 2 ** entry.tries;
+    const due = this.env.now() + timeout;
     entry.timer = this.env.setTimer(timeout, () => {
       const map = this.pending.get(neighbor);
       if (map?.get(seq) !== entry) return;
+      // Fired far past its time: this host was starved of CPU, and the ACK may be sitting unread in its socket
+      // (a daemon runs due timers before polling). Wait once more without counting a try, a bounded number of
+      // times, rather than retransmit into a host that is already behind and fail a link that works.
+      if (this.env.now() - due > timeout && entry.lateDeferrals < MAX_LATE_DEFERRALS) {
+        entry.lateDeferrals++;
+        this.arm(neighbor, seq, entry);
+        return;
+      }
       if (entry.tries >= this.maxRetransmits) {
         map.delete(seq);
         this.env.onGiveUp(neighbor);

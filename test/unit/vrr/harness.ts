@@ -13,6 +13,10 @@ interface Timer {
   seq: number;
   fire: () => void;
   dead: boolean;
+  /** The node it belongs to (its timer, or a frame arriving at it), if any. */
+  node?: number;
+  /** Frames wait behind timers due at the same instant (a daemon's loop runs timers before it polls). */
+  frame?: boolean;
 }
 
 interface Port {
@@ -30,6 +34,8 @@ export class TestNet {
   readonly ports: Port[][] = [];
   readonly events: { at: number; node: number; event: VrrEvent }[] = [];
   readonly delivered: { node: number; packet: DataPacket }[] = [];
+  /** Until when each node is stalled (a host out of CPU): its timers and arriving frames wait. */
+  private readonly stalledUntil = new Map<number, number>();
   /** Frames sent, as (from node, port, bytes): tests may inspect or tamper with traffic. */
   tap: ((from: number, port: number, frame: Uint8Array) => Uint8Array | null) | null = null;
 
@@ -41,7 +47,7 @@ export class TestNet {
           { helloMs: 1000, ...config, address },
           {
             now: () => this.now,
-            setTimer: (ms, fire) => this.at(this.now + ms, fire),
+            setTimer: (ms, fire) => this.at(this.now + ms, fire, i),
             rng: createRng(deriveSeed(seed, `node${i}`)),
             send: (port, _to, frame) => this.transmit(i, port, frame),
             deliver: (packet) => this.delivered.push({ node: i, packet }),
@@ -69,6 +75,14 @@ export class TestNet {
     for (const p of this.ports[b]) if (p.peer === a) p.up = false;
   }
 
+  /**
+   * Stalls node i for ms, as a process starved of CPU: nothing of it runs meanwhile; then its overdue timers
+   * fire (late) before the frames that arrived meanwhile are read, the order of a daemon's event loop.
+   */
+  stall(i: number, ms: number): void {
+    this.stalledUntil.set(i, this.now + ms);
+  }
+
   start(): this {
     for (const n of this.nodes) n.start();
     return this;
@@ -78,21 +92,32 @@ export class TestNet {
   run(ms: number): void {
     const end = this.now + ms;
     for (;;) {
-      this.timers.sort((x, y) => x.at - y.at || x.seq - y.seq);
+      this.timers.sort((x, y) => x.at - y.at || Number(!!x.frame) - Number(!!y.frame) || x.seq - y.seq);
       const t = this.timers[0];
       if (!t || t.at > end) break;
       this.timers.shift();
       if (t.dead) continue;
+      const stalled = t.node === undefined ? undefined : this.stalledUntil.get(t.node);
+      if (stalled !== undefined && stalled > t.at) {
+        this.timers.push({ ...t, at: stalled });
+        continue;
+      }
       this.now = t.at;
       t.fire();
     }
     this.now = end;
   }
 
-  private at(at: number, fire: () => void): { cancel(): void } {
-    const t: Timer = { at, seq: this.seq++, fire, dead: false };
+  private at(at: number, fire: () => void, node?: number, frame = false): { cancel(): void } {
+    const t: Timer = { at, seq: this.seq++, fire, dead: false, node, frame };
     this.timers.push(t);
-    return { cancel: () => (t.dead = true) };
+    return {
+      cancel: () => {
+        t.dead = true;
+        // A stalled timer was re-queued as a copy: kill that one too.
+        for (const x of this.timers) if (x.fire === fire && x.seq === t.seq) x.dead = true;
+      },
+    };
   }
 
   private transmit(from: number, port: number, frame: Uint8Array): void {
@@ -102,8 +127,13 @@ export class TestNet {
     if (!bytes) return;
     const copy = bytes.slice();
     const sender = this.nodes[from].address;
-    this.at(this.now + 1, () => {
-      if (p.up) this.nodes[p.peer].receive(p.peerPort, sender, copy);
-    });
+    this.at(
+      this.now + 1,
+      () => {
+        if (p.up) this.nodes[p.peer].receive(p.peerPort, sender, copy);
+      },
+      p.peer,
+      true,
+    );
   }
 }

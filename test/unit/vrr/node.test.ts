@@ -93,6 +93,31 @@ describe('vrr/node', () => {
     }
   });
 
+  it('nodes of a host starved of CPU beyond the failure timeout do not fail links whose hellos wait unread', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    assert.ok(consistent(net));
+    const linkEvents = () => net.events.filter((e) => e.event.type === 'link' && e.event.to === 'failed');
+    const before = linkEvents().length;
+    // The whole host sleeps 6 s (the failure timeout is 4 hello periods): every node's timers fire late, then
+    // the hellos queued meanwhile are read.
+    for (let i = 0; i < 3; i++) net.stall(i, 6000);
+    net.run(10_000);
+    assert.equal(linkEvents().length, before, 'no link failed');
+    assert.ok((net.nodes[1].counters().lateTimers ?? 0) >= 1, 'the late period is counted');
+    assert.ok(consistent(net));
+    assertInvariants(net);
+    // A neighbour that really went silent still fails, from the next period on time.
+    net.cut(0, 1);
+    net.run(8000);
+    assert.ok(
+      net.events.some(
+        (e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === A && e.event.to === 'failed',
+      ),
+      'B fails the cut link to A',
+    );
+  });
+
   it('drops and counts malformed frames without throwing, and keeps routing', () => {
     const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
     net.run(20_000);

@@ -22,6 +22,17 @@ function fakeTimers() {
       }
       now = end;
     },
+    /** The host sleeps ms: then every timer due meanwhile fires, late (at the end of the sleep). */
+    sleep(ms: number) {
+      now += ms;
+      for (;;) {
+        timers.sort((a, b) => a.at - b.at);
+        const t = timers.find((x) => !x.dead && x.at <= now);
+        if (!t) break;
+        t.dead = true;
+        t.fire();
+      }
+    },
     armed: () => timers.filter((t) => !t.dead).length,
     now: () => now,
   };
@@ -126,5 +137,29 @@ describe('vrr/reliable', () => {
     assert.equal(retransmits, before, 'no spurious retransmission once learnt');
     r.forget(7);
     assert.equal(r.timeoutFor(7), 100, 'forgotten with the neighbour');
+  });
+
+  it('does not count a retransmission try when its timer fired late because this host slept, a bounded number of times', () => {
+    const clock = fakeTimers();
+    const gaveUp: number[] = [];
+    const r = new ReliableControl(
+      { setTimer: clock.setTimer, onGiveUp: (n) => gaveUp.push(n), onRetransmit: () => {}, now: clock.now },
+      100,
+      1,
+      1,
+    );
+    const sends: number[] = [];
+    const seq = r.allocateSeq();
+    r.track(7, seq, () => sends.push(clock.now()));
+    clock.sleep(1000); // due at 100, fires at 1000: this host was asleep, the ACK may be waiting unread
+    assert.equal(sends.length, 0, 'no retransmission after a late timer');
+    r.acked(7, seq); // ... and it was
+    assert.equal(r.inFlight, 0);
+    assert.deepEqual(gaveUp, []);
+
+    // A host that keeps sleeping still gives up, after at most three deferrals.
+    r.track(7, r.allocateSeq(), () => sends.push(clock.now()));
+    for (let i = 0; i < 6; i++) clock.sleep(5000);
+    assert.deepEqual(gaveUp, [7], 'gave up in the end');
   });
 });
