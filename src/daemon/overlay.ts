@@ -52,13 +52,16 @@ export class Overlay {
   static open(opts: OverlayOptions): Overlay {
     // Offload: the host's TCP hands over 64 KiB super-packets (cut back into MTU-sized segments natively) and
     // receives merged ones; batched writes make each wake-up's deliveries one merge opportunity.
-    const tap = openTap(opts.name, {
-      mtu: opts.mtu,
-      mac: opts.node.address,
-      up: true,
-      offload: true,
-      batchWrites: true,
-    });
+    const settings = { mtu: opts.mtu, mac: opts.node.address, up: true, batchWrites: true };
+    let tap: TapDevice;
+    try {
+      tap = openTap(opts.name, { ...settings, offload: true });
+    } catch (error) {
+      // A kernel without TAP offload (TUNSETOFFLOAD refused): plain frames work, only slower. If the TAP
+      // cannot be opened at all, the second attempt throws the same error.
+      tap = openTap(opts.name, settings);
+      opts.logger.warn('overlay TAP offload unavailable, frames go unsegmented', { error });
+    }
     const overlay = new Overlay(tap, opts);
     tap.onFrames((frames) => {
       for (const f of frames) overlay.#fromHost(f);
