@@ -154,6 +154,9 @@ async function main(): Promise<void> {
       `  one vrrd under the tsx loader (npm run vrrd:dev), idle: ${(await tsxIdleRss()).toFixed(1)} MB`,
     );
     console.log(`load average at end: ${loadAverage()}`);
+  } catch (error) {
+    console.log(`bench failed; the daemons' last log lines:\n${lab.logs(15)}`);
+    throw error;
   } finally {
     await lab.destroy();
     rmSync(bundleDir, { recursive: true, force: true });
