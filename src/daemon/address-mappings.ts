@@ -1,7 +1,10 @@
 // IP -> MAC mappings of the overlay, kept in the DHT instead of being learned by broadcast: each node publishes
 // the addresses configured on its overlay interface (key "ipv4:<address>" or "ipv6:<canonical address>", value
 // the 6-byte MAC = its VRR address) with a TTL, republishes them well inside it, and looks others' up when the
-// host asks (ARP, neighbour solicitation). Lookups for the same address share one DHT get, because the kernel
+// host asks (ARP, neighbour solicitation). The first publication waits until the node's virtual set has been quiet
+// for a while: a key written into a ring that is still forming moves with every join (hand-offs, replicas and
+// releases per key per join), and in a 100-node lab on two cores that traffic starved the hellos enough to keep
+// the ring from ever forming. Once stored, a mapping follows ownership changes through the DHT's own hand-offs. Lookups for the same address share one DHT get, because the kernel
 // repeats its question every second while it waits.
 
 import { formatAddress, type Address } from '../vrr/address.ts';
@@ -21,6 +24,8 @@ export interface AddressMappingsOptions {
   mac: Address;
   ttlMs: number;
   refreshMs: number;
+  /** Publish only after the node's vset has not changed for this long (see ringChanged). */
+  quietMs: number;
   /** The addresses to publish now (read from the overlay interface, so addresses added by hand count too). */
   addresses: () => Promise<Cidr[]>;
   count: (name: string, by?: number) => void;
@@ -35,7 +40,6 @@ export class AddressMappings {
   readonly #o: AddressMappingsOptions;
   readonly #inFlight = new Map<string, Promise<LookupResult>>();
   #timer: NodeJS.Timeout | null = null;
-  #soon: NodeJS.Timeout | null = null;
   #publishing = false;
   #stopped = false;
   /** Last publication outcome per key, for `vrrctl status`. */
@@ -46,26 +50,26 @@ export class AddressMappings {
     this.#o = opts;
   }
 
-  /** Publishes now and then every refreshMs (sooner after a failure). */
+  /** Publishes once the node's vset has been quiet for quietMs, then every refreshMs. */
   start(): void {
-    this.#schedule(0);
+    this.ringChanged();
   }
 
-  /** Publishes again shortly (the ring changed: the mapping's owner may have changed too). */
-  republishSoon(delayMs = 500): void {
-    if (this.#stopped || this.#soon) return;
-    this.#soon = setTimeout(() => {
-      this.#soon = null;
-      void this.#publish();
-    }, delayMs);
+  /**
+   * The node joined a ring or its vset changed. While something is not yet published, this (re)arms the
+   * publication for quietMs from now, so it happens once the ring around the node has settled. Once everything
+   * is published it does nothing: the DHT hands stored mappings to new owners itself, and the refresh goes on.
+   */
+  ringChanged(): void {
+    if (this.#stopped || this.#allPublished()) return;
+    this.#schedule(this.#o.quietMs);
   }
 
   /** Stops publishing (entries lapse after their TTL elsewhere). */
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#soon) clearTimeout(this.#soon);
-    this.#timer = this.#soon = null;
+    this.#timer = null;
   }
 
   /** What was last published and whether it worked. */
@@ -92,6 +96,12 @@ export class AddressMappings {
     });
     this.#inFlight.set(key, p);
     return p;
+  }
+
+  #allPublished(): boolean {
+    if (this.#published.size === 0) return false;
+    for (const p of this.#published.values()) if (!p.ok) return false;
+    return true;
   }
 
   #schedule(delayMs: number): void {
@@ -141,7 +151,7 @@ export class AddressMappings {
     } finally {
       this.#publishing = false;
     }
-    // A node alone (not yet in a ring) cannot store anything: try again soon rather than in refreshMs.
-    this.#schedule(failed ? Math.min(1000, this.#o.refreshMs) : this.#o.refreshMs);
+    // A node alone (not yet in a ring) cannot store anything: try again once things are quiet, not in refreshMs.
+    this.#schedule(failed ? Math.min(this.#o.quietMs, this.#o.refreshMs) : this.#o.refreshMs);
   }
 }

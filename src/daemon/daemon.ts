@@ -32,6 +32,8 @@ import { WallEnv } from './wall-env.ts';
 
 /** How long the overlay's address list is reused by the mapping publisher (overlay-addresses.ts says why). */
 const ADDRESS_CACHE_MS = 5000;
+/** Address mappings are first published once the vset has been unchanged for this many hello periods. */
+const MAPPINGS_QUIET_HELLOS = 3;
 
 /** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
 const MIN_POLL_MS = 100;
@@ -137,6 +139,7 @@ export class Vrrd {
         mac: node.address,
         ttlMs: config.mappings.ttlMs,
         refreshMs: config.mappings.refreshMs,
+        quietMs: MAPPINGS_QUIET_HELLOS * config.helloMs,
         addresses: cachedInterfaceAddresses(overlay.name, ADDRESS_CACHE_MS),
         count: (name, by) => overlay.count(name, by),
         logger,
@@ -237,7 +240,9 @@ export class Vrrd {
   #onEvent(event: VrrEvent): void {
     const formatted = formatEvent(event);
     this.#publish(formatted);
-    if (event.type === 'active' || event.type === 'vset-add') this.#mappings?.republishSoon();
+    if (event.type === 'active' || event.type === 'vset-add' || event.type === 'vset-remove') {
+      this.#mappings?.ringChanged();
+    }
   }
 
   #publish(fields: { type: string; [k: string]: unknown }): void {

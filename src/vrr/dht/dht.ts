@@ -91,8 +91,14 @@ export interface DhtOptions {
   timeoutMs?: number;
   /** Period of the safety-net reconcile and expiry sweep (default 5 hello periods). */
   checkMs?: number;
-  /** Delay between a table change and the reconcile it triggers, so one change is handled once (default 50). */
+  /**
+   * A table change is reconciled once the tables have been quiet this long (each change re-arms it), so a burst
+   * of changes is handled once (default half a hello period).
+   */
   settleMs?: number;
+  /** ... but never later than this after the first change of a burst, so a ring that keeps changing is still
+   * reconciled (default 3 hello periods). */
+  maxSettleMs?: number;
   /** A transfer unacknowledged this long counts as lost; resends wait twice as long, up to 8x (default 3 hellos). */
   transferTimeoutMs?: number;
   /** How long a deleted key's tombstone outlives the delete (default 300 hello periods). */
@@ -158,6 +164,8 @@ export class Dht implements NodeExtension {
   private readonly transfers = new Map<number, Transfer>();
   private readonly replies: ReplyCache;
   private reconcileTimer: TimerHandle | null = null;
+  /** When the first table change not yet reconciled happened (null: none pending). */
+  private unsettledSince: number | null = null;
   private stopped = false;
 
   constructor(services: NodeServices, options: DhtOptions = {}) {
@@ -170,7 +178,8 @@ export class Dht implements NodeExtension {
       attempts: options.attempts ?? 4,
       timeoutMs: options.timeoutMs ?? hello,
       checkMs: options.checkMs ?? 5 * hello,
-      settleMs: options.settleMs ?? 50,
+      settleMs: options.settleMs ?? hello / 2,
+      maxSettleMs: options.maxSettleMs ?? 3 * hello,
       transferTimeoutMs: options.transferTimeoutMs ?? 3 * hello,
       tombstoneMs: options.tombstoneMs ?? 300 * hello,
       maxEntryBytes: Math.min(options.maxEntryBytes ?? DHT_MAX_ENTRY_BYTES, DHT_MAX_ENTRY_BYTES),
@@ -722,10 +731,22 @@ export class Dht implements NodeExtension {
     }
   }
 
+  /**
+   * Reconciles after the tables settle. While a ring forms, a node's routes and vset change many times a second
+   * and the closest known node to a key flips with them; reconciling each change sent a hand-off, replicate or
+   * release per key per flip (a 100-node lab holding 300 address mappings spent most of its CPU on that, which
+   * starved hellos and kept the ring from forming). Waiting for quiet coalesces a burst into one pass; the
+   * bound keeps a ring that never stops changing reconciled.
+   */
   private scheduleReconcile(): void {
-    if (this.reconcileTimer || this.stopped) return;
-    this.reconcileTimer = this.s.setTimer(this.opts.settleMs, () => {
+    if (this.stopped) return;
+    const now = this.s.now();
+    this.unsettledSince ??= now;
+    this.reconcileTimer?.cancel();
+    const wait = Math.min(this.opts.settleMs, this.unsettledSince + this.opts.maxSettleMs - now);
+    this.reconcileTimer = this.s.setTimer(Math.max(0, wait), () => {
       this.reconcileTimer = null;
+      this.unsettledSince = null;
       this.reconcileAll();
     });
   }

@@ -63,6 +63,7 @@ const mappings = new AddressMappings({
   mac: ME,
   ttlMs: 60_000,
   refreshMs: 20_000,
+  quietMs: 0,
   addresses: () => readInterfaceAddresses('vrr0'),
   count: (n, by) => overlay.count(n, by),
   logger,

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AddressMappings } from '../../src/daemon/address-mappings.ts';
+import { DhtClient, type DhtApi, type DhtResult } from '../../src/daemon/dht-client.ts';
+import { Logger } from '../../src/daemon/logger.ts';
+
+/** A DHT that stores puts in a map and can be told to refuse them (a node not yet in a ring). */
+class FakeDht implements DhtApi {
+  readonly puts: { key: string; at: number }[] = [];
+  refuse = false;
+  put(key: string | Uint8Array, _v: Uint8Array, _o: unknown, done: (r: DhtResult) => void): void {
+    this.puts.push({ key: String(key), at: Date.now() });
+    setImmediate(() => done(this.refuse ? { ok: false, error: 'no ring' } : { ok: true, hops: 1 }));
+  }
+  get(_k: string | Uint8Array, done: (r: DhtResult) => void): void {
+    setImmediate(() => done({ ok: true, found: false }));
+  }
+  delete(_k: string | Uint8Array, done: (r: DhtResult) => void): void {
+    setImmediate(() => done({ ok: true }));
+  }
+  entries(): never[] {
+    return [];
+  }
+}
+
+function publisher(dht: FakeDht, quietMs: number): AddressMappings {
+  return new AddressMappings({
+    dht: new DhtClient(dht),
+    mac: 0x020000000001,
+    ttlMs: 60_000,
+    refreshMs: 20_000,
+    quietMs,
+    addresses: async () => [
+      { family: 4, address: '198.18.0.1', prefixLength: 15 },
+      { family: 6, address: 'fd76:7272::1', prefixLength: 64 },
+    ],
+    count: () => {},
+    logger: new Logger('error'),
+  });
+}
+
+describe('daemon/address-mappings', () => {
+  it('publishes once the ring has been quiet for quietMs, each change re-arming the wait', async () => {
+    const dht = new FakeDht();
+    const m = publisher(dht, 150);
+    const started = Date.now();
+    m.start();
+    await sleep(100);
+    m.ringChanged(); // the vset changed: wait again
+    await sleep(100);
+    assert.equal(dht.puts.length, 0, 'nothing published while the ring keeps changing');
+    await sleep(150);
+    assert.deepEqual(
+      dht.puts.map((p) => p.key),
+      ['ipv4:198.18.0.1', 'ipv6:fd76:7272::1'],
+    );
+    assert.ok(dht.puts[0].at - started >= 240, `published ${dht.puts[0].at - started} ms after start`);
+    m.stop();
+  });
+
+  it('once everything is published, vset changes publish nothing more (the DHT hands mappings off itself)', async () => {
+    const dht = new FakeDht();
+    const m = publisher(dht, 20);
+    m.start();
+    await sleep(120);
+    assert.equal(dht.puts.length, 2);
+    for (let i = 0; i < 5; i++) m.ringChanged();
+    await sleep(120);
+    assert.equal(dht.puts.length, 2, 'no re-publication on ring changes');
+    m.stop();
+  });
+
+  it('retries a refused publication after the quiet time, and stops when stopped', async () => {
+    const dht = new FakeDht();
+    dht.refuse = true;
+    const m = publisher(dht, 40);
+    m.start();
+    await sleep(150);
+    const refused = dht.puts.length;
+    assert.ok(refused >= 4, `retried (${refused} puts)`);
+    dht.refuse = false;
+    m.ringChanged();
+    await sleep(120);
+    assert.deepEqual(
+      m.status().map((s) => s.ok),
+      [true, true],
+    );
+    m.stop();
+    const after = dht.puts.length;
+    await sleep(150);
+    assert.equal(dht.puts.length, after, 'nothing after stop');
+  });
+});
