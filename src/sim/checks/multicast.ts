@@ -9,7 +9,7 @@ import type { Address } from '../../vrr/address.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
 import type { MulticastCheckSpec } from '../../testbed/topology/types.ts';
 import { parseGroupAddress } from '../../testbed/topology/group-address.ts';
-import { round3 } from '../../testbed/verify/check-result.ts';
+import { judgeMember, judgeStream, noStreamFigures } from '../../testbed/verify/multicast-verdict.ts';
 import { receiverMemberships, streamSource, type HostNetwork } from './multicast-hosts.ts';
 
 /** What a stream needs from a network (SimNetwork provides it). */
@@ -148,20 +148,8 @@ function arrive(c: MemberCounts, id: number, now: number): void {
   c.lastArrival = now;
 }
 
-/**
- * A member's longest outage, as the real check computes it: the largest gap between arrivals, or, when the
- * stream stopped reaching it before its end, the time from its last arrival to the stream's end; a member that
- * got nothing was out for the whole stream.
- */
-function outageOf(c: MemberCounts, sent: number, startedAt: number, durationMs: number): number {
-  if (c.received === 0 || c.lastArrival === null) return durationMs;
-  const missedTheEnd = c.maxId === null || c.maxId < sent;
-  const tail = missedTheEnd ? Math.max(0, startedAt + durationMs - c.lastArrival) : 0;
-  return Math.max(c.longestGapMs, tail);
-}
-
-// The real check's judgement (multicast-check.ts, judge): per-member delivery against the threshold, the
-// duplicates against their bound, and the same figures.
+// The real check's judgement (testbed/verify/multicast-verdict.ts): per-member delivery against the threshold,
+// the duplicates against their bound, and the same figures.
 function judge(
   spec: MulticastCheckSpec,
   sent: number,
@@ -172,57 +160,25 @@ function judge(
   const problems: string[] = [];
   let failed = false;
   const members = [...counts].map(([node, c]) => {
-    const deliveryPct = round3(Math.min(100, (100 * c.received) / sent));
-    const longestOutageMs = round3(outageOf(c, sent, startedAt, spec.durationMs));
-    if (deliveryPct < spec.expect.deliveryPct) {
+    const verdict = judgeMember(spec, node, c, sent, startedAt);
+    if (verdict.problem) {
       failed = true;
-      problems.push(
-        `${node}: received ${c.received}/${sent} datagrams (${deliveryPct}%), expected at least ${spec.expect.deliveryPct}%` +
-          ` (longest outage ${longestOutageMs} ms)`,
-      );
+      problems.push(verdict.problem);
     }
-    return { node, c, deliveryPct, longestOutageMs, lost: Math.max(0, sent - c.received) };
+    return { node, duplicates: c.duplicates, outOfOrder: c.outOfOrder, ...verdict };
   });
-  const duplicates = members.reduce((s, m) => s + m.c.duplicates, 0);
-  if (duplicates > spec.expect.duplicates) {
-    failed = true;
-    const who = members
-      .filter((m) => m.c.duplicates > 0)
-      .map((m) => `${m.node} ${m.c.duplicates}`)
-      .join(', ');
-    problems.push(`${duplicates} duplicate datagrams (${who}), expected at most ${spec.expect.duplicates}`);
-  }
-  if (members.length === 0) problems.push(`no alive member of ${spec.group} to receive the stream`);
-  const deliveries = members.map((m) => m.deliveryPct);
-  const figures = {
-    members: members.length,
-    membersSkipped: skipped,
-    sent,
-    deliveryPct: deliveries.length === 0 ? 0 : Math.min(...deliveries),
-    meanDeliveryPct:
-      deliveries.length === 0 ? 0 : round3(deliveries.reduce((s, d) => s + d, 0) / deliveries.length),
-    lost: members.reduce((s, m) => s + m.lost, 0),
-    duplicates,
-    outOfOrder: members.reduce((s, m) => s + m.c.outOfOrder, 0),
-    longestOutageMs: Math.max(0, ...members.map((m) => m.longestOutageMs)),
+  const stream = judgeStream(spec, sent, members, skipped, problems);
+  const figures = stream.figures;
+  return {
+    passed: !failed && !stream.failed,
+    figures: { ...figures },
+    problems,
   };
-  return { passed: members.length > 0 && !failed, figures, problems };
 }
 
 // The figures of a stream that never started (the real check's failedRun).
 function notStarted(spec: MulticastCheckSpec, problems: string[]): StreamResult {
-  const figures = {
-    members: 0,
-    membersSkipped: spec.members.length,
-    sent: 0,
-    deliveryPct: 0,
-    meanDeliveryPct: 0,
-    lost: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    longestOutageMs: 0,
-  };
-  return { passed: false, figures, problems };
+  return { passed: false, figures: { ...noStreamFigures(spec.members.length) }, problems };
 }
 
 // A datagram: magic, stream id and datagram id up front, padded to the IP packet's length.

@@ -17,7 +17,8 @@ import { deriveSeed } from '../../vrr/rng.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
 import { hostIpv4, hostIpv6, plannedNode } from '../lab/plan.ts';
 import { mapLimit } from '../lab/pool.ts';
-import { checkResult, round3, type CheckResult } from './check-result.ts';
+import { checkResult, type CheckResult } from './check-result.ts';
+import { judgeMember, judgeStream, noStreamFigures } from './multicast-verdict.ts';
 
 /** Tuning of the multicast check. */
 export interface MulticastOptions {
@@ -281,38 +282,30 @@ interface JudgeInput {
   details: Record<string, unknown>;
 }
 
-/**
- * A member's longest outage: the largest gap between arrivals, or, when the stream stopped reaching it before
- * its end (it missed the last datagrams), the time from its last arrival to the stream's end; a member that
- * got nothing was out for the whole stream. Gaps alone would call a member cut off for good "0 ms out".
- */
-function outageOf(
-  report: ReceiverReport | null,
-  sent: number,
-  startedAt: number,
-  durationMs: number,
-): number {
-  if (report === null || report.received === 0) return durationMs;
-  if (report.lastArrival === null) return report.longestGapMs; // no arrival times: the gaps are all we know
-  const missedTheEnd = report.maxId === null || report.maxId < sent;
-  const tail = missedTheEnd ? Math.max(0, startedAt + durationMs - report.lastArrival) : 0;
-  return Math.max(report.longestGapMs, tail);
-}
+/** A member whose receiver gave no counts got nothing: out for the whole stream. */
+const NOTHING_RECEIVED = {
+  received: 0,
+  duplicates: 0,
+  outOfOrder: 0,
+  maxId: null,
+  longestGapMs: 0,
+  lastArrival: null,
+};
 
 /** Turns the sender's count and the members' reports into the check's figures, problems and verdict. */
 function judge(input: JudgeInput): CheckResult {
   const { spec, sent, problems } = input;
   let failed = input.senderFailed;
   const members: MemberResult[] = input.reports.map(({ node, proc, report }) => {
-    const received = report?.received ?? 0;
+    const verdict = judgeMember(spec, node, report ?? NOTHING_RECEIVED, sent, input.startedAt);
     const result: MemberResult = {
       node,
-      received,
-      lost: Math.max(0, sent - received),
+      received: report?.received ?? 0,
+      lost: verdict.lost,
       duplicates: report?.duplicates ?? 0,
       outOfOrder: report?.outOfOrder ?? 0,
-      deliveryPct: sent === 0 ? 100 : round3(Math.min(100, (100 * received) / sent)),
-      longestOutageMs: round3(outageOf(report, sent, input.startedAt, spec.durationMs)),
+      deliveryPct: verdict.deliveryPct,
+      longestOutageMs: verdict.longestOutageMs,
       firstArrivalMs: report?.firstArrival != null ? report.firstArrival - input.startedAt : null,
       lastArrivalMs: report?.lastArrival != null ? report.lastArrival - input.startedAt : null,
       joinedMs: input.joinedMs.get(node) ?? null,
@@ -322,39 +315,16 @@ function judge(input: JudgeInput): CheckResult {
       result.error = receiverError(proc);
       failed = true;
       problems.push(`${node}: the receiver gave no counts (${result.error})`);
-    } else if (result.deliveryPct < spec.expect.deliveryPct) {
+    } else if (verdict.problem) {
       failed = true;
-      problems.push(
-        `${node}: received ${received}/${sent} datagrams (${result.deliveryPct}%), expected at least ${spec.expect.deliveryPct}%` +
-          ` (longest outage ${result.longestOutageMs} ms)`,
-      );
+      problems.push(verdict.problem);
     }
     return result;
   });
-  const duplicates = members.reduce((s, m) => s + m.duplicates, 0);
-  if (duplicates > spec.expect.duplicates) {
-    failed = true;
-    const who = members
-      .filter((m) => m.duplicates > 0)
-      .map((m) => `${m.node} ${m.duplicates}`)
-      .join(', ');
-    problems.push(`${duplicates} duplicate datagrams (${who}), expected at most ${spec.expect.duplicates}`);
-  }
-  if (members.length === 0) problems.push(`no alive member of ${spec.group} to receive the stream`);
-  const deliveries = members.map((m) => m.deliveryPct);
-  const figures = {
-    members: members.length,
-    membersSkipped: input.skipped.length,
-    sent,
-    deliveryPct: deliveries.length === 0 ? 0 : Math.min(...deliveries),
-    meanDeliveryPct:
-      deliveries.length === 0 ? 0 : round3(deliveries.reduce((s, d) => s + d, 0) / deliveries.length),
-    lost: members.reduce((s, m) => s + m.lost, 0),
-    duplicates,
-    outOfOrder: members.reduce((s, m) => s + m.outOfOrder, 0),
-    longestOutageMs: Math.max(0, ...members.map((m) => m.longestOutageMs)),
-  };
-  const passed = members.length > 0 && !failed;
+  const stream = judgeStream(spec, sent, members, input.skipped.length, problems);
+  const figures = { ...stream.figures };
+  failed ||= stream.failed;
+  const passed = !failed;
   return checkResult('multicast', passed, figures, problems, {
     ...input.details,
     sentFrom: input.sentSource,
@@ -365,17 +335,7 @@ function judge(input: JudgeInput): CheckResult {
 
 /** A run that never started: stop() reports why. */
 function failedRun(lab: LabAccess, spec: MulticastCheckSpec, problems: string[]): MulticastRun {
-  const figures = {
-    members: 0,
-    membersSkipped: spec.members.length,
-    sent: 0,
-    deliveryPct: 0,
-    meanDeliveryPct: 0,
-    lost: 0,
-    duplicates: 0,
-    outOfOrder: 0,
-    longestOutageMs: 0,
-  };
+  const figures = { ...noStreamFigures(spec.members.length) };
   return {
     startedAt: lab.now(),
     stop: async () => checkResult('multicast', false, figures, problems),
