@@ -891,7 +891,8 @@ export class VrrNode {
    * handleSetup): generous in what we accept, sparing in what we ask.
    */
   private worthAsking(target: Address): boolean {
-    if (!this.vset.shouldAdd(target)) return false;
+    // The known set holds the vset, so this implies ShouldAdd; only members and myself need excluding.
+    if (target === this.address || this.vset.has(target)) return false;
     return nearEnough(this.address, target, this.knownRingNodes(), this.config.vsetSize);
   }
 
