@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { DataFlag, McastOptionType, type DataPacket } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
+import { assertCoherent } from './mcast-kit.ts';
 
 const G: Address = 0x01005e000007;
 const S = 0x020000000001;
@@ -28,22 +29,6 @@ function tellSource(net: FakeNet, member: Address): void {
     },
     member,
   );
-}
-
-/** The tree of (S, G) is coherent: X lists D downstream exactly when D's upstream is X. */
-function assertCoherent(net: FakeNet): void {
-  const rows = new Map<Address, { upstream: Address | null; downstream: Address[] }>();
-  for (const [a, mc] of net.mc) {
-    mc.checkInvariants();
-    const r = mc.table().find((t) => t.root === S && t.group === G);
-    if (r) rows.set(a, r);
-  }
-  for (const [a, r] of rows) {
-    for (const d of r.downstream)
-      assert.equal(rows.get(d)?.upstream, a, `${a} sends to ${d}: orphaned branch`);
-    if (r.upstream !== null)
-      assert.ok(rows.get(r.upstream)?.downstream.includes(a), `${a}'s upstream does not send to it`);
-  }
 }
 
 function packet(seq: number): DataPacket {
@@ -89,7 +74,7 @@ describe('multicast tree races', () => {
       net.queue.length = 0;
       for (const i of order) net.queue.push(pending[i]);
       net.flush();
-      assertCoherent(net);
+      assertCoherent(net, S);
       net.delivered.length = 0;
       net.mc.get(S)!.send(G, new Uint8Array([1]));
       net.flush();
@@ -116,7 +101,7 @@ describe('multicast tree races', () => {
     );
     net.deliver(net.queue.indexOf(toU[1])); // the BRANCH first
     net.flush(); // then the PRUNE: older than the BRANCH applied, ignored
-    assertCoherent(net);
+    assertCoherent(net, S);
     assert.deepEqual(net.mc.get(U)!.table()[0].downstream, [X]);
     net.mc.get(S)!.onGroupData(packet(1), S);
     net.flush();
@@ -158,7 +143,7 @@ describe('multicast tree races', () => {
       net.queue.length = 0;
       for (const i of order) net.queue.push(pending[i]);
       net.flush();
-      assertCoherent(net);
+      assertCoherent(net, S);
       for (const n of [P, U, X, Y])
         assert.deepEqual(net.mc.get(n)!.table(), [], `order ${order}: ${n} holds no state (no member left)`);
     }
@@ -175,7 +160,7 @@ describe('multicast tree races', () => {
     net.route(U, S, X).route(X, S, S);
     net.cut(S, U);
     net.flush();
-    assertCoherent(net);
+    assertCoherent(net, S);
     net.delivered.length = 0;
     net.mc.get(S)!.send(G, new Uint8Array([2]));
     net.flush();

@@ -8,6 +8,8 @@ import type { Topology } from '../../../../src/testbed/topology/types.ts';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { Multicast, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
 import { VrrNode } from '../../../../src/vrr/node.ts';
+import { createRng } from '../../../../src/vrr/rng.ts';
+import { randomGeometricTopology } from '../../../sim/helpers/topologies.ts';
 
 /** A simulated network with a Multicast on every node (a restarted node gets a fresh one). */
 export class McastSim {
@@ -140,4 +142,22 @@ export function treeProblems(sim: McastSim): string[] {
     }
   }
   return problems;
+}
+
+/** A converged 100-node network and a seeded shuffle of its node names to pick sources and members from. */
+export function convergedMcastSim(seed: number) {
+  const sim = new McastSim(randomGeometricTopology(100, 4), seed);
+  sim.converge();
+  const names = sim.alive();
+  const rng = createRng(seed * 7 + 1);
+  const shuffled = [...names];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  return {
+    sim,
+    names,
+    pick: (n: number, avoid: string[] = []) => shuffled.filter((x) => !avoid.includes(x)).slice(0, n),
+  };
 }

@@ -7,30 +7,10 @@ import assert from 'node:assert/strict';
 import { compareCloseness, type Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
 import type { VrrNode } from '../../../../src/vrr/node.ts';
-import { createRng } from '../../../../src/vrr/rng.ts';
-import { randomGeometricTopology } from '../../../sim/helpers/topologies.ts';
-import { McastSim, range, treeProblems } from './sim-mcast.ts';
+import { convergedMcastSim, range, treeProblems, type McastSim } from './sim-mcast.ts';
 
 const G: Address = 0x01005e000001;
 const GAP_MS = 20;
-
-/** A converged 100-node network and a seeded shuffle of its names. */
-function setup(seed: number) {
-  const sim = new McastSim(randomGeometricTopology(100, 4), seed);
-  sim.converge();
-  const names = sim.alive();
-  const rng = createRng(seed * 7 + 1);
-  const shuffled = [...names];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return {
-    sim,
-    names,
-    pick: (n: number, avoid: string[] = []) => shuffled.filter((x) => !avoid.includes(x)).slice(0, n),
-  };
-}
 
 /** Node `name`'s counter. */
 function counter(sim: McastSim, name: string, what: string): number {
@@ -51,7 +31,7 @@ describe('multicast recovery on a 100-node random geometric graph', function () 
   this.timeout(180_000);
 
   it('a source that registers after its 10 members seeds the tree: every packet exactly once', () => {
-    const { sim, pick } = setup(11);
+    const { sim, pick } = convergedMcastSim(11);
     const [src, ...members] = pick(11);
     const srcAddr = sim.network.addressOf(src);
     // How each member got on (src, G)'s tree: 'seeded' (the seed installed it) or a branch of its own.
@@ -81,7 +61,7 @@ describe('multicast recovery on a 100-node random geometric graph', function () 
   });
 
   it('a JOIN lost on its way to the RVP (its first hop crashes) is retried and answered', () => {
-    const { sim, pick } = setup(12);
+    const { sim, pick } = convergedMcastSim(12);
     const key = groupKey(G);
     const [src, ...others] = pick(12);
     sim.mc(src).register(G);
@@ -115,7 +95,7 @@ describe('multicast recovery on a 100-node random geometric graph', function () 
   });
 
   it('the RVP and every replica crash mid-stream: the stream goes on, the refresh rebuilds the record', () => {
-    const { sim, names, pick } = setup(8);
+    const { sim, names, pick } = convergedMcastSim(8);
     const key = groupKey(G);
     const rvp = [...names].sort((a, b) =>
       compareCloseness(key, sim.network.addressOf(a), sim.network.addressOf(b)),

@@ -7,28 +7,10 @@ import { BROADCAST, compareCloseness, type Address } from '../../../../src/vrr/a
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
 import { createRng } from '../../../../src/vrr/rng.ts';
 import { randomGeometricTopology } from '../../../sim/helpers/topologies.ts';
-import { McastSim, range, treeProblems } from './sim-mcast.ts';
+import { convergedMcastSim, range, treeProblems } from './sim-mcast.ts';
 
 const G: Address = 0x01005e000001;
 const GAP_MS = 20;
-
-/** A converged 100-node network and a seeded shuffle of its node names to pick sources and members from. */
-function setup(seed = 4) {
-  const sim = new McastSim(randomGeometricTopology(100, 4), seed);
-  sim.converge();
-  const names = sim.alive();
-  const rng = createRng(seed * 7 + 1);
-  const shuffled = [...names];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  return {
-    sim,
-    names,
-    pick: (n: number, avoid: string[] = []) => shuffled.filter((x) => !avoid.includes(x)).slice(0, n),
-  };
-}
 
 /** Asserts `got` holds no sequence number twice. */
 function assertNoDuplicates(got: number[], who: string): void {
@@ -39,7 +21,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   this.timeout(120_000);
 
   it('one source and 10 members: every packet of a steady stream exactly once', () => {
-    const { sim, pick } = setup();
+    const { sim, pick } = convergedMcastSim(4);
     const [src, ...members] = pick(11);
     sim.mc(src).register(G);
     for (const m of members) sim.mc(m).join(G);
@@ -52,7 +34,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('members join and leave mid-stream; a source withdraws', () => {
-    const { sim, pick } = setup(5);
+    const { sim, pick } = convergedMcastSim(5);
     const [src, leaver, joiner, ...members] = pick(12);
     sim.mc(src).register(G);
     for (const m of [leaver, ...members]) sim.mc(m).join(G);
@@ -106,7 +88,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('two sources on one group: both streams reach every member exactly once', () => {
-    const { sim, pick } = setup(6);
+    const { sim, pick } = convergedMcastSim(6);
     const [a, b, ...members] = pick(12);
     sim.mc(a).register(G);
     for (const m of members) sim.mc(m).join(G);
@@ -126,7 +108,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('a link on the tree fails: the stream resumes, each member gets each packet at most once', () => {
-    const { sim, pick } = setup(7);
+    const { sim, pick } = convergedMcastSim(7);
     const [src, ...members] = pick(11);
     sim.mc(src).register(G);
     for (const m of members) sim.mc(m).join(G);
@@ -166,7 +148,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('a partition while the tree forms, then a heal: every member receives the stream', () => {
-    const { sim, pick, names } = setup(8);
+    const { sim, pick, names } = convergedMcastSim(8);
     const [src, ...members] = pick(11);
     // The half of the graph nearest the source (breadth-first) against the rest: members on both sides.
     const adjacent = new Map<string, string[]>();
@@ -202,7 +184,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('the RVP crashes: its replica takes over, the stream goes on and a new member joins', () => {
-    const { sim, names, pick } = setup(8);
+    const { sim, names, pick } = convergedMcastSim(8);
     const key = groupKey(G);
     // The RVP: the node whose address is closest to the group's key. Sources and members avoid it.
     const rvp = [...names].sort((a, b) =>
@@ -253,7 +235,7 @@ describe('multicast on a 100-node random geometric graph', function () {
   });
 
   it('broadcast from any node reaches all 100 nodes exactly once', () => {
-    const { sim, names } = setup(9);
+    const { sim, names } = convergedMcastSim(9);
     sim.network.runFor(10_000); // every node has branched onto the broadcast tree
     const rng = createRng(3);
     const senders = [names[0], names[99], ...Array.from({ length: 3 }, () => rng.pick(names))];
