@@ -34,6 +34,14 @@
 // would close a cycle. After a FELL every node of the subtree is off the tree, so a BRANCH stops only at nodes
 // still connected to the root. Relays without members never branch again: the members' branches rebuild them.
 //
+// Pending branches. A BRANCH stops at the first node on the tree, and a node whose own branch is still climbing is
+// on it. Over looping routes (while they repair) several members' branches can each stop at the next one's pending
+// branch and close a cycle of upstreams that reaches no root; nobody in it is detached, so nobody would branch
+// again. A branch therefore stays pending until confirmed: a node connected to the root answers a BRANCH with
+// ATTACHED, a pending node passes ATTACHED to its downstreams once it is confirmed itself, a SEED from a connected
+// node carries the ATTACHED flag, and data from the upstream proves it too. A branch unconfirmed after
+// attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle dissolves.
+//
 // Races. Every tree message carries a sequence number per (root, group) per neighbour, applied in order: a
 // message not newer than the last one applied from that neighbour for that tree is ignored. The control layer
 // acknowledges and retransmits each packet hop by hop, so nothing is lost, only possibly reordered by a
@@ -63,6 +71,7 @@ import { registerMcastCodecs } from '../wire/options/mcast-codecs.ts';
 import { MCAST_MAX_LISTED } from '../wire/options/mcast-membership.ts';
 import {
   DataFlag,
+  MCAST_FLAG_ATTACHED,
   MCAST_FLAG_FINAL,
   McastOptionType,
   type DataPacket,
@@ -95,6 +104,8 @@ export interface MulticastOptions {
   refreshMs?: number;
   /** The RVP tells existing members of a new source this long after the source's seeds left (default 1 hello). */
   seedWaitMs?: number;
+  /** A branch not confirmed connected to the root (ATTACHED) within this time is given up (default 3 hellos). */
+  attachTimeoutMs?: number;
 }
 
 /** A read-only row of the multicast forwarding table. */
@@ -130,6 +141,9 @@ export class Multicast implements NodeExtension {
   private readonly rvpOf = new Map<Address, Address>();
   /** Per tree, the origin (BRANCH Target) and time of the last BRANCH this node sent up: loop recognition. */
   private readonly lastBranch = new Map<string, { origin: Address; at: number }>();
+  /** Per tree with a BRANCH awaiting ATTACHED: the token of that branch (its give-up timer checks it). */
+  private readonly pendingBranch = new Map<string, number>();
+  private branchTokens = 0;
   private readonly requests: MembershipRequests;
   private refreshTimer: TimerHandle | null = null;
   private checkTimer: TimerHandle | null = null;
@@ -147,6 +161,7 @@ export class Multicast implements NodeExtension {
       requestAttempts: options.requestAttempts ?? 4,
       refreshMs: options.refreshMs ?? 10 * hello,
       seedWaitMs: options.seedWaitMs ?? hello,
+      attachTimeoutMs: options.attachTimeoutMs ?? 3 * hello,
       onDeliver: options.onDeliver,
     };
     this.requests = new MembershipRequests(
@@ -268,6 +283,7 @@ export class Multicast implements NodeExtension {
         return;
       }
       if (!local) this.deliver(packet);
+      if (!local && sender === e.upstream && !e.attached) this.attach(e, 'data');
       const out = [...e.downstream];
       if (e.upstream !== null) out.push(e.upstream);
       this.copyTo(packet, out, sender);
@@ -279,6 +295,7 @@ export class Multicast implements NodeExtension {
       return;
     }
     if (this.refusals.size > 0) this.refusals.delete(treeKey(e.root, e.group)); // the tree works again
+    if (!local && !e.attached) this.attach(e, 'data'); // data came down the chain: it reaches the root
     if (!local && this.joined.has(packet.dst)) this.deliver(packet);
     this.copyTo(packet, [...e.downstream], sender);
   }
@@ -290,7 +307,7 @@ export class Multicast implements NodeExtension {
     for (const e of [...this.tree.values()]) {
       const hadDown = e.downstream.delete(neighbor);
       if (e.upstream === neighbor) {
-        e.upstream = null;
+        this.detach(e);
         this.fellBelow(e, 0, 'upstream lost');
         if (this.needsTree(e)) this.branchUp(e, 'upstream lost');
         else this.tree.delete(e.root, e.group);
@@ -603,6 +620,66 @@ export class Multicast implements NodeExtension {
     return e.group === BROADCAST ? this.s.nextHop(e.root).kind === 'local' : e.root === this.me;
   }
 
+  /** Whether this node's upstream chain is known to reach the root (or it is the root). */
+  private isAttached(e: TreeEntry): boolean {
+    return e.attached || this.isRoot(e);
+  }
+
+  /** Clears the upstream (and with it the attachment and any pending branch). */
+  private detach(e: TreeEntry): void {
+    e.upstream = null;
+    e.attached = false;
+    this.pendingBranch.delete(treeKey(e.root, e.group));
+  }
+
+  /**
+   * The node learned that its upstream chain reaches the root (or became the root): its pending branch is done, and
+   * every downstream hears it (ATTACHED), so a chain of pending relays is confirmed from the top down.
+   */
+  private attach(e: TreeEntry, why: string): void {
+    if (e.attached || (e.upstream === null && !this.isRoot(e))) return;
+    if (e.upstream !== null) e.attached = true;
+    const k = treeKey(e.root, e.group);
+    this.pendingBranch.delete(k);
+    this.refusals.delete(k);
+    for (const d of e.downstream) this.sendTree(d, McastOptionType.ATTACHED, e);
+    this.emitTree(e, why);
+  }
+
+  /**
+   * A branch that was never confirmed within attachTimeoutMs is given up: the node hangs below a chain that does not
+   * reach the root. That happens when transient routes close a cycle of pending relays (each stopped the next one's
+   * BRANCH; none is connected): nobody in it is detached, so without this nobody would ever branch again. The node
+   * leaves its upstream (PRUNE), detaches its subtree (FELL) and, if it still needs the tree, branches again after
+   * the refusal backoff. In a cycle every node does this; the first FELL already sweeps the others.
+   */
+  private giveUpBranch(root: Address, group: Address, token: number): void {
+    const k = treeKey(root, group);
+    const e = this.tree.get(root, group);
+    if (this.stopped || this.pendingBranch.get(k) !== token) return;
+    this.pendingBranch.delete(k);
+    if (!e || e.attached || e.upstream === null || this.isRoot(e)) return;
+    this.s.count('mcast.branch.unattached');
+    this.sendTree(e.upstream, McastOptionType.PRUNE, e);
+    this.detach(e);
+    this.fellBelow(e, 0, 'never attached');
+    if (this.needsTree(e)) this.branchLater(e, 'never attached');
+    else this.tree.delete(root, group);
+  }
+
+  /** Branches again after the refusal backoff (doubling per consecutive refusal, at most a hello period). */
+  private branchLater(e: TreeEntry, why: string): void {
+    const { root, group } = e;
+    const k = treeKey(root, group);
+    const tries = (this.refusals.get(k) ?? 0) + 1;
+    this.refusals.set(k, tries);
+    const delay = Math.min(this.s.config.helloMs, this.opts.settleMs * 2 ** (tries - 1));
+    this.s.setTimer(delay, () => {
+      const cur = this.tree.get(root, group);
+      if (!this.stopped && cur && this.needsTree(cur)) this.branchUp(cur, why);
+    });
+  }
+
   /** Whether this node must stay on the tree even without downstreams. */
   private needsTree(e: TreeEntry): boolean {
     if (e.group === BROADCAST) return this.opts.broadcast;
@@ -637,7 +714,12 @@ export class Multicast implements NodeExtension {
       this.sendTree(hop.via, McastOptionType.FELL, e);
     }
     e.upstream = hop.via;
-    this.lastBranch.set(treeKey(e.root, e.group), { origin, at: this.s.now() });
+    e.attached = false;
+    const k = treeKey(e.root, e.group);
+    const token = ++this.branchTokens;
+    this.pendingBranch.set(k, token);
+    this.s.setTimer(this.opts.attachTimeoutMs, () => this.giveUpBranch(e.root, e.group, token));
+    this.lastBranch.set(k, { origin, at: this.s.now() });
     this.sendTree(hop.via, McastOptionType.BRANCH, e, 0, origin);
     this.s.count('mcast.branch');
     this.emitTree(e, why);
@@ -672,7 +754,14 @@ export class Multicast implements NodeExtension {
       e.downstream.add(hop.via);
       this.emitTree(e, 'seed');
     }
-    this.sendTree(hop.via, McastOptionType.SEED, e, 0, member, hopCount);
+    this.sendTree(
+      hop.via,
+      McastOptionType.SEED,
+      e,
+      this.isAttached(e) ? MCAST_FLAG_ATTACHED : 0,
+      member,
+      hopCount,
+    );
     return true;
   }
 
@@ -728,6 +817,7 @@ export class Multicast implements NodeExtension {
     }
     e = this.tree.ensure(root, group);
     if (e.upstream !== from) {
+      this.detach(e);
       e.upstream = from;
       // The last thing this node told `from` was a PRUNE, which may have crossed this SEED: confirm the attachment
       // (in order after the PRUNE at `from`, so `from` ends up listing this node whichever way they crossed).
@@ -735,6 +825,7 @@ export class Multicast implements NodeExtension {
         this.sendTree(from, McastOptionType.BRANCH, e, 0, this.me);
       this.emitTree(e, 'seeded');
     }
+    if (opt.flags & MCAST_FLAG_ATTACHED) this.attach(e, 'seeded attached');
     if (forMe) this.learnSource(group, root);
     else if (!this.seedOn(e, opt.target, opt.hopCount + 1)) {
       this.hintMember(opt);
@@ -757,10 +848,15 @@ export class Multicast implements NodeExtension {
         if (e && e.downstream.delete(sender)) this.pruneIfUnneeded(e, 'prune');
         return;
       }
+      case McastOptionType.ATTACHED: {
+        const e = this.tree.get(opt.root, opt.group);
+        if (e && e.upstream === sender) this.attach(e, 'attached'); // else: stale, this node moved on
+        return;
+      }
       case McastOptionType.FELL: {
         const e = this.tree.get(opt.root, opt.group);
         if (!e || e.upstream !== sender) return; // only the upstream may fell
-        e.upstream = null;
+        this.detach(e);
         // The last thing this node told its upstream was a BRANCH, which may have crossed this FELL: take it back
         // (in order after the BRANCH there, so the sender ends up not listing this node whichever way they crossed).
         if (
@@ -774,14 +870,7 @@ export class Multicast implements NodeExtension {
           this.tree.delete(opt.root, opt.group);
         } else if (this.needsTree(e)) {
           // Let the fell sweep the old subtree before branching through it again; back off while refused.
-          const k = treeKey(opt.root, opt.group);
-          const tries = (this.refusals.get(k) ?? 0) + 1;
-          this.refusals.set(k, tries);
-          const delay = Math.min(this.s.config.helloMs, this.opts.settleMs * 2 ** (tries - 1));
-          this.s.setTimer(delay, () => {
-            const cur = this.tree.get(opt.root, opt.group);
-            if (cur && this.needsTree(cur)) this.branchUp(cur, 'fell');
-          });
+          this.branchLater(e, 'fell');
         } else {
           this.tree.delete(opt.root, opt.group);
         }
@@ -817,7 +906,7 @@ export class Multicast implements NodeExtension {
       this.sendTree(sender, McastOptionType.FELL, opt);
       return;
     }
-    if (e.upstream === sender) e.upstream = null; // the route turned around: sender is downstream now
+    if (e.upstream === sender) this.detach(e); // the route turned around: sender is downstream now
     e.downstream.add(sender);
     if (e.upstream === null && !this.isRoot(e)) {
       const hop = this.s.nextHop(e.root);
@@ -830,6 +919,8 @@ export class Multicast implements NodeExtension {
       }
       this.branchUp(e, 'relay', opt.target);
     } else {
+      // A node connected to the root confirms the branch at once; a pending one when its own branch is confirmed.
+      if (this.isAttached(e)) this.sendTree(sender, McastOptionType.ATTACHED, e);
       this.emitTree(e, 'branch');
     }
   }
@@ -877,8 +968,8 @@ export class Multicast implements NodeExtension {
       if (this.isRoot(e) && e.upstream !== null) {
         // A node closer to the key appeared and I am it: leave my former upstream, I am the root now.
         this.sendTree(e.upstream, McastOptionType.PRUNE, e);
-        e.upstream = null;
-        this.emitTree(e, 'became root');
+        this.detach(e);
+        this.attach(e, 'became root');
       } else if (!this.isRoot(e) && e.upstream === null) {
         // I was the root and no longer am (or I am new): a root's subtree is everything, detach it first.
         if (e.downstream.size > 0) this.fellBelow(e, 0, 'root moved');

@@ -3,7 +3,8 @@
 // Invariants (checked by checkInvariants, tested):
 //  - an entry's upstream is never one of its downstreams, and never this node;
 //  - this node is never a downstream;
-//  - at most one entry per (root, group) key.
+//  - at most one entry per (root, group) key;
+//  - an attached entry has an upstream (the root's own entry is never marked: it is attached by being the root).
 // Tree sequence numbers live beside the entries (they outlive them: a late message for a deleted entry must
 // still be recognised as old): per (key, neighbour), the last sequence sent and the last applied. Beside them,
 // per (key, neighbour), what this node last told that neighbour as its child (BRANCH = "I hang below you",
@@ -18,6 +19,11 @@ export interface TreeEntry {
   readonly group: Address;
   /** Where packets of this tree come from; null at the root or while detached. */
   upstream: Address | null;
+  /**
+   * The upstream chain is known to reach the root (an ATTACHED, a SEED flagged so, or data came down it). False
+   * while a BRANCH is pending: such a node may hang below a chain that loops back to itself (multicast.ts).
+   */
+  attached: boolean;
   /** Neighbours packets are copied to. */
   readonly downstream: Set<Address>;
 }
@@ -43,7 +49,7 @@ export class TreeTable {
     const k = treeKey(root, group);
     let e = this.entries.get(k);
     if (!e) {
-      e = { root, group, upstream: null, downstream: new Set() };
+      e = { root, group, upstream: null, attached: false, downstream: new Set() };
       this.entries.set(k, e);
     }
     return e;
@@ -103,6 +109,7 @@ export class TreeTable {
       if (e.upstream !== null && e.downstream.has(e.upstream))
         throw new Error(`${k}: upstream is downstream`);
       if (e.downstream.has(me)) throw new Error(`${k}: this node is downstream`);
+      if (e.attached && e.upstream === null) throw new Error(`${k}: attached without an upstream`);
     }
   }
 }

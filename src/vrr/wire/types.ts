@@ -198,6 +198,7 @@ export const McastOptionType = {
   FELL: 0x29,
   BRANCH: 0x2a,
   PRUNE: 0x2b,
+  ATTACHED: 0x2c,
 } as const;
 
 /**
@@ -219,10 +220,12 @@ export interface McastMembershipOption {
 
 /** Tree flag: FELL because the root withdrew (receivers forget it rather than branch again). */
 export const MCAST_FLAG_FINAL = 0x01;
+/** Tree flag: SEED from a node connected to the root (the receiver is attached at once, no ATTACHED needed). */
+export const MCAST_FLAG_ATTACHED = 0x02;
 
 /** Tree options for the (root, group) tree, one hop each (neighbour to neighbour), sequenced per neighbour. */
 export interface McastTreeOption {
-  type: 0x28 | 0x29 | 0x2a | 0x2b;
+  type: 0x28 | 0x29 | 0x2a | 0x2b | 0x2c;
   flags: number; // u8
   hopCount: number; // u8
   /** Per (root, group) per sending neighbour, increasing: older than the last applied = ignored. */

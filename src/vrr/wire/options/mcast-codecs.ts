@@ -11,9 +11,15 @@ import {
   mcastSourcesCodec,
   mcastWithdrawCodec,
 } from './mcast-membership.ts';
-import { mcastBranchCodec, mcastFellCodec, mcastPruneCodec, mcastSeedCodec } from './mcast-tree.ts';
+import {
+  mcastAttachedCodec,
+  mcastBranchCodec,
+  mcastFellCodec,
+  mcastPruneCodec,
+  mcastSeedCodec,
+} from './mcast-tree.ts';
 
-/** Every multicast option codec (Types 0x20-0x26, 0x28-0x2B). */
+/** Every multicast option codec (Types 0x20-0x26, 0x28-0x2C). */
 export const MCAST_OPTION_CODECS: readonly OptionCodec<any>[] = [
   mcastRegisterCodec,
   mcastMembersCodec,
@@ -26,6 +32,7 @@ export const MCAST_OPTION_CODECS: readonly OptionCodec<any>[] = [
   mcastFellCodec,
   mcastBranchCodec,
   mcastPruneCodec,
+  mcastAttachedCodec,
 ];
 
 /** Registers the multicast codecs in a registry (idempotent). */

@@ -1,5 +1,5 @@
-// Multicast tree options (0x28-0x2B): SEED, FELL, BRANCH, PRUNE, one hop each, sequenced per neighbour.
-//  0 Type  1 Len  2 Flags (0x01 FINAL)  3 HopCount  4-7 Seq  8 Root slot  16 Group slot  24 Target slot
+// Multicast tree options (0x28-0x2C): SEED, FELL, BRANCH, PRUNE, ATTACHED, one hop each, sequenced per neighbour.
+//  0 Type  1 Len  2 Flags (0x01 FINAL, 0x02 ATTACHED)  3 HopCount  4-7 Seq  8 Root slot  16 Group slot  24 Target slot
 
 import { checkUint, readU32, writeU32 } from '../fields.ts';
 import { MalformedOption, type OptionCodec } from '../option-codec.ts';
@@ -52,3 +52,5 @@ export const mcastFellCodec = treeCodec(McastOptionType.FELL, 'MCAST_FELL');
 export const mcastBranchCodec = treeCodec(McastOptionType.BRANCH, 'MCAST_BRANCH');
 /** MCAST_PRUNE (0x2B): a downstream leaves the tree: its sender stops being a next hop. */
 export const mcastPruneCodec = treeCodec(McastOptionType.PRUNE, 'MCAST_PRUNE');
+/** MCAST_ATTACHED (0x2C): the upstream is connected to the root, so its downstream is too (ends a pending branch). */
+export const mcastAttachedCodec = treeCodec(McastOptionType.ATTACHED, 'MCAST_ATTACHED');

@@ -69,12 +69,12 @@ describe('multicast wire test vectors', () => {
 });
 
 describe('multicast option codecs', () => {
-  it('registers Types 0x20-0x26 and 0x28-0x2B, idempotently', () => {
+  it('registers Types 0x20-0x26 and 0x28-0x2C, idempotently', () => {
     const r = registerMcastCodecs(registerMcastCodecs(createOptionRegistry()));
     for (const c of MCAST_OPTION_CODECS) assert.equal(r.lookup(c.type), c);
     assert.deepEqual(
       MCAST_OPTION_CODECS.map((c) => c.type),
-      [0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x28, 0x29, 0x2a, 0x2b],
+      [0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x28, 0x29, 0x2a, 0x2b, 0x2c],
     );
     for (const c of MCAST_OPTION_CODECS) assert.equal(defaultOptionRegistry.lookup(c.type), c);
   });
@@ -88,7 +88,7 @@ describe('multicast option codecs', () => {
   });
 
   it('round-trips every tree type', () => {
-    for (const type of [0x28, 0x29, 0x2a, 0x2b] as const) {
+    for (const type of [0x28, 0x29, 0x2a, 0x2b, 0x2c] as const) {
       assertRoundTrip(tree({ type, flags: 0xff, hopCount: 255, target: 0xffffffffffff }));
       assertRoundTrip(tree({ type, seq: 0 }));
     }

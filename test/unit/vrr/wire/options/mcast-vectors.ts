@@ -181,4 +181,26 @@ export const MCAST_VECTORS: readonly McastVector[] = [
       '00 00 00 00 00 00 00 00',
     ].join('\n'),
   },
+  {
+    name: 'MCAST_ATTACHED confirming a branch',
+    packet: control([
+      {
+        type: McastOptionType.ATTACHED,
+        flags: 0,
+        hopCount: 0,
+        seq: 3,
+        root: S,
+        group: G,
+        target: 0,
+      },
+    ]),
+    hex: [
+      '10 00 00 30 02 00 00 00',
+      '00 14 00 01 00 00 00 00',
+      '2c 04 00 00 00 00 00 03',
+      '02 00 00 00 00 0b 00 00',
+      '01 00 5e 00 00 01 00 00',
+      '00 00 00 00 00 00 00 00',
+    ].join('\n'),
+  },
 ];
