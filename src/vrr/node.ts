@@ -66,6 +66,8 @@ interface PendingSetup {
   token: number;
   timer: TimerHandle | null;
   why: string;
+  /** The node whose vset listed the target (it holds a path to it), if any: the relay of setupAround. */
+  informant: Address | null;
 }
 
 interface PortInfo {
@@ -505,10 +507,38 @@ export class VrrNode {
     if (this.holdOff.has(target) || this.pendingSetups.has(target) || !this.worthAsking(target)) return;
     const hop = this.pset.isLinked(target) ? target : this.forwardVia(this.nextHop(target));
     if (hop === null) return;
+    this.count('directSetups');
+    this.setupDirect(target, target, `direct setup: ${why}`);
+  }
+
+  /**
+   * A setup_req for target was answered by another node: greedy routing from here ends short of target. That is
+   * what a merge looks like (target belongs to the other ring: every node this side knows is closer to it than any
+   * route toward it), and holding target off then would stall the merge until the hold expires. Instead create the
+   * path directly, as for a representative: along my own route to target if I have one, else through the node whose
+   * vset listed target (it holds a path to it, and I to it). False when neither exists.
+   */
+  private setupAround(target: Address, informant: Address | null): boolean {
+    if (this.vset.has(target) || this.holdOff.has(target) || !this.worthAsking(target)) return false;
+    let proxy: Address;
+    if (this.pset.isLinked(target) || this.exactHop(target) !== null) proxy = target;
+    else if (informant !== null && (this.pset.isLinked(informant) || this.exactHop(informant) !== null))
+      proxy = informant;
+    else return false;
+    this.count('setupsAround');
+    this.setupDirect(
+      target,
+      proxy,
+      `setup around: ${proxy === target ? 'own route' : 'through its informant'}`,
+    );
+    return true;
+  }
+
+  /** Creates a path to target with a SETUP from here (this node is endpoint A), routed through proxy. */
+  private setupDirect(target: Address, proxy: Address, why: string): void {
     this.hold(target);
     const ovset = this.vset.members();
-    this.count('directSetups');
-    this.env.emit({ type: 'setup-req', target, attempt: 1, why: `direct setup: ${why}` });
+    this.env.emit({ type: 'setup-req', target, attempt: 1, why });
     this.acceptVirtualNeighbor(target);
     this.handleSetup(
       {
@@ -516,11 +546,17 @@ export class VrrNode {
         pathId: this.newPathId(),
         src: this.address,
         dst: target,
-        proxy: target,
+        proxy,
         vset: ovset,
       },
       this.address,
     );
+  }
+
+  /** The next hop of a route whose endpoint is dst itself, or null (greedy routing may end elsewhere). */
+  private exactHop(dst: Address): Address | null {
+    const hop = this.nextHop(dst);
+    return hop.kind === 'forward' && hop.endpoint === dst ? hop.via : null;
   }
 
   private onHello(port: PortId, from: LinkAddress, sender: Address, hello: HelloOption): void {
@@ -700,7 +736,7 @@ export class VrrNode {
     const ovset = this.vset.members();
     if (!this.vset.has(opt.src) && this.vset.shouldAdd(opt.src)) {
       this.acceptVirtualNeighbor(opt.src);
-      this.learnCandidates(opt.vset, 'vset of a requester');
+      this.learnCandidates(opt.vset, 'vset of a requester', opt.src);
       this.handleSetup(
         {
           type: OptionType.SETUP,
@@ -713,7 +749,7 @@ export class VrrNode {
         this.address,
       );
     } else {
-      this.learnCandidates(opt.vset, 'vset of a requester');
+      this.learnCandidates(opt.vset, 'vset of a requester', opt.src);
       this.handleSetupFail(
         {
           type: OptionType.SETUP_FAIL,
@@ -728,10 +764,16 @@ export class VrrNode {
     }
   }
 
-  /** Where a setup or setup_fail goes next: straight to dst if it is a neighbour, else toward the proxy. */
+  /**
+   * Where a setup or setup_fail goes next: straight to dst if it is a neighbour, along a route to dst itself if
+   * this node has one, else toward the proxy. (A joining node has no paths yet: only its proxy reaches it. A setup
+   * around a refusal, setupAround, goes to a proxy that is not dst's neighbour but has a path to it.)
+   */
   private setupNextHop(dst: Address, proxy: Address): Address | null {
     if (dst === this.address) return null;
     if (this.pset.isLinked(dst)) return dst;
+    const exact = this.exactHop(dst);
+    if (exact !== null) return exact;
     if (proxy === this.address) return null;
     if (this.pset.isLinked(proxy)) return proxy;
     return this.forwardVia(this.nextHop(proxy));
@@ -765,12 +807,12 @@ export class VrrNode {
       this.env.emit({ type: 'path-up', ea: opt.src, eb: opt.dst, pathId: opt.pathId });
       if (pending) this.resolveSetup(opt.src);
       if (!this.active) this.becomeActive(`setup from ${formatAddress(opt.src)}`);
-      this.learnCandidates(opt.vset, 'vset of a new virtual neighbour');
+      this.learnCandidates(opt.vset, 'vset of a new virtual neighbour', opt.src);
     } else {
       this.count('setup.refusedAtDestination');
       this.tearDownPath(opt.pathId, opt.src, null);
       if (!this.active) this.becomeActive(`setup from ${formatAddress(opt.src)}`);
-      this.learnCandidates(opt.vset, 'vset of a refused setup');
+      this.learnCandidates(opt.vset, 'vset of a refused setup', opt.src);
     }
   }
 
@@ -792,11 +834,12 @@ export class VrrNode {
     for (const [target, p] of this.pendingSetups) {
       if (p.token === opt.token) {
         this.resolveSetup(target);
+        if (opt.src !== target && this.setupAround(target, p.informant)) continue;
         this.hold(target);
       }
     }
     this.hold(opt.src);
-    this.learnCandidates([...opt.vset, opt.src], 'setup_fail');
+    this.learnCandidates([...opt.vset, opt.src], 'setup_fail', opt.src);
   }
 
   /** teardown{<pathId, ea>, V} from sender. */
@@ -822,7 +865,7 @@ export class VrrNode {
   private endpointLost(other: Address, vset: Address[] | null): void {
     if (vset) {
       this.hold(other);
-      this.learnCandidates(vset, 'vset of a deliberate teardown');
+      this.learnCandidates(vset, 'vset of a deliberate teardown', other);
     } else if (!this.vset.has(other)) {
       this.requestSetup(other, 'path torn down by a failure');
     }
@@ -866,7 +909,11 @@ export class VrrNode {
   }
 
   /** Add(null, V): ask every address of V that belongs in my vset. */
-  private learnCandidates(candidates: readonly Address[], why: string): void {
+  private learnCandidates(
+    candidates: readonly Address[],
+    why: string,
+    informant: Address | null = null,
+  ): void {
     if (!this.active) return;
     const usable = candidates.filter(
       (id) => id !== this.address && !isGroupAddress(id) && !this.holdOff.has(id) && !this.vset.has(id),
@@ -878,7 +925,7 @@ export class VrrNode {
     for (const id of usable) known.add(id);
     for (const id of usable) {
       if (nearEnough(this.address, id, known, this.config.vsetSize))
-        this.requestSetup(id, `learned from ${why}`);
+        this.requestSetup(id, `learned from ${why}`, informant);
     }
   }
 
@@ -914,10 +961,10 @@ export class VrrNode {
   }
 
   /** Starts (or continues) asking target to become a virtual neighbour, with retries and backoff. */
-  private requestSetup(target: Address, why: string): void {
+  private requestSetup(target: Address, why: string, informant: Address | null = null): void {
     if (this.pendingSetups.has(target)) return;
     if (target !== this.address && (this.vset.has(target) || this.holdOff.has(target))) return;
-    this.pendingSetups.set(target, { attempt: 0, token: 0, timer: null, why });
+    this.pendingSetups.set(target, { attempt: 0, token: 0, timer: null, why, informant });
     this.count(`why.${why}`);
     this.attemptSetup(target);
   }
@@ -934,6 +981,11 @@ export class VrrNode {
       this.count('setupReq.gaveUp');
       this.resolveSetup(target);
       if (target !== this.address) this.hold(target);
+      return;
+    }
+    if (p.attempt >= 1 && target !== this.address && this.setupAround(target, p.informant)) {
+      // The request went unanswered (greedy routing lost it, or it looped): a route I or its informant hold is surer.
+      this.resolveSetup(target);
       return;
     }
     p.attempt++;
