@@ -103,6 +103,7 @@ export class VrrNode {
   private triggeredHello: TimerHandle | null = null;
   private selfCheckTimer: TimerHandle | null = null;
   private selfCheckPeriods = 1;
+  private selfCheckDueAt = 0;
   private startedAt = 0;
   /** Last time a linked active neighbour was seen (for bootstrapping). */
   private lastActiveNeighborAt = 0;
@@ -198,11 +199,14 @@ export class VrrNode {
   private scheduleSelfCheck(reset = true): void {
     if (reset) this.selfCheckPeriods = 1;
     if (!this.active) return;
+    const delay = this.selfCheckPeriods * this.config.helloMs * (0.9 + 0.2 * this.env.rng.next());
     if (this.selfCheckTimer) {
-      if (!reset) return;
+      // A check due sooner stays: a vset that keeps changing (a node at a seam of a merge, refused every period)
+      // would otherwise postpone its own check for as long as the churn lasts.
+      if (!reset || this.selfCheckDueAt <= this.env.now() + delay) return;
       this.selfCheckTimer.cancel();
     }
-    const delay = this.selfCheckPeriods * this.config.helloMs * (0.9 + 0.2 * this.env.rng.next());
+    this.selfCheckDueAt = this.env.now() + delay;
     this.selfCheckTimer = this.timer(delay, () => {
       this.selfCheckTimer = null;
       this.selfCheckPeriods = Math.min(this.selfCheckPeriods * 2, this.config.selfCheckMaxHellos);
