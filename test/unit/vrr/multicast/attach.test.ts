@@ -8,32 +8,12 @@ import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { McastOptionType } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
-import { assertCoherent, G, groupPacket } from './mcast-kit.ts';
+import { assertCoherent, G, groupPacket, tellSource } from './mcast-kit.ts';
 
 const S = 0x020000000001;
 const A = 0x020000000002;
 const B = 0x020000000003;
 const C = 0x020000000004;
-
-/** Makes `member` a member of G that knows S sources it (as the RVP's SOURCES would): it branches at once. */
-function tellSource(net: FakeNet, member: Address): void {
-  const mc = net.mc.get(member)!;
-  mc.join(G);
-  net.lose((m) => m.option?.type === McastOptionType.JOIN); // no RVP in this net: the request is not the point
-  mc.onOption(
-    {
-      type: McastOptionType.SOURCES,
-      hopCount: 0,
-      hopLimit: 0,
-      target: member,
-      group: G,
-      origin: S,
-      sources: [S],
-      members: [],
-    },
-    member,
-  );
-}
 
 /** Node's upstream on S's tree. */
 function upstreamOf(net: FakeNet, node: Address): Address | null | undefined {
@@ -50,8 +30,8 @@ describe('multicast branch attachment', () => {
     net.route(A, S, S).route(B, S, A);
     net.mc.get(S)!.register(G);
     net.lose(() => true);
-    tellSource(net, A);
-    tellSource(net, B);
+    tellSource(net, A, S);
+    tellSource(net, B, S);
     net.advance(10_000);
     assert.equal(net.count(A, 'mcast.branch.unattached') + net.count(B, 'mcast.branch.unattached'), 0);
     assertCoherent(net, S);
@@ -68,9 +48,9 @@ describe('multicast branch attachment', () => {
     net.route(A, S, B).route(B, S, C).route(C, S, A);
     net.mc.get(S)!.register(G);
     net.lose(() => true);
-    tellSource(net, A);
-    tellSource(net, B);
-    tellSource(net, C);
+    tellSource(net, A, S);
+    tellSource(net, B, S);
+    tellSource(net, C, S);
     net.advance(10); // the three BRANCHes cross; each stops at a pending node
     assert.deepEqual(
       [A, B, C].map((n) => upstreamOf(net, n)),

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { groupKey, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
-import { DataFlag, type DataPacket } from '../../../../src/vrr/wire/types.ts';
+import { DataFlag, McastOptionType, type DataPacket } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
 
 /** The group of these tests. */
@@ -18,6 +18,24 @@ export function netWithRvp(nodes: Address[], rvp: Address, options: MulticastOpt
   const net = new FakeNet([...nodes, rvp], options);
   for (const n of nodes) net.route(n, groupKey(G), rvp).route(rvp, n, n);
   return net;
+}
+
+/** Makes `member` a member of G that knows `source` sources it, as the RVP's SOURCES would: it branches at once. */
+export function tellSource(net: FakeNet, member: Address, source: Address): void {
+  net.mc.get(member)!.join(G);
+  net.mc.get(member)!.onOption(
+    {
+      type: McastOptionType.SOURCES,
+      hopCount: 0,
+      hopLimit: 0,
+      target: member,
+      group: G,
+      origin: source,
+      sources: [source],
+      members: [],
+    },
+    member,
+  );
 }
 
 /** The tree of (root, G) is coherent: X lists D downstream exactly when D's upstream is X. */

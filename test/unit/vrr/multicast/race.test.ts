@@ -3,33 +3,13 @@
 // no duplicate delivery. (SEED's races: seed.test.ts.)
 
 import assert from 'node:assert/strict';
-import type { Address } from '../../../../src/vrr/address.ts';
 import { DataFlag, McastOptionType, type DataPacket } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
-import { assertCoherent } from './mcast-kit.ts';
+import { assertCoherent, G, tellSource } from './mcast-kit.ts';
 
-const G: Address = 0x01005e000007;
 const S = 0x020000000001;
 const U = 0x020000000002;
 const X = 0x020000000003;
-
-/** Tells `member` (joined) that S sources G, as the RVP's SOURCES would. */
-function tellSource(net: FakeNet, member: Address): void {
-  net.mc.get(member)!.join(G);
-  net.mc.get(member)!.onOption(
-    {
-      type: McastOptionType.SOURCES,
-      hopCount: 0,
-      hopLimit: 0,
-      target: member,
-      group: G,
-      origin: S,
-      sources: [S],
-      members: [],
-    },
-    member,
-  );
-}
 
 function packet(seq: number): DataPacket {
   return {
@@ -60,9 +40,9 @@ describe('multicast tree races', () => {
       const net = new FakeNet([S, U, X]).link(S, U).link(U, X).link(S, X);
       net.route(U, S, S).route(X, S, U);
       net.mc.get(S)!.register(G);
-      tellSource(net, U);
+      tellSource(net, U, S);
       net.flush();
-      tellSource(net, X);
+      tellSource(net, X, S);
       net.flush();
       assert.deepEqual(net.mc.get(X)!.table()[0].upstream, U);
       // The crossing.
@@ -90,10 +70,10 @@ describe('multicast tree races', () => {
     const net = new FakeNet([S, U, X]).link(S, U).link(U, X);
     net.route(U, S, S).route(X, S, U);
     net.mc.get(S)!.register(G);
-    tellSource(net, X);
+    tellSource(net, X, S);
     net.flush();
     net.mc.get(X)!.leave(G); // PRUNE (seq n)
-    tellSource(net, X); // BRANCH (seq n + 1)
+    tellSource(net, X, S); // BRANCH (seq n + 1)
     const toU = net.queue.filter((m) => m.to === U);
     assert.deepEqual(
       toU.map((m) => m.option!.type),
@@ -120,12 +100,12 @@ describe('multicast tree races', () => {
       const net = new FakeNet([S, P, U, X, Y]).link(S, P).link(P, U).link(U, X).link(P, Y).link(Y, S);
       net.route(P, S, S).route(U, S, P).route(X, S, U).route(Y, S, S);
       net.mc.get(S)!.register(G);
-      tellSource(net, X);
+      tellSource(net, X, S);
       net.flush();
       assert.equal(net.mc.get(U)!.table()[0].upstream, P);
       net.mc.get(X)!.leave(G); // PRUNE X -> U
       net.deliver(net.queue.findIndex((m) => m.to === U)); // U: PRUNE U -> P, forgets the tree
-      tellSource(net, X); // BRANCH X -> U
+      tellSource(net, X, S); // BRANCH X -> U
       net.deliver(net.queue.findIndex((m) => m.to === U)); // U: BRANCH U -> P (behind its PRUNE)
       net.mc.get(X)!.leave(G); // PRUNE X -> U
       net.route(P, S, Y);
@@ -154,8 +134,8 @@ describe('multicast tree races', () => {
     const net = new FakeNet([S, U, X]).link(S, U).link(U, X).link(S, X);
     net.route(U, S, S).route(X, S, U);
     net.mc.get(S)!.register(G);
-    tellSource(net, X);
-    tellSource(net, U);
+    tellSource(net, X, S);
+    tellSource(net, U, S);
     net.flush();
     net.route(U, S, X).route(X, S, S);
     net.cut(S, U);
