@@ -130,7 +130,7 @@ export function buildDaemonCommand(): Command {
       'link emulation, e.g. veth0:delay=2ms,loss=1% (repeatable)',
       collectRaw,
     )
-    .option('--dht-ttl <duration>', 'lifetime of the IP -> MAC mappings published in the DHT (default 60s)')
+    .option('--dht-ttl <duration>', 'lifetime of the IP -> MAC mappings published in the DHT (default 5m)')
     .allowExcessArguments(false)
     .exitOverride();
 }
@@ -358,7 +358,8 @@ export function resolveDaemonConfig(
     emulation[ifname] = parseEmulationSpec(spec, `emulation.${ifname}`);
   }
 
-  const ttlMs = input.dht?.ttl !== undefined ? duration(input.dht.ttl, 'dht.ttl') : 60_000;
+  // Mappings change only when a node comes or goes; a departed node's lingering one names an unreachable address.
+  const ttlMs = input.dht?.ttl !== undefined ? duration(input.dht.ttl, 'dht.ttl') : 300_000;
   const refreshMs = input.dht?.refresh !== undefined ? duration(input.dht.refresh, 'dht.refresh') : ttlMs / 3;
   if (!(ttlMs >= 1000)) throw new RangeError(`dht.ttl: expected at least 1s, found ${ttlMs} ms`);
   if (!(refreshMs > 0 && refreshMs < ttlMs)) {

@@ -46,7 +46,7 @@ describe('daemon/config', () => {
     assert.equal(c.overlay?.name, 'vrr0');
     assert.equal(c.overlay?.ipv4?.address, '198.19.204.221'); // low 17 bits of ...:01:cc:dd
     assert.equal(c.overlay?.ipv6?.address, 'fd76:7272::200:aabb:ccdd');
-    assert.deepEqual(c.mappings, { ttlMs: 60_000, refreshMs: 20_000 });
+    assert.deepEqual(c.mappings, { ttlMs: 300_000, refreshMs: 100_000 });
   });
 
   it('makes any MAC a node address: locally administered, not a group', () => {
