@@ -580,9 +580,11 @@ export class VrrNode {
         // A representative this node does not advertise yet (a ring met ours) spreads at once, not a hop per hello
         // period: the nodes of our ring near its address, wherever they are, can only start the merge once they
         // know it. A sequence refresh of an advertised one changes nothing and triggers nothing.
-        const now = this.env.now();
-        const top = new Set(this.reps.usable(now).slice(0, 2).map((r) => r.address));
-        if (fresh.some((r) => top.has(r) && !this.advertisedReps.has(r))) this.scheduleTriggeredHello();
+        const usable = this.reps.usable(this.env.now()).map((r) => r.address);
+        const next = new Set(
+          (this.isRepresentative() ? [this.address, ...usable] : usable).sort((a, b) => a - b).slice(0, 2),
+        );
+        if (fresh.some((r) => next.has(r) && !this.advertisedReps.has(r))) this.scheduleTriggeredHello();
       } else if (fresh.some((r) => this.advertisedSmallest === null || r < this.advertisedSmallest)) {
         this.scheduleTriggeredHello(); // spread a smaller candidate at once, ahead of any bootstrap timeout
       }
