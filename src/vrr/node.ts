@@ -113,8 +113,6 @@ export class VrrNode {
   readonly services: NodeServices;
   /** Smallest representative in my last hello, to notice when a smaller one must be spread at once. */
   private advertisedSmallest: Address | null = null;
-  /** The representatives this node's last hello advertised. */
-  private advertisedReps = new Set<Address>();
 
   constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv) {
     this.config = resolveConfig(config);
@@ -406,7 +404,6 @@ export class VrrNode {
     const now = this.env.now();
     const reps = this.reps.advertise(this.isRepresentative(), now);
     this.advertisedSmallest = reps.length > 0 ? reps[0].address : null;
-    this.advertisedReps = new Set(reps.map((r) => r.address));
     const slots = this.pset.helloSlots();
     for (const [port, info] of this.ports) {
       const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length));
@@ -577,14 +574,6 @@ export class VrrNode {
       const fresh = this.reps.learn(sender, hello.reps, this.env.now());
       if (this.active) {
         for (const r of fresh) this.connectDirect(r, 'representative of another ring');
-        // A representative this node does not advertise yet (a ring met ours) spreads at once, not a hop per hello
-        // period: the nodes of our ring near its address, wherever they are, can only start the merge once they
-        // know it. A sequence refresh of an advertised one changes nothing and triggers nothing.
-        const usable = this.reps.usable(this.env.now()).map((r) => r.address);
-        const next = new Set(
-          (this.isRepresentative() ? [this.address, ...usable] : usable).sort((a, b) => a - b).slice(0, 2),
-        );
-        if (fresh.some((r) => next.has(r) && !this.advertisedReps.has(r))) this.scheduleTriggeredHello();
       } else if (fresh.some((r) => this.advertisedSmallest === null || r < this.advertisedSmallest)) {
         this.scheduleTriggeredHello(); // spread a smaller candidate at once, ahead of any bootstrap timeout
       }
