@@ -33,6 +33,16 @@ const ringWithin = (withinS: number) => ({
   checks: [{ check: 'ring-consistent' as const, withinMs: withinS * 1000 }],
 });
 
+/** Partition into `groups` at 10 s, one ring per group within 120 s; heal at `healS`, one ring within 180 s. */
+function partitionThenHeal(groups: string[][], healS: number): ScenarioStep[] {
+  return [
+    at(10, { kind: 'partition', groups }, 1),
+    at(10, ringWithin(120), 2),
+    at(healS, { kind: 'heal' }, 3),
+    at(healS, ringWithin(180), 4),
+  ];
+}
+
 describe('partition repair on 100 nodes', function () {
   this.timeout(300_000);
   const rgg = randomGeometricTopology(100, RGG_SEED);
@@ -40,15 +50,7 @@ describe('partition repair on 100 nodes', function () {
   for (const k of [2, 3]) {
     it(`a ${k}-way partition gives one consistent ring per partition, and healing gives one ring`, () => {
       const groups = regions(rgg, k);
-      const report = play(
-        withScenario(rgg, [
-          at(10, { kind: 'partition', groups }, 1),
-          at(10, ringWithin(120), 2),
-          at(150, { kind: 'heal' }, 3),
-          at(150, ringWithin(180), 4),
-        ]),
-        RGG_SEED,
-      );
+      const report = play(withScenario(rgg, partitionThenHeal(groups, 150)), RGG_SEED);
       assert.equal(report.passed, true, allProblems(report));
       const [, partitioned, , healed] = report.steps!;
       assert.ok(partitioned.figures['ring-consistent.partitions']! >= k);
@@ -64,15 +66,7 @@ describe('partition repair on 100 nodes', function () {
     const groups = regions(rgg, 2);
     const merges: number[] = [];
     for (let seed = 1; seed <= 5; seed++) {
-      const report = play(
-        withScenario(rgg, [
-          at(10, { kind: 'partition', groups }, 1),
-          at(10, ringWithin(120), 2),
-          at(40, { kind: 'heal' }, 3),
-          at(40, ringWithin(180), 4),
-        ]),
-        seed,
-      );
+      const report = play(withScenario(rgg, partitionThenHeal(groups, 40)), seed);
       assert.equal(report.passed, true, allProblems(report));
       merges.push(report.steps![3].figures['ring-consistent.heldAfterMs']!);
     }
