@@ -84,7 +84,7 @@ async function benchUp(runtime: Runtime, n: number): Promise<void> {
 }
 
 /** Nodes and links only (no vrrd, no image step): the substrate. */
-async function benchSubstrate(runtime: Runtime, n: number): Promise<number> {
+async function benchSubstrate(runtime: Runtime, n: number): Promise<{ wallS: number; cpuPerNodeS: number }> {
   const lab = `bench-sub-${runtime.kind}-${n}`;
   await downLabs(lab, async () => [runtime]);
   const plan = planLab(grid(n), { seed: 1, runtime: runtime.kind, runId: 'bench', lab });
@@ -92,16 +92,28 @@ async function benchSubstrate(runtime: Runtime, n: number): Promise<number> {
   const identity = { lab, runId: 'bench', dir };
   try {
     const t = Date.now();
+    const cpu0 = busyCpuSeconds();
     const handles = new Map<string, NodeHandle>();
     await mapLimit(plan.nodes, runtime.kind === 'docker' ? 6 : 12, async (node) => {
       handles.set(node.name, await runtime.createNode(identity, node.name));
     });
+    const cpuPerNodeS = (busyCpuSeconds() - cpu0) / n;
     await createVethLinks(plan, handles);
-    return (Date.now() - t) / 1000;
+    return { wallS: (Date.now() - t) / 1000, cpuPerNodeS };
   } finally {
     await runtime.removeLab(lab);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU seconds the whole machine has spent busy since boot (every core, /proc/stat). Across node creation it is
+ * what one node costs the machine (for docker: the engine, containerd, its shim and runc), whichever process paid.
+ */
+function busyCpuSeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
 }
 
 const MININET_SCRIPT = `
@@ -153,7 +165,7 @@ for (const kind of ['netns', 'docker'] as const) {
   await runtime.prepare(() => {});
   for (const n of sizes) await benchUp(runtime, n);
   for (const n of sizes) {
-    const ours = await benchSubstrate(runtime, n);
+    const { wallS: ours, cpuPerNodeS } = await benchSubstrate(runtime, n);
     const mn = kind === 'netns' ? await benchMininet(n) : null;
     const vs =
       typeof mn === 'number'
@@ -161,6 +173,9 @@ for (const kind of ['netns', 'docker'] as const) {
         : mn
           ? `, Mininet ${mn}`
           : '';
-    console.log(`${kind} substrate ${n} nodes (${GRIDS[n].join('x')} grid): ${ours.toFixed(2)} s${vs}`);
+    console.log(
+      `${kind} substrate ${n} nodes (${GRIDS[n].join('x')} grid): ${ours.toFixed(2)} s${vs}; ` +
+        `creating a node kept the machine busy ${cpuPerNodeS.toFixed(2)} CPU-s`,
+    );
   }
 }

@@ -6,6 +6,7 @@
 // Prints figures, asserts nothing. Needs root, iputils-ping and iperf3.
 // Usage: npx tsx bench/vrrd.ts [seconds per throughput run, default 5] [runs per figure, default 3]
 
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,23 @@ async function main(): Promise<void> {
           `   added per hop: avg ${fmtUs(added)}, min ${fmtUs(addedMin)}  ${verdict(best(added) < TARGET.addedRttUs)}`,
       );
     }
+    // The same RTT with the daemons kept awake (a flood ping sends the next echo as soon as a reply arrives):
+    // what VRR's own processing adds, without the cost of waking sleeping processes.
+    const floodVeth = await floodRtt(lab, UNDERLAY[1]);
+    const flood1 = await floodRtt(lab, v4[1]);
+    console.log(
+      `  flood ping (2,000, daemons awake): veth avg ${floodVeth.avg.toFixed(3)} min ${floodVeth.min.toFixed(3)}, ` +
+        `VRR 1 hop avg ${flood1.avg.toFixed(3)} min ${flood1.min.toFixed(3)}: ` +
+        `added ${((flood1.avg - floodVeth.avg) * 1000).toFixed(0)} us avg, ` +
+        `${((flood1.min - floodVeth.min) * 1000).toFixed(0)} us min`,
+    );
+    // The machine's floor: a VRR hop's round trip wakes sleeping daemons 3-4 times, a UDP echo between two
+    // idle node processes twice. Far below the echo's RTT is out of reach of any user-space daemon here.
+    const floor = await wakeupFloorUs();
+    console.log(
+      `  wake-up floor: UDP echo between two idle node processes on loopback, 200 echoes 10 ms apart: ` +
+        `avg ${floor.avg.toFixed(0)} us, median ${floor.median.toFixed(0)} us, min ${floor.min.toFixed(0)} us`,
+    );
     console.log(`  load average: ${loadAverage()}`);
 
     console.log(`\nTCP throughput (iperf3, ${SECONDS} s per run; Mbit/s)`);
@@ -181,6 +199,53 @@ async function pingRtt(lab: LineLab, target: string): Promise<Rtt> {
   const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(r.stdout);
   if (!m) throw new Error(`ping ${target} printed no RTT summary: ${r.stdout} ${r.stderr}`);
   return { min: Number(m[1]), avg: Number(m[2]), max: Number(m[3]), mdev: Number(m[4]) };
+}
+
+/** RTT of a flood ping (root): each echo leaves as soon as the previous reply arrived. */
+async function floodRtt(lab: LineLab, target: string): Promise<Rtt> {
+  const r = await lab.exec(0, 'ping', '-f', '-c', '2000', '-q', target);
+  const m = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(r.stdout);
+  if (!m) throw new Error(`ping -f ${target} printed no RTT summary: ${r.stdout} ${r.stderr}`);
+  return { min: Number(m[1]), avg: Number(m[2]), max: Number(m[3]), mdev: Number(m[4]) };
+}
+
+/** Round trips (us) of 200 UDP echoes 10 ms apart between this process and a child node process. */
+async function wakeupFloorUs(): Promise<{ avg: number; median: number; min: number }> {
+  const server = execa(
+    process.execPath,
+    [
+      '-e',
+      "const s = require('node:dgram').createSocket('udp4');" +
+        's.on("message", (m, r) => s.send(m, r.port, r.address));' +
+        's.bind(0, "127.0.0.1", () => console.log(s.address().port));',
+    ],
+    { reject: false },
+  );
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+      server.once('exit', () => reject(new Error('the UDP echo server exited before listening')));
+    });
+    const client = createSocket('udp4');
+    const rtts: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const t0 = process.hrtime.bigint();
+      await new Promise<void>((resolve) => {
+        client.once('message', () => resolve());
+        client.send('x', port, '127.0.0.1');
+      });
+      rtts.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    client.close();
+    return {
+      avg: rtts.reduce((a, b) => a + b, 0) / rtts.length,
+      median: median(rtts),
+      min: Math.min(...rtts),
+    };
+  } finally {
+    server.kill();
+  }
 }
 
 async function tcpMbps(lab: LineLab, server: number, target: string): Promise<number> {

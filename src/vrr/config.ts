@@ -35,6 +35,11 @@ export interface VrrConfig {
   hopLimit: number;
   /** A representative record is usable this many periods after its sequence last increased. */
   repValidHellos: number;
+  /**
+   * The self-check of the vset runs this many periods after the vset changes. Not sooner: while a ring forms, vsets
+   * change every period, and most of what an early check would find, the vsets that setups carry bring anyway.
+   */
+  selfCheckFirstHellos: number;
   /** The self-check of the vset backs off to one every this many periods in a stable ring. */
   selfCheckMaxHellos: number;
   /** A refused or failed target is not asked again for this many periods. */
@@ -59,6 +64,7 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   hopLimit: 64,
   repValidHellos: 6,
   refusalHoldHellos: 4,
+  selfCheckFirstHellos: 2,
   selfCheckMaxHellos: 32,
 };
 

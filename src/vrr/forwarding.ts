@@ -5,7 +5,7 @@
 import { clockwise, ringDistance, type Address } from './address.ts';
 import type { Pset } from './pset.ts';
 import type { RepTable } from './repair.ts';
-import type { RouteTable } from './routes.ts';
+import { lowerBound, type RouteTable } from './routes.ts';
 
 /** Where a packet for some destination goes from here. */
 export type NextHop =
@@ -51,12 +51,25 @@ export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | nu
       bestVia = n.address;
     }
   }
-  for (const c of t.routes.endpoints()) {
-    if (c === exclude || ringDistance(c, dst) > bestDist) continue;
-    const via = t.routes.nextHopToward(c);
-    if (via !== null && better(c)) {
-      best = c;
-      bestVia = via;
+  // Route endpoints, by far the most candidates: the closest one under the comparator is the first endpoint
+  // clockwise from dst or the first counter-clockwise (whichever is nearer), so only those two are weighed,
+  // found by binary search; the excluded endpoint is stepped over.
+  const eps = t.routes.sortedEndpoints();
+  const n = eps.length;
+  if (n > 0) {
+    const at = lowerBound(eps, dst);
+    let cw = at % n;
+    if (eps[cw] === exclude) cw = (cw + 1) % n;
+    let ccw = (at + n - 1) % n;
+    if (eps[ccw] === exclude) ccw = (ccw + n - 1) % n;
+    for (let side = 0; side < 2; side++) {
+      const c = eps[side === 0 ? cw : ccw];
+      if (c === exclude || ringDistance(c, dst) > bestDist) continue;
+      const via = t.routes.nextHopToward(c);
+      if (via !== null && better(c)) {
+        best = c;
+        bestVia = via;
+      }
     }
   }
   for (const r of t.reps.records()) {

@@ -190,14 +190,14 @@ export class VrrNode {
   /**
    * A self-check is a setup_req for this node's own address, as at join time: greedy routing takes it to the
    * closest other node, which either takes us as a virtual neighbour or answers with its vset — the neighbours
-   * we may be missing. It runs a hello period after the vset changes, then backs off exponentially to one every
-   * `selfCheckMaxHellos` periods: a ring can settle into two interleaved strands that no vset exchange, path
+   * we may be missing. It runs `selfCheckFirstHellos` periods after the vset changes, then backs off exponentially to
+   * one every `selfCheckMaxHellos` periods: a ring can settle into two interleaved strands that no vset exchange, path
    * endpoint or representative reveals (no node of either strand is the smallest of a ring), and only a lookup
    * of one's own address finds the missing neighbour. In a stable ring it costs one routed request per node
    * every half minute.
    */
   private scheduleSelfCheck(reset = true): void {
-    if (reset) this.selfCheckPeriods = 1;
+    if (reset) this.selfCheckPeriods = this.config.selfCheckFirstHellos;
     if (!this.active) return;
     const delay = this.selfCheckPeriods * this.config.helloMs * (0.9 + 0.2 * this.env.rng.next());
     if (this.selfCheckTimer) {

@@ -4,7 +4,8 @@
 //  - at most one entry per (ea, pathId);
 //  - na is null only when this node is ea, nb is null only when this node is eb;
 //  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
-//  - the endpoint index lists exactly the entries' endpoints, for O(endpoints) next-hop lookups;
+//  - the endpoint index lists exactly the entries' endpoints, and `sortedEndpoints` holds the same addresses in
+//    ascending order, so the forwarding rule finds the closest endpoint by binary search;
 //  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea).
 //  - owned by node.ts alone.
 
@@ -31,6 +32,8 @@ export class RouteTable {
   private readonly byKey = new Map<string, Route>();
   /** endpoint -> routes that have it as ea (with na != null) or eb (with nb != null). */
   private readonly byEndpoint = new Map<Address, Set<Route>>();
+  /** The keys of byEndpoint, ascending. */
+  private readonly sorted: Address[] = [];
 
   get size(): number {
     return this.byKey.size;
@@ -91,6 +94,11 @@ export class RouteTable {
     return this.byEndpoint.keys();
   }
 
+  /** The endpoints, ascending (a live view: do not keep it across changes to the table). */
+  sortedEndpoints(): readonly Address[] {
+    return this.sorted;
+  }
+
   /**
    * The next hop toward endpoint e. Among parallel paths to e, the one with the smallest (pathId, ea) wins: a
    * property of the path, not of this node, so every node on two crossing paths picks the same one. Choosing
@@ -110,7 +118,10 @@ export class RouteTable {
 
   private index(endpoint: Address, route: Route): void {
     let set = this.byEndpoint.get(endpoint);
-    if (!set) this.byEndpoint.set(endpoint, (set = new Set()));
+    if (!set) {
+      this.byEndpoint.set(endpoint, (set = new Set()));
+      this.sorted.splice(lowerBound(this.sorted, endpoint), 0, endpoint);
+    }
     set.add(route);
   }
 
@@ -118,6 +129,21 @@ export class RouteTable {
     const set = this.byEndpoint.get(endpoint);
     if (!set) return;
     set.delete(route);
-    if (set.size === 0) this.byEndpoint.delete(endpoint);
+    if (set.size === 0) {
+      this.byEndpoint.delete(endpoint);
+      this.sorted.splice(lowerBound(this.sorted, endpoint), 1);
+    }
   }
+}
+
+/** The first index of the ascending array whose value is >= x (the array's length if none). */
+export function lowerBound(ascending: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = ascending.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ascending[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -187,4 +187,33 @@ describe('vrr/node', () => {
     );
     assert.equal(selfActivated.length, 1, 'exactly one node started the ring');
   });
+
+  it('checks its own vset selfCheckFirstHellos periods after it last changed, then ever less often', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    const checks: number[] = [];
+    let seen = 0;
+    for (let t = 0; t < 120_000; t += 50) {
+      net.run(50);
+      const n = net.nodes[1].counters().selfChecks ?? 0;
+      if (n > seen) checks.push(net.now);
+      seen = n;
+    }
+    const changes = net.events.filter(
+      (e) => e.node === 1 && (e.event.type === 'vset-add' || e.event.type === 'vset-remove'),
+    );
+    const lastChange = changes[changes.length - 1].at;
+    const after = checks.filter((t) => t > lastChange);
+    // Each delay has 10 % of seeded jitter, and the 50 ms polling steps blur it a little more.
+    assert.ok(
+      after[0] - lastChange <= 2 * 1100 + 50,
+      `first check ${after[0] - lastChange} ms after the change`,
+    );
+    const gaps = after.slice(1, 5).map((t, i) => t - after[i]);
+    [4, 8, 16, 32].forEach((periods, i) => {
+      assert.ok(
+        Math.abs(gaps[i] - periods * 1000) <= periods * 100 + 50,
+        `gap ${i + 1} after the change: ${gaps[i]} ms, expected ${periods} periods (checks at ${after.join(', ')})`,
+      );
+    });
+  });
 });

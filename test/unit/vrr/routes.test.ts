@@ -17,6 +17,11 @@ function assertInvariants(t: RouteTable): void {
     if (r.nb !== null) endpoints.add(r.eb);
   }
   assert.deepEqual(new Set(t.endpoints()), endpoints, 'the endpoint index matches the entries');
+  assert.deepEqual(
+    t.sortedEndpoints(),
+    [...endpoints].sort((a, b) => a - b),
+    'the sorted endpoints are the same addresses, ascending',
+  );
 }
 
 describe('vrr/routes', () => {
