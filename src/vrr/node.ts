@@ -19,7 +19,7 @@ import { nextHop, type NextHop } from './forwarding.ts';
 import { Pset, type LinkChange } from './pset.ts';
 import { ReliableControl } from './reliable.ts';
 import { RepTable } from './repair.ts';
-import { RouteTable, type Route } from './routes.ts';
+import { RouteTable, routeKey, type Route } from './routes.ts';
 import { nearEnough, Vset } from './vset.ts';
 import { decodePacket, encodePacket, helloNeighborCapacity } from './wire/index.ts';
 import {
@@ -75,6 +75,16 @@ interface PortInfo {
 }
 
 const DEFAULT_MTU = 1500;
+/** Routed requests remembered for loop detection. */
+const RECENTLY_ROUTED_KEPT = 512;
+/** Teardowns that came before their setup, remembered until it comes (a retransmission is due within seconds). */
+const TORN_DOWN_EARLY_KEPT = 256;
+
+/** Adds key to a set kept to its newest `cap` entries (a Set iterates in insertion order). */
+function remember(set: Set<string>, key: string, cap: number): void {
+  set.add(key);
+  if (set.size > cap) set.delete(set.values().next().value as string);
+}
 
 /** One VRR node. */
 export class VrrNode {
@@ -94,6 +104,12 @@ export class VrrNode {
   private readonly timers = new Set<TimerHandle>();
   /** Routed requests seen recently, by (kind, src, token): a second sighting means a forwarding loop. */
   private readonly recentlyRouted = new Set<string>();
+  /**
+   * Paths whose teardown arrived here before their setup did, by (ea, pathId): the teardown overtook a setup that
+   * was retransmitted, or reordered on a link. The setup, when it comes, is turned back instead of installing
+   * a path whose far end is gone, which nothing would ever remove (hard state has no refresh).
+   */
+  private readonly tornDownEarly = new Set<string>();
   private readonly stats: Record<string, number> = {};
 
   private active = false;
@@ -786,6 +802,11 @@ export class VrrNode {
   /** setup{src, dst, pathId, proxy, V} from sender (this node when originated here): install and pass on. */
   private handleSetup(opt: SetupOption, sender: Address): void {
     const fromMe = sender === this.address;
+    if (!fromMe && this.tornDownEarly.delete(routeKey(opt.src, opt.pathId))) {
+      this.count('setup.afterItsTeardown');
+      this.tearDownPath(opt.pathId, opt.src, sender);
+      return;
+    }
     const nh = this.setupNextHop(opt.dst, opt.proxy);
     const route: Route = { ea: opt.src, eb: opt.dst, pathId: opt.pathId, na: fromMe ? null : sender, nb: nh };
     const added = opt.src !== opt.dst && this.table.add(route);
@@ -812,6 +833,7 @@ export class VrrNode {
       if (pending) this.resolveSetup(opt.src);
       if (!this.active) this.becomeActive(`setup from ${formatAddress(opt.src)}`);
       this.learnCandidates(opt.vset, 'vset of a new virtual neighbour', opt.src);
+      this.dropParallelPaths(opt.src);
     } else {
       this.count('setup.refusedAtDestination');
       this.tearDownPath(opt.pathId, opt.src, null);
@@ -851,6 +873,7 @@ export class VrrNode {
     const r = this.table.get(opt.ea, opt.pathId);
     if (!r || (r.na !== sender && r.nb !== sender)) {
       this.count('teardown.unknownPath');
+      if (!r) remember(this.tornDownEarly, routeKey(opt.ea, opt.pathId), TORN_DOWN_EARLY_KEPT);
       return;
     }
     this.removeRoute(r, opt.vset ? 'deliberate teardown' : 'teardown after a failure');
@@ -872,6 +895,30 @@ export class VrrNode {
       this.learnCandidates(vset, 'vset of a deliberate teardown', other);
     } else if (!this.vset.has(other)) {
       this.requestSetup(other, 'path torn down by a failure');
+    }
+  }
+
+  /**
+   * Two nodes that set up a path to each other at once end up with two: every relay then holds two entries for one
+   * virtual link. The one forwarding uses, the smallest (pathId, ea), is kept; the others are torn down (without a
+   * vset: nothing is refused) by the endpoint the kept one ended at, once it has arrived there complete. The other
+   * endpoint cannot know whether the kept path has reached this one yet, so it leaves the pair alone.
+   */
+  private dropParallelPaths(other: Address): void {
+    const paths = this.table.between(this.address, other);
+    if (paths.length < 2) return;
+    let keep = paths[0];
+    for (const r of paths)
+      if (r.pathId < keep.pathId || (r.pathId === keep.pathId && r.ea < keep.ea)) keep = r;
+    if (keep.eb !== this.address) return;
+    for (const r of paths) {
+      if (r === keep) continue;
+      this.count('parallelPathsDropped');
+      this.removeRoute(r, 'parallel to a path kept');
+      const next = r.ea === this.address ? r.nb : r.na;
+      if (next !== null && this.pset.isLinked(next)) {
+        this.sendControl(next, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+      }
     }
   }
 
@@ -1026,11 +1073,7 @@ export class VrrNode {
   /** Records a routed request; true if it was already seen here (it looped back). */
   private seenBefore(key: string): boolean {
     if (this.recentlyRouted.has(key)) return true;
-    this.recentlyRouted.add(key);
-    if (this.recentlyRouted.size > 512) {
-      const oldest = this.recentlyRouted.values().next().value as string;
-      this.recentlyRouted.delete(oldest);
-    }
+    remember(this.recentlyRouted, key, RECENTLY_ROUTED_KEPT);
     return false;
   }
 

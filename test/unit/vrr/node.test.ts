@@ -216,4 +216,59 @@ describe('vrr/node', () => {
       );
     });
   });
+
+  it('turns back a setup whose teardown overtook it, instead of installing a path with no far end', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    const b = net.nodes[1];
+    const sentByB: number[] = [];
+    net.tap = (from, _port, frame) => {
+      if (from === 1) sentByB.push(frame[16]); // the first option's type
+      return frame;
+    };
+    const control = (seq: number, option: object): Uint8Array =>
+      encodePacket({ kind: 'control', flags: 0, sender: A, seq, options: [option as never] });
+    // The teardown of path (A, 99) arrives first: B holds no such path.
+    b.receive(0, A, control(801, { type: OptionType.TEARDOWN, pathId: 99, ea: A, vset: null }));
+    assert.equal(b.counters()['teardown.unknownPath'], 1);
+    // Then its setup (a retransmission, or a frame reordered on the link).
+    const setup = { type: OptionType.SETUP, pathId: 99, src: A, dst: C, proxy: C, vset: [] };
+    b.receive(0, A, control(802, setup));
+    net.run(1000);
+    assert.equal(b.counters()['setup.afterItsTeardown'], 1);
+    assert.ok(sentByB.includes(OptionType.TEARDOWN), 'B sends a teardown back toward A');
+    for (const [i, node] of net.nodes.entries()) {
+      assert.ok(!node.routes().some((r) => r.pathId === 99), `node ${i} holds no entry of path (A, 99)`);
+    }
+    // A setup with no teardown before it is installed as usual.
+    b.receive(0, A, control(803, { ...setup, pathId: 100 }));
+    net.run(1000);
+    assert.ok(b.routes().some((r) => r.pathId === 100 && r.ea === A));
+  });
+
+  it('keeps one path per pair of virtual neighbours: parallel paths set up at once are torn down', () => {
+    // A 4x4 grid whose nodes all start at once: pairs often set up paths to each other at the same time.
+    const addrs = Array.from({ length: 16 }, (_, i) => 0x020000000000 + ((i * 7919) % 101) * 0x10000 + i);
+    const net = new TestNet(addrs, 5);
+    for (let i = 0; i < 16; i++) {
+      if (i % 4 < 3) net.link(i, i + 1);
+      if (i < 12) net.link(i, i + 4);
+    }
+    net.start();
+    net.run(60_000);
+    assert.ok(consistent(net));
+    assertInvariants(net);
+    const pathsPerPair = new Map<string, Set<string>>();
+    for (const node of net.nodes) {
+      for (const r of node.routes()) {
+        const pair = [r.ea, r.eb].sort((x, y) => x - y).join('-');
+        if (!pathsPerPair.has(pair)) pathsPerPair.set(pair, new Set());
+        pathsPerPair.get(pair)!.add(`${r.ea}/${r.pathId}`);
+      }
+    }
+    for (const [pair, paths] of pathsPerPair)
+      assert.equal(paths.size, 1, `pair ${pair}: paths ${[...paths]}`);
+    const dropped = net.nodes.reduce((sum, n) => sum + (n.counters().parallelPathsDropped ?? 0), 0);
+    assert.ok(dropped > 0, 'the grid did set up parallel paths, and they were dropped');
+  });
 });
