@@ -10,8 +10,12 @@ import { processAlive, type Lab } from './lab.ts';
 import { plannedNode } from './plan.ts';
 import { readFileSync } from 'node:fs';
 
-/** How long a vrrd may take to open its control socket. */
-const START_TIMEOUT_MS = 30_000;
+/**
+ * How long a vrrd that is still running may take to open its control socket. A vrrd that exits is reported at
+ * once; this only catches one that hangs, so it is generous: while a 100-container lab starts on two cores the load
+ * passes 150, and a start that takes 3 s on an idle machine took over 30 s there (and failed the whole `up`).
+ */
+const START_TIMEOUT_MS = 180_000;
 
 /** vrrd's flags for node (without the command prefix). */
 export function vrrdFlags(lab: Lab, node: string): string[] {

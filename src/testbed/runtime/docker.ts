@@ -40,8 +40,8 @@ import {
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
-/** How long startDaemon waits for the engine to report the exec'd process's PID. */
-const START_TIMEOUT_MS = 30_000;
+/** How long startDaemon waits for the engine to report the exec'd process's PID (generous: see lab/daemons.ts). */
+const START_TIMEOUT_MS = 180_000;
 
 /** PATH inside the image (spawn runs through nsenter, which would otherwise keep the host's). */
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
