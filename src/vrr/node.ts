@@ -19,7 +19,7 @@ import { nextHop, type NextHop } from './forwarding.ts';
 import { Pset, type LinkChange } from './pset.ts';
 import { ReliableControl } from './reliable.ts';
 import { RepTable } from './repair.ts';
-import { RouteTable, routeKey, type Route } from './routes.ts';
+import { pathPrecedes, RouteTable, routeKey, type Route } from './routes.ts';
 import { nearEnough, Vset } from './vset.ts';
 import { decodePacket, encodePacket, helloNeighborCapacity } from './wire/index.ts';
 import {
@@ -908,8 +908,7 @@ export class VrrNode {
     const paths = this.table.between(this.address, other);
     if (paths.length < 2) return;
     let keep = paths[0];
-    for (const r of paths)
-      if (r.pathId < keep.pathId || (r.pathId === keep.pathId && r.ea < keep.ea)) keep = r;
+    for (const r of paths) if (pathPrecedes(r, keep)) keep = r;
     if (keep.eb !== this.address) return;
     for (const r of paths) {
       if (r === keep) continue;

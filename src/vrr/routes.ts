@@ -109,9 +109,7 @@ export class RouteTable {
     const set = this.byEndpoint.get(e);
     if (!set) return null;
     let best: Route | null = null;
-    for (const r of set) {
-      if (best === null || r.pathId < best.pathId || (r.pathId === best.pathId && r.ea < best.ea)) best = r;
-    }
+    for (const r of set) if (best === null || pathPrecedes(r, best)) best = r;
     if (best === null) return null;
     return best.ea === e ? best.na : best.nb;
   }
@@ -134,6 +132,14 @@ export class RouteTable {
       this.sorted.splice(lowerBound(this.sorted, endpoint), 1);
     }
   }
+}
+
+/**
+ * The order among parallel paths: the smallest (pathId, ea) first. Forwarding uses the first path to an endpoint
+ * and pruning keeps the first between two endpoints, so every node agrees on which one that is.
+ */
+export function pathPrecedes(a: Route, b: Route): boolean {
+  return a.pathId < b.pathId || (a.pathId === b.pathId && a.ea < b.ea);
 }
 
 /** The first index of the ascending array whose value is >= x (the array's length if none). */
