@@ -19,6 +19,7 @@ import { runRingCheck } from '../../src/testbed/verify/ring-check.ts';
 import type { CheckResult } from '../../src/testbed/verify/check-result.ts';
 import { netnsUnavailableReason } from './native/fixtures/netns.ts';
 import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2), so vset paths and trees span several hops.
 const ADDRESSES = ['02:00:00:00:00:30', '02:00:00:00:00:10', '02:00:00:00:00:40', '02:00:00:00:00:20'];
@@ -112,8 +113,7 @@ describe('daemon: real-lab checks on four vrrd namespaces', function () {
   before(async function () {
     const reason = netnsUnavailableReason() ?? toolsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping real-lab check tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'real-lab check tests', reason);
     }
     lab = new LineLab('checks', {
       size: ADDRESSES.length,

@@ -9,6 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
 import { netnsUnavailableReason, ip } from './native/fixtures/netns.ts';
 import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2 < n4), so trees follow multi-hop vset paths.
 const ADDRESSES = [
@@ -46,8 +47,7 @@ describe('daemon: multicast on the vrrd overlay (five namespaces, iperf v2)', fu
   before(async function () {
     const reason = netnsUnavailableReason() ?? iperfUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping multicast tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'multicast tests', reason);
     }
     lab = new LineLab('mcast', { size: 5, addresses: ADDRESSES, helloMs: 200, vsetSize: 2, seed: 11 });
     lab.create();

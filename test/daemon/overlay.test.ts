@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ip, netnsUnavailableReason, REPO_ROOT } from './native/fixtures/netns.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 const HARNESS = fileURLToPath(new URL('./fixtures-vrrd/overlay-harness.ts', import.meta.url));
 
@@ -24,8 +25,7 @@ describe('daemon/overlay: the TAP against the kernel (fake node, in-memory DHT)'
   before(function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping overlay tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'overlay tests', reason);
     }
     ip('netns', 'add', ns);
     try {

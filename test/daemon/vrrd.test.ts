@@ -11,6 +11,7 @@ import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.
 import { execa } from 'execa';
 import { netnsUnavailableReason, ip, REPO_ROOT } from './native/fixtures/netns.ts';
 import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 const INJECTOR = fileURLToPath(new URL('./fixtures-vrrd/frame-injector.ts', import.meta.url));
 // Ring order (by address) differs from line order: n1 < n3 < n0 < n2 < n4, so vset paths span several hops.
@@ -29,8 +30,7 @@ describe('daemon: vrrd in five namespaces in a line', function () {
   before(async function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping vrrd tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'vrrd tests', reason);
     }
     lab = new LineLab('line', {
       size: 5,

@@ -13,6 +13,7 @@ import Docker from 'dockerode';
 import { requestOnce } from '../../src/ctl/client.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
 import { LABELS, OWNER, type LabIdentity, type NodeHandle } from '../../src/testbed/runtime/runtime.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 interface Status {
   address: string;
@@ -36,8 +37,7 @@ describe('docker runtime: two containers, vrrd in each', function () {
   before(async function () {
     const reason = await runtime.unavailableReason();
     if (reason !== null) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'docker runtime tests', reason);
     }
     const dir = mkdtempSync(join(tmpdir(), 'vrr-it-docker-'));
     mkdirSync(join(dir, 'sockets'));

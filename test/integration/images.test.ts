@@ -11,6 +11,7 @@ import { debianMirror, parseDeb822, parseOneLine } from '../../src/testbed/image
 import { baseImageTag, DEFAULT_BASE_RECIPE } from '../../src/testbed/image/base-image.ts';
 import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
 import { nodeImageTag, type NodeImageInputs } from '../../src/testbed/image/node-image.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 const MIRROR = 'http://mirror.invalid/debian';
 
@@ -122,8 +123,11 @@ describe('images: docker-compose.yml', () => {
   it('parses with docker-compose and defines the testbed service as documented', async function () {
     const which = await execa('docker-compose', ['version', '--short'], { reject: false });
     if (which.failed) {
-      console.log(`      skipped: docker-compose is not installed (${which.shortMessage ?? which.message})`);
-      this.skip();
+      skipForMissing(
+        this,
+        'the docker-compose.yml check',
+        `docker-compose is not installed (${which.shortMessage ?? which.message})`,
+      );
     }
     const r = await execa('docker-compose', ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config'], {
       reject: false,

@@ -16,6 +16,7 @@ import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
 import { loadTopology } from '../../src/testbed/topology/index.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 describe('testbed lab in containers', function () {
   this.timeout(900_000);
@@ -25,8 +26,7 @@ describe('testbed lab in containers', function () {
   before(async function () {
     const reason = (await runtime.unavailableReason()) ?? (process.getuid?.() !== 0 ? 'not root' : null);
     if (reason !== null) {
-      console.log(`      skipped: no Docker engine to run labs in: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'docker lab tests', `no Docker engine to run labs in: ${reason}`);
     }
     root = privateStateRoot();
     await runtime.prepare(() => {});

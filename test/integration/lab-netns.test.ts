@@ -17,6 +17,7 @@ import { runtimeOfKind } from '../../src/testbed/runtime/select.ts';
 import { loadTopology } from '../../src/testbed/topology/index.ts';
 import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
+import { skipForMissing } from '../support/skip.ts';
 
 describe('testbed lab in network namespaces', function () {
   this.timeout(600_000);
@@ -26,8 +27,7 @@ describe('testbed lab in network namespaces', function () {
   before(function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`      skipped: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'netns lab tests', reason);
     }
     root = privateStateRoot();
   });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { LinkPeer } from './fixtures/link-peer-client.ts';
 import { exited, ip, netnsUnavailableReason, spawnInNetns, VethLab, waitForLine } from './fixtures/netns.ts';
+import { skipForMissing } from '../../support/skip.ts';
 
 const VRR = 0x88b5;
 const TCP_TRANSFER = fileURLToPath(new URL('./fixtures/tcp-transfer.ts', import.meta.url));
@@ -24,8 +25,7 @@ describe('daemon/native: batched writes and TAP offload', function () {
   before(async function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping batch/offload tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'batch/offload tests', reason);
     }
     lab = new VethLab('batch');
     lab.create();

@@ -6,6 +6,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LinkPeer } from './fixtures/link-peer-client.ts';
 import { exited, netnsUnavailableReason, spawnInNetns, VethLab, waitForLine } from './fixtures/netns.ts';
+import { skipForMissing } from '../../support/skip.ts';
 
 const CLOSE_THEN_EXIT = fileURLToPath(new URL('./fixtures/close-then-exit.ts', import.meta.url));
 const THROW_IN_CALLBACK = fileURLToPath(new URL('./fixtures/throw-in-callback.ts', import.meta.url));
@@ -35,8 +36,7 @@ describe('daemon/native: process lifecycle', function () {
   before(async function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping lifecycle tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'lifecycle tests', reason);
     }
     lab = new VethLab('life');
     lab.create();

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { LinkPeer } from './fixtures/link-peer-client.ts';
 import { ip, netnsUnavailableReason, VethLab } from './fixtures/netns.ts';
+import { skipForMissing } from '../../support/skip.ts';
 
 const VRR = 0x88b5;
 const OTHER = 0x88b6;
@@ -22,8 +23,7 @@ describe('daemon/native: packet socket across a veth pair', function () {
   before(async function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping packet socket tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'packet socket tests', reason);
     }
     lab = new VethLab('pkt');
     lab.create();

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LinkPeer } from './fixtures/link-peer-client.ts';
 import { ip, netnsUnavailableReason, REPO_ROOT, VethLab } from './fixtures/netns.ts';
+import { skipForMissing } from '../../support/skip.ts';
 
 const UDP_ECHO_CLIENT = fileURLToPath(new URL('./fixtures/udp-echo-client.ts', import.meta.url));
 /** The host the child plays behind the TAP. */
@@ -28,8 +29,7 @@ describe('daemon/native: TAP device', function () {
   before(async function () {
     const reason = netnsUnavailableReason();
     if (reason !== null) {
-      console.log(`skipping TAP tests: ${reason}`);
-      this.skip();
+      skipForMissing(this, 'TAP tests', reason);
     }
     lab = new VethLab('tap');
     lab.create();
@@ -84,10 +84,11 @@ describe('daemon/native: TAP device', function () {
 
   it('answers ping through the TAP', function () {
     if (!hasPing()) {
-      console.log(
-        'skipping the ping check: ping (iputils-ping) is not installed; the UDP exchange covers it',
+      skipForMissing(
+        this,
+        'the ping check',
+        'ping (iputils-ping) is not installed; the UDP exchange covers it',
       );
-      this.skip();
     }
     const output = execFileSync(
       'ip',
