@@ -99,8 +99,11 @@ export class VrrNode {
   private readonly reps: RepTable;
   private readonly reliable: ReliableControl;
   private readonly pendingSetups = new Map<Address, PendingSetup>();
-  /** Targets not to ask again before the given time (refused us, or attempts exhausted). */
-  private readonly holdOff = new Map<Address, number>();
+  /**
+   * Targets not to ask again before `until`: they refused us (`refused`: alive ring nodes that answered), or were
+   * never reached (attempts exhausted, answered by another node, a direct setup under way).
+   */
+  private readonly holdOff = new Map<Address, { until: number; refused: boolean }>();
   private readonly timers = new Set<TimerHandle>();
   /** Routed requests seen recently, by (kind, src, token): a second sighting means a forwarding loop. */
   private readonly recentlyRouted = new Set<string>();
@@ -489,7 +492,7 @@ export class VrrNode {
         this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));
       }
     }
-    for (const [a, until] of this.holdOff) if (until <= now) this.holdOff.delete(a);
+    for (const [a, h] of this.holdOff) if (h.until <= now) this.holdOff.delete(a);
     this.reps.expire(now);
 
     const proxies = this.pset.linkedActive();
@@ -770,6 +773,11 @@ export class VrrNode {
       );
     } else {
       this.learnCandidates(opt.vset, 'vset of a requester', opt.src);
+      if (opt.src !== opt.dst && this.redirectAsLookup(opt)) return;
+      if (this.selfCheckConfirmed(opt)) {
+        this.count('selfCheck.confirmed');
+        return;
+      }
       this.handleSetupFail(
         {
           type: OptionType.SETUP_FAIL,
@@ -782,6 +790,42 @@ export class VrrNode {
         this.address,
       );
     }
+  }
+
+  /**
+   * A request for me that I refuse: I know nodes nearer the requester than I am (my members on its side). A
+   * refusal would name only those (r/2 a side), and the requester would ask them in turn: a walk along the ring
+   * one refusal at a time, each a routed round trip, from wherever it first heard of me down to its real
+   * neighbours (dozens of steps on a ring of a thousand nodes). Instead the request goes on as a lookup of the
+   * requester's own address (dst = src, a fresh token so relays do not take it for a loop): greedy routing takes
+   * it in one pass to the node closest to the requester, which accepts it or refuses with the vset that names
+   * its real neighbours. False when no known node is nearer the requester than I am.
+   */
+  private redirectAsLookup(opt: SetupReqOption): boolean {
+    const hop = this.nextHop(opt.src, opt.src);
+    if (hop.kind !== 'forward') return false;
+    this.count('setupReq.redirected');
+    const token = this.env.rng.u32() || 1;
+    this.seenBefore(`req/${opt.src}/${token}`);
+    this.sendControl(hop.via, { ...opt, token, dst: opt.src });
+    return true;
+  }
+
+  /**
+   * Whether a self-check that ended here needs no answer: its sender is already my virtual neighbour, and no node
+   * my refusal would name (me and my vset) would be worth asking for it. The requester learns from a refusal by
+   * asking the named nodes that are nearEnough among every ring node it knows of; the vset its request carries is
+   * a subset of those, and a candidate that is not near enough among a subset is not near enough among more. So
+   * the answer would start nothing, and in a consistent ring that is every self-check: silence saves a routed
+   * setup_fail per check (most of all setup_fail traffic while a large ring forms). Assumes the requester's r is
+   * mine (a requester with a larger r may miss a hint until its vset changes and it checks again).
+   */
+  private selfCheckConfirmed(opt: SetupReqOption): boolean {
+    if (opt.src !== opt.dst || !this.vset.has(opt.src)) return false;
+    const theirs = new Set(opt.vset);
+    const named = [this.address, ...this.vset.members()].filter((c) => c !== opt.src && !theirs.has(c));
+    const known = [...opt.vset, ...named];
+    return named.every((c) => !nearEnough(opt.src, c, known, this.config.vsetSize));
   }
 
   /**
@@ -864,7 +908,7 @@ export class VrrNode {
         this.hold(target);
       }
     }
-    this.hold(opt.src);
+    this.hold(opt.src, true);
     this.learnCandidates([...opt.vset, opt.src], 'setup_fail', opt.src);
   }
 
@@ -891,7 +935,7 @@ export class VrrNode {
   /** The path to `other` is gone. Deliberate (V given): learn from V. Failure: ask `other` again. */
   private endpointLost(other: Address, vset: Address[] | null): void {
     if (vset) {
-      this.hold(other);
+      this.hold(other, true);
       this.learnCandidates(vset, 'vset of a deliberate teardown', other);
     } else if (!this.vset.has(other)) {
       this.requestSetup(other, 'path torn down by a failure');
@@ -995,16 +1039,22 @@ export class VrrNode {
 
   /**
    * Live ring nodes this node knows of: its vset, the targets it is asking, the endpoints of paths through it,
-   * its active neighbours and usable representatives. Paths are hard state, torn down when they break, so each
-   * of these is a node of a ring right now. Non-members on hold (they refused us, or never answered) are left
-   * out: they must not stand in for a candidate that would take us.
+   * its active neighbours, usable representatives and the nodes that refused it lately. Paths are hard state,
+   * torn down when they break, so each of these is a node of a ring right now. A refuser answered, so it is
+   * alive, and it refused because it knows nodes nearer to us than itself: nothing beyond it can be one of our
+   * nearest. (Leaving refusers out made every refusal point one node further along the ring: a walk of dozens of
+   * refused requests at a 1,000-node ring.) Nodes on hold that never answered (attempts exhausted, answered by
+   * another node) are left out: they may be gone, and must not stand in for a candidate that would take us.
    */
   private knownRingNodes(): Set<Address> {
     const known = new Set<Address>(this.pendingSetups.keys());
     for (const e of this.table.endpoints()) known.add(e);
     for (const n of this.pset.values()) if (n.state === 'linked' && n.active) known.add(n.address);
     for (const r of this.reps.usable(this.env.now())) known.add(r.address);
-    for (const a of this.holdOff.keys()) known.delete(a);
+    for (const [a, h] of this.holdOff) {
+      if (h.refused) known.add(a);
+      else known.delete(a);
+    }
     for (const m of this.vset.members()) known.add(m);
     known.delete(this.address);
     return known;
@@ -1076,8 +1126,9 @@ export class VrrNode {
     return false;
   }
 
-  private hold(target: Address): void {
-    this.holdOff.set(target, this.env.now() + this.config.refusalHoldHellos * this.config.helloMs);
+  private hold(target: Address, refused = false): void {
+    const until = this.env.now() + this.config.refusalHoldHellos * this.config.helloMs;
+    this.holdOff.set(target, { until, refused });
   }
 
   private becomeActive(why: string): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { closestOnEachSide } from '../../../src/vrr/vset.ts';
-import { encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType } from '../../../src/vrr/wire/types.ts';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -270,5 +270,91 @@ describe('vrr/node', () => {
       assert.equal(paths.size, 1, `pair ${pair}: paths ${[...paths]}`);
     const dropped = net.nodes.reduce((sum, n) => sum + (n.counters().parallelPathsDropped ?? 0), 0);
     assert.ok(dropped > 0, 'the grid did set up parallel paths, and they were dropped');
+  });
+
+  describe('refusals and self-checks (r = 2, a line of five nodes whose addresses ascend along it)', () => {
+    // A B C D E = 0x10 .. 0x50 on a line; the ring closes E -> A. Converged, each node holds one member a side.
+    const [a, b, c, d, e] = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
+    function converged(): TestNet {
+      const net = new TestNet([a, b, c, d, e], 1, { vsetSize: 2 });
+      for (let i = 0; i < 4; i++) net.link(i, i + 1);
+      net.start();
+      net.run(30_000);
+      assert.ok(consistent(net));
+      return net;
+    }
+    /** Records the control options every node sends from now on. */
+    function recordOptions(net: TestNet): { node: number; option: KnownOption }[] {
+      const sent: { node: number; option: KnownOption }[] = [];
+      net.tap = (from, _port, frame) => {
+        const r = decodePacket(frame);
+        if (r.ok && r.packet.kind === 'control')
+          for (const o of r.packet.options) sent.push({ node: from, option: o });
+        return frame;
+      };
+      return sent;
+    }
+    const control = (sender: number, seq: number, option: object): Uint8Array =>
+      encodePacket({ kind: 'control', flags: 0, sender, seq, options: [option as never] });
+    const count = (net: TestNet, i: number, name: string): number => net.nodes[i].counters()[name] ?? 0;
+
+    it('a refused request goes on as a lookup of the requester, which its virtual neighbour confirms silently', () => {
+      const net = converged();
+      const sent = recordOptions(net);
+      const confirmedAtB = count(net, 1, 'selfCheck.confirmed');
+      // A asks C (it heard of C somewhere). C holds B and D, both nearer: it refuses A.
+      const request = { type: OptionType.SETUP_REQ, token: 4242, src: a, dst: c, proxy: b, vset: [b, e] };
+      net.nodes[2].receive(0, b, control(b, 901, request));
+      net.run(1000);
+      assert.equal(count(net, 2, 'setupReq.redirected'), 1);
+      const lookup = sent.find((s) => s.node === 2 && s.option.type === OptionType.SETUP_REQ);
+      assert.ok(lookup && lookup.option.type === OptionType.SETUP_REQ, 'C passes a setup_req on');
+      assert.equal(lookup.option.src, a);
+      assert.equal(lookup.option.dst, a, "it looks up A's own address");
+      assert.notEqual(lookup.option.token, 4242, 'with a token of its own (relays would take it for a loop)');
+      assert.deepEqual(lookup.option.vset, [b, e], "A's vset travels on");
+      // The lookup ends at B, A's nearest node, which already holds A and knows nobody A lacks.
+      assert.equal(count(net, 1, 'selfCheck.confirmed') - confirmedAtB, 1);
+      assert.ok(!sent.some((s) => s.option.type === OptionType.SETUP_FAIL), 'nobody sends a setup_fail');
+      assert.ok(consistent(net));
+    });
+
+    it('a self-check is answered when the answerer names a node the requester lacks', () => {
+      const net = converged();
+      const sent = recordOptions(net);
+      // A's self-check reaches B, but A's vset (as carried) holds only E: B names itself, A's missing neighbour.
+      const check = { type: OptionType.SETUP_REQ, token: 77, src: a, dst: a, proxy: b, vset: [e] };
+      net.nodes[1].receive(0, a, control(a, 902, check));
+      net.run(1000);
+      const fail = sent.find((s) => s.node === 1 && s.option.type === OptionType.SETUP_FAIL);
+      assert.ok(fail && fail.option.type === OptionType.SETUP_FAIL, 'B answers with a setup_fail');
+      assert.equal(fail.option.token, 77);
+      assert.equal(fail.option.dst, a);
+    });
+
+    it('nodes that refused count as known: a refusal does not send the requester on to nodes beyond the refuser', () => {
+      const net = converged();
+      // Nodes A has never heard of, between A and B: E2 < K < F. E2 refuses A, then K refuses naming E2 and F.
+      const [e2, k, f] = [0x12, 0x14, 0x16].map((x) => 0x020000000000 + x);
+      const mark = net.events.length;
+      const fail = (src: number, token: number, vset: number[]) => ({
+        type: OptionType.SETUP_FAIL,
+        token,
+        src,
+        dst: a,
+        proxy: a,
+        vset,
+      });
+      net.nodes[0].receive(0, b, control(b, 903, fail(e2, 1, [])));
+      net.nodes[0].receive(0, b, control(b, 904, fail(k, 2, [e2, f])));
+      net.run(100);
+      const asked = net.events
+        .slice(mark)
+        .filter((x) => x.node === 0 && x.event.type === 'setup-req')
+        .map((x) => (x.event.type === 'setup-req' ? x.event.target : -1));
+      // F lies beyond K and E2, which A now knows are alive: F cannot be A's nearest. (With refusers left out of
+      // what A knows, F looked nearest, and each refusal walked A one node further along the ring.)
+      assert.ok(!asked.includes(f), `A asked ${asked.map((t) => t.toString(16))}`);
+    });
   });
 });
