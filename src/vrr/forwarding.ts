@@ -29,27 +29,13 @@ export interface ForwardingTables {
 export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | null = null): NextHop {
   // The first candidate considered wins ties, which never happen between distinct addresses (the comparator is a
   // total order); order matters only for which next hop reaches one endpoint: direct neighbour, path, then rep.
-  // Written without closures or allocation, each distance computed once: the hottest function of the simulator.
-  let best = -1;
-  let bestVia = -1;
-  let bestDist = Infinity;
-  let bestCw = Infinity;
-  const better = (c: Address): boolean => {
-    if (c === exclude) return false;
-    const d = ringDistance(c, dst);
-    if (d > bestDist) return false;
-    const cw = clockwise(dst, c);
-    if (d === bestDist && cw >= bestCw) return false;
-    bestDist = d;
-    bestCw = cw;
-    return true;
-  };
-  if (better(t.me)) best = bestVia = t.me;
+  // Written without closures or allocation, each distance computed once: the hottest function of the simulator
+  // (tsx keeps function names, so even a closure created per call costs a helper call).
+  const best: Best = { address: -1, via: -1, dist: Infinity, cw: Infinity };
+  if (t.me !== exclude) consider(best, dst, t.me, t.me);
   for (const n of t.pset.values()) {
-    if (n.state === 'linked' && n.everActive && better(n.address)) {
-      best = n.address;
-      bestVia = n.address;
-    }
+    if (n.state === 'linked' && n.everActive && n.address !== exclude)
+      consider(best, dst, n.address, n.address);
   }
   // Route endpoints, by far the most candidates: the closest one under the comparator is the first endpoint
   // clockwise from dst or the first counter-clockwise (whichever is nearer), so only those two are weighed,
@@ -64,21 +50,36 @@ export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | nu
     if (eps[ccw] === exclude) ccw = (ccw + n - 1) % n;
     for (let side = 0; side < 2; side++) {
       const c = eps[side === 0 ? cw : ccw];
-      if (c === exclude || ringDistance(c, dst) > bestDist) continue;
+      if (c === exclude || ringDistance(c, dst) > best.dist) continue;
       const via = t.routes.nextHopToward(c);
-      if (via !== null && better(c)) {
-        best = c;
-        bestVia = via;
-      }
+      if (via !== null) consider(best, dst, c, via);
     }
   }
   for (const r of t.reps.records()) {
-    if (t.now - r.refreshedAt <= t.reps.validMs && better(r.address)) {
-      best = r.address;
-      bestVia = r.heardFrom;
-    }
+    if (t.now - r.refreshedAt <= t.reps.validMs && r.address !== exclude)
+      consider(best, dst, r.address, r.heardFrom);
   }
-  if (best === -1) return { kind: 'none' };
-  if (best === t.me) return { kind: 'local' };
-  return { kind: 'forward', via: bestVia, endpoint: best };
+  if (best.address === -1) return { kind: 'none' };
+  if (best.address === t.me) return { kind: 'local' };
+  return { kind: 'forward', via: best.via, endpoint: best.address };
+}
+
+/** The best candidate so far, with its distance to dst and its clockwise offset from dst (the tie-break). */
+interface Best {
+  address: Address;
+  via: Address;
+  dist: number;
+  cw: number;
+}
+
+/** Takes candidate c (reached via `via`) as the best if it is closer to dst under the one comparator. */
+function consider(best: Best, dst: Address, c: Address, via: Address): void {
+  const d = ringDistance(c, dst);
+  if (d > best.dist) return;
+  const cw = clockwise(dst, c);
+  if (d === best.dist && cw >= best.cw) return;
+  best.address = c;
+  best.via = via;
+  best.dist = d;
+  best.cw = cw;
 }

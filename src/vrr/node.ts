@@ -77,6 +77,9 @@ interface PortInfo {
 const DEFAULT_MTU = 1500;
 /** Routed requests remembered for loop detection. */
 const RECENTLY_ROUTED_KEPT = 512;
+/** Kinds of routed request in the loop guard's keys. */
+const ROUTED_REQ = 0;
+const ROUTED_FAIL = 1;
 /** Teardowns that came before their setup, remembered until it comes (a retransmission is due within seconds). */
 const TORN_DOWN_EARLY_KEPT = 256;
 
@@ -105,8 +108,11 @@ export class VrrNode {
    */
   private readonly holdOff = new Map<Address, { until: number; refused: boolean }>();
   private readonly timers = new Set<TimerHandle>();
-  /** Routed requests seen recently, by (kind, src, token): a second sighting means a forwarding loop. */
-  private readonly recentlyRouted = new Set<string>();
+  /**
+   * Routed requests seen recently: key token * 2 + kind (0 setup_req, 1 setup_fail), value src. A second sighting
+   * of the same (kind, src, token) means a forwarding loop. Numeric keys: this is looked up on every routed hop.
+   */
+  private readonly recentlyRouted = new Map<number, Address>();
   /**
    * Paths whose teardown arrived here before their setup did, by (ea, pathId): the teardown overtook a setup that
    * was retransmitted, or reordered on a link. The setup, when it comes, is turned back instead of installing
@@ -114,6 +120,8 @@ export class VrrNode {
    */
   private readonly tornDownEarly = new Set<string>();
   private readonly stats: Record<string, number> = {};
+  /** The counters bumped for every frame, kept apart from `stats` (a string-keyed lookup per frame adds up). */
+  private readonly traffic = { framesIn: 0, framesOut: 0, controlBytesOut: 0, helloOut: 0 };
 
   private active = false;
   private running = false;
@@ -288,7 +296,7 @@ export class VrrNode {
   receive(port: PortId, from: LinkAddress, frame: Uint8Array): void {
     if (!this.running) return;
     try {
-      this.count('framesIn');
+      this.traffic.framesIn++;
       const result = decodePacket(frame);
       if (!result.ok) {
         this.count(`malformed.${result.reason}`);
@@ -376,7 +384,15 @@ export class VrrNode {
 
   /** Counters: frames, bytes, drops by reason, retransmissions, ... */
   counters(): Readonly<Record<string, number>> {
-    return { ...this.stats, routes: this.table.size, vset: this.vset.size, inFlight: this.reliable.inFlight };
+    const traffic: Record<string, number> = {};
+    for (const [k, v] of Object.entries(this.traffic)) if (v > 0) traffic[k] = v;
+    return {
+      ...traffic,
+      ...this.stats,
+      routes: this.table.size,
+      vset: this.vset.size,
+      inFlight: this.reliable.inFlight,
+    };
   }
 
   /** Representatives currently known (address, and the neighbour toward it). */
@@ -446,9 +462,9 @@ export class VrrNode {
           seq: 0,
           options: [hello],
         });
-        this.count('helloOut');
-        this.count('controlBytesOut', frame.length);
-        this.count('framesOut');
+        this.traffic.helloOut++;
+        this.traffic.controlBytesOut += frame.length;
+        this.traffic.framesOut++;
         this.env.send(port, null, frame);
       }
     }
@@ -727,8 +743,8 @@ export class VrrNode {
       this.count('drop.neighborNotLinked');
       return false;
     }
-    this.count('framesOut');
-    if (control) this.count('controlBytesOut', frame.length);
+    this.traffic.framesOut++;
+    if (control) this.traffic.controlBytesOut += frame.length;
     this.env.send(n.port, n.linkAddress, frame);
     return true;
   }
@@ -742,7 +758,7 @@ export class VrrNode {
       this.count('drop.setupReqWhileInactive');
       return;
     }
-    if (this.seenBefore(`req/${opt.src}/${opt.token}`)) {
+    if (this.seenBefore(ROUTED_REQ, opt.src, opt.token)) {
       // Greedy routing over tables that are still changing can loop: the requester retries later.
       this.count('drop.setupReqLoop');
       return;
@@ -806,7 +822,7 @@ export class VrrNode {
     if (hop.kind !== 'forward') return false;
     this.count('setupReq.redirected');
     const token = this.env.rng.u32() || 1;
-    this.seenBefore(`req/${opt.src}/${token}`);
+    this.seenBefore(ROUTED_REQ, opt.src, token);
     this.sendControl(hop.via, { ...opt, token, dst: opt.src });
     return true;
   }
@@ -888,7 +904,7 @@ export class VrrNode {
 
   /** setup_fail{src, dst, proxy, V}: routed like setup; at dst, learn better candidates from V. */
   private handleSetupFail(opt: SetupFailOption, sender: Address): void {
-    if (this.seenBefore(`fail/${opt.src}/${opt.token}`)) {
+    if (this.seenBefore(ROUTED_FAIL, opt.src, opt.token)) {
       this.count('drop.setupFailLoop');
       return;
     }
@@ -1012,12 +1028,14 @@ export class VrrNode {
     const usable = candidates.filter(
       (id) => id !== this.address && !isGroupAddress(id) && !this.holdOff.has(id) && !this.vset.has(id),
     );
-    if (usable.length === 0) return;
+    // Near enough among everything known implies near enough among the vset (ShouldAdd), which is cheap to ask.
+    const fits = usable.filter((id) => this.vset.shouldAdd(id));
+    if (fits.length === 0) return;
     // Ask only those that would be members if every candidate joined at once: a farther candidate of the same
     // list would be evicted by a nearer one anyway, and asking it costs a setup_req and usually a refusal.
     const known = this.knownRingNodes();
     for (const id of usable) known.add(id);
-    for (const id of usable) {
+    for (const id of fits) {
       if (nearEnough(this.address, id, known, this.config.vsetSize))
         this.requestSetup(id, `learned from ${why}`, informant);
     }
@@ -1032,8 +1050,9 @@ export class VrrNode {
    * handleSetup): generous in what we accept, sparing in what we ask.
    */
   private worthAsking(target: Address): boolean {
-    // The known set holds the vset, so this implies ShouldAdd; only members and myself need excluding.
-    if (target === this.address || this.vset.has(target)) return false;
+    // The known set holds the vset, so this implies ShouldAdd, which is cheap: asked first, it spares building the
+    // known set for most candidates (every linked neighbour and representative is weighed once a period).
+    if (!this.vset.shouldAdd(target)) return false;
     return nearEnough(this.address, target, this.knownRingNodes(), this.config.vsetSize);
   }
 
@@ -1120,9 +1139,15 @@ export class VrrNode {
   }
 
   /** Records a routed request; true if it was already seen here (it looped back). */
-  private seenBefore(key: string): boolean {
-    if (this.recentlyRouted.has(key)) return true;
-    remember(this.recentlyRouted, key, RECENTLY_ROUTED_KEPT);
+  private seenBefore(kind: number, src: Address, token: number): boolean {
+    const key = token * 2 + kind;
+    const seen = this.recentlyRouted.get(key);
+    if (seen === src) return true;
+    // Another source with the same token (one chance in 2^32) takes the slot: at worst a loop goes unnoticed once.
+    if (seen !== undefined) this.recentlyRouted.delete(key);
+    this.recentlyRouted.set(key, src);
+    if (this.recentlyRouted.size > RECENTLY_ROUTED_KEPT)
+      this.recentlyRouted.delete(this.recentlyRouted.keys().next().value as number);
     return false;
   }
 

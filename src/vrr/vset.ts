@@ -66,11 +66,10 @@ export class Vset {
   /** ShouldAdd: x is not a member, not me, and would be among the r/2 nearest on one side of vset ∪ {x}. */
   shouldAdd(x: Address): boolean {
     if (x === this.me || this.set.has(x)) return false;
-    if (this.set.size < this.r) {
-      // With fewer than r members every candidate fits on one side or the other (see closestOnEachSide).
-      return true;
-    }
-    return closestOnEachSide(this.me, [...this.set, x], this.r).has(x);
+    // With fewer than r members every candidate fits on one side or the other (see closestOnEachSide); else
+    // nearEnough is closestOnEachSide(me, vset ∪ {x}, r).has(x) counted in one pass (called for every route
+    // endpoint once a period).
+    return this.set.size < this.r || nearEnough(this.me, x, this.set, this.r);
   }
 
   /** Inserts x (the caller checked shouldAdd) and returns the members it pushed out. */
