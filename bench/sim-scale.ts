@@ -5,6 +5,10 @@
 //
 //   npx tsx bench/sim-scale.ts                    # the 32x32 grid and the 1,000-node random geometric graph
 //   npx tsx bench/sim-scale.ts topologies/rgg-100.yaml --seed 7 --budget 120
+//   npx tsx bench/sim-scale.ts topologies/grid-32x32.yaml --seeds 1,2,3   # one run per seed, then medians
+//
+// A 1,000-node ring forms chaotically: the same code converges in 40 s or 75 s depending on the seed, so compare
+// changes over several seeds (--seeds), not one.
 
 import { loadTopology } from '../src/testbed/topology/index.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
@@ -15,7 +19,8 @@ const DEFAULT_FILES = ['topologies/grid-32x32.yaml', 'topologies/rgg-1000.yaml']
 
 interface Args {
   files: string[];
-  seed: number | null;
+  /** Seeds to run each topology with; empty: the topology's own seed. */
+  seeds: number[];
   /** Wall seconds allowed per topology. */
   budgetS: number;
   /** Simulated seconds allowed per topology. */
@@ -23,14 +28,18 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { files: [], seed: null, budgetS: 900, maxSimS: 600 };
+  const args: Args = { files: [], seeds: [], budgetS: 900, maxSimS: 600 };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--seed') args.seed = Number(argv[++i]);
+    if (argv[i] === '--seed') args.seeds = [Number(argv[++i])];
+    else if (argv[i] === '--seeds') args.seeds = argv[++i].split(',').map(Number);
     else if (argv[i] === '--budget') args.budgetS = Number(argv[++i]);
     else if (argv[i] === '--max-sim') args.maxSimS = Number(argv[++i]);
     else args.files.push(argv[i]);
   }
   if (args.files.length === 0) args.files = DEFAULT_FILES;
+  for (const seed of args.seeds) {
+    if (!Number.isInteger(seed)) throw new Error(`--seed/--seeds: expected whole numbers, found ${seed}`);
+  }
   return args;
 }
 
@@ -56,7 +65,38 @@ function convergeWithin(budgetMs: number, outcome: { overBudget: boolean }): Sim
 const args = parseArgs(process.argv.slice(2));
 for (const file of args.files) {
   const topology = loadTopology(file);
-  const seed = args.seed ?? topology.seed ?? 1;
+  const seeds = args.seeds.length > 0 ? args.seeds : [topology.seed ?? 1];
+  const runs = seeds.map((seed) => runOnce(topology, seed));
+  if (runs.length > 1) {
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const converged = runs.filter((r) => r.convergenceMs !== null);
+    printRows([
+      [
+        'summary',
+        `${topology.name}, ${runs.length} seeds (${seeds.join(', ')}), ${converged.length} converged`,
+      ],
+      ['median wall time', `${(median(runs.map((r) => r.wallMs)) / 1000).toFixed(1)} s`],
+      [
+        'median simulated convergence',
+        converged.length > 0
+          ? `${median(converged.map((r) => r.convergenceMs!)) / 1000} s`
+          : 'none converged',
+      ],
+      ['median events', `${median(runs.map((r) => r.events))}`],
+      ['median routes per node', `${median(runs.map((r) => r.routesMean))}`],
+    ]);
+  }
+}
+
+/** One run of a topology with a seed: prints its figures and returns the ones the summary takes medians of. */
+function runOnce(
+  topology: ReturnType<typeof loadTopology>,
+  seed: number,
+): { wallMs: number; convergenceMs: number | null; events: number; routesMean: number } {
   const outcome = { overBudget: false };
   const started = performance.now();
   const report = runSimulation(topology, {
@@ -72,7 +112,7 @@ for (const file of args.files) {
       : outcome.overBudget
         ? `not converged when the ${args.budgetS} s wall budget ran out (at ${f.simulatedMs / 1000} s simulated)`
         : `not converged by ${f.simulatedMs / 1000} s simulated`;
-  const rows: [string, string][] = [
+  printRows([
     ['topology', `${report.topology} (${report.nodes} nodes, ${report.links} links), seed ${seed}`],
     [
       report.convergenceMs !== null ? 'wall time to a consistent ring' : 'wall time',
@@ -83,7 +123,12 @@ for (const file of args.files) {
     ['routes per node', `mean ${f.routesPerNode.mean}, max ${f.routesPerNode.max}`],
     ['control bytes per node per second', `${f.controlBytesPerNodePerSec}`],
     ['heap used', `${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`],
-  ];
+  ]);
+  return { wallMs, convergenceMs: report.convergenceMs, events: f.events, routesMean: f.routesPerNode.mean };
+}
+
+/** Prints label/value rows aligned, then a blank line. */
+function printRows(rows: [string, string][]): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log();
