@@ -75,6 +75,12 @@ export function seqDiff(a: number, b: number): number {
   return d > 0x8000 ? d - 0x10000 : d;
 }
 
+/** The slot that lists `me`, or undefined (a loop rather than find: one closure less per hello). */
+function findSlot(slots: readonly NeighborSlot[], me: Address): NeighborSlot | undefined {
+  for (let i = 0; i < slots.length; i++) if (slots[i].address === me) return slots[i];
+  return undefined;
+}
+
 /** The physical neighbour set of one node. */
 export class Pset {
   private readonly map = new Map<Address, Neighbor>();
@@ -100,13 +106,18 @@ export class Pset {
 
   /** Linked neighbours whose ACTIVE flag is set: proxies for PickRandomActive. */
   linkedActive(): Neighbor[] {
-    return this.all().filter((n) => n.state === 'linked' && n.active);
+    const out: Neighbor[] = [];
+    for (const n of this.map.values()) if (n.state === 'linked' && n.active) out.push(n);
+    return out;
   }
 
   /** Receive ratio of n's hellos over the window, in [0, 1]. */
   quality(n: Neighbor): number {
-    if (n.lastSeq === null || n.recentSeqs.length === 0) return 0;
-    const oldest = n.recentSeqs.reduce((m, s) => (seqDiff(s, m) < 0 ? s : m), n.lastSeq);
+    const seqs = n.recentSeqs;
+    if (n.lastSeq === null || seqs.length === 0) return 0;
+    // The oldest sequence in the window (a loop, not reduce: hellos are hot and a closure costs per call).
+    let oldest = n.lastSeq;
+    for (let i = 0; i < seqs.length; i++) if (seqDiff(seqs[i], oldest) < 0) oldest = seqs[i];
     const span = Math.min(this.params.qualityWindow, seqDiff(n.lastSeq, oldest) + 1);
     return Math.min(1, n.recentSeqs.length / Math.max(1, span));
   }
@@ -154,7 +165,7 @@ export class Pset {
     n.active = hello.active;
     this.recordSeq(n, hello.helloSeq);
 
-    const mine = hello.neighbors.find((s: NeighborSlot) => s.address === this.params.me);
+    const mine = findSlot(hello.neighbors, this.params.me);
     const partListed: ListedAs = !mine ? 'M' : mine.state === NeighborState.PENDING ? 'P' : 'L';
     let listedAs: ListedAs;
     let theirQuality: number;
@@ -242,8 +253,12 @@ export class Pset {
     n.recentSeqs.push(seq);
     const last = n.lastSeq;
     const window = this.params.qualityWindow;
-    if (seqDiff(last, n.recentSeqs[0]) >= window) {
-      n.recentSeqs = n.recentSeqs.filter((s) => seqDiff(last, s) < window);
+    const seqs = n.recentSeqs;
+    if (seqDiff(last, seqs[0]) >= window) {
+      // Drop those that left the window, in place and in order (filter would allocate a new array per hello).
+      let kept = 0;
+      for (let i = 0; i < seqs.length; i++) if (seqDiff(last, seqs[i]) < window) seqs[kept++] = seqs[i];
+      seqs.length = kept;
     }
   }
 
