@@ -9,6 +9,7 @@ import type { Rng } from '../vrr/rng.ts';
 import type { LinkAddress } from '../vrr/env.ts';
 import type { LinkParams } from '../testbed/topology/types.ts';
 import type { SimClock } from './sim-clock.ts';
+import { QueuedEvent } from './event-queue.ts';
 
 /** Counters of one link direction. */
 export interface LinkDirectionStats {
@@ -162,15 +163,34 @@ export class LinkDirection {
       delay = 0;
       s.reordered++;
     }
-    const epoch = this.epoch;
-    this.clock.at(departure + delay, () => {
-      if (epoch !== this.epoch || !this.up) {
-        s.downDropped++;
-        return;
-      }
-      s.framesDelivered++;
-      this.sink(frame, to);
-    });
+    this.clock.atEvent(departure + delay, new FrameArrival(this, frame, to, this.epoch));
+  }
+
+  /** @internal a frame sent in `epoch` reaches the far end (FrameArrival.fire). */
+  arrive(frame: Uint8Array, to: LinkAddress | null, epoch: number): void {
+    if (epoch !== this.epoch || !this.up) {
+      this.stats.downDropped++;
+      return;
+    }
+    this.stats.framesDelivered++;
+    this.sink(frame, to);
+  }
+}
+
+// A frame in flight: the queued event and what it carries in one object, so a frame costs no closure.
+class FrameArrival extends QueuedEvent {
+  constructor(
+    private readonly direction: LinkDirection,
+    private readonly frame: Uint8Array,
+    private readonly to: LinkAddress | null,
+    /** The direction's epoch when it was sent: a link that went down since loses it. */
+    private readonly epoch: number,
+  ) {
+    super();
+  }
+
+  fire(): void {
+    this.direction.arrive(this.frame, this.to, this.epoch);
   }
 }
 

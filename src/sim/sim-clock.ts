@@ -2,7 +2,7 @@
 // clock; time only moves when the clock runs the next event, so a run is a pure function of its seed.
 
 import type { TimerHandle } from '../vrr/env.ts';
-import { EventQueue } from './event-queue.ts';
+import { EventQueue, type QueuedEvent } from './event-queue.ts';
 
 /** The simulator's clock and scheduler: virtual milliseconds, events run in (time, order scheduled). */
 export class SimClock {
@@ -25,16 +25,23 @@ export class SimClock {
     return this.queue.push(Math.max(this.current, timeMs), fire);
   }
 
+  /** Queues a not yet queued event after `delayMs` (negative counts as 0): `schedule` without a closure. */
+  scheduleEvent<E extends QueuedEvent>(delayMs: number, event: E): E {
+    return this.queue.insert(event, this.current + Math.max(0, delayMs));
+  }
+
+  /** Queues a not yet queued event at absolute time `timeMs` (the past counts as now): `at` without a closure. */
+  atEvent<E extends QueuedEvent>(timeMs: number, event: E): E {
+    return this.queue.insert(event, Math.max(this.current, timeMs));
+  }
+
   /** Runs the next event, if any; returns false when the queue is empty. */
   step(): boolean {
     const event = this.queue.pop();
     if (!event) return false;
     this.current = event.time;
     this.processed++;
-    const fire = event.fire;
-    // Drop the closure before running it: a fired timer's handle may be kept, its captures need not be.
-    event.fire = () => {};
-    fire();
+    event.fire();
     return true;
   }
 
@@ -43,10 +50,11 @@ export class SimClock {
     if (timeMs < this.current) {
       throw new RangeError(`cannot run the clock back: now ${this.current} ms, asked for ${timeMs} ms`);
     }
-    for (;;) {
-      const next = this.queue.peekTime();
-      if (next === undefined || next > timeMs) break;
-      this.step();
+    const queue = this.queue;
+    for (let event = queue.popDue(timeMs); event; event = queue.popDue(timeMs)) {
+      this.current = event.time;
+      this.processed++;
+      event.fire();
     }
     this.current = timeMs;
   }

@@ -2,6 +2,7 @@
 //
 // Invariants (checked by test/unit/vrr/pset.test.ts):
 //  - one entry per neighbour address; its port/linkAddress are those of the latest hello heard from it;
+//  - `list` and `map` hold the same entries, `list` in the order they were first heard (since last forgotten);
 //  - state changes only through `transition` (the table) or through failure (timeout, low quality, lost port,
 //    unacknowledged retransmissions); every change is returned to the caller, which owns the consequences;
 //  - a neighbour reaches `linked` only with quality >= qualityUp; a linked neighbour below qualityDown fails;
@@ -69,44 +70,73 @@ export interface PsetParams {
   qualityDown: number;
 }
 
+/** Up to this many neighbours, lookups scan the list instead of hashing the address. */
+const SCAN_LIMIT = 8;
+
 /** u16 serial-number difference a - b in (-32768, 32768]. */
 export function seqDiff(a: number, b: number): number {
   const d = (a - b) & 0xffff;
   return d > 0x8000 ? d - 0x10000 : d;
 }
 
+/** The slot that lists `me`, or undefined (a loop rather than find: one closure less per hello). */
+function findSlot(slots: readonly NeighborSlot[], me: Address): NeighborSlot | undefined {
+  for (let i = 0; i < slots.length; i++) if (slots[i].address === me) return slots[i];
+  return undefined;
+}
+
 /** The physical neighbour set of one node. */
 export class Pset {
+  /** The neighbours, in the order they were first heard (the order every listing uses). */
+  private readonly list: Neighbor[] = [];
+  /** The same, by address: for lookups once the list is too long to scan. */
   private readonly map = new Map<Address, Neighbor>();
 
   constructor(private readonly params: PsetParams) {}
 
   get(a: Address): Neighbor | undefined {
-    return this.map.get(a);
+    // A node has a handful of neighbours: comparing a few addresses beats hashing a 48-bit number (a heap
+    // number, not a small integer) for the lookup every forwarded frame makes.
+    const list = this.list;
+    if (list.length > SCAN_LIMIT) return this.map.get(a);
+    for (let i = 0; i < list.length; i++) if (list[i].address === a) return list[i];
+    return undefined;
   }
 
   all(): Neighbor[] {
-    return [...this.map.values()];
+    return this.list.slice();
   }
 
   /** Iterates neighbours without copying (the forwarding hot path). */
   values(): IterableIterator<Neighbor> {
-    return this.map.values();
+    return this.list.values();
   }
 
   isLinked(a: Address): boolean {
-    return this.map.get(a)?.state === 'linked';
+    return this.get(a)?.state === 'linked';
   }
 
   /** Linked neighbours whose ACTIVE flag is set: proxies for PickRandomActive. */
   linkedActive(): Neighbor[] {
-    return this.all().filter((n) => n.state === 'linked' && n.active);
+    const out: Neighbor[] = [];
+    for (const n of this.list) if (n.state === 'linked' && n.active) out.push(n);
+    return out;
+  }
+
+  // Adds a neighbour heard for the first time (a no-op for one already listed).
+  private insert(n: Neighbor): void {
+    if (this.map.has(n.address)) return;
+    this.map.set(n.address, n);
+    this.list.push(n);
   }
 
   /** Receive ratio of n's hellos over the window, in [0, 1]. */
   quality(n: Neighbor): number {
-    if (n.lastSeq === null || n.recentSeqs.length === 0) return 0;
-    const oldest = n.recentSeqs.reduce((m, s) => (seqDiff(s, m) < 0 ? s : m), n.lastSeq);
+    const seqs = n.recentSeqs;
+    if (n.lastSeq === null || seqs.length === 0) return 0;
+    // The oldest sequence in the window (a loop, not reduce: hellos are hot and a closure costs per call).
+    let oldest = n.lastSeq;
+    for (let i = 0; i < seqs.length; i++) if (seqDiff(seqs[i], oldest) < 0) oldest = seqs[i];
     const span = Math.min(this.params.qualityWindow, seqDiff(n.lastSeq, oldest) + 1);
     return Math.min(1, n.recentSeqs.length / Math.max(1, span));
   }
@@ -128,7 +158,7 @@ export class Pset {
     hello: HelloOption,
     now: number,
   ): LinkChange | null {
-    let n = this.map.get(sender);
+    let n = this.get(sender);
     const before: LinkState | 'unknown' = n ? n.state : 'unknown';
     if (!n) {
       n = {
@@ -154,7 +184,7 @@ export class Pset {
     n.active = hello.active;
     this.recordSeq(n, hello.helloSeq);
 
-    const mine = hello.neighbors.find((s: NeighborSlot) => s.address === this.params.me);
+    const mine = findSlot(hello.neighbors, this.params.me);
     const partListed: ListedAs = !mine ? 'M' : mine.state === NeighborState.PENDING ? 'P' : 'L';
     let listedAs: ListedAs;
     let theirQuality: number;
@@ -179,7 +209,7 @@ export class Pset {
         a.quality = mine?.quality ?? 0;
       }
       if (a.seen.size < a.parts) {
-        if (before === 'unknown') this.map.set(sender, n); // remember it, judge on a complete set
+        if (before === 'unknown') this.insert(n); // remember it, judge on a complete set
         return before === 'unknown' ? this.change(n, 'unknown', 'pending', 'heard (partial hello)') : null;
       }
       listedAs = a.listedAs;
@@ -199,14 +229,14 @@ export class Pset {
       why = `quality ${q.toFixed(2)} below ${this.params.qualityDown}`;
     }
     if (next === 'linked' && n.active) n.everActive = true;
-    this.map.set(sender, n);
+    if (before === 'unknown') this.insert(n);
     if (next === before) return null;
     return this.change(n, before, next, why);
   }
 
   /** Fails a neighbour for a reason outside hellos (timeout, port down, unacknowledged packets). */
   fail(a: Address, why: string): LinkChange | null {
-    const n = this.map.get(a);
+    const n = this.get(a);
     if (!n || n.state === 'failed') return null;
     const from = n.state;
     return this.change(n, from, 'failed', why);
@@ -214,16 +244,17 @@ export class Pset {
 
   /** Forgets a neighbour entry entirely. */
   forget(a: Address, why: string): LinkChange | null {
-    const n = this.map.get(a);
+    const n = this.get(a);
     if (!n) return null;
     this.map.delete(a);
+    this.list.splice(this.list.indexOf(n), 1);
     return { neighbor: n, from: n.state, to: 'gone', why };
   }
 
   /** Slots for my hello: every neighbour not failed, with how I see it and its quality. */
   helloSlots(): NeighborSlot[] {
     const slots: NeighborSlot[] = [];
-    for (const n of this.map.values()) {
+    for (const n of this.list) {
       if (n.state === 'failed') continue;
       const state =
         n.state === 'pending'
@@ -242,8 +273,12 @@ export class Pset {
     n.recentSeqs.push(seq);
     const last = n.lastSeq;
     const window = this.params.qualityWindow;
-    if (seqDiff(last, n.recentSeqs[0]) >= window) {
-      n.recentSeqs = n.recentSeqs.filter((s) => seqDiff(last, s) < window);
+    const seqs = n.recentSeqs;
+    if (seqDiff(last, seqs[0]) >= window) {
+      // Drop those that left the window, in place and in order (filter would allocate a new array per hello).
+      let kept = 0;
+      for (let i = 0; i < seqs.length; i++) if (seqDiff(last, seqs[i]) < window) seqs[kept++] = seqs[i];
+      seqs.length = kept;
     }
   }
 

@@ -15,6 +15,8 @@ import type { Address } from './address.ts';
 import type { TimerHandle } from './env.ts';
 
 interface Pending {
+  readonly neighbor: Address;
+  readonly seq: number;
   resend: () => void;
   tries: number;
   /** Times its timer fired so late that this node, not the neighbour, was the one not listening. */
@@ -33,6 +35,23 @@ interface RttEstimate {
   rttvar: number;
   /** A timeout doubled by retransmissions, kept until a valid sample (0: none), as TCP keeps its backed-off RTO. */
   backedOff: number;
+}
+
+/**
+ * Everything kept about one neighbour, in one record: an ACK, a duplicate check and a send each cost one map
+ * lookup. Kept (empty) while packets come and go, so a neighbour's state is not rebuilt per packet.
+ */
+interface PeerState {
+  /** Packets sent to it and not acknowledged yet, by sequence. */
+  readonly pending: Map<number, Pending>;
+  /**
+   * The last DEDUPE_WINDOW distinct sequences received from it, as a ring: `seen[(seenNext - 1) mod W]` is the
+   * newest. The list the window describes only ever holds distinct values, so a scan finds a duplicate.
+   */
+  readonly seen: number[];
+  seenNext: number;
+  /** Its round-trip estimate; null until the first ACK sample or backed-off retransmission. */
+  rtt: RttEstimate | null;
 }
 
 /** The learnt timeout never exceeds this (a slow host still fails a dead link within a few seconds). */
@@ -56,9 +75,7 @@ const DEDUPE_WINDOW = 64;
 
 /** Hop-by-hop acknowledgement and retransmission state of one node. */
 export class ReliableControl {
-  private readonly pending = new Map<Address, Map<number, Pending>>();
-  private readonly seen = new Map<Address, number[]>();
-  private readonly rtt = new Map<Address, RttEstimate>();
+  private readonly peers = new Map<Address, PeerState>();
   private nextSeq: number;
 
   constructor(
@@ -79,47 +96,60 @@ export class ReliableControl {
 
   /** Tracks a sent packet until `acked(neighbor, seq)`; `resend` transmits it again. */
   track(neighbor: Address, seq: number, resend: () => void): void {
-    let map = this.pending.get(neighbor);
-    if (!map) this.pending.set(neighbor, (map = new Map()));
+    const peer = this.peer(neighbor);
     const entry: Pending = {
+      neighbor,
+      seq,
       resend,
       tries: 0,
       lateDeferrals: 0,
       timer: undefined as unknown as TimerHandle,
       sentAt: this.env.now(),
-      base: this.timeoutFor(neighbor),
+      base: this.timeoutOf(peer),
     };
-    map.set(seq, entry);
-    this.arm(neighbor, seq, entry);
+    peer.pending.set(seq, entry);
+    this.arm(peer, entry);
   }
 
   /** An ACK arrived. */
   acked(neighbor: Address, seq: number): void {
-    const map = this.pending.get(neighbor);
-    const entry = map?.get(seq);
-    if (!map || !entry) return;
+    const peer = this.peers.get(neighbor);
+    const entry = peer?.pending.get(seq);
+    if (!peer || !entry) return;
     entry.timer.cancel();
-    map.delete(seq);
-    if (map.size === 0) this.pending.delete(neighbor);
-    if (entry.tries === 0) this.sample(neighbor, this.env.now() - entry.sentAt);
+    peer.pending.delete(seq);
+    if (entry.tries === 0) this.sample(peer, this.env.now() - entry.sentAt);
   }
 
   /** The first retransmission timeout toward a neighbour now (ms). */
   timeoutFor(neighbor: Address): number {
-    const e = this.rtt.get(neighbor);
+    const peer = this.peers.get(neighbor);
+    return peer ? this.timeoutOf(peer) : this.ackTimeoutMs;
+  }
+
+  private timeoutOf(peer: PeerState): number {
+    const e = peer.rtt;
     if (!e) return this.ackTimeoutMs;
     const learnt = Number.isNaN(e.srtt) ? 0 : e.srtt + 4 * e.rttvar;
     return Math.min(MAX_ACK_TIMEOUT_MS, Math.max(this.ackTimeoutMs, learnt, e.backedOff));
   }
 
-  private estimate(neighbor: Address): RttEstimate {
-    let e = this.rtt.get(neighbor);
-    if (!e) this.rtt.set(neighbor, (e = { srtt: NaN, rttvar: 0, backedOff: 0 }));
-    return e;
+  private peer(neighbor: Address): PeerState {
+    let peer = this.peers.get(neighbor);
+    if (!peer) {
+      peer = { pending: new Map(), seen: [], seenNext: 0, rtt: null };
+      this.peers.set(neighbor, peer);
+    }
+    return peer;
   }
 
-  private sample(neighbor: Address, rttMs: number): void {
-    const e = this.estimate(neighbor);
+  private estimate(peer: PeerState): RttEstimate {
+    if (!peer.rtt) peer.rtt = { srtt: NaN, rttvar: 0, backedOff: 0 };
+    return peer.rtt;
+  }
+
+  private sample(peer: PeerState, rttMs: number): void {
+    const e = this.estimate(peer);
     e.backedOff = 0;
     if (Number.isNaN(e.srtt)) {
       e.srtt = rttMs;
@@ -132,55 +162,60 @@ export class ReliableControl {
 
   /** Records a received sequence; false if it is a duplicate (already processed). */
   firstTime(neighbor: Address, seq: number): boolean {
-    let list = this.seen.get(neighbor);
-    if (!list) this.seen.set(neighbor, (list = []));
-    if (list.includes(seq)) return false;
-    list.push(seq);
-    if (list.length > DEDUPE_WINDOW) list.shift();
+    const peer = this.peer(neighbor);
+    const seen = peer.seen;
+    for (let i = 0; i < seen.length; i++) if (seen[i] === seq) return false;
+    // Overwriting the oldest slot once the ring is full is the list's push-then-shift.
+    if (seen.length < DEDUPE_WINDOW) seen.push(seq);
+    else seen[peer.seenNext] = seq;
+    peer.seenNext = (peer.seenNext + 1) % DEDUPE_WINDOW;
     return true;
   }
 
   /** Drops all state about a neighbour (its link failed or it restarted). */
   forget(neighbor: Address): void {
-    for (const entry of this.pending.get(neighbor)?.values() ?? []) entry.timer.cancel();
-    this.pending.delete(neighbor);
-    this.seen.delete(neighbor);
-    this.rtt.delete(neighbor);
+    const peer = this.peers.get(neighbor);
+    if (!peer) return;
+    for (const entry of peer.pending.values()) entry.timer.cancel();
+    this.peers.delete(neighbor);
   }
 
   /** Packets still awaiting acknowledgement. */
   get inFlight(): number {
     let n = 0;
-    for (const m of this.pending.values()) n += m.size;
+    for (const peer of this.peers.values()) n += peer.pending.size;
     return n;
   }
 
-  private arm(neighbor: Address, seq: number, entry: Pending): void {
+  private arm(peer: PeerState, entry: Pending): void {
     const timeout = entry.base * 2 ** entry.tries;
     const due = this.env.now() + timeout;
-    entry.timer = this.env.setTimer(timeout, () => {
-      const map = this.pending.get(neighbor);
-      if (map?.get(seq) !== entry) return;
-      // Fired far past its time: this host was starved of CPU, and the ACK may be sitting unread in its socket
-      // (a daemon runs due timers before polling). Wait once more without counting a try, a bounded number of
-      // times, rather than retransmit into a host that is already behind and fail a link that works.
-      if (this.env.now() - due > timeout && entry.lateDeferrals < MAX_LATE_DEFERRALS) {
-        entry.lateDeferrals++;
-        this.arm(neighbor, seq, entry);
-        return;
-      }
-      if (entry.tries >= this.maxRetransmits) {
-        map.delete(seq);
-        this.env.onGiveUp(neighbor);
-        return;
-      }
-      entry.tries++;
-      // Karn: a retransmitted packet's ACK is no sample, so the backed-off timeout is what the next packet uses.
-      const e = this.estimate(neighbor);
-      e.backedOff = Math.min(MAX_ACK_TIMEOUT_MS, Math.max(e.backedOff, timeout * 2));
-      this.env.onRetransmit();
-      entry.resend();
-      this.arm(neighbor, seq, entry);
-    });
+    entry.timer = this.env.setTimer(timeout, () => this.expired(peer, entry, timeout, due));
+  }
+
+  // An entry's timer fired `timeout` ms after it was armed for `due`.
+  private expired(peer: PeerState, entry: Pending, timeout: number, due: number): void {
+    // Forgotten (the record was replaced) or acknowledged meanwhile: nothing to do.
+    if (this.peers.get(entry.neighbor) !== peer || peer.pending.get(entry.seq) !== entry) return;
+    // Fired far past its time: this host was starved of CPU, and the ACK may be sitting unread in its socket
+    // (a daemon runs due timers before polling). Wait once more without counting a try, a bounded number of
+    // times, rather than retransmit into a host that is already behind and fail a link that works.
+    if (this.env.now() - due > timeout && entry.lateDeferrals < MAX_LATE_DEFERRALS) {
+      entry.lateDeferrals++;
+      this.arm(peer, entry);
+      return;
+    }
+    if (entry.tries >= this.maxRetransmits) {
+      peer.pending.delete(entry.seq);
+      this.env.onGiveUp(entry.neighbor);
+      return;
+    }
+    entry.tries++;
+    // Karn: a retransmitted packet's ACK is no sample, so the backed-off timeout is what the next packet uses.
+    const e = this.estimate(peer);
+    e.backedOff = Math.min(MAX_ACK_TIMEOUT_MS, Math.max(e.backedOff, timeout * 2));
+    this.env.onRetransmit();
+    entry.resend();
+    this.arm(peer, entry);
   }
 }

@@ -29,6 +29,11 @@ export interface RepRecord {
   refreshedAt: number;
 }
 
+/** Ascending address order (one comparator for every sort here: no closure per call). */
+function ascendingAddress(a: { address: Address }, b: { address: Address }): number {
+  return a.address - b.address;
+}
+
 /** Representatives this node knows, and its own advertisement sequence. */
 export class RepTable {
   private readonly byAddress = new Map<Address, RepRecord>();
@@ -89,9 +94,9 @@ export class RepTable {
 
   /** Usable records, smallest address first. */
   usable(now: number): RepRecord[] {
-    return [...this.byAddress.values()]
-      .filter((r) => now - r.refreshedAt <= this.validMs)
-      .sort((a, b) => a.address - b.address);
+    const out: RepRecord[] = [];
+    for (const r of this.byAddress.values()) if (now - r.refreshedAt <= this.validMs) out.push(r);
+    return out.length > 1 ? out.sort(ascendingAddress) : out;
   }
 
   /** Every record, usable or not, in no particular order (the forwarding hot path checks validMs itself). */
@@ -113,7 +118,22 @@ export class RepTable {
       slots.push({ address: this.me, seq: this.selfSeq });
     }
     // The two smallest of myself and what I know: every ring's rep stays visible until the merge completes.
-    for (const r of this.usable(now).slice(0, 2)) slots.push({ address: r.address, seq: r.seq });
-    return slots.sort((a, b) => a.address - b.address).slice(0, 2);
+    // One pass for the two smallest usable records (addresses are distinct: they key the table).
+    let first: RepRecord | null = null;
+    let second: RepRecord | null = null;
+    for (const r of this.byAddress.values()) {
+      if (now - r.refreshedAt > this.validMs) continue;
+      if (first === null || r.address < first.address) {
+        second = first;
+        first = r;
+      } else if (second === null || r.address < second.address) {
+        second = r;
+      }
+    }
+    if (first !== null) slots.push({ address: first.address, seq: first.seq });
+    if (second !== null) slots.push({ address: second.address, seq: second.seq });
+    if (slots.length > 1) slots.sort(ascendingAddress);
+    if (slots.length > 2) slots.length = 2;
+    return slots;
   }
 }

@@ -6,7 +6,9 @@
 //  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
 //  - the endpoint index lists exactly the entries' endpoints, and `sortedEndpoints` holds the same addresses in
 //    ascending order, so the forwarding rule finds the closest endpoint by binary search;
-//  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea).
+//  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea), and each
+//    endpoint's cached `best` is that one;
+//  - `byPath` and `inOrder` hold the same entries (`inOrder` in insertion order);
 //  - owned by node.ts alone.
 
 import type { Address } from './address.ts';
@@ -22,47 +24,83 @@ export interface Route {
   readonly nb: Address | null;
 }
 
-/** Key of a route: (ea, pathId). */
+/** Key of a route: (ea, pathId), as text (for sets of paths kept outside the table). */
 export function routeKey(ea: Address, pathId: number): string {
   return `${ea}/${pathId}`;
 }
 
+/** The routes with one endpoint (see the endpoint index), and the one forwarding toward it uses. */
+interface EndpointEntry {
+  /** Few (parallel paths are pruned), so an array: order is irrelevant, `best` is a total order's minimum. */
+  readonly routes: Route[];
+  /** The first of `routes` under pathPrecedes: the path every node forwards along toward this endpoint. */
+  best: Route;
+}
+
 /** The route table of one node. */
 export class RouteTable {
-  private readonly byKey = new Map<string, Route>();
+  /**
+   * Entries by pathId, then ea: pathIds are random u32, so a slot almost always holds one route (a collision of
+   * two paths with one pathId and different ea is kept as an array). Numeric keys: no key string per lookup.
+   */
+  private readonly byPath = new Map<number, Route | Route[]>();
+  /** Every entry, in insertion order (what `all`, `via` and `between` walk, so their order is the table's). */
+  private readonly inOrder = new Set<Route>();
   /** endpoint -> routes that have it as ea (with na != null) or eb (with nb != null). */
-  private readonly byEndpoint = new Map<Address, Set<Route>>();
+  private readonly byEndpoint = new Map<Address, EndpointEntry>();
   /** The keys of byEndpoint, ascending. */
   private readonly sorted: Address[] = [];
 
   get size(): number {
-    return this.byKey.size;
+    return this.inOrder.size;
   }
 
   /** Adds an entry; false (and nothing changes) if (ea, pathId) already exists. */
   add(route: Route): boolean {
-    const key = routeKey(route.ea, route.pathId);
-    if (this.byKey.has(key)) return false;
-    this.byKey.set(key, route);
+    const slot = this.byPath.get(route.pathId);
+    if (slot === undefined) {
+      this.byPath.set(route.pathId, route);
+    } else if (Array.isArray(slot)) {
+      if (findEa(slot, route.ea) !== undefined) return false;
+      slot.push(route);
+    } else {
+      if (slot.ea === route.ea) return false;
+      this.byPath.set(route.pathId, [slot, route]);
+    }
+    this.inOrder.add(route);
     if (route.na !== null) this.index(route.ea, route);
     if (route.nb !== null) this.index(route.eb, route);
     return true;
   }
 
   get(ea: Address, pathId: number): Route | undefined {
-    return this.byKey.get(routeKey(ea, pathId));
+    const slot = this.byPath.get(pathId);
+    if (slot === undefined) return undefined;
+    if (Array.isArray(slot)) return findEa(slot, ea);
+    return slot.ea === ea ? slot : undefined;
   }
 
   has(ea: Address, pathId: number): boolean {
-    return this.byKey.has(routeKey(ea, pathId));
+    return this.get(ea, pathId) !== undefined;
   }
 
   /** Removes and returns the entry (ea, pathId), if any. */
   remove(ea: Address, pathId: number): Route | undefined {
-    const key = routeKey(ea, pathId);
-    const route = this.byKey.get(key);
-    if (!route) return undefined;
-    this.byKey.delete(key);
+    const slot = this.byPath.get(pathId);
+    if (slot === undefined) return undefined;
+    let route: Route | undefined;
+    if (Array.isArray(slot)) {
+      const i = slot.findIndex((r) => r.ea === ea);
+      if (i < 0) return undefined;
+      route = slot[i];
+      slot.splice(i, 1);
+      if (slot.length === 1) this.byPath.set(pathId, slot[0]);
+    } else {
+      if (slot.ea !== ea) return undefined;
+      route = slot;
+      this.byPath.delete(pathId);
+    }
+    this.inOrder.delete(route);
     if (route.na !== null) this.unindex(route.ea, route);
     if (route.nb !== null) this.unindex(route.eb, route);
     return route;
@@ -70,20 +108,20 @@ export class RouteTable {
 
   /** Every entry, in insertion order. */
   all(): Route[] {
-    return [...this.byKey.values()];
+    return [...this.inOrder];
   }
 
   /** Entries whose next hop either way is neighbour n. */
   via(n: Address): Route[] {
     const out: Route[] = [];
-    for (const r of this.byKey.values()) if (r.na === n || r.nb === n) out.push(r);
+    for (const r of this.inOrder) if (r.na === n || r.nb === n) out.push(r);
     return out;
   }
 
   /** Entries of the paths between me and x (me is one endpoint, x the other). */
   between(me: Address, x: Address): Route[] {
     const out: Route[] = [];
-    for (const r of this.byKey.values()) {
+    for (const r of this.inOrder) {
       if ((r.ea === me && r.eb === x) || (r.eb === me && r.ea === x)) out.push(r);
     }
     return out;
@@ -103,35 +141,50 @@ export class RouteTable {
    * The next hop toward endpoint e. Among parallel paths to e, the one with the smallest (pathId, ea) wins: a
    * property of the path, not of this node, so every node on two crossing paths picks the same one. Choosing
    * by local order (say, the oldest entry) lets two neighbours that both lie on two paths to e, traversed in
-   * opposite directions, send a packet back and forth forever.
+   * opposite directions, send a packet back and forth forever. The winner is kept up to date by index/unindex.
    */
   nextHopToward(e: Address): Address | null {
-    const set = this.byEndpoint.get(e);
-    if (!set) return null;
-    let best: Route | null = null;
-    for (const r of set) if (best === null || pathPrecedes(r, best)) best = r;
-    if (best === null) return null;
+    const entry = this.byEndpoint.get(e);
+    if (entry === undefined) return null;
+    const best = entry.best;
     return best.ea === e ? best.na : best.nb;
   }
 
   private index(endpoint: Address, route: Route): void {
-    let set = this.byEndpoint.get(endpoint);
-    if (!set) {
-      this.byEndpoint.set(endpoint, (set = new Set()));
+    const entry = this.byEndpoint.get(endpoint);
+    if (entry === undefined) {
+      this.byEndpoint.set(endpoint, { routes: [route], best: route });
       this.sorted.splice(lowerBound(this.sorted, endpoint), 0, endpoint);
+      return;
     }
-    set.add(route);
+    entry.routes.push(route);
+    if (pathPrecedes(route, entry.best)) entry.best = route;
   }
 
   private unindex(endpoint: Address, route: Route): void {
-    const set = this.byEndpoint.get(endpoint);
-    if (!set) return;
-    set.delete(route);
-    if (set.size === 0) {
+    const entry = this.byEndpoint.get(endpoint);
+    if (entry === undefined) return;
+    const routes = entry.routes;
+    const i = routes.indexOf(route);
+    if (i < 0) return;
+    routes.splice(i, 1);
+    if (routes.length === 0) {
       this.byEndpoint.delete(endpoint);
       this.sorted.splice(lowerBound(this.sorted, endpoint), 1);
+      return;
+    }
+    if (entry.best === route) {
+      let best = routes[0];
+      for (let k = 1; k < routes.length; k++) if (pathPrecedes(routes[k], best)) best = routes[k];
+      entry.best = best;
     }
   }
+}
+
+/** The route of a pathId collision bucket with this ea. */
+function findEa(routes: readonly Route[], ea: Address): Route | undefined {
+  for (let i = 0; i < routes.length; i++) if (routes[i].ea === ea) return routes[i];
+  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import {
   checkRingConsistency,
+  vsetsConsistent,
   type RingConsistencyOptions,
   type RingConsistencyResult,
 } from '../../testbed/verify/ring-consistency.ts';
@@ -17,13 +18,16 @@ export function checkNetworkRing(
 }
 
 /**
- * True when the ring is consistent now. Cheap refusals first (an inactive node), because convergence is
- * polled every hello period and a full check walks every route.
+ * True when the ring is consistent now: checkNetworkRing's verdict. Cheap refusals first (an inactive node, then
+ * a wrong vset, which need no route snapshots), because convergence is polled every hello period and a full
+ * check copies and walks every route of every node.
  */
 export function isRingConsistent(network: SimNetwork): boolean {
   for (const name of network.nodeNames()) {
     const node = network.node(name);
     if (node && !node.isActive()) return false;
   }
-  return checkNetworkRing(network, { maxProblems: 0 }).passed;
+  const upLinks = network.upLinks();
+  if (!vsetsConsistent(network.snapshots({ routes: false }), upLinks)) return false;
+  return checkRingConsistency(network.snapshots(), upLinks, { maxProblems: 0 }).passed;
 }

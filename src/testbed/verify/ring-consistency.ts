@@ -76,12 +76,37 @@ export interface RingConsistencyOptions {
 interface NodeInfo {
   snap: NodeSnapshot;
   partition: number;
-  routesByKey: Map<string, RouteView>;
+  /** The node's entries by pathId, then ea (numeric keys: the hop checks look up every entry's twin). */
+  routesByPath: Map<number, RouteView | RouteView[]>;
+  /** Entries with this node as one endpoint, by the other endpoint, in snapshot order. */
+  pathsByPeer: Map<Address, RouteView[]>;
   linked: Set<Address>;
   physical: Set<string>;
 }
 
-const routeKey = (ea: Address, pathId: number): string => `${ea}/${pathId}`;
+/** The alive nodes and their partitions: what every part of the check works on. */
+interface Network {
+  info: Map<string, NodeInfo>;
+  byAddress: Map<Address, NodeInfo>;
+  partitions: NodeInfo[][];
+  label: (a: Address) => string;
+}
+
+/**
+ * Problem lines, counted all and kept up to a limit. A line is passed as a function and only built when it is
+ * kept: the convergence poll keeps none, and the labels of a 1,000-node check would cost more than the check.
+ */
+class Problems {
+  readonly lines: string[] = [];
+  count = 0;
+
+  constructor(private readonly max: number) {}
+
+  report(line: () => string): void {
+    this.count++;
+    if (this.lines.length < this.max) this.lines.push(line());
+  }
+}
 
 /** Checks that the ring is consistent in every partition; see the definition at the top of this file. */
 export function checkRingConsistency(
@@ -89,31 +114,110 @@ export function checkRingConsistency(
   upLinks: readonly UpLink[],
   options: RingConsistencyOptions = {},
 ): RingConsistencyResult {
-  const maxProblems = options.maxProblems ?? 100;
-  const problems: string[] = [];
-  let problemCount = 0;
-  const report = (line: string): void => {
-    problemCount++;
-    if (problems.length < maxProblems) problems.push(line);
+  const problems = new Problems(options.maxProblems ?? 100);
+  const net = buildNetwork(snapshots, upLinks, problems, true);
+  const { info, byAddress, partitions, label } = net;
+
+  const figures: RingConsistencyFigures = {
+    nodes: info.size,
+    partitions: partitions.length,
+    inactiveNodes: 0,
+    wrongVsets: 0,
+    routes: 0,
+    brokenHops: 0,
+    missingPaths: 0,
   };
 
+  figures.inactiveNodes = checkActive(net, problems);
+  figures.wrongVsets = checkVsets(net, problems);
+
+  // Route entries: each hop must exist and point back.
+  for (const node of info.values()) {
+    const me = node.snap.address;
+    for (const r of node.snap.routes) {
+      figures.routes++;
+      let broken = false;
+      for (let s = 0; s < 2; s++) {
+        const side = s === 0 ? 'na' : 'nb';
+        const endpoint = s === 0 ? r.ea : r.eb;
+        const hop = s === 0 ? r.na : r.nb;
+        if (hop === null) {
+          if (endpoint !== me) {
+            broken = true;
+            problems.report(
+              () =>
+                `${routeWhere(node, r, label)} has no next hop toward ${label(endpoint)}, yet this node is not that endpoint`,
+            );
+          }
+          continue;
+        }
+        const problem = hopProblem(node, r, side, hop, byAddress, label);
+        if (problem) {
+          broken = true;
+          problems.report(
+            () => `${routeWhere(node, r, label)}: hop toward ${label(endpoint)} via ${label(hop)} ${problem}`,
+          );
+        }
+      }
+      if (broken) figures.brokenHops++;
+    }
+  }
+
+  // Every vset member must be reachable along a vset-path that ends at it.
+  for (const node of info.values()) {
+    for (const member of node.snap.vset) {
+      const problem = vsetPathProblem(node, member, byAddress, label, info.size);
+      if (problem) {
+        figures.missingPaths++;
+        problems.report(() => `${label(node.snap.address)}: ${problem}`);
+      }
+    }
+  }
+
+  const lines = problems.lines;
+  if (problems.count > lines.length) lines.push(`... and ${problems.count - lines.length} more problems`);
+  return { passed: problems.count === 0, partitions: partitions.length, figures, problems: lines };
+}
+
+/**
+ * False when checkRingConsistency would find an inactive node or a wrong vset in these snapshots; true says
+ * nothing about routes (it does not look at them: they may be left empty). A cheap first test for a poll: until
+ * every vset is right the full check cannot pass, and the vsets of 1,000 nodes cost far less than their routes.
+ */
+export function vsetsConsistent(snapshots: readonly NodeSnapshot[], upLinks: readonly UpLink[]): boolean {
+  const problems = new Problems(0);
+  const net = buildNetwork(snapshots, upLinks, problems, false);
+  if (problems.count > 0) return true; // an address clash: let the full check name it
+  return checkActive(net, problems) === 0 && checkVsets(net, problems) === 0;
+}
+
+// The alive nodes, indexed, and their partitions. Reports address clashes. `indexRoutes` builds the route
+// indexes the route and path checks need.
+function buildNetwork(
+  snapshots: readonly NodeSnapshot[],
+  upLinks: readonly UpLink[],
+  problems: Problems,
+  indexRoutes: boolean,
+): Network {
   const info = new Map<string, NodeInfo>();
   const byAddress = new Map<Address, NodeInfo>();
   for (const snap of snapshots) {
     if (!snap.alive) continue;
-    const routesByKey = new Map<string, RouteView>();
-    for (const r of snap.routes) routesByKey.set(routeKey(r.ea, r.pathId), r);
     const node: NodeInfo = {
       snap,
       partition: -1,
-      routesByKey,
+      routesByPath: new Map(),
+      pathsByPeer: new Map(),
       linked: new Set(snap.linkedNeighbors),
       physical: new Set(),
     };
+    if (indexRoutes) indexNodeRoutes(node);
     info.set(snap.name, node);
     const clash = byAddress.get(snap.address);
     if (clash) {
-      report(`${snap.name} and ${clash.snap.name} share the address ${formatAddress(snap.address)}`);
+      problems.report(
+        () => `${snap.name} and ${clash.snap.name} share the address ${formatAddress(snap.address)}`,
+      );
     } else {
       byAddress.set(snap.address, node);
     }
@@ -148,74 +252,68 @@ export function checkRingConsistency(
     }
     partitions.push(members);
   }
+  return { info, byAddress, partitions, label };
+}
 
-  const figures: RingConsistencyFigures = {
-    nodes: info.size,
-    partitions: partitions.length,
-    inactiveNodes: 0,
-    wrongVsets: 0,
-    routes: 0,
-    brokenHops: 0,
-    missingPaths: 0,
-  };
+// Fills a node's route indexes. A repeated (ea, pathId) keeps the last entry, as a map keyed by it would.
+function indexNodeRoutes(node: NodeInfo): void {
+  const me = node.snap.address;
+  for (const r of node.snap.routes) {
+    const slot = node.routesByPath.get(r.pathId);
+    if (slot === undefined) {
+      node.routesByPath.set(r.pathId, r);
+    } else if (Array.isArray(slot)) {
+      const i = slot.findIndex((x) => x.ea === r.ea);
+      if (i >= 0) slot[i] = r;
+      else slot.push(r);
+    } else {
+      node.routesByPath.set(r.pathId, slot.ea === r.ea ? r : [slot, r]);
+    }
+    const peer = r.ea === me ? r.eb : r.eb === me ? r.ea : null;
+    if (peer === null) continue;
+    const list = node.pathsByPeer.get(peer);
+    if (list) list.push(r);
+    else node.pathsByPeer.set(peer, [r]);
+  }
+}
 
-  for (const node of info.values()) {
+// How a route's problem lines start.
+function routeWhere(node: NodeInfo, r: RouteView, label: (a: Address) => string): string {
+  return `${node.snap.name}: route ${label(r.ea)} -> ${label(r.eb)} #${r.pathId}`;
+}
+
+// The node's entry (ea, pathId), if any.
+function routeAt(node: NodeInfo, ea: Address, pathId: number): RouteView | undefined {
+  const slot = node.routesByPath.get(pathId);
+  if (slot === undefined) return undefined;
+  if (!Array.isArray(slot)) return slot.ea === ea ? slot : undefined;
+  for (const r of slot) if (r.ea === ea) return r;
+  return undefined;
+}
+
+// Reports every inactive node; returns how many there are.
+function checkActive(net: Network, problems: Problems): number {
+  let inactive = 0;
+  for (const node of net.info.values()) {
     if (!node.snap.active) {
-      figures.inactiveNodes++;
-      report(`${label(node.snap.address)} is not active`);
+      inactive++;
+      problems.report(() => `${net.label(node.snap.address)} is not active`);
     }
   }
+  return inactive;
+}
 
-  // Expected vsets, per partition, from the partition's addresses in ring order.
-  for (const members of partitions) {
+// Expected vsets, per partition, from the partition's addresses in ring order; returns the wrong ones.
+function checkVsets(net: Network, problems: Problems): number {
+  let wrong = 0;
+  for (const members of net.partitions) {
     const ring = members.map((m) => m.snap.address).sort((x, y) => x - y);
     for (const node of members) {
       const expected = expectedVset(ring, node.snap.address, node.snap.vsetSize);
-      if (!checkVset(node, expected, label, report, byAddress)) figures.wrongVsets++;
+      if (!checkVset(node, expected, net.label, problems, net.byAddress)) wrong++;
     }
   }
-
-  // Route entries: each hop must exist and point back.
-  for (const node of info.values()) {
-    const me = node.snap.address;
-    for (const r of node.snap.routes) {
-      figures.routes++;
-      const where = `${node.snap.name}: route ${label(r.ea)} -> ${label(r.eb)} #${r.pathId}`;
-      let broken = false;
-      for (const side of ['na', 'nb'] as const) {
-        const endpoint = side === 'na' ? r.ea : r.eb;
-        const hop = r[side];
-        if (hop === null) {
-          if (endpoint !== me) {
-            broken = true;
-            report(`${where} has no next hop toward ${label(endpoint)}, yet this node is not that endpoint`);
-          }
-          continue;
-        }
-        const problem = hopProblem(node, r, side, hop, byAddress, label);
-        if (problem) {
-          broken = true;
-          report(`${where}: hop toward ${label(endpoint)} via ${label(hop)} ${problem}`);
-        }
-      }
-      if (broken) figures.brokenHops++;
-    }
-  }
-
-  // Every vset member must be reachable along a vset-path that ends at it.
-  for (const node of info.values()) {
-    for (const member of node.snap.vset) {
-      const problem = vsetPathProblem(node, member, byAddress, label, info.size);
-      if (problem) {
-        figures.missingPaths++;
-        report(`${label(node.snap.address)}: ${problem}`);
-      }
-    }
-  }
-
-  if (problemCount > problems.length)
-    problems.push(`... and ${problemCount - problems.length} more problems`);
-  return { passed: problemCount === 0, partitions: partitions.length, figures, problems };
+  return wrong;
 }
 
 /**
@@ -230,7 +328,7 @@ export function expectedVset(
 ): { address: Address; side: 'clockwise' | 'counter-clockwise'; rank: number }[] {
   const n = ring.length;
   const others = n - 1;
-  const index = ring.indexOf(me);
+  const index = firstIndexOf(ring, me);
   if (index < 0) throw new RangeError(`expectedVset: ${formatAddress(me)} is not in the ring given`);
   const cwCount = others <= vsetSize ? others : Math.ceil(vsetSize / 2);
   const ccwCount = others <= vsetSize ? 0 : Math.floor(vsetSize / 2);
@@ -240,6 +338,18 @@ export function expectedVset(
     out.push({ address: ring[(index - k + n) % n], side: 'counter-clockwise', rank: k });
   }
   return out;
+}
+
+// ring.indexOf(me) for an ascending ring, by binary search (the check asks it for every node).
+function firstIndexOf(ring: readonly Address[], me: Address): number {
+  let lo = 0;
+  let hi = ring.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ring[mid] < me) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ring.length && ring[lo] === me ? lo : -1;
 }
 
 function ordinal(k: number): string {
@@ -258,7 +368,7 @@ function checkVset(
   node: NodeInfo,
   expected: ReturnType<typeof expectedVset>,
   label: (a: Address) => string,
-  report: (line: string) => void,
+  problems: Problems,
   byAddress: Map<Address, NodeInfo>,
 ): boolean {
   const me = node.snap.address;
@@ -272,7 +382,7 @@ function checkVset(
     const which = small
       ? 'a member of its partition (it has no more than r others)'
       : `its ${ordinal(e.rank)} ${e.side} neighbour`;
-    report(`${label(me)}: vset lacks ${label(e.address)}, ${which}`);
+    problems.report(() => `${label(me)}: vset lacks ${label(e.address)}, ${which}`);
   }
   // Sorted clockwise from the node, so the lines come out in ring order.
   const extras = node.snap.vset
@@ -289,11 +399,11 @@ function checkVset(
           : peer.partition !== node.partition
             ? 'which is in another partition'
             : `which is not among its ${node.snap.vsetSize} closest`;
-    report(`${label(me)}: vset holds ${label(a)}, ${why}`);
+    problems.report(() => `${label(me)}: vset holds ${label(a)}, ${why}`);
   }
   if (node.snap.vset.length !== have.size) {
     ok = false;
-    report(`${label(me)}: vset lists a member twice`);
+    problems.report(() => `${label(me)}: vset lists a member twice`);
   }
   return ok;
 }
@@ -311,7 +421,7 @@ function hopProblem(
   const peer = byAddress.get(hop);
   if (!peer) return 'which is no alive node';
   if (!node.physical.has(peer.snap.name)) return 'over a link that is not up';
-  const back = peer.routesByKey.get(routeKey(r.ea, r.pathId));
+  const back = routeAt(peer, r.ea, r.pathId);
   if (!back) return 'which holds no entry for this path';
   if (back.eb !== r.eb) return `whose entry for this path ends at ${label(back.eb)}`;
   const pointer = side === 'na' ? back.nb : back.na;
@@ -332,9 +442,7 @@ function vsetPathProblem(
   maxHops: number,
 ): string | null {
   const me = node.snap.address;
-  const candidates = node.snap.routes.filter(
-    (r) => (r.ea === me && r.eb === member) || (r.eb === me && r.ea === member),
-  );
+  const candidates = node.pathsByPeer.get(member) ?? [];
   if (candidates.length === 0) return `no vset-path to member ${label(member)}`;
   let firstBreak = '';
   for (const r of candidates) {
@@ -354,7 +462,7 @@ function vsetPathProblem(
         break;
       }
       const peer = byAddress.get(next);
-      entry = peer?.routesByKey.get(routeKey(r.ea, r.pathId));
+      entry = peer && routeAt(peer, r.ea, r.pathId);
       if (!peer || !entry) {
         broke = `breaks after ${label(at.snap.address)}`;
         break;

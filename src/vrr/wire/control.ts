@@ -42,13 +42,21 @@ function paddedLength(codec: OptionCodec, option: KnownOption): number {
   return padded;
 }
 
+/** The padded length of each option of the packet being encoded: scratch space, so encoding allocates no list. */
+const paddedLengths: number[] = [];
+
 /** Encodes a control packet: header, each option padded to 8 bytes, then the tag if any. */
 export function encodeControl(packet: ControlPacket, registry: OptionRegistry): Uint8Array {
   checkAddress(packet.sender, 'control sender');
   checkUint(packet.seq, 0xffff, 'control seq');
   const { options } = packet;
   let total = CONTROL_HEADER_LENGTH + authTagLengthOf(packet);
-  for (let i = 0; i < options.length; i++) total += paddedLength(codecFor(options[i], registry), options[i]);
+  // Each option's length is asked of its codec once (a call through many codecs' shapes: not free).
+  for (let i = 0; i < options.length; i++) {
+    const length = paddedLength(codecFor(options[i], registry), options[i]);
+    paddedLengths[i] = length;
+    total += length;
+  }
   if (total > MAX_TOTAL_LENGTH) {
     throw new RangeError(
       `control packet: ${total} bytes exceed the ${MAX_TOTAL_LENGTH} Total Length can express`,
@@ -61,7 +69,7 @@ export function encodeControl(packet: ControlPacket, registry: OptionRegistry): 
   let at = CONTROL_HEADER_LENGTH;
   for (let i = 0; i < options.length; i++) {
     const codec = codecFor(options[i], registry);
-    const length = paddedLength(codec, options[i]);
+    const length = paddedLengths[i];
     out[at] = codec.type;
     out[at + 1] = length / OPTION_UNIT;
     codec.write(options[i], out, at);
@@ -70,6 +78,9 @@ export function encodeControl(packet: ControlPacket, registry: OptionRegistry): 
   writeAuthTag(out, packet);
   return out;
 }
+
+/** The unknownOptions of a packet without any: one shared, frozen list instead of an array per frame. */
+export const NO_UNKNOWN_OPTIONS: readonly number[] = Object.freeze([]);
 
 /**
  * Decodes a control packet whose common header has been checked: frame holds at least totalLength bytes and
@@ -84,7 +95,7 @@ export function decodeControl(
   const hasTag = (flags & FLAG_AUTH) !== 0;
   const end = hasTag ? totalLength - AUTH_TAG_LENGTH : totalLength;
   const options: KnownOption[] = [];
-  const unknownOptions: number[] = [];
+  let unknownOptions: number[] | null = null;
   let truncated: DropReason | undefined;
   let truncatedDetail: string | undefined;
   let at = CONTROL_HEADER_LENGTH;
@@ -108,7 +119,7 @@ export function decodeControl(
     }
     const codec = registry.lookup(type);
     if (codec === undefined) {
-      unknownOptions.push(type);
+      (unknownOptions ??= []).push(type);
     } else {
       const option = readOption(codec, frame, at, length);
       if (option instanceof MalformedOption) {
@@ -128,8 +139,9 @@ export function decodeControl(
     options,
   };
   if (hasTag) packet.authTag = frame.subarray(end, totalLength);
-  if (truncated === undefined) return { ok: true, packet, unknownOptions };
-  return { ok: true, packet, unknownOptions, truncated, truncatedDetail };
+  const unknown = unknownOptions ?? NO_UNKNOWN_OPTIONS;
+  if (truncated === undefined) return { ok: true, packet, unknownOptions: unknown };
+  return { ok: true, packet, unknownOptions: unknown, truncated, truncatedDetail };
 }
 
 /**

@@ -5,6 +5,7 @@ import { authTagLengthOf, flagsToSend, writeAuthTag } from './auth-tag.ts';
 import { KIND_DATA, MAX_TOTAL_LENGTH, writeCommonHeader } from './common-header.ts';
 import { checkUint, readU16, writeU16 } from './fields.ts';
 import { checkAddress, readWireAddress, writeWireAddress } from './slots.ts';
+import { NO_UNKNOWN_OPTIONS } from './control.ts';
 import {
   AUTH_TAG_LENGTH,
   DATA_HEADER_LENGTH,
@@ -56,5 +57,5 @@ export function decodeData(frame: Uint8Array, totalLength: number, flags: number
     payload: frame.subarray(DATA_HEADER_LENGTH, end),
   };
   if (hasTag) packet.authTag = frame.subarray(end, totalLength);
-  return { ok: true, packet, unknownOptions: [] };
+  return { ok: true, packet, unknownOptions: NO_UNKNOWN_OPTIONS };
 }

@@ -292,8 +292,8 @@ export type DecodeResult =
   | {
       ok: true;
       packet: Packet;
-      /** Codes of options skipped because their type is unknown. */
-      unknownOptions: number[];
+      /** Codes of options skipped because their type is unknown (shared and frozen when there are none). */
+      unknownOptions: readonly number[];
       /** Set when a malformed option cut the packet short: options before it were kept. */
       truncated?: DropReason;
       /** What cut the packet short, for logs (set with truncated). */
