@@ -13,6 +13,7 @@
 //     hops, followed node by node, actually lead to the member.
 
 import { clockwise, formatAddress, type Address } from '../../vrr/address.ts';
+import { lowerBound } from '../../vrr/routes.ts';
 
 /** One routing-table entry as a node reports it; na/nb null = this node is that endpoint. */
 export interface RouteView {
@@ -342,14 +343,8 @@ export function expectedVset(
 
 // ring.indexOf(me) for an ascending ring, by binary search (the check asks it for every node).
 function firstIndexOf(ring: readonly Address[], me: Address): number {
-  let lo = 0;
-  let hi = ring.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ring[mid] < me) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < ring.length && ring[lo] === me ? lo : -1;
+  const at = lowerBound(ring, me);
+  return at < ring.length && ring[at] === me ? at : -1;
 }
 
 function ordinal(k: number): string {
