@@ -25,7 +25,11 @@ export interface VrrEnv {
   setTimer(delayMs: number, fire: () => void): TimerHandle;
   /** The node's seeded random source. */
   rng: Rng;
-  /** Sends a VRR frame (the VRR packet bytes, no Ethernet header) on a port; to = null is broadcast. */
+  /**
+   * Sends a VRR frame (the VRR packet bytes, no Ethernet header) on a port; to = null is broadcast. The core never
+   * writes to a frame once sent (a retransmission sends the same bytes again) nor to a frame it received, so a
+   * driver may hand the very array to a receiver without copying it (the simulator does).
+   */
   send(port: PortId, to: LinkAddress | null, frame: Uint8Array): void;
   /** Hands a data packet addressed to this node (or, with KEY, owned by it) to the local host. */
   deliver(packet: DataPacket): void;

@@ -113,6 +113,10 @@ export class VrrNode {
    * of the same (kind, src, token) means a forwarding loop. Numeric keys: this is looked up on every routed hop.
    */
   private readonly recentlyRouted = new Map<number, Address>();
+  /** recentlyRouted's keys as a ring, oldest at recentlyRoutedNext once full (see seenBefore). */
+  private readonly recentlyRoutedOrder = new Float64Array(RECENTLY_ROUTED_KEPT);
+  private recentlyRoutedNext = 0;
+  private recentlyRoutedCount = 0;
   /**
    * Paths whose teardown arrived here before their setup did, by (ea, pathId): the teardown overtook a setup that
    * was retransmitted, or reordered on a link. The setup, when it comes, is turned back instead of installing
@@ -157,7 +161,10 @@ export class VrrNode {
     this.helloSeq = env.rng.int(0x10000);
     this.reliable = new ReliableControl(
       {
-        setTimer: (ms, fire) => this.timer(ms, fire),
+        // One timer per packet in flight, the most armed of all: not through timer(), whose list stop() walks,
+        // since stop() stops the layer itself (reliable.stop()).
+        setTimer: (ms, fire) => this.env.setTimer(ms, fire),
+        resend: (to, frame) => this.sendFrame(to, frame, true),
         onGiveUp: (n) => this.applyLinkChange(this.pset.fail(n, 'control packets not acknowledged')),
         onRetransmit: () => this.count('retransmits'),
         now: () => this.env.now(),
@@ -284,6 +291,7 @@ export class VrrNode {
   /** Stops every timer; the node then ignores input. A crash is stop() and dropping the object. */
   stop(): void {
     this.running = false;
+    this.reliable.stop();
     for (const t of this.timers) t.cancel();
     this.timers.clear();
     this.helloTimer = null;
@@ -729,11 +737,12 @@ export class VrrNode {
 
   /** Sends options to a linked neighbour; acknowledged options are tracked and retransmitted. */
   private sendControl(to: Address, ...options: KnownOption[]): boolean {
-    const reliable = options.some((o) => o.type !== OptionType.HELLO && o.type !== OptionType.ACK);
+    let reliable = false;
+    for (const o of options) if (o.type !== OptionType.HELLO && o.type !== OptionType.ACK) reliable = true;
     const seq = reliable ? this.reliable.allocateSeq() : 0;
     const frame = encodePacket({ kind: 'control', flags: 0, sender: this.address, seq, options });
     if (!this.sendFrame(to, frame, true)) return false;
-    if (reliable) this.reliable.track(to, seq, () => this.sendFrame(to, frame, true));
+    if (reliable) this.reliable.track(to, seq, frame);
     return true;
   }
 
@@ -862,7 +871,8 @@ export class VrrNode {
   /** setup{src, dst, pathId, proxy, V} from sender (this node when originated here): install and pass on. */
   private handleSetup(opt: SetupOption, sender: Address): void {
     const fromMe = sender === this.address;
-    if (!fromMe && this.tornDownEarly.delete(routeKey(opt.src, opt.pathId))) {
+    // (The size test first: a key string per setup hop is not free, and the set is nearly always empty.)
+    if (!fromMe && this.tornDownEarly.size > 0 && this.tornDownEarly.delete(routeKey(opt.src, opt.pathId))) {
       this.count('setup.afterItsTeardown');
       this.tearDownPath(opt.pathId, opt.src, sender);
       return;
@@ -1143,11 +1153,18 @@ export class VrrNode {
     const key = token * 2 + kind;
     const seen = this.recentlyRouted.get(key);
     if (seen === src) return true;
+    if (seen === undefined) {
+      // The oldest key gives way. A ring of keys, not the Map's own order: taking a Map's first key walks past
+      // every entry deleted before it, and this runs once per routed hop.
+      const ring = this.recentlyRoutedOrder;
+      if (this.recentlyRoutedCount === RECENTLY_ROUTED_KEPT)
+        this.recentlyRouted.delete(ring[this.recentlyRoutedNext]);
+      else this.recentlyRoutedCount++;
+      ring[this.recentlyRoutedNext] = key;
+      this.recentlyRoutedNext = (this.recentlyRoutedNext + 1) % RECENTLY_ROUTED_KEPT;
+    }
     // Another source with the same token (one chance in 2^32) takes the slot: at worst a loop goes unnoticed once.
-    if (seen !== undefined) this.recentlyRouted.delete(key);
     this.recentlyRouted.set(key, src);
-    if (this.recentlyRouted.size > RECENTLY_ROUTED_KEPT)
-      this.recentlyRouted.delete(this.recentlyRouted.keys().next().value as number);
     return false;
   }
 

@@ -9,7 +9,8 @@
 // it, and retransmitting then only adds load until links fail for want of CPU, not of connectivity.
 //
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
-// timer; `forget(neighbour)` leaves nothing of that neighbour behind. Owned by node.ts alone.
+// timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed. Owned by
+// node.ts alone.
 
 import type { Address } from './address.ts';
 import type { TimerHandle } from './env.ts';
@@ -17,7 +18,8 @@ import type { TimerHandle } from './env.ts';
 interface Pending {
   readonly neighbor: Address;
   readonly seq: number;
-  resend: () => void;
+  /** The encoded packet, sent again as it was (`ReliableEnv.resend`). */
+  readonly frame: Uint8Array;
   tries: number;
   /** Times its timer fired so late that this node, not the neighbour, was the one not listening. */
   lateDeferrals: number;
@@ -26,6 +28,11 @@ interface Pending {
   sentAt: number;
   /** Its first timeout (doubled per retransmission): the neighbour's timeout when it was sent. */
   base: number;
+  /** The timeout its timer was armed with, and when that timer is due. */
+  timeout: number;
+  due: number;
+  /** What its timer runs: made once per packet, reused by every retransmission. */
+  readonly onTimer: () => void;
 }
 
 /** Smoothed round trip of one neighbour's ACKs (RFC 6298 variables, in ms). */
@@ -59,7 +66,10 @@ export const MAX_ACK_TIMEOUT_MS = 2000;
 
 /** What the reliability layer needs from the node. */
 export interface ReliableEnv {
+  /** Arms a timer. `stop()` cancels what is pending, so the env needs no list of its own. */
   setTimer(delayMs: number, fire: () => void): TimerHandle;
+  /** Sends a tracked packet again, unchanged. */
+  resend(neighbor: Address, frame: Uint8Array): void;
   /** Called when a neighbour never acknowledged a packet: the link is unusable. */
   onGiveUp(neighbor: Address): void;
   onRetransmit(): void;
@@ -77,6 +87,8 @@ const DEDUPE_WINDOW = 64;
 export class ReliableControl {
   private readonly peers = new Map<Address, PeerState>();
   private nextSeq: number;
+  /** Set by stop(): a stopped node arms no timer (its timers must not outlive it). */
+  private stopped = false;
 
   constructor(
     private readonly env: ReliableEnv,
@@ -94,21 +106,25 @@ export class ReliableControl {
     return seq;
   }
 
-  /** Tracks a sent packet until `acked(neighbor, seq)`; `resend` transmits it again. */
-  track(neighbor: Address, seq: number, resend: () => void): void {
+  /** Tracks a sent packet until `acked(neighbor, seq)`; a timeout sends `frame` again (ReliableEnv.resend). */
+  track(neighbor: Address, seq: number, frame: Uint8Array): void {
+    if (this.stopped) return;
     const peer = this.peer(neighbor);
     const entry: Pending = {
       neighbor,
       seq,
-      resend,
+      frame,
       tries: 0,
       lateDeferrals: 0,
       timer: undefined as unknown as TimerHandle,
       sentAt: this.env.now(),
       base: this.timeoutOf(peer),
+      timeout: 0,
+      due: 0,
+      onTimer: () => this.expired(peer, entry),
     };
     peer.pending.set(seq, entry);
-    this.arm(peer, entry);
+    this.arm(entry);
   }
 
   /** An ACK arrived. */
@@ -180,6 +196,15 @@ export class ReliableControl {
     this.peers.delete(neighbor);
   }
 
+  /** Cancels every retransmission timer (the node stops); nothing is sent again. */
+  stop(): void {
+    this.stopped = true;
+    for (const peer of this.peers.values()) {
+      for (const entry of peer.pending.values()) entry.timer.cancel();
+      peer.pending.clear();
+    }
+  }
+
   /** Packets still awaiting acknowledgement. */
   get inFlight(): number {
     let n = 0;
@@ -187,14 +212,15 @@ export class ReliableControl {
     return n;
   }
 
-  private arm(peer: PeerState, entry: Pending): void {
-    const timeout = entry.base * 2 ** entry.tries;
-    const due = this.env.now() + timeout;
-    entry.timer = this.env.setTimer(timeout, () => this.expired(peer, entry, timeout, due));
+  private arm(entry: Pending): void {
+    entry.timeout = entry.base * 2 ** entry.tries;
+    entry.due = this.env.now() + entry.timeout;
+    entry.timer = this.env.setTimer(entry.timeout, entry.onTimer);
   }
 
-  // An entry's timer fired `timeout` ms after it was armed for `due`.
-  private expired(peer: PeerState, entry: Pending, timeout: number, due: number): void {
+  // An entry's timer fired, `entry.timeout` ms after it was armed for `entry.due`.
+  private expired(peer: PeerState, entry: Pending): void {
+    const { timeout, due } = entry;
     // Forgotten (the record was replaced) or acknowledged meanwhile: nothing to do.
     if (this.peers.get(entry.neighbor) !== peer || peer.pending.get(entry.seq) !== entry) return;
     // Fired far past its time: this host was starved of CPU, and the ACK may be sitting unread in its socket
@@ -202,7 +228,7 @@ export class ReliableControl {
     // times, rather than retransmit into a host that is already behind and fail a link that works.
     if (this.env.now() - due > timeout && entry.lateDeferrals < MAX_LATE_DEFERRALS) {
       entry.lateDeferrals++;
-      this.arm(peer, entry);
+      this.arm(entry);
       return;
     }
     if (entry.tries >= this.maxRetransmits) {
@@ -215,7 +241,7 @@ export class ReliableControl {
     const e = this.estimate(peer);
     e.backedOff = Math.min(MAX_ACK_TIMEOUT_MS, Math.max(e.backedOff, timeout * 2));
     this.env.onRetransmit();
-    entry.resend();
-    this.arm(peer, entry);
+    this.env.resend(entry.neighbor, entry.frame);
+    this.arm(entry);
   }
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../src/sim/network.ts';
 import { fakeFactory, FakeNode, dataFrame } from './helpers/fake-node.ts';
-import { lineTopology, makeTopology, ringTopology, testAddresses } from './helpers/topologies.ts';
+import {
+  gridTopology,
+  lineTopology,
+  makeTopology,
+  ringTopology,
+  testAddresses,
+} from './helpers/topologies.ts';
+import { SimVrrNode } from '../../src/sim/node-factory.ts';
 import type { Topology } from '../../src/testbed/topology/types.ts';
 
 function build(topology: Topology, seed = 1, recordEvents = false) {
@@ -51,14 +58,47 @@ describe('SimNetwork', () => {
     assert.equal(network.counters().framesMisaddressed, 1);
   });
 
-  it('copies frames on send, so the sender may reuse its buffer', () => {
+  it('hands the sent bytes themselves to the receiver, uncopied (VrrEnv.send)', () => {
     const { network, node } = build(lineTopology(2));
     network.start();
     const frame = dataFrame(40);
     node('n1').unicast(0, network.addressOf('n2'), frame);
-    frame[5] = 99;
     network.runUntil(10);
-    assert.equal(node('n2').received.find((r) => r.frame[0] === 0x11)!.frame[5], 0);
+    assert.equal(node('n2').received.find((r) => r.frame[0] === 0x11)!.frame, frame);
+  });
+
+  it('runs VrrNodes that never write to a frame they sent or received (what sharing the bytes relies on)', () => {
+    const topology = gridTopology(3, 3);
+    const frames: { frame: Uint8Array; copy: Uint8Array; how: string }[] = [];
+    const network = new SimNetwork(topology, {
+      seed: 3,
+      addresses: testAddresses(topology, 3),
+      createNode: (config, env) => {
+        const node = new SimVrrNode(config, {
+          ...env,
+          send: (port, to, frame) => {
+            frames.push({ frame, copy: frame.slice(), how: `sent by ${config.address}` });
+            env.send(port, to, frame);
+          },
+        });
+        const receive = node.receive.bind(node);
+        node.receive = (port, from, frame) => {
+          frames.push({ frame, copy: frame.slice(), how: `received by ${config.address}` });
+          receive(port, from, frame);
+        };
+        return node;
+      },
+    });
+    network.start();
+    network.runUntil(20_000);
+    const far = network.addressOf('r2c2');
+    assert.ok((network.node('r0c0') as SimVrrNode).sendData(far, Uint8Array.of(1, 2, 3)), 'a route across');
+    network.runUntil(21_000);
+    assert.equal(network.counters().deliveries, 1);
+    assert.ok(frames.length > 1000, `only ${frames.length} frames`);
+    for (const [i, f] of frames.entries()) {
+      assert.deepEqual(f.frame, f.copy, `frame ${i} (${f.how}) was changed after it was handed over`);
+    }
   });
 
   it('counts control and data bytes sent', () => {

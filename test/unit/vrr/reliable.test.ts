@@ -38,14 +38,19 @@ function fakeTimers() {
   };
 }
 
+/** A frame standing for packet `n` (the layer only sends it again, it never reads it). */
+const frame = (n: number) => Uint8Array.of(n);
+
 describe('vrr/reliable', () => {
   it('retransmits with exponential backoff, then gives up and names the neighbour', () => {
     const clock = fakeTimers();
     const gaveUp: number[] = [];
     let retransmits = 0;
+    const sends: number[] = [];
     const r = new ReliableControl(
       {
         setTimer: clock.setTimer,
+        resend: (to, f) => sends.push(to * 1000 + f[0]),
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => retransmits++,
         now: clock.now,
@@ -54,12 +59,11 @@ describe('vrr/reliable', () => {
       3,
       1,
     );
-    const sends: number[] = [];
-    r.track(7, r.allocateSeq(), () => sends.push(1));
+    r.track(7, r.allocateSeq(), frame(1));
     clock.advance(99);
     assert.equal(sends.length, 0);
     clock.advance(1);
-    assert.equal(sends.length, 1, 'first retry after 100 ms');
+    assert.deepEqual(sends, [7001], 'first retry after 100 ms, the same frame to the same neighbour');
     clock.advance(200);
     assert.equal(sends.length, 2, 'second after 200 more');
     clock.advance(400);
@@ -74,13 +78,19 @@ describe('vrr/reliable', () => {
   it('stops on the ACK and leaves no timer behind', () => {
     const clock = fakeTimers();
     const r = new ReliableControl(
-      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => {}, now: clock.now },
+      {
+        setTimer: clock.setTimer,
+        resend: () => assert.fail('no retransmission after the ACK'),
+        onGiveUp: () => {},
+        onRetransmit: () => {},
+        now: clock.now,
+      },
       100,
       3,
       1,
     );
     const seq = r.allocateSeq();
-    r.track(7, seq, () => assert.fail('no retransmission after the ACK'));
+    r.track(7, seq, frame(1));
     r.acked(7, seq);
     clock.advance(10_000);
     assert.equal(r.inFlight, 0);
@@ -89,7 +99,13 @@ describe('vrr/reliable', () => {
 
   it('never allocates sequence 0 and suppresses duplicates per neighbour', () => {
     const r = new ReliableControl(
-      { setTimer: () => ({ cancel() {} }), onGiveUp: () => {}, onRetransmit: () => {}, now: () => 0 },
+      {
+        setTimer: () => ({ cancel() {} }),
+        resend: () => {},
+        onGiveUp: () => {},
+        onRetransmit: () => {},
+        now: () => 0,
+      },
       1,
       1,
       0xffff,
@@ -107,7 +123,13 @@ describe('vrr/reliable', () => {
     const clock = fakeTimers();
     let retransmits = 0;
     const r = new ReliableControl(
-      { setTimer: clock.setTimer, onGiveUp: () => {}, onRetransmit: () => retransmits++, now: clock.now },
+      {
+        setTimer: clock.setTimer,
+        resend: () => {},
+        onGiveUp: () => {},
+        onRetransmit: () => retransmits++,
+        now: clock.now,
+      },
       100,
       3,
       1,
@@ -115,7 +137,7 @@ describe('vrr/reliable', () => {
     assert.equal(r.timeoutFor(7), 100, 'the configured timeout before any sample');
     for (let i = 0; i < 20; i++) {
       const seq = r.allocateSeq();
-      r.track(7, seq, () => {});
+      r.track(7, seq, frame(1));
       clock.advance(90); // ACKs come after 90 ms: within the timeout, so no retransmission
       r.acked(7, seq);
     }
@@ -123,7 +145,7 @@ describe('vrr/reliable', () => {
     assert.equal(r.timeoutFor(7), 100, 'a fast neighbour keeps the configured floor');
     for (let i = 0; i < 20; i++) {
       const seq = r.allocateSeq();
-      r.track(7, seq, () => {});
+      r.track(7, seq, frame(1));
       clock.advance(400); // now 400 ms: the first ones are retransmitted (and not timed: Karn)
       r.acked(7, seq);
     }
@@ -131,7 +153,7 @@ describe('vrr/reliable', () => {
     assert.ok(r.timeoutFor(8) === 100, 'per neighbour');
     const before = retransmits;
     const seq = r.allocateSeq();
-    r.track(7, seq, () => {});
+    r.track(7, seq, frame(1));
     clock.advance(400);
     r.acked(7, seq);
     assert.equal(retransmits, before, 'no spurious retransmission once learnt');
@@ -142,15 +164,21 @@ describe('vrr/reliable', () => {
   it('does not count a retransmission try when its timer fired late because this host slept, a bounded number of times', () => {
     const clock = fakeTimers();
     const gaveUp: number[] = [];
+    const sends: number[] = [];
     const r = new ReliableControl(
-      { setTimer: clock.setTimer, onGiveUp: (n) => gaveUp.push(n), onRetransmit: () => {}, now: clock.now },
+      {
+        setTimer: clock.setTimer,
+        resend: () => sends.push(clock.now()),
+        onGiveUp: (n) => gaveUp.push(n),
+        onRetransmit: () => {},
+        now: clock.now,
+      },
       100,
       1,
       1,
     );
-    const sends: number[] = [];
     const seq = r.allocateSeq();
-    r.track(7, seq, () => sends.push(clock.now()));
+    r.track(7, seq, frame(1));
     clock.sleep(1000); // due at 100, fires at 1000: this host was asleep, the ACK may be waiting unread
     assert.equal(sends.length, 0, 'no retransmission after a late timer');
     r.acked(7, seq); // ... and it was
@@ -158,8 +186,30 @@ describe('vrr/reliable', () => {
     assert.deepEqual(gaveUp, []);
 
     // A host that keeps sleeping still gives up, after at most three deferrals.
-    r.track(7, r.allocateSeq(), () => sends.push(clock.now()));
+    r.track(7, r.allocateSeq(), frame(2));
     for (let i = 0; i < 6; i++) clock.sleep(5000);
     assert.deepEqual(gaveUp, [7], 'gave up in the end');
+  });
+
+  it('stop() cancels every retransmission timer and forgets what was in flight', () => {
+    const clock = fakeTimers();
+    const r = new ReliableControl(
+      {
+        setTimer: clock.setTimer,
+        resend: () => assert.fail('a stopped node sends nothing'),
+        onGiveUp: () => assert.fail('a stopped node fails no link'),
+        onRetransmit: () => {},
+        now: clock.now,
+      },
+      100,
+      3,
+      1,
+    );
+    r.track(7, r.allocateSeq(), frame(1));
+    r.track(8, r.allocateSeq(), frame(2));
+    r.stop();
+    assert.equal(clock.armed(), 0);
+    assert.equal(r.inFlight, 0);
+    clock.advance(10_000);
   });
 });
