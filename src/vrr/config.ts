@@ -61,7 +61,7 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   maxRetransmits: 5,
   setupAttempts: 4,
   setupRetryMs: null,
-  hopLimit: 64,
+  hopLimit: 255,
   repValidHellos: 6,
   refusalHoldHellos: 4,
   selfCheckFirstHellos: 2,

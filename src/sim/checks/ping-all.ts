@@ -6,6 +6,7 @@
 
 import { createRng, deriveSeed } from '../../vrr/rng.ts';
 import type { Address } from '../../vrr/address.ts';
+import { DEFAULT_CONFIG } from '../../vrr/config.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
 import type { UpLink } from '../../testbed/verify/ring-consistency.ts';
 
@@ -34,7 +35,7 @@ export interface PingAllOptions {
   timeoutMs?: number;
   /** Retries of a probe that was lost or had no route. Default 3. */
   retries?: number;
-  /** Hop limit data packets start with (VrrConfig.hopLimit). Default 64. */
+  /** Hop limit data packets start with (VrrConfig.hopLimit). Default: the core's default. */
   hopLimit?: number;
   /** Failing pairs listed by name. Default 20. */
   maxListed?: number;
@@ -87,7 +88,7 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
   const batchSize = options.batchSize ?? 500;
   const timeoutMs = options.timeoutMs ?? 2000;
   const retries = options.retries ?? 3;
-  const hopLimit = options.hopLimit ?? 64;
+  const hopLimit = options.hopLimit ?? DEFAULT_CONFIG.hopLimit;
   const maxListed = options.maxListed ?? 20;
 
   const alive = network.nodeNames().filter((n) => network.isAlive(n));

@@ -3,6 +3,7 @@ import { pingAll, PROBE_NEXT_HEADER, type PingNetwork } from '../../../src/sim/c
 import { SimClock } from '../../../src/sim/sim-clock.ts';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { DataPacket } from '../../../src/vrr/wire/types.ts';
+import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
 import type { UpLink } from '../../../src/testbed/verify/ring-consistency.ts';
 
 // A network that delivers along shortest paths, 1 ms per hop, with per-pair misbehaviour on demand.
@@ -64,7 +65,7 @@ class FakePingNetwork implements PingNetwork {
     const packet: DataPacket = {
       kind: 'data',
       flags: 0,
-      hopLimit: 64 - hops + 1,
+      hopLimit: DEFAULT_CONFIG.hopLimit - hops + 1,
       dataFlags: 0,
       nextHeader: opts?.nextHeader ?? 0,
       src: this.addressOf(from),
