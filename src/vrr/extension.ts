@@ -23,7 +23,7 @@ export interface NodeServices {
   isActive(): boolean;
   vsetMembers(): Address[];
   linkedNeighbors(): Address[];
-  /** NextHop(dst) / NextHopExclude(dst, exclude) over the node's tables. */
+  /** NextHop(dst) / NextHopExclude(dst, exclude) over the node's tables, as data is routed (no representatives). */
   nextHop(dst: Address, exclude?: Address | null): NextHop;
   /** Sends options to a linked neighbour in one control packet, acknowledged and retransmitted hop by hop. */
   sendToNeighbor(neighbor: Address, ...options: KnownOption[]): boolean;

@@ -24,9 +24,15 @@ export interface ForwardingTables {
 
 /**
  * NextHop(dst) or, with `exclude`, NextHopExclude(dst, exclude). Candidates: this node, linked neighbours that
- * have been active (they are in some ring), every route endpoint, every usable representative.
+ * have been active (they are in some ring), every route endpoint, and every usable representative unless
+ * `withReps` is false (data packets: see node.ts, onData).
  */
-export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | null = null): NextHop {
+export function nextHop(
+  t: ForwardingTables,
+  dst: Address,
+  exclude: Address | null = null,
+  withReps = true,
+): NextHop {
   // The first candidate considered wins ties, which never happen between distinct addresses (the comparator is a
   // total order); order matters only for which next hop reaches one endpoint: direct neighbour, path, then rep.
   // Written without closures or allocation, each distance computed once: the hottest function of the simulator
@@ -55,9 +61,11 @@ export function nextHop(t: ForwardingTables, dst: Address, exclude: Address | nu
       if (via !== null) consider(best, dst, c, via);
     }
   }
-  for (const r of t.reps.records()) {
-    if (t.now - r.refreshedAt <= t.reps.validMs && r.address !== exclude)
-      consider(best, dst, r.address, r.heardFrom);
+  if (withReps) {
+    for (const r of t.reps.records()) {
+      if (t.now - r.refreshedAt <= t.reps.validMs && r.address !== exclude)
+        consider(best, dst, r.address, r.heardFrom);
+    }
   }
   if (best.address === -1) return { kind: 'none' };
   if (best.address === t.me) return { kind: 'local' };

@@ -204,10 +204,12 @@ export class VrrNode {
           .all()
           .filter((n) => n.state === 'linked')
           .map((n) => n.address),
-      nextHop: (dst, exclude = null) => this.nextHop(dst, exclude),
+      // Extensions carry application traffic (DHT operations, multicast trees): routed like data, not along
+      // representative records (see dataHop).
+      nextHop: (dst, exclude = null) => this.dataHop(dst, exclude),
       sendToNeighbor: (neighbor, ...options) => this.sendControl(neighbor, ...options),
       routeToward: (dst, option, exclude = null) => {
-        const hop = this.nextHop(dst, exclude);
+        const hop = this.dataHop(dst, exclude);
         if (hop.kind !== 'forward') return hop.kind;
         return this.sendControl(hop.via, option) ? 'forwarded' : 'none';
       },
@@ -349,7 +351,7 @@ export class VrrNode {
       this.deliver(packet);
       return true;
     }
-    const hop = this.nextHop(dst);
+    const hop = this.dataHop(dst);
     if (hop.kind !== 'forward') {
       if (opts.key) {
         this.deliver(packet);
@@ -410,7 +412,7 @@ export class VrrNode {
       .map((r) => ({ address: r.address, via: r.heardFrom, seq: r.seq }));
   }
 
-  /** Where a packet for dst would go from here. */
+  /** Where a VRR control message for dst would go from here (data: dataHop). */
   nextHop(dst: Address, exclude: Address | null = null): NextHop {
     return nextHop(
       { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() },
@@ -1203,7 +1205,7 @@ export class VrrNode {
       this.deliver(packet);
       return;
     }
-    const hop = this.nextHop(packet.dst);
+    const hop = this.dataHop(packet.dst);
     if (hop.kind !== 'forward') {
       if (packet.dataFlags & DataFlag.KEY) {
         this.deliver(packet);
@@ -1218,6 +1220,26 @@ export class VrrNode {
     }
     this.count('dataForwarded');
     this.sendFrame(hop.via, encodePacket({ ...packet, hopLimit: packet.hopLimit - 1 }), false);
+  }
+
+  /**
+   * NextHop for a data packet or an extension's traffic (DHT, multicast): representatives are not candidates. Their records are soft state with no
+   * withdrawal: one lives at every node for repValidMs after the node first heard it, so when a representative
+   * stops advertising, its records die out first near it and last far away, a band of stale records that moves
+   * away from it for seconds. A packet sent along such a record to a neighbour that no longer holds it can come
+   * back and circle until the hop limit: on a 16x16 grid (seed 6) the paths of 717 pairs looped through
+   * representative records when the ring became consistent, and ping-all lost pairs.
+   * Routes and neighbours alone are loop-free once the paths are consistent, and they already reach every node of
+   * the ring, so data loses nothing but a shortcut toward the one live representative. Control traffic keeps
+   * using the records: merges need them (without them a 400-node merge took twice as long).
+   */
+  private dataHop(dst: Address, exclude: Address | null = null): NextHop {
+    return nextHop(
+      { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() },
+      dst,
+      exclude,
+      false,
+    );
   }
 
   private deliver(packet: DataPacket): void {

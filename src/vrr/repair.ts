@@ -4,10 +4,10 @@
 // smaller virtual neighbour). A representative advertises itself in its hellos with a sequence number that grows
 // every hello; every other node re-advertises the two smallest representatives it holds, learned only from linked
 // neighbours, which builds a reverse-path tree toward each representative with no flooding beyond hellos. A
-// representative record is a routing candidate (endpoint = the representative, next hop = the neighbour it was
-// heard from), so a node of ring A that should have a representative of ring B in its virtual set can send a
-// SETUP to it along that tree; the virtual sets carried by SETUP and TEARDOWN then cascade the merge around both
-// rings, as in a join.
+// representative record is a routing candidate for control messages (endpoint = the representative, next hop =
+// the neighbour it was heard from; data packets leave it out, node.ts says why), so a node of ring A that should
+// have a representative of ring B in its virtual set can send a SETUP to it along that tree; the virtual sets
+// carried by SETUP and TEARDOWN then cascade the merge around both rings, as in a join.
 //
 // Invariants (checked by test/unit/vrr/repair.test.ts):
 //  - never holds a record for this node's own address;

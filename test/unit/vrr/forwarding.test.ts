@@ -54,4 +54,17 @@ describe('vrr/forwarding', () => {
       else assert.deepEqual(got, { kind: 'forward', via: VIA, endpoint: want }, context);
     }
   });
+
+  it('weighs representatives only when withReps is true', () => {
+    const routes = new RouteTable();
+    const pset = new Pset({ me: ME, qualityWindow: 10, qualityUp: 0.6, qualityDown: 0.3 });
+    const reps = new RepTable(ME, 6000, 0);
+    const R = ME + 10;
+    reps.learn(VIA, [{ address: R, seq: 1 }], 0);
+    routes.add({ ea: ME, eb: ME + 30, pathId: 1, na: null, nb: 88 });
+    const t = { me: ME, pset, routes, reps, now: 0 };
+    assert.deepEqual(nextHop(t, ME + 11), { kind: 'forward', via: VIA, endpoint: R });
+    assert.deepEqual(nextHop(t, ME + 11, null, false), { kind: 'local' });
+    assert.deepEqual(nextHop(t, ME + 25, null, false), { kind: 'forward', via: 88, endpoint: ME + 30 });
+  });
 });

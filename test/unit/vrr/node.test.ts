@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { closestOnEachSide } from '../../../src/vrr/vset.ts';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
+import { DataFlag, OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
 
@@ -173,6 +173,42 @@ describe('vrr/node', () => {
     b.receive(0, A, frame);
     assert.equal((b.counters().duplicatesSuppressed ?? 0) - before, 1);
     assert.equal(b.counters()['teardown.unknownPath'], 1, 'processed once');
+  });
+
+  it('routes data on paths and neighbours only, never along representative records', () => {
+    // B advertises a representative R that exists nowhere (a record that outlived its source), so A holds R via B.
+    const R = 0x020000000001;
+    const net = new TestNet([A, B]).link(0, 1).start();
+    net.run(20_000);
+    let repSeq = 100;
+    net.tap = (from, _port, frame) => {
+      const r = decodePacket(frame);
+      if (from !== 1 || !r.ok || r.packet.kind !== 'control') return frame;
+      const options = r.packet.options.map((o) =>
+        o.type === OptionType.HELLO ? { ...o, reps: [{ address: R, seq: repSeq++ }] } : o,
+      );
+      return encodePacket({ ...r.packet, options: options as KnownOption[] });
+    };
+    net.run(3_000);
+    const a = net.nodes[0];
+    assert.deepEqual(
+      a.representatives().map((x) => [x.address, x.via]),
+      [[R, B]],
+      'A learned R through B',
+    );
+    // dst is closest to R, then A, then B: control traffic for dst goes toward R, through B.
+    const dst = 0x020000000008;
+    assert.deepEqual(a.nextHop(dst), { kind: 'forward', via: B, endpoint: R });
+    // Data does not: a key packet from B ends at A, the closest node a path or a neighbour reaches, and one A
+    // originates stays there too.
+    const packet = { kind: 'data', flags: 0, hopLimit: 9, nextHeader: 0, src: B, dst } as const;
+    a.receive(0, B, encodePacket({ ...packet, dataFlags: DataFlag.KEY, payload: new Uint8Array([7]) }));
+    assert.ok(a.sendData(dst, new Uint8Array([8]), { key: true }));
+    const got = net.delivered
+      .filter((d) => d.node === 0 && d.packet.dst === dst)
+      .map((d) => d.packet.payload[0]);
+    assert.deepEqual(got, [7, 8], 'both key packets were delivered at A, not sent to B');
+    assert.equal(a.counters().dataForwarded ?? 0, 0);
   });
 
   it('forms one ring when every node starts at once (bootstrap election)', () => {
