@@ -25,7 +25,7 @@ export interface ForwardingTables {
 /**
  * NextHop(dst) or, with `exclude`, NextHopExclude(dst, exclude). Candidates: this node, linked neighbours that
  * have been active (they are in some ring), every route endpoint, and every usable representative unless
- * `withReps` is false (data packets: see node.ts, onData).
+ * `withReps` is false (data packets: see node.ts, dataHop).
  */
 export function nextHop(
   t: ForwardingTables,

@@ -15,7 +15,7 @@ import { resolveConfig, type VrrConfig } from './config.ts';
 import type { LinkAddress, PortId, TimerHandle, VrrEnv } from './env.ts';
 import type { LinkState } from './events.ts';
 import type { NodeExtension, NodeServices } from './extension.ts';
-import { nextHop, type NextHop } from './forwarding.ts';
+import { nextHop, type ForwardingTables, type NextHop } from './forwarding.ts';
 import { Pset, type LinkChange } from './pset.ts';
 import { ReliableControl } from './reliable.ts';
 import { RepTable } from './repair.ts';
@@ -414,11 +414,11 @@ export class VrrNode {
 
   /** Where a VRR control message for dst would go from here (data: dataHop). */
   nextHop(dst: Address, exclude: Address | null = null): NextHop {
-    return nextHop(
-      { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() },
-      dst,
-      exclude,
-    );
+    return nextHop(this.forwardingTables(), dst, exclude);
+  }
+
+  private forwardingTables(): ForwardingTables {
+    return { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() };
   }
 
   // ---------------------------------------------------------------- hellos and links
@@ -1223,23 +1223,18 @@ export class VrrNode {
   }
 
   /**
-   * NextHop for a data packet or an extension's traffic (DHT, multicast): representatives are not candidates. Their records are soft state with no
-   * withdrawal: one lives at every node for repValidMs after the node first heard it, so when a representative
-   * stops advertising, its records die out first near it and last far away, a band of stale records that moves
-   * away from it for seconds. A packet sent along such a record to a neighbour that no longer holds it can come
-   * back and circle until the hop limit: on a 16x16 grid (seed 6) the paths of 717 pairs looped through
-   * representative records when the ring became consistent, and ping-all lost pairs.
-   * Routes and neighbours alone are loop-free once the paths are consistent, and they already reach every node of
-   * the ring, so data loses nothing but a shortcut toward the one live representative. Control traffic keeps
-   * using the records: merges need them (without them a 400-node merge took twice as long).
+   * NextHop for a data packet or an extension's traffic (DHT, multicast): representatives are not candidates. Their
+   * records are soft state with no withdrawal: one lives at every node for repValidMs after the node first heard it,
+   * so when a representative stops advertising, its records die out first near it and last far away, a band of stale
+   * records that moves away from it for seconds. A packet sent along such a record to a neighbour that no longer
+   * holds it can come back and circle until the hop limit: on a 16x16 grid (seed 6) the paths of 717 pairs looped
+   * through representative records when the ring became consistent, and ping-all lost pairs. Routes and neighbours
+   * alone are loop-free once the paths are consistent, and they already reach every node of the ring, so data loses
+   * nothing but a shortcut toward the one live representative. Control traffic keeps using the records: merges need
+   * them (without them a 400-node merge took twice as long).
    */
   private dataHop(dst: Address, exclude: Address | null = null): NextHop {
-    return nextHop(
-      { me: this.address, pset: this.pset, routes: this.table, reps: this.reps, now: this.env.now() },
-      dst,
-      exclude,
-      false,
-    );
+    return nextHop(this.forwardingTables(), dst, exclude, false);
   }
 
   private deliver(packet: DataPacket): void {
