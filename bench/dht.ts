@@ -14,6 +14,10 @@ import { Dht, type DhtResult } from '../src/vrr/dht/index.ts';
 import { VrrNode } from '../src/vrr/node.ts';
 import { createRng } from '../src/vrr/rng.ts';
 import { DhtOptionType, type KnownOption } from '../src/vrr/wire/index.ts';
+import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
+
+// A larger young generation: 15-20 % faster on 1,000-node networks (src/sim/heap-flags.ts).
+relaunchWithSimHeap();
 
 interface Args {
   nodes: number[];

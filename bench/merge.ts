@@ -12,6 +12,10 @@ import type { Topology } from '../src/testbed/topology/types.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
 import { isRingConsistent, checkNetworkRing } from '../src/sim/checks/ring-consistent.ts';
 import { pollIntervalMs, type SimRunContext, type SimStep } from '../src/sim/steps.ts';
+import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
+
+// A larger young generation: 15-20 % faster on 1,000-node networks (src/sim/heap-flags.ts).
+relaunchWithSimHeap();
 
 interface Args {
   sizes: number[];

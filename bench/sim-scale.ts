@@ -14,6 +14,10 @@ import { loadTopology } from '../src/testbed/topology/index.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
 import { isRingConsistent } from '../src/sim/checks/ring-consistent.ts';
 import { pollIntervalMs, type SimStep } from '../src/sim/steps.ts';
+import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
+
+// A larger young generation: 15-20 % faster on 1,000-node networks (src/sim/heap-flags.ts).
+relaunchWithSimHeap();
 
 const DEFAULT_FILES = ['topologies/grid-32x32.yaml', 'topologies/rgg-1000.yaml'];
 
@@ -123,6 +127,7 @@ function runOnce(
     ['routes per node', `mean ${f.routesPerNode.mean}, max ${f.routesPerNode.max}`],
     ['control bytes per node per second', `${f.controlBytesPerNodePerSec}`],
     ['heap used', `${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`],
+    ['node', `${process.version} ${process.execArgv.filter((a) => a.includes('semi-space')).join(' ')}`],
   ]);
   return { wallMs, convergenceMs: report.convergenceMs, events: f.events, routesMean: f.routesPerNode.mean };
 }

@@ -55,9 +55,10 @@ export function nextHop(
     let ccw = (at + n - 1) % n;
     if (eps[ccw] === exclude) ccw = (ccw + n - 1) % n;
     for (let side = 0; side < 2; side++) {
-      const c = eps[side === 0 ? cw : ccw];
+      const i = side === 0 ? cw : ccw;
+      const c = eps[i];
       if (c === exclude || ringDistance(c, dst) > best.dist) continue;
-      const via = t.routes.nextHopToward(c);
+      const via = t.routes.nextHopTowardAt(i);
       if (via !== null) consider(best, dst, c, via);
     }
   }

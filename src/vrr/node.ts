@@ -109,12 +109,14 @@ export class VrrNode {
   private readonly holdOff = new Map<Address, { until: number; refused: boolean }>();
   private readonly timers = new Set<TimerHandle>();
   /**
-   * Routed requests seen recently: key token * 2 + kind (0 setup_req, 1 setup_fail), value src. A second sighting
-   * of the same (kind, src, token) means a forwarding loop. Numeric keys: this is looked up on every routed hop.
+   * Routed requests seen recently: key (token mod 2^29) * 2 + kind (0 setup_req, 1 setup_fail), value src. A
+   * second sighting of the same (kind, src, token) means a forwarding loop. Keys below 2^30, V8's small integers:
+   * this is looked up on every routed hop, and a larger number is boxed for every Map lookup. (Two live tokens of
+   * one source that agree in their low 29 bits look like a loop: about one chance in a million per request.)
    */
   private readonly recentlyRouted = new Map<number, Address>();
   /** recentlyRouted's keys as a ring, oldest at recentlyRoutedNext once full (see seenBefore). */
-  private readonly recentlyRoutedOrder = new Float64Array(RECENTLY_ROUTED_KEPT);
+  private readonly recentlyRoutedOrder = new Int32Array(RECENTLY_ROUTED_KEPT);
   private recentlyRoutedNext = 0;
   private recentlyRoutedCount = 0;
   /**
@@ -1152,7 +1154,7 @@ export class VrrNode {
 
   /** Records a routed request; true if it was already seen here (it looped back). */
   private seenBefore(kind: number, src: Address, token: number): boolean {
-    const key = token * 2 + kind;
+    const key = (token & 0x1fffffff) * 2 + kind;
     const seen = this.recentlyRouted.get(key);
     if (seen === src) return true;
     if (seen === undefined) {

@@ -10,6 +10,7 @@
 //  - owned by node.ts alone.
 
 import type { Address } from './address.ts';
+import { AddressMap } from './address-map.ts';
 import type { LinkAddress, PortId } from './env.ts';
 import type { LinkState } from './events.ts';
 import { NeighborState, type HelloOption, type NeighborSlot } from './wire/types.ts';
@@ -70,9 +71,6 @@ export interface PsetParams {
   qualityDown: number;
 }
 
-/** Up to this many neighbours, lookups scan the list instead of hashing the address. */
-const SCAN_LIMIT = 8;
-
 /** u16 serial-number difference a - b in (-32768, 32768]. */
 export function seqDiff(a: number, b: number): number {
   const d = (a - b) & 0xffff;
@@ -87,29 +85,22 @@ function findSlot(slots: readonly NeighborSlot[], me: Address): NeighborSlot | u
 
 /** The physical neighbour set of one node. */
 export class Pset {
-  /** The neighbours, in the order they were first heard (the order every listing uses). */
-  private readonly list: Neighbor[] = [];
-  /** The same, by address: for lookups once the list is too long to scan. */
-  private readonly map = new Map<Address, Neighbor>();
+  /** The neighbours by address, in the order they were first heard (the order every listing uses). */
+  private readonly byAddress = new AddressMap<Neighbor>();
 
   constructor(private readonly params: PsetParams) {}
 
   get(a: Address): Neighbor | undefined {
-    // A node has a handful of neighbours: comparing a few addresses beats hashing a 48-bit number (a heap
-    // number, not a small integer) for the lookup every forwarded frame makes.
-    const list = this.list;
-    if (list.length > SCAN_LIMIT) return this.map.get(a);
-    for (let i = 0; i < list.length; i++) if (list[i].address === a) return list[i];
-    return undefined;
+    return this.byAddress.get(a);
   }
 
   all(): Neighbor[] {
-    return this.list.slice();
+    return this.byAddress.valueList();
   }
 
   /** Iterates neighbours without copying (the forwarding hot path). */
   values(): IterableIterator<Neighbor> {
-    return this.list.values();
+    return this.byAddress.values();
   }
 
   isLinked(a: Address): boolean {
@@ -119,15 +110,13 @@ export class Pset {
   /** Linked neighbours whose ACTIVE flag is set: proxies for PickRandomActive. */
   linkedActive(): Neighbor[] {
     const out: Neighbor[] = [];
-    for (const n of this.list) if (n.state === 'linked' && n.active) out.push(n);
+    for (const n of this.byAddress.values()) if (n.state === 'linked' && n.active) out.push(n);
     return out;
   }
 
   // Adds a neighbour heard for the first time (a no-op for one already listed).
   private insert(n: Neighbor): void {
-    if (this.map.has(n.address)) return;
-    this.map.set(n.address, n);
-    this.list.push(n);
+    if (!this.byAddress.has(n.address)) this.byAddress.set(n.address, n);
   }
 
   /** Receive ratio of n's hellos over the window, in [0, 1]. */
@@ -246,15 +235,14 @@ export class Pset {
   forget(a: Address, why: string): LinkChange | null {
     const n = this.get(a);
     if (!n) return null;
-    this.map.delete(a);
-    this.list.splice(this.list.indexOf(n), 1);
+    this.byAddress.delete(a);
     return { neighbor: n, from: n.state, to: 'gone', why };
   }
 
   /** Slots for my hello: every neighbour not failed, with how I see it and its quality. */
   helloSlots(): NeighborSlot[] {
     const slots: NeighborSlot[] = [];
-    for (const n of this.list) {
+    for (const n of this.byAddress.values()) {
       if (n.state === 'failed') continue;
       const state =
         n.state === 'pending'

@@ -13,6 +13,7 @@
 // node.ts alone.
 
 import type { Address } from './address.ts';
+import { AddressMap } from './address-map.ts';
 import type { TimerHandle } from './env.ts';
 
 interface Pending {
@@ -49,8 +50,11 @@ interface RttEstimate {
  * lookup. Kept (empty) while packets come and go, so a neighbour's state is not rebuilt per packet.
  */
 interface PeerState {
-  /** Packets sent to it and not acknowledged yet, by sequence. */
-  readonly pending: Map<number, Pending>;
+  /**
+   * Packets sent to it and not acknowledged yet, oldest first. An array, not a Map by sequence: it holds one or
+   * two packets nearly always, and a Map that is filled and emptied once per packet keeps rehashing its storage.
+   */
+  readonly pending: Pending[];
   /**
    * The last DEDUPE_WINDOW distinct sequences received from it, as a ring: `seen[(seenNext - 1) mod W]` is the
    * newest. The list the window describes only ever holds distinct values, so a scan finds a duplicate.
@@ -85,7 +89,7 @@ const DEDUPE_WINDOW = 64;
 
 /** Hop-by-hop acknowledgement and retransmission state of one node. */
 export class ReliableControl {
-  private readonly peers = new Map<Address, PeerState>();
+  private readonly peers = new AddressMap<PeerState>();
   private nextSeq: number;
   /** Set by stop(): a stopped node arms no timer (its timers must not outlive it). */
   private stopped = false;
@@ -123,17 +127,19 @@ export class ReliableControl {
       due: 0,
       onTimer: () => this.expired(peer, entry),
     };
-    peer.pending.set(seq, entry);
+    peer.pending.push(entry);
     this.arm(entry);
   }
 
   /** An ACK arrived. */
   acked(neighbor: Address, seq: number): void {
     const peer = this.peers.get(neighbor);
-    const entry = peer?.pending.get(seq);
-    if (!peer || !entry) return;
+    if (!peer) return;
+    const i = indexOfSeq(peer.pending, seq);
+    if (i < 0) return;
+    const entry = peer.pending[i];
     entry.timer.cancel();
-    peer.pending.delete(seq);
+    peer.pending.splice(i, 1);
     if (entry.tries === 0) this.sample(peer, this.env.now() - entry.sentAt);
   }
 
@@ -153,7 +159,7 @@ export class ReliableControl {
   private peer(neighbor: Address): PeerState {
     let peer = this.peers.get(neighbor);
     if (!peer) {
-      peer = { pending: new Map(), seen: [], seenNext: 0, rtt: null };
+      peer = { pending: [], seen: [], seenNext: 0, rtt: null };
       this.peers.set(neighbor, peer);
     }
     return peer;
@@ -192,7 +198,7 @@ export class ReliableControl {
   forget(neighbor: Address): void {
     const peer = this.peers.get(neighbor);
     if (!peer) return;
-    for (const entry of peer.pending.values()) entry.timer.cancel();
+    for (const entry of peer.pending) entry.timer.cancel();
     this.peers.delete(neighbor);
   }
 
@@ -200,15 +206,15 @@ export class ReliableControl {
   stop(): void {
     this.stopped = true;
     for (const peer of this.peers.values()) {
-      for (const entry of peer.pending.values()) entry.timer.cancel();
-      peer.pending.clear();
+      for (const entry of peer.pending) entry.timer.cancel();
+      peer.pending.length = 0;
     }
   }
 
   /** Packets still awaiting acknowledgement. */
   get inFlight(): number {
     let n = 0;
-    for (const peer of this.peers.values()) n += peer.pending.size;
+    for (const peer of this.peers.values()) n += peer.pending.length;
     return n;
   }
 
@@ -222,7 +228,7 @@ export class ReliableControl {
   private expired(peer: PeerState, entry: Pending): void {
     const { timeout, due } = entry;
     // Forgotten (the record was replaced) or acknowledged meanwhile: nothing to do.
-    if (this.peers.get(entry.neighbor) !== peer || peer.pending.get(entry.seq) !== entry) return;
+    if (this.peers.get(entry.neighbor) !== peer || !peer.pending.includes(entry)) return;
     // Fired far past its time: this host was starved of CPU, and the ACK may be sitting unread in its socket
     // (a daemon runs due timers before polling). Wait once more without counting a try, a bounded number of
     // times, rather than retransmit into a host that is already behind and fail a link that works.
@@ -232,7 +238,7 @@ export class ReliableControl {
       return;
     }
     if (entry.tries >= this.maxRetransmits) {
-      peer.pending.delete(entry.seq);
+      peer.pending.splice(peer.pending.indexOf(entry), 1);
       this.env.onGiveUp(entry.neighbor);
       return;
     }
@@ -244,4 +250,10 @@ export class ReliableControl {
     this.env.resend(entry.neighbor, entry.frame);
     this.arm(entry);
   }
+}
+
+/** Index of the pending packet with sequence seq, or -1. */
+function indexOfSeq(pending: readonly Pending[], seq: number): number {
+  for (let i = 0; i < pending.length; i++) if (pending[i].seq === seq) return i;
+  return -1;
 }

@@ -13,7 +13,8 @@
 //  - never holds a record for this node's own address;
 //  - a record's heardFrom is a neighbour that was linked when the record was last refreshed; records heard from a
 //    neighbour are dropped when that neighbour is lost;
-//  - a record is usable for repValidMs after its sequence last increased, then dropped;
+//  - a record is usable for repValidMs after its sequence last increased; it is then kept, unusable, for purgeMs;
+//  - `live` holds every usable record (and, until the next expire(), records that went stale since the last);
 //  - owned by node.ts alone.
 
 import type { Address } from './address.ts';
@@ -37,6 +38,12 @@ function ascendingAddress(a: { address: Address }, b: { address: Address }): num
 /** Representatives this node knows, and its own advertisement sequence. */
 export class RepTable {
   private readonly byAddress = new Map<Address, RepRecord>();
+  /**
+   * The records that may be usable: what the forwarding rule walks on every packet. Unusable records are kept for
+   * purgeMs (20 minutes by default): while a large ring forms, every node hears of dozens of short-lived rings'
+   * representatives, and walking all of them per packet was a twentieth of the simulator's time.
+   */
+  private readonly live = new Set<RepRecord>();
   private selfSeq: number;
 
   constructor(
@@ -56,17 +63,15 @@ export class RepTable {
       if (slot.address === this.me) continue;
       const rec = this.byAddress.get(slot.address);
       if (!rec) {
-        this.byAddress.set(slot.address, {
-          address: slot.address,
-          seq: slot.seq,
-          heardFrom: from,
-          refreshedAt: now,
-        });
+        const created = { address: slot.address, seq: slot.seq, heardFrom: from, refreshedAt: now };
+        this.byAddress.set(slot.address, created);
+        this.live.add(created);
         fresh.push(slot.address);
       } else if (seqDiff(slot.seq, rec.seq) > 0) {
         rec.seq = slot.seq;
         rec.heardFrom = from;
         rec.refreshedAt = now;
+        this.live.add(rec);
         fresh.push(slot.address);
       }
     }
@@ -79,29 +84,38 @@ export class RepTable {
    * each refreshing the other forever (count to infinity), and a forwarding loop would follow the record.
    */
   expire(now: number): void {
+    for (const r of this.live) if (now - r.refreshedAt > this.validMs) this.live.delete(r);
     for (const [a, r] of this.byAddress) if (now - r.refreshedAt > this.purgeMs) this.byAddress.delete(a);
   }
 
   /** Makes every record unusable until its representative advertises a newer sequence. */
   invalidateAll(): void {
     for (const r of this.byAddress.values()) r.refreshedAt = -Infinity;
+    this.live.clear();
   }
 
   /** Makes records whose reverse path went through a lost neighbour unusable (until a newer sequence). */
   forgetVia(neighbor: Address): void {
-    for (const r of this.byAddress.values()) if (r.heardFrom === neighbor) r.refreshedAt = -Infinity;
+    for (const r of this.byAddress.values()) {
+      if (r.heardFrom !== neighbor) continue;
+      r.refreshedAt = -Infinity;
+      this.live.delete(r);
+    }
   }
 
   /** Usable records, smallest address first. */
   usable(now: number): RepRecord[] {
     const out: RepRecord[] = [];
-    for (const r of this.byAddress.values()) if (now - r.refreshedAt <= this.validMs) out.push(r);
+    for (const r of this.live) if (now - r.refreshedAt <= this.validMs) out.push(r);
     return out.length > 1 ? out.sort(ascendingAddress) : out;
   }
 
-  /** Every record, usable or not, in no particular order (the forwarding hot path checks validMs itself). */
+  /**
+   * Every usable record and perhaps a few that went stale lately, in no particular order: the forwarding hot path
+   * checks validMs itself.
+   */
   records(): IterableIterator<RepRecord> {
-    return this.byAddress.values();
+    return this.live.values();
   }
 
   /** The next hop toward representative a, if a usable record exists. */
@@ -121,7 +135,7 @@ export class RepTable {
     // One pass for the two smallest usable records (addresses are distinct: they key the table).
     let first: RepRecord | null = null;
     let second: RepRecord | null = null;
-    for (const r of this.byAddress.values()) {
+    for (const r of this.live) {
       if (now - r.refreshedAt > this.validMs) continue;
       if (first === null || r.address < first.address) {
         second = first;

@@ -5,7 +5,8 @@
 //  - na is null only when this node is ea, nb is null only when this node is eb;
 //  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
 //  - the endpoint index lists exactly the entries' endpoints, and `sortedEndpoints` holds the same addresses in
-//    ascending order, so the forwarding rule finds the closest endpoint by binary search;
+//    ascending order, so the forwarding rule finds the closest endpoint by binary search; `sortedEntries[i]` is
+//    the index entry of `sorted[i]`, so the rule reads the winner without a lookup by address;
 //  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea), and each
 //    endpoint's cached `best` is that one;
 //  - `byPath` and `inOrder` hold the same entries (`inOrder` in insertion order);
@@ -50,6 +51,11 @@ export class RouteTable {
   private readonly byEndpoint = new Map<Address, EndpointEntry>();
   /** The keys of byEndpoint, ascending. */
   private readonly sorted: Address[] = [];
+  /**
+   * byEndpoint's entries in the order of `sorted`. Addresses are 48-bit, beyond V8's small integers, so a Map
+   * lookup by address boxes the number first: on the forwarding rule's path, an index is much cheaper.
+   */
+  private readonly sortedEntries: EndpointEntry[] = [];
 
   get size(): number {
     return this.inOrder.size;
@@ -150,11 +156,20 @@ export class RouteTable {
     return best.ea === e ? best.na : best.nb;
   }
 
+  /** nextHopToward(sortedEndpoints()[i]), without the lookup by address (i must be a valid index). */
+  nextHopTowardAt(i: number): Address | null {
+    const best = this.sortedEntries[i].best;
+    return best.ea === this.sorted[i] ? best.na : best.nb;
+  }
+
   private index(endpoint: Address, route: Route): void {
     const entry = this.byEndpoint.get(endpoint);
     if (entry === undefined) {
-      this.byEndpoint.set(endpoint, { routes: [route], best: route });
-      this.sorted.splice(lowerBound(this.sorted, endpoint), 0, endpoint);
+      const created: EndpointEntry = { routes: [route], best: route };
+      this.byEndpoint.set(endpoint, created);
+      const at = lowerBound(this.sorted, endpoint);
+      this.sorted.splice(at, 0, endpoint);
+      this.sortedEntries.splice(at, 0, created);
       return;
     }
     entry.routes.push(route);
@@ -170,7 +185,9 @@ export class RouteTable {
     routes.splice(i, 1);
     if (routes.length === 0) {
       this.byEndpoint.delete(endpoint);
-      this.sorted.splice(lowerBound(this.sorted, endpoint), 1);
+      const at = lowerBound(this.sorted, endpoint);
+      this.sorted.splice(at, 1);
+      this.sortedEntries.splice(at, 1);
       return;
     }
     if (entry.best === route) {

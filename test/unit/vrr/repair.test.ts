@@ -47,6 +47,30 @@ describe('vrr/repair (representatives)', () => {
     assert.deepEqual(t.usable(7000), []);
   });
 
+  it('walks only records that may be usable: stale ones leave records() at the next expire, and come back when refreshed', () => {
+    const t = new RepTable(ME, 6000, 0);
+    for (let a = 1; a <= 50; a++) t.learn(7, [{ address: a, seq: 1 }], a * 1000);
+    const walked = (): number[] => [...t.records()].map((r) => r.address).sort((x, y) => x - y);
+    assert.equal(walked().length, 50);
+    t.expire(52_000); // usable: refreshed at 46 s or later
+    assert.deepEqual(walked(), [46, 47, 48, 49, 50]);
+    assert.deepEqual(
+      t.usable(52_000).map((r) => r.address),
+      walked(),
+      'records() holds every usable record',
+    );
+    assert.deepEqual(
+      t.learn(8, [{ address: 3, seq: 2 }], 52_000),
+      [3],
+      'a newer sequence revives a stale record',
+    );
+    assert.deepEqual(walked(), [3, 46, 47, 48, 49, 50]);
+    t.forgetVia(7);
+    assert.deepEqual(walked(), [3], 'records through a lost neighbour leave at once');
+    t.invalidateAll();
+    assert.deepEqual(walked(), []);
+  });
+
   it('never revives a stale record from a stale advertisement (no count to infinity)', () => {
     const t = new RepTable(ME, 6000, 0);
     t.learn(7, [{ address: 100, seq: 9 }], 0);

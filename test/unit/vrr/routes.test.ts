@@ -22,6 +22,9 @@ function assertInvariants(t: RouteTable): void {
     [...endpoints].sort((a, b) => a - b),
     'the sorted endpoints are the same addresses, ascending',
   );
+  t.sortedEndpoints().forEach((e, i) => {
+    assert.equal(t.nextHopTowardAt(i), t.nextHopToward(e), `the entry at index ${i} is ${e}'s`);
+  });
 }
 
 describe('vrr/routes', () => {
