@@ -4,9 +4,8 @@
 //  - at most one entry per (ea, pathId);
 //  - na is null only when this node is ea, nb is null only when this node is eb;
 //  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
-//  - the endpoint index lists exactly the entries' endpoints, and `sortedEndpoints` holds the same addresses in
-//    ascending order, so the forwarding rule finds the closest endpoint by binary search; `sortedEntries[i]` is
-//    the index entry of `sorted[i]`, so the rule reads the winner without a lookup by address;
+//  - the endpoint index, `sorted`, lists exactly the entries' endpoints in ascending order, so the forwarding rule
+//    finds the closest endpoint by binary search; `sortedEntries[i]` is the index entry of `sorted[i]`;
 //  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea), and each
 //    endpoint's cached `best` is that one;
 //  - `byPath` and `inOrder` hold the same entries (`inOrder` in insertion order);
@@ -41,20 +40,19 @@ interface EndpointEntry {
 /** The route table of one node. */
 export class RouteTable {
   /**
-   * Entries by pathId, then ea: pathIds are random u32, so a slot almost always holds one route (a collision of
-   * two paths with one pathId and different ea is kept as an array). Numeric keys: no key string per lookup.
+   * Entries by slotKey(pathId), then (pathId, ea): pathIds are random u32, so a slot almost always holds one route
+   * (routes whose pathIds agree in the key's 30 bits are kept as an array). The key is a small integer, not the
+   * u32 itself: V8 boxes a number of 2^30 or more for every Map lookup, and this is looked up per setup hop.
    */
   private readonly byPath = new Map<number, Route | Route[]>();
   /** Every entry, in insertion order (what `all`, `via` and `between` walk, so their order is the table's). */
   private readonly inOrder = new Set<Route>();
-  /** endpoint -> routes that have it as ea (with na != null) or eb (with nb != null). */
-  private readonly byEndpoint = new Map<Address, EndpointEntry>();
-  /** The keys of byEndpoint, ascending. */
-  private readonly sorted: Address[] = [];
   /**
-   * byEndpoint's entries in the order of `sorted`. Addresses are 48-bit, beyond V8's small integers, so a Map
-   * lookup by address boxes the number first: on the forwarding rule's path, an index is much cheaper.
+   * The endpoint index: every endpoint of an entry (ea with na != null, eb with nb != null), ascending, and in
+   * `sortedEntries` at the same position, the routes it is an endpoint of. A binary search, not a Map: addresses
+   * are 48-bit, beyond V8's small integers, and a Map boxes such a number for every lookup.
    */
+  private readonly sorted: Address[] = [];
   private readonly sortedEntries: EndpointEntry[] = [];
 
   get size(): number {
@@ -63,15 +61,16 @@ export class RouteTable {
 
   /** Adds an entry; false (and nothing changes) if (ea, pathId) already exists. */
   add(route: Route): boolean {
-    const slot = this.byPath.get(route.pathId);
+    const key = slotKey(route.pathId);
+    const slot = this.byPath.get(key);
     if (slot === undefined) {
-      this.byPath.set(route.pathId, route);
+      this.byPath.set(key, route);
     } else if (Array.isArray(slot)) {
-      if (findEa(slot, route.ea) !== undefined) return false;
+      if (findRoute(slot, route.ea, route.pathId) !== undefined) return false;
       slot.push(route);
     } else {
-      if (slot.ea === route.ea) return false;
-      this.byPath.set(route.pathId, [slot, route]);
+      if (slot.ea === route.ea && slot.pathId === route.pathId) return false;
+      this.byPath.set(key, [slot, route]);
     }
     this.inOrder.add(route);
     if (route.na !== null) this.index(route.ea, route);
@@ -80,10 +79,10 @@ export class RouteTable {
   }
 
   get(ea: Address, pathId: number): Route | undefined {
-    const slot = this.byPath.get(pathId);
+    const slot = this.byPath.get(slotKey(pathId));
     if (slot === undefined) return undefined;
-    if (Array.isArray(slot)) return findEa(slot, ea);
-    return slot.ea === ea ? slot : undefined;
+    if (Array.isArray(slot)) return findRoute(slot, ea, pathId);
+    return slot.ea === ea && slot.pathId === pathId ? slot : undefined;
   }
 
   has(ea: Address, pathId: number): boolean {
@@ -92,19 +91,19 @@ export class RouteTable {
 
   /** Removes and returns the entry (ea, pathId), if any. */
   remove(ea: Address, pathId: number): Route | undefined {
-    const slot = this.byPath.get(pathId);
+    const key = slotKey(pathId);
+    const slot = this.byPath.get(key);
     if (slot === undefined) return undefined;
     let route: Route | undefined;
     if (Array.isArray(slot)) {
-      const i = slot.findIndex((r) => r.ea === ea);
-      if (i < 0) return undefined;
-      route = slot[i];
-      slot.splice(i, 1);
-      if (slot.length === 1) this.byPath.set(pathId, slot[0]);
+      route = findRoute(slot, ea, pathId);
+      if (route === undefined) return undefined;
+      slot.splice(slot.indexOf(route), 1);
+      if (slot.length === 1) this.byPath.set(key, slot[0]);
     } else {
-      if (slot.ea !== ea) return undefined;
+      if (slot.ea !== ea || slot.pathId !== pathId) return undefined;
       route = slot;
-      this.byPath.delete(pathId);
+      this.byPath.delete(key);
     }
     this.inOrder.delete(route);
     if (route.na !== null) this.unindex(route.ea, route);
@@ -135,7 +134,7 @@ export class RouteTable {
 
   /** Distinct endpoints reachable through some entry (this node excluded). */
   endpoints(): IterableIterator<Address> {
-    return this.byEndpoint.keys();
+    return this.sorted.values();
   }
 
   /** The endpoints, ascending (a live view: do not keep it across changes to the table). */
@@ -150,10 +149,8 @@ export class RouteTable {
    * opposite directions, send a packet back and forth forever. The winner is kept up to date by index/unindex.
    */
   nextHopToward(e: Address): Address | null {
-    const entry = this.byEndpoint.get(e);
-    if (entry === undefined) return null;
-    const best = entry.best;
-    return best.ea === e ? best.na : best.nb;
+    const at = this.find(e);
+    return at < 0 ? null : this.nextHopTowardAt(at);
   }
 
   /** nextHopToward(sortedEndpoints()[i]), without the lookup by address (i must be a valid index). */
@@ -162,30 +159,33 @@ export class RouteTable {
     return best.ea === this.sorted[i] ? best.na : best.nb;
   }
 
+  /** Position of endpoint e in the index, or -1. */
+  private find(e: Address): number {
+    const at = lowerBound(this.sorted, e);
+    return at < this.sorted.length && this.sorted[at] === e ? at : -1;
+  }
+
   private index(endpoint: Address, route: Route): void {
-    const entry = this.byEndpoint.get(endpoint);
-    if (entry === undefined) {
-      const created: EndpointEntry = { routes: [route], best: route };
-      this.byEndpoint.set(endpoint, created);
-      const at = lowerBound(this.sorted, endpoint);
+    const at = lowerBound(this.sorted, endpoint);
+    if (at === this.sorted.length || this.sorted[at] !== endpoint) {
       this.sorted.splice(at, 0, endpoint);
-      this.sortedEntries.splice(at, 0, created);
+      this.sortedEntries.splice(at, 0, { routes: [route], best: route });
       return;
     }
+    const entry = this.sortedEntries[at];
     entry.routes.push(route);
     if (pathPrecedes(route, entry.best)) entry.best = route;
   }
 
   private unindex(endpoint: Address, route: Route): void {
-    const entry = this.byEndpoint.get(endpoint);
-    if (entry === undefined) return;
+    const at = this.find(endpoint);
+    if (at < 0) return;
+    const entry = this.sortedEntries[at];
     const routes = entry.routes;
     const i = routes.indexOf(route);
     if (i < 0) return;
     routes.splice(i, 1);
     if (routes.length === 0) {
-      this.byEndpoint.delete(endpoint);
-      const at = lowerBound(this.sorted, endpoint);
       this.sorted.splice(at, 1);
       this.sortedEntries.splice(at, 1);
       return;
@@ -198,9 +198,15 @@ export class RouteTable {
   }
 }
 
-/** The route of a pathId collision bucket with this ea. */
-function findEa(routes: readonly Route[], ea: Address): Route | undefined {
-  for (let i = 0; i < routes.length; i++) if (routes[i].ea === ea) return routes[i];
+/** The byPath slot of a pathId: its low 30 bits, a V8 small integer. */
+function slotKey(pathId: number): number {
+  return pathId & 0x3fffffff;
+}
+
+/** The route (ea, pathId) of a collision bucket, if there. */
+function findRoute(routes: readonly Route[], ea: Address, pathId: number): Route | undefined {
+  for (let i = 0; i < routes.length; i++)
+    if (routes[i].ea === ea && routes[i].pathId === pathId) return routes[i];
   return undefined;
 }
 

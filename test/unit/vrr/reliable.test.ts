@@ -119,6 +119,34 @@ describe('vrr/reliable', () => {
     assert.ok(r.firstTime(7, 5), 'forgotten with the neighbour');
   });
 
+  it('remembers exactly the last 64 distinct sequences per neighbour', () => {
+    const r = new ReliableControl(
+      {
+        setTimer: () => ({ cancel() {} }),
+        resend: () => {},
+        onGiveUp: () => {},
+        onRetransmit: () => {},
+        now: () => 0,
+      },
+      1,
+      1,
+      1,
+    );
+    // Reference: the newest 64 distinct sequences. 270 values, so that many repeat inside and just outside it.
+    const window: number[] = [];
+    let x = 12345;
+    for (let step = 0; step < 20_000; step++) {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      const seq = 1 + ((x >> 8) % 3) * 512 + ((x >> 4) % 90);
+      const expected = !window.includes(seq);
+      assert.equal(r.firstTime(7, seq), expected, `seq ${seq} at step ${step}`);
+      if (expected) {
+        window.push(seq);
+        if (window.length > 64) window.shift();
+      }
+    }
+  });
+
   it('learns a slow neighbour’s round trip and waits longer before retransmitting to it', () => {
     const clock = fakeTimers();
     let retransmits = 0;

@@ -42,6 +42,24 @@ describe('vrr/routes', () => {
     assertInvariants(t);
   });
 
+  it('keeps apart pathIds that agree in their low 30 bits (the slot key), with the same ea or not', () => {
+    const t = new RouteTable();
+    const ids = [5, 5 + 2 ** 30, 5 + 2 ** 31, 5 + 3 * 2 ** 30];
+    for (const pathId of ids) assert.ok(t.add({ ea: 10, eb: 90, pathId, na: 40, nb: 60 }), `add ${pathId}`);
+    assert.ok(t.add({ ea: 11, eb: 90, pathId: 5 + 2 ** 31, na: 40, nb: 60 }), 'same pathId, other ea');
+    assert.ok(!t.add({ ea: 10, eb: 91, pathId: 5 + 2 ** 30, na: 40, nb: 60 }), 'a duplicate (ea, pathId)');
+    assert.equal(t.size, 5);
+    for (const pathId of ids) assert.equal(t.get(10, pathId)?.pathId, pathId);
+    assert.equal(t.get(10, 6), undefined);
+    assert.equal(t.remove(10, 5 + 2 ** 31)?.pathId, 5 + 2 ** 31);
+    assert.equal(t.get(10, 5 + 2 ** 31), undefined);
+    assert.equal(t.get(11, 5 + 2 ** 31)?.ea, 11, 'the other ea stays');
+    for (const pathId of [5, 5 + 2 ** 30, 5 + 3 * 2 ** 30]) assert.ok(t.remove(10, pathId));
+    assert.ok(t.remove(11, 5 + 2 ** 31));
+    assert.equal(t.size, 0);
+    assertInvariants(t);
+  });
+
   it('indexes endpoints with their next hops, and forgets them on removal', () => {
     const t = new RouteTable();
     t.add(relay);
