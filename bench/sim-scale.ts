@@ -91,7 +91,7 @@ for (const file of args.files) {
           : 'none converged',
       ],
       ['median events', `${median(runs.map((r) => r.events))}`],
-      ['median routes per node', `${median(runs.map((r) => r.routesMean))}`],
+      ['median routes per node', `${+median(runs.map((r) => r.routesMean)).toFixed(3)}`],
     ]);
   }
 }
