@@ -38,6 +38,23 @@ function fakeTimers() {
   };
 }
 
+/** A layer used only for sequences and duplicate checks: no clock, nothing sent. */
+function receiverOnly(initialSeq: number): ReliableControl {
+  const ignore = (): void => {};
+  return new ReliableControl(
+    {
+      setTimer: () => ({ cancel: ignore }),
+      resend: ignore,
+      onGiveUp: ignore,
+      onRetransmit: ignore,
+      now: () => 0,
+    },
+    1,
+    1,
+    initialSeq,
+  );
+}
+
 /** A frame standing for packet `n` (the layer only sends it again, it never reads it). */
 const frame = (n: number) => Uint8Array.of(n);
 
@@ -98,18 +115,7 @@ describe('vrr/reliable', () => {
   });
 
   it('never allocates sequence 0 and suppresses duplicates per neighbour', () => {
-    const r = new ReliableControl(
-      {
-        setTimer: () => ({ cancel() {} }),
-        resend: () => {},
-        onGiveUp: () => {},
-        onRetransmit: () => {},
-        now: () => 0,
-      },
-      1,
-      1,
-      0xffff,
-    );
+    const r = receiverOnly(0xffff);
     assert.equal(r.allocateSeq(), 0xffff);
     assert.equal(r.allocateSeq(), 1, 'wraps past 0');
     assert.ok(r.firstTime(7, 5));
@@ -120,18 +126,7 @@ describe('vrr/reliable', () => {
   });
 
   it('remembers exactly the last 64 distinct sequences per neighbour', () => {
-    const r = new ReliableControl(
-      {
-        setTimer: () => ({ cancel() {} }),
-        resend: () => {},
-        onGiveUp: () => {},
-        onRetransmit: () => {},
-        now: () => 0,
-      },
-      1,
-      1,
-      1,
-    );
+    const r = receiverOnly(1);
     // Reference: the newest 64 distinct sequences. 270 values, so that many repeat inside and just outside it.
     const window: number[] = [];
     let x = 12345;
