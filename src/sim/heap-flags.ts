@@ -5,8 +5,8 @@
 // and whatever is in flight at that moment survives it: it is copied, promoted to the old generation after a
 // second scavenge, and collected there by mark-sweeps later. A 64 MiB semi-space lets nearly all of it die young:
 // the 32x32 grid forms its ring 15-20 % sooner in wall time on a 2-core machine (bench/sim-scale.ts), for at most
-// ~130 MiB more memory. V8 reads the size once, at start-up (v8.setFlagsFromString has no effect afterwards), so an
-// entry point started without it runs itself again with it.
+// ~100 MiB more memory (a 128 MiB new space instead of 32). V8 reads the size once, at start-up
+// (v8.setFlagsFromString has no effect afterwards), so an entry point started without it runs itself again with it.
 
 import { spawnSync } from 'node:child_process';
 
