@@ -4,7 +4,8 @@
 // have hundreds of neighbours) a Map answers instead.
 //
 // Invariants: `keys[i]` is the key of `vals[i]`; keys are distinct; `index` holds exactly those keys (key ->
-// value) once it exists, and exists exactly when more than SCAN_LIMIT entries were held at some point.
+// value) once it exists, and exists exactly when more than SCAN_LIMIT entries were held since creation or the
+// last clear() (it is not dropped when the map shrinks again: a hub's neighbour count goes up and down).
 
 import type { Address } from './address.ts';
 
