@@ -110,6 +110,10 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
         nb: r.nb === null ? null : fmt(r.nb),
       })),
 
+    // The ring-repair representatives this node knows (src/vrr/repair.ts): how separate rings find each other.
+    representatives: () =>
+      node.representatives().map((r) => ({ address: fmt(r.address), via: fmt(r.via), seq: r.seq })),
+
     stats: () => {
       const counters = node.counters();
       let malformed = 0;

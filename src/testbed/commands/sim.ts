@@ -6,7 +6,13 @@
 import type { Command } from 'commander';
 import { loadTopology, parseDurationMs } from '../topology/index.ts';
 import type { Topology } from '../topology/types.ts';
-import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
+import {
+  runSimulation,
+  stepsFor,
+  DEFAULT_MAX_SIM_MS,
+  type SimOptions,
+  type SimReport,
+} from '../../sim/run-sim.ts';
 import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
 import type { InvariantChecker } from '../../sim/fuzz/fuzz.ts';
 import { resolve } from 'node:path';
@@ -14,6 +20,7 @@ import { fromSimReport } from '../report/run-report.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { vrrLabVersion } from '../report/versions.ts';
+import { SimTimelineRecorder } from '../ui/sim-timeline.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
 export interface SimCommandOptions {
@@ -99,12 +106,19 @@ export function runSimCommand(
   info(`seed ${seed}, replay with --seed ${seed}`);
 
   const started = deps.wallNow();
+  // With --report-dir the run's events also go to timeline.jsonl (for `testbed ui --replay`); only listens.
+  const recorder =
+    options.reportDir !== undefined
+      ? new SimTimelineRecorder(options.reportDir, topology, seed, resolve(file))
+      : null;
   const report = deps.simulate(topology, {
     seed,
     json: options.json,
     maxSimMs,
     onProgress: deps.interactive && !options.json ? (line) => deps.stderr(line) : undefined,
+    ...(recorder ? { steps: recorder.wrap(stepsFor(topology)) } : {}),
   });
+  recorder?.close();
   const wallMs = deps.wallNow() - started;
 
   if (options.reportDir !== undefined) {
@@ -112,7 +126,11 @@ export function runSimCommand(
       ...fromSimReport(report, { version: vrrLabVersion(), topology }),
       topologyFile: resolve(file),
     };
-    const written = [writeReportJson(options.reportDir, run), writeJunit(options.reportDir, run)];
+    const written = [
+      writeReportJson(options.reportDir, run),
+      writeJunit(options.reportDir, run),
+      recorder!.path,
+    ];
     info(`reports: ${written.join(', ')}`);
   }
   if (options.json) {

@@ -1,0 +1,99 @@
+// The look both views share: colours (the legend in index.html and style.css uses the same ones), node sizes
+// that shrink as graphs grow, and the cytoscape options that keep 1,000 nodes smooth (no labels until zoomed in,
+// textures while panning).
+
+import type { CytoscapeOptions, StylesheetJson } from 'cytoscape';
+
+/** Colours by meaning. */
+export const COLOR = {
+  active: '#3e63dd',
+  inactive: '#b9bec7',
+  dead: '#ffffff',
+  deadBorder: '#1c2024',
+  problem: '#e5484d',
+  selected: '#12a594',
+  picked: '#f76b15',
+  up: '#9aa8b8',
+  down: '#e5484d',
+  cut: '#f5a524',
+  impaired: '#8e4ec6',
+  vset: '#3e63dd',
+  oneway: '#8da4ef',
+  missing: '#e5484d',
+  wrong: '#f76b15',
+  guide: '#dfe3e8',
+  path: '#12a594',
+  label: '#1c2024',
+} as const;
+
+/** Node diameter in model units (positions span about 1000), from the node count. */
+export function nodeSize(n: number): number {
+  return Math.max(6, Math.min(36, 260 / Math.sqrt(Math.max(n, 1))));
+}
+
+/** Options for every view: fast rendering on large graphs, no dragging (positions mean something). */
+export function baseOptions(container: HTMLElement, n: number): CytoscapeOptions {
+  return {
+    container,
+    layout: { name: 'preset', fit: true, padding: 24 },
+    minZoom: 0.05,
+    maxZoom: 12,
+    boxSelectionEnabled: false,
+    autoungrabify: true,
+    autounselectify: true,
+    textureOnViewport: n > 300,
+    hideEdgesOnViewport: n > 600,
+    pixelRatio: n > 300 ? 1 : 'auto',
+  };
+}
+
+/** The node and selection styles both views share. */
+export function nodeStyles(n: number): StylesheetJson {
+  const size = nodeSize(n);
+  return [
+    {
+      selector: 'node',
+      style: {
+        width: size,
+        height: size,
+        'background-color': COLOR.inactive,
+        'border-width': Math.max(1, size / 10),
+        'border-color': '#ffffff',
+        label: n <= 150 ? 'data(id)' : '',
+        'font-size': Math.max(6, size * 0.45),
+        'font-family': 'Inter, system-ui, sans-serif',
+        'font-weight': 600,
+        color: COLOR.label,
+        'text-valign': 'bottom',
+        'text-margin-y': size * 0.18,
+        'text-outline-color': '#ffffff',
+        'text-outline-width': 2,
+        'min-zoomed-font-size': 7,
+      },
+    },
+    { selector: 'node.active', style: { 'background-color': COLOR.active } },
+    {
+      selector: 'node.dead',
+      style: { 'background-color': COLOR.dead, 'border-color': COLOR.deadBorder, 'border-style': 'dashed' },
+    },
+    {
+      selector: 'node.problem',
+      style: { 'border-color': COLOR.problem, 'border-width': Math.max(2, size / 4) },
+    },
+    { selector: 'node.on-path', style: { 'background-color': COLOR.path, 'z-index': 9 } },
+    {
+      selector: 'node.picked',
+      style: { 'border-color': COLOR.picked, 'border-width': Math.max(3, size / 3.5), 'z-index': 10 },
+    },
+    {
+      selector: 'node.selected-node',
+      style: {
+        'border-color': COLOR.selected,
+        'border-width': Math.max(3, size / 3),
+        'z-index': 11,
+        label: 'data(id)',
+        'font-size': Math.max(9, size * 0.55),
+      },
+    },
+  ];
+}
