@@ -2,10 +2,11 @@
 // nothing fetched from the network (no component updates, sync or background traffic), a fresh profile per
 // launch. Returns null with a reason when there is no browser, so a test can skip through test/support/skip.ts.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'puppeteer-core';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'puppeteer-core';
 
 /** Where Debian installs chromium (`apt-get install -y chromium`). */
 export const CHROMIUM = process.env.VRR_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,4 +49,76 @@ export async function launchUiBrowser(): Promise<UiBrowser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Where the UI tests put their screenshots (gitignored). */
+export const ARTIFACTS = fileURLToPath(new URL('../../reports/test-artifacts/ui/', import.meta.url));
+
+/** What the page exposes for tests (src/testbed/ui/page/main.ts, window.__vrrUi), as seen from here. */
+export interface PageProbe {
+  renders: number;
+  firstDrawMs: number | null;
+  state: { t: number; links: string[]; ring: { passed: boolean; partitions: number } } | null;
+  selected: string | null;
+  path: { hops: string[]; reached: boolean; reason: string | null } | null;
+}
+
+/** Opens the UI's URL in a new page and waits until it has drawn its first state; returns the draw time (ms). */
+export async function openUi(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; drawMs: number; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(new URL(url).origin) && !r.url().startsWith('data:'))
+      errors.push(`foreign request: ${r.url()}`);
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(
+    () => (window as unknown as { __vrrUi?: PageProbe }).__vrrUi?.firstDrawMs != null,
+    {
+      timeout: 60_000,
+    },
+  );
+  const drawMs = await page.evaluate(
+    () => (window as unknown as { __vrrUi: PageProbe }).__vrrUi.firstDrawMs!,
+  );
+  return { page, drawMs, errors };
+}
+
+/** Counts of what the page draws (physNodes, vsetEdges, down, cut, ...). */
+export function drawn(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() =>
+    (window as unknown as { __vrrUi: { drawn: () => Record<string, number> } }).__vrrUi.drawn(),
+  );
+}
+
+/** Clicks a node (or a link's middle) where the page draws it; with shift for a path. */
+export async function clickOn(
+  page: Page,
+  what: { node?: string; link?: number; view?: 'ring' | 'phys' },
+  modifier?: 'Shift' | 'Control',
+): Promise<void> {
+  const at = await page.evaluate(
+    (w) =>
+      (window as unknown as { __vrrUi: { at: (x: unknown) => { x: number; y: number } | null } }).__vrrUi.at(
+        w,
+      ),
+    what,
+  );
+  if (at === null) throw new Error(`the page draws no ${JSON.stringify(what)}`);
+  if (modifier) await page.keyboard.down(modifier);
+  await page.mouse.click(at.x, at.y);
+  if (modifier) await page.keyboard.up(modifier);
+}
+
+/** Saves a screenshot under ARTIFACTS; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: path as `${string}.png` });
+  return path;
 }

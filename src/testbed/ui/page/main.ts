@@ -2,6 +2,7 @@
 // or the replay slider, and keeps the side panel in step with the selection. window.__vrrUi exposes counters
 // for the browser tests and the draw bench.
 
+import type { EdgeSingular } from 'cytoscape';
 import type { UiFault, UiLink, UiPath, UiState, UiTopology } from '../ui-types.ts';
 import { api } from './api-client.ts';
 import { renderControls } from './controls.ts';
@@ -18,6 +19,10 @@ interface UiProbe {
   state: UiState | null;
   selected: string | null;
   path: UiPath | null;
+  /** What is drawn: element counts by kind. */
+  drawn?: () => Record<string, number>;
+  /** Where on the page a node (or a link's middle) is drawn, for clicks. */
+  at?: (what: { node?: string; link?: number; view?: 'ring' | 'phys' }) => { x: number; y: number } | null;
 }
 
 const probe: UiProbe = { renders: 0, firstDrawMs: null, state: null, selected: null, path: null };
@@ -53,6 +58,27 @@ class App {
     mode.textContent = this.live ? `live · ${topo.runtime}` : `replay · ${topo.runtime}`;
     mode.className = `badge ${this.live ? 'live' : 'replay'}`;
     this.controls();
+    probe.drawn = () => ({
+      physNodes: this.phys.cy.nodes().length,
+      physEdges: this.phys.cy.edges().length,
+      ringNodes: this.ring.cy.nodes(':childless').filter((n) => !n.hasClass('guide')).length,
+      vsetEdges: this.ring.cy.edges('.both, .oneway').length,
+      missing: this.ring.cy.edges('.missing').length,
+      wrong: this.ring.cy.edges('.wrong').length,
+      up: this.phys.cy.edges('.up').length,
+      down: this.phys.cy.edges('.down').length,
+      cut: this.phys.cy.edges('.cut').length,
+      impaired: this.phys.cy.edges('.impaired').length,
+      dead: this.phys.cy.nodes('.dead').length,
+    });
+    probe.at = ({ node, link, view }) => {
+      const cy = view === 'ring' ? this.ring.cy : this.phys.cy;
+      const e = cy.getElementById(node ?? `l${link}`);
+      if (e.empty()) return null;
+      const p = node !== undefined ? e.renderedPosition() : (e as unknown as EdgeSingular).renderedMidpoint();
+      const box = (cy.container() as HTMLElement).getBoundingClientRect();
+      return { x: box.left + p.x, y: box.top + p.y };
+    };
   }
 
   apply(state: UiState): void {
@@ -188,7 +214,7 @@ class App {
         nodeNames: this.topo.nodes.map((n) => n.name),
         live: this.live,
       },
-      this.busy && this.busy.startsWith('applying') ? this.busy : this.busy,
+      this.busy,
     );
   }
 }

@@ -8,6 +8,8 @@ export function renderNode(t: UiNodeTables, select: (name: string) => void): voi
   const link = (name: string): HTMLElement =>
     el('a', { href: '#', class: 'node-link', click: (e: Event) => (e.preventDefault(), select(name)) }, name);
   const state = !t.alive ? 'crashed' : t.status?.active ? 'active' : 'not active';
+  // A replay knows no routes, representatives or trees (its note says so): leave those sections out.
+  const replay = t.status !== null && t.status.uptimeMs === undefined;
   const quality = (q: number | null): HTMLElement => {
     if (q === null || Number.isNaN(q)) return el('span', { class: 'muted' }, '—');
     const bar = el('span', { class: 'q-bar' }, el('span', { style: `width:${Math.round(q * 100)}%` }));
@@ -34,7 +36,7 @@ export function renderNode(t: UiNodeTables, select: (name: string) => void): voi
       `Virtual neighbours (${t.vset.length})`,
       table(
         ['node', 'side', 'address'],
-        t.vset.map((v) => [link(v.name), v.side, el('code', {}, v.address)]),
+        t.vset.map((v) => [link(v.name), v.side || '—', el('code', {}, v.address)]),
       ),
     ),
     section(
@@ -49,39 +51,45 @@ export function renderNode(t: UiNodeTables, select: (name: string) => void): voi
         ]),
       ),
     ),
-    section(
-      `Routes (${t.routes.length})`,
-      t.routes.length === 0
-        ? el('p', { class: 'muted' }, 'none known')
-        : table(
-            ['path', 'ea', 'eb', 'na', 'nb'],
-            t.routes.map((r) => [`#${r.pathId}`, short(r.ea), short(r.eb), short(r.na), short(r.nb)]),
-          ),
-      t.routes.length > 8,
-    ),
-    section(
-      'Representatives',
-      t.representatives === null
-        ? el('p', { class: 'muted' }, 'not reported')
-        : table(
-            ['node', 'via', 'seq'],
-            t.representatives.map((r) => [link(r.name), short(r.via), String(r.seq)]),
-          ),
-    ),
-    section(
-      'Multicast trees',
-      t.multicastTrees === null || t.multicastTrees.length === 0
-        ? el('p', { class: 'muted' }, t.multicastTrees === null ? 'not reported' : 'none')
-        : table(
-            ['root', 'group', 'up', 'down'],
-            t.multicastTrees.map((m) => [
-              short(m.root),
-              short(m.group),
-              short(m.upstream),
-              String(m.downstream.length),
-            ]),
-          ),
-    ),
+    replay
+      ? null
+      : section(
+          `Routes (${t.routes.length})`,
+          t.routes.length === 0
+            ? el('p', { class: 'muted' }, 'none known')
+            : table(
+                ['path', 'ea', 'eb', 'na', 'nb'],
+                t.routes.map((r) => [`#${r.pathId}`, short(r.ea), short(r.eb), short(r.na), short(r.nb)]),
+              ),
+          t.routes.length > 8,
+        ),
+    replay
+      ? null
+      : section(
+          'Representatives',
+          t.representatives === null
+            ? el('p', { class: 'muted' }, 'not reported')
+            : table(
+                ['node', 'via', 'seq'],
+                t.representatives.map((r) => [link(r.name), short(r.via), String(r.seq)]),
+              ),
+        ),
+    replay
+      ? null
+      : section(
+          'Multicast trees',
+          t.multicastTrees === null || t.multicastTrees.length === 0
+            ? el('p', { class: 'muted' }, t.multicastTrees === null ? 'not reported' : 'none')
+            : table(
+                ['root', 'group', 'up', 'down'],
+                t.multicastTrees.map((m) => [
+                  short(m.root),
+                  short(m.group),
+                  short(m.upstream),
+                  String(m.downstream.length),
+                ]),
+              ),
+        ),
   );
 }
 
