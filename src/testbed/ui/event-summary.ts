@@ -44,5 +44,6 @@ export function summarizeEvent(event: RawEvent, name: (address: string) => strin
       summary = rest.length > 160 ? `${rest.slice(0, 157)}...` : rest;
     }
   }
-  return { t: event.t, source: event.source, type: event.type, summary };
+  // A daemon names itself by its address: show the node's name.
+  return { t: event.t, source: name(event.source), type: event.type, summary };
 }

@@ -43,8 +43,8 @@ export function forceLayout(names: readonly string[], links: readonly { a: strin
   for (const name of names) graph.addNode(name, startPosition(name));
   for (const { a, b } of links) if (a !== b && !graph.hasEdge(a, b)) graph.addEdge(a, b);
   const settings = forceAtlas2.inferSettings(graph);
-  const iterations = graph.order > 500 ? 150 : 300;
-  forceAtlas2.assign(graph, { iterations, settings: { ...settings, barnesHutOptimize: graph.order > 500 } });
+  const iterations = graph.order > 500 ? 200 : 300;
+  forceAtlas2.assign(graph, { iterations, settings });
   const raw = names.map((n) => graph.getNodeAttributes(n) as { x: number; y: number });
   const minX = Math.min(...raw.map((p) => p.x));
   const minY = Math.min(...raw.map((p) => p.y));

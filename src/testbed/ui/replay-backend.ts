@@ -88,6 +88,7 @@ export class ReplayBackend implements UiBackend {
       marks: model.faults(),
     };
     this.#addressName = new Map(topo.nodes.map((n) => [formatAddress(parseAddress(n.address)), n.name]));
+    model.stateAt(model.span().to); // one pass now lays the checkpoints, so the page's first request is quick
   }
 
   topology(): UiTopology {

@@ -33,7 +33,7 @@ export interface ReplayFrame {
   impaired: Set<number>;
 }
 
-const CHECKPOINT = 2000;
+const CHECKPOINT = 10_000;
 
 /** Rebuilds frames of one timeline. */
 export class ReplayModel {

@@ -2,7 +2,7 @@
 // that shrink as graphs grow, and the cytoscape options that keep 1,000 nodes smooth (no labels until zoomed in,
 // textures while panning).
 
-import type { CytoscapeOptions, StylesheetJson } from 'cytoscape';
+import type { Core, CytoscapeOptions, StylesheetJson } from 'cytoscape';
 
 /** Colours by meaning. */
 export const COLOR = {
@@ -23,6 +23,7 @@ export const COLOR = {
   wrong: '#f76b15',
   guide: '#dfe3e8',
   path: '#12a594',
+  focus: '#1e3a8a',
   label: '#1c2024',
 } as const;
 
@@ -35,7 +36,9 @@ export function nodeSize(n: number): number {
 export function baseOptions(container: HTMLElement, n: number): CytoscapeOptions {
   return {
     container,
-    layout: { name: 'preset', fit: true, padding: 24 },
+    // No layout run and no fit over every element (cytoscape's bounding boxes of 5,000 edges took over a second):
+    // fitView() frames the known positions instead.
+    layout: { name: 'preset', fit: false },
     minZoom: 0.05,
     maxZoom: 12,
     boxSelectionEnabled: false,
@@ -45,6 +48,24 @@ export function baseOptions(container: HTMLElement, n: number): CytoscapeOptions
     hideEdgesOnViewport: n > 600,
     pixelRatio: n > 300 ? 1 : 'auto',
   };
+}
+
+/** Frames the nodes in the view from their model positions (cheap at any size), with a margin. */
+export function fitView(cy: Core, positions: readonly { x: number; y: number }[], margin: number): void {
+  const el = cy.container();
+  if (!el || positions.length === 0) return;
+  const xs = positions.map((p) => p.x);
+  const ys = positions.map((p) => p.y);
+  const [x0, x1, y0, y1] = [
+    Math.min(...xs) - margin,
+    Math.max(...xs) + margin,
+    Math.min(...ys) - margin,
+    Math.max(...ys) + margin,
+  ];
+  const w = el.clientWidth || 600;
+  const h = el.clientHeight || 400;
+  const zoom = Math.min(w / Math.max(x1 - x0, 1), h / Math.max(y1 - y0, 1));
+  cy.viewport({ zoom, pan: { x: w / 2 - ((x0 + x1) / 2) * zoom, y: h / 2 - ((y0 + y1) / 2) * zoom } });
 }
 
 /** The node and selection styles both views share. */

@@ -3,7 +3,7 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
-import { baseOptions, COLOR, nodeSize, nodeStyles } from './graph-style.ts';
+import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
 
 /** What the view reports back. */
 export interface ViewHandlers {
@@ -76,6 +76,8 @@ export class PhysicalView {
         ...nodeStyles(n),
       ],
     });
+    fitView(this.cy, topo.nodes, nodeSize(n) * 1.5);
+    new ResizeObserver(() => fitView(this.cy, topo.nodes, nodeSize(n) * 1.5)).observe(container);
     this.cy.on('tap', 'node', (e) => {
       const ev = e.originalEvent as MouseEvent | undefined;
       handlers.onNode(

@@ -4,7 +4,7 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
-import { baseOptions, COLOR, nodeSize, nodeStyles } from './graph-style.ts';
+import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
 import { markNodes, type ViewHandlers } from './physical-view.ts';
 
 const RADIUS = 500;
@@ -77,6 +77,12 @@ export class RingView {
         },
       ],
     });
+    const frame = [
+      { x: -RADIUS, y: -RADIUS },
+      { x: RADIUS, y: RADIUS },
+    ];
+    fitView(this.cy, frame, nodeSize(n) * 2.5);
+    new ResizeObserver(() => fitView(this.cy, frame, nodeSize(n) * 2.5)).observe(container);
     this.cy.on('tap', 'node', (e) => {
       const ev = e.originalEvent as MouseEvent | undefined;
       handlers.onNode(
