@@ -61,6 +61,7 @@ export interface PageProbe {
   state: { t: number; links: string[]; ring: { passed: boolean; partitions: number } } | null;
   selected: string | null;
   path: { hops: string[]; reached: boolean; reason: string | null } | null;
+  drawn?: () => Record<string, number>;
 }
 
 /** Opens the UI's URL in a new page and waits until it has drawn its first state; returns the draw time (ms). */

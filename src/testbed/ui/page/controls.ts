@@ -26,7 +26,11 @@ export function renderControls(sel: Selection, act: ControlActions, busy: string
   const btn = (label: string, f: UiFault, cls = ''): HTMLElement =>
     el(
       'button',
-      { class: `btn ${cls}`, click: () => act.fault(f), ...(busy ? { disabled: '' } : {}) },
+      {
+        class: `btn ${cls}`,
+        click: () => act.fault(f),
+        ...(busy?.startsWith('applying') ? { disabled: '' } : {}),
+      },
       label,
     );
   const target = el('input', { id: 'path-to', list: 'node-names', placeholder: 'to node…', size: '10' });
