@@ -82,7 +82,13 @@ class App {
   }
 
   apply(state: UiState): void {
+    const before = this.state;
     this.state = state;
+    // A traced path may not hold once links or nodes changed: drop it rather than show a stale one.
+    if (this.path !== null && before !== null && topologyChanged(before, state)) {
+      this.setPath(null);
+      this.controls();
+    }
     probe.state = state;
     this.phys.update(state);
     this.ring.update(state, this.selected);
@@ -217,6 +223,12 @@ class App {
       this.busy,
     );
   }
+}
+
+// True when a link's state or a node's life differs between two states.
+function topologyChanged(a: UiState, b: UiState): boolean {
+  if (a.links.some((s, i) => s !== b.links[i])) return true;
+  return Object.entries(b.nodes).some(([name, n]) => a.nodes[name]?.alive !== n.alive);
 }
 
 function followLive(app: App): void {

@@ -58,7 +58,7 @@ export class RingView {
         { selector: 'edge.wrong', style: { 'line-color': COLOR.wrong, width: width * 2, 'z-index': 8 } },
         {
           selector: 'edge.focus',
-          style: { 'line-color': COLOR.selected, opacity: 1, width: width * 2.5, 'z-index': 9 },
+          style: { 'line-color': COLOR.focus, opacity: 1, width: width * 2.5, 'z-index': 9 },
         },
         ...nodeStyles(n),
         {
