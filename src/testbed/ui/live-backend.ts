@@ -37,6 +37,7 @@ export class LiveBackend implements UiBackend {
   #ring: UiRing | null = null;
   #collecting: Promise<void> | null = null;
   #again = false;
+  #lastCollectMs = 0;
   #timers: NodeJS.Timeout[] = [];
   #soon: NodeJS.Timeout | null = null;
   #closed = false;
@@ -155,31 +156,36 @@ export class LiveBackend implements UiBackend {
     }
   }
 
-  // Collects the tables after `ms`, unless a collection is already due sooner.
+  // Collects the tables after `ms`, unless a collection is already due sooner. Never sooner than the last
+  // collection took, so on a large lab under a stream of events the daemons are asked at most half the time.
   #schedule(ms: number): void {
     if (this.#closed || this.#soon !== null) return;
-    this.#soon = setTimeout(() => {
-      this.#soon = null;
-      void this.#collect();
-    }, ms);
+    this.#soon = setTimeout(
+      () => {
+        this.#soon = null;
+        void this.#collect();
+      },
+      Math.max(ms, this.#lastCollectMs),
+    );
   }
 
-  // One collection at a time; a request during one runs once more after it.
+  // One collection at a time; a request during one schedules another after it.
   async #collect(): Promise<void> {
     if (this.#collecting) {
       this.#again = true;
       return this.#collecting;
     }
     this.#collecting = (async () => {
-      do {
-        this.#again = false;
-        const outcomes = await collectRingSnapshots(this.#live.access, { concurrency: 32 });
-        this.#snapshots = outcomes.map((o) => o.snapshot);
-        this.#ring = ringView(this.#snapshots, this.#live.access.upLinks(), true);
-        if (!this.#closed) this.#changes.emit();
-      } while (this.#again && !this.#closed);
+      this.#again = false;
+      const started = Date.now();
+      const outcomes = await collectRingSnapshots(this.#live.access, { concurrency: 32 });
+      this.#lastCollectMs = Date.now() - started;
+      this.#snapshots = outcomes.map((o) => o.snapshot);
+      this.#ring = ringView(this.#snapshots, this.#live.access.upLinks(), true);
+      if (!this.#closed) this.#changes.emit();
     })().finally(() => {
       this.#collecting = null;
+      if (this.#again) this.#schedule(this.#options.settleMs);
     });
     return this.#collecting;
   }
