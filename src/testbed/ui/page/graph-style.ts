@@ -109,6 +109,8 @@ export function nodeStyles(n: number): StylesheetJson {
     {
       selector: 'node.selected-node',
       style: {
+        width: size * 1.5,
+        height: size * 1.5,
         'border-color': COLOR.selected,
         'border-width': Math.max(3, size / 3),
         'z-index': 11,

@@ -263,6 +263,9 @@ async function boot(): Promise<void> {
     });
     for (const m of topo.marks ?? [])
       logEvent({ t: m.t, source: 'controller', type: 'fault', summary: m.label }, seconds);
+    if ((topo.marks ?? []).length === 0) {
+      byId('event-list').append(el('li', { class: 'muted' }, 'No faults in this run.'));
+    }
   }
 }
 

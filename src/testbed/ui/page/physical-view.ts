@@ -3,6 +3,7 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
+import { addHoverLabel } from './hover-label.ts';
 import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
 
 /** What the view reports back. */
@@ -78,6 +79,8 @@ export class PhysicalView {
     });
     fitView(this.cy, topo.nodes, nodeSize(n) * 1.5);
     new ResizeObserver(() => fitView(this.cy, topo.nodes, nodeSize(n) * 1.5)).observe(container);
+    const addresses = new Map(topo.nodes.map((node) => [node.name, node.address]));
+    addHoverLabel(this.cy, container, (name) => `${name}  ${addresses.get(name) ?? ''}`);
     this.cy.on('tap', 'node', (e) => {
       const ev = e.originalEvent as MouseEvent | undefined;
       handlers.onNode(

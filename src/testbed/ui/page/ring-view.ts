@@ -4,6 +4,7 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
+import { addHoverLabel } from './hover-label.ts';
 import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
 import { markNodes, type ViewHandlers } from './physical-view.ts';
 
@@ -83,6 +84,8 @@ export class RingView {
     ];
     fitView(this.cy, frame, nodeSize(n) * 2.5);
     new ResizeObserver(() => fitView(this.cy, frame, nodeSize(n) * 2.5)).observe(container);
+    const addresses = new Map(topo.nodes.map((node) => [node.name, node.address]));
+    addHoverLabel(this.cy, container, (name) => `${name}  ${addresses.get(name) ?? ''}`);
     this.cy.on('tap', 'node', (e) => {
       const ev = e.originalEvent as MouseEvent | undefined;
       handlers.onNode(
