@@ -247,10 +247,13 @@ function followLive(app: App): void {
 }
 
 async function boot(): Promise<void> {
+  // The first state (now, or a replay's end) is asked for with the topology: the server works while we draw.
+  const first = api.state();
+  first.catch(() => {}); // awaited below; a failure is reported there
   const topo = await api.topology();
   const app = new App(topo);
+  app.apply(await first);
   if (app.live) {
-    app.apply(await api.state());
     followLive(app);
   } else {
     byId('conn').hidden = true;

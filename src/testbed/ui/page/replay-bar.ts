@@ -3,7 +3,10 @@
 import type { UiTopology } from '../ui-types.ts';
 import { byId, el, fill, seconds } from './dom.ts';
 
-/** Shows the bar and calls show(t) as the time changes (at most one request in flight; the latest wins). */
+/**
+ * Shows the bar (at the end of the run, which the caller has drawn) and calls show(t) as the time changes: at most
+ * one request in flight, the latest time wins.
+ */
 export function startReplayBar(
   topo: UiTopology,
   show: (t: number) => Promise<void>,
@@ -70,6 +73,6 @@ export function startReplayBar(
       if (next >= span.to) stop();
     }, 100);
   });
-  void pump();
+  clock.textContent = `t = ${seconds(wanted)}`; // the page shows the end of the run to begin with
   return { seek };
 }
