@@ -33,6 +33,7 @@ export function ringView(
       partitions: verdict.partitions,
       figures: { ...verdict.figures },
       problems: verdict.problems,
+      problemCount: countProblems(verdict.problems),
       nodeProblems: problemsByNode(verdict.problems, snapshots),
       missing,
       wrong,
@@ -57,6 +58,7 @@ export function ringView(
       wrongVsets: new Set([...missing, ...wrong].map(([n]) => n)).size,
     },
     problems: kept,
+    problemCount: problems.length,
     nodeProblems: problemsByNode(problems, snapshots),
     missing,
     wrong,
@@ -112,6 +114,12 @@ export function components(nodes: readonly NodeSnapshot[], upLinks: readonly UpL
     parts.push(part);
   }
   return parts;
+}
+
+// The lines kept, plus the ones the checker's last line says it left out.
+function countProblems(lines: readonly string[]): number {
+  const more = /^\.\.\. and (\d+) more problems$/.exec(lines[lines.length - 1] ?? '');
+  return more ? lines.length - 1 + Number(more[1]) : lines.length;
 }
 
 // Every problem line starts with the node it is about ("r1c1 (02:..): ..." or "r1c1: ..."): count them per node.

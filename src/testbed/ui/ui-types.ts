@@ -43,8 +43,10 @@ export interface UiRing {
   partitions: number;
   /** The checker's counts (ring-consistency.ts RingConsistencyFigures). */
   figures: Record<string, number>;
-  /** The checker's problem lines. */
+  /** The checker's problem lines (the first 200, then a line saying how many more). */
   problems: string[];
+  /** How many problems there are in all. */
+  problemCount: number;
   /** Problem lines per node name (a node is named at the start of each line). */
   nodeProblems: Record<string, number>;
   /** Virtual neighbours a node should have and lacks: [node, member] by name. */

@@ -118,7 +118,7 @@ class App {
     const verdict = byId('verdict');
     verdict.textContent = state.ring.passed
       ? '✓ ring consistent'
-      : `✗ ring: ${state.ring.problems.length} problems`;
+      : `✗ ring: ${state.ring.problemCount} problems`;
     verdict.className = `pill ${state.ring.passed ? 'ok' : 'bad'}`;
   }
 

@@ -108,7 +108,7 @@ export function renderProblems(ring: UiRing, select: (name: string) => void): vo
       el(
         'span',
         { class: `tag ${ring.passed ? 'ok' : 'bad'}` },
-        ring.passed ? 'consistent' : `${ring.problems.length} problem lines`,
+        ring.passed ? 'consistent' : `${ring.problemCount} problems`,
       ),
     ),
     el(

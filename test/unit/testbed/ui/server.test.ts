@@ -187,6 +187,7 @@ describe('testbed ui server', function () {
     assert.deepEqual(state.ring.missing, []);
     assert.deepEqual(state.ring.wrong, []);
     assert.equal(typeof state.ring.figures.missingPaths, 'number');
+    assert.equal(state.ring.problemCount, state.ring.problems.length);
 
     live.vsets[0] = [1, 2]; // n0 holds n2 instead of n3
     live.links[2] = 'down';
