@@ -40,12 +40,14 @@ export class ReplayModel {
   readonly topology: ReplayTopology;
   readonly events: readonly RawEvent[];
   readonly #linkIndex = new Map<string, number>();
+  readonly #nameOf: Map<string, string>;
   readonly #checkpoints: { next: number; frame: ReplayFrame }[] = [];
   #cursor: { next: number; frame: ReplayFrame };
 
   constructor(topology: ReplayTopology, events: readonly RawEvent[]) {
     this.topology = topology;
     this.events = events;
+    this.#nameOf = new Map(topology.nodes.map((n) => [n.address, n.name]));
     topology.links.forEach((l, i) => {
       this.#linkIndex.set(`${l.a}\0${l.b}`, i);
       this.#linkIndex.set(`${l.b}\0${l.a}`, i);
@@ -107,7 +109,8 @@ export class ReplayModel {
 
   #apply(frame: ReplayFrame, e: RawEvent): void {
     if (e.type === 'fault') return this.#applyFault(frame, faultOf(e));
-    const node = e.source;
+    // vrrd stamps its events with its address (a lab's timeline), the simulator with the node's name.
+    const node = this.#nameOf.get(e.source) ?? e.source;
     const vset = frame.vset.get(node);
     if (vset === undefined) return; // the controller's other lines, or a node the topology lacks
     switch (e.type) {

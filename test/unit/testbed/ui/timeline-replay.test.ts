@@ -42,7 +42,7 @@ const events: RawEvent[] = [
   ev(0, 'controller', 'run-start'),
   ev(100, 'a', 'vset-add', { member: B }),
   ev(100, 'a', 'active', { why: 'x' }),
-  ev(200, 'b', 'vset-add', { member: A }),
+  ev(200, B, 'vset-add', { member: A }), // as vrrd stamps it: by address
   ev(300, 'controller', 'fault', { action: 'link-down', did: 'link a -- b down', a: 'a', b: 'b' }),
   ev(400, 'a', 'vset-remove', { member: B, why: 'gone' }),
   ev(500, 'controller', 'fault', {
@@ -60,6 +60,7 @@ describe('testbed ui replay', () => {
     const model = new ReplayModel(topo, events);
     const at = (t: number) => model.stateAt(t);
     assert.deepEqual([...at(250).vset.get('a')!], [B]);
+    assert.deepEqual([...at(250).vset.get('b')!], [A]);
     assert.equal(at(250).active.get('a'), true);
     assert.deepEqual([...at(350).down], [0]);
     assert.deepEqual([...at(450).vset.get('a')!], []);
