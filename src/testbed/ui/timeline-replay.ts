@@ -1,6 +1,7 @@
 // A recorded run's state at any time, rebuilt from its timeline.jsonl (report/timeline.ts; a lab's from `testbed
 // run`, or the simulator's from sim-timeline.ts): which nodes run, which links are down, cut or impaired (from
-// the controller's fault lines), and each node's vset, activity and linked neighbours (from its own events).
+// the controller's fault lines), and each node's vset, activity and linked neighbours (from its own events, on
+// top of a lab run's `tables` line: the tables when its event feed started).
 // Routes are not in the events with their next hops, so a replay shows vsets and links, not paths.
 //
 // Invariant: stateAt(t) is the result of applying, in file order, every event with event.t <= t to the state at
@@ -109,6 +110,8 @@ export class ReplayModel {
 
   #apply(frame: ReplayFrame, e: RawEvent): void {
     if (e.type === 'fault') return this.#applyFault(frame, faultOf(e));
+    if (e.type === 'tables')
+      return this.#applyTables(frame, e.nodes as Record<string, { active: boolean; vset: string[] }>);
     // vrrd stamps its events with its address (a lab's timeline), the simulator with the node's name.
     const node = this.#nameOf.get(e.source) ?? e.source;
     const vset = frame.vset.get(node);
@@ -129,6 +132,18 @@ export class ReplayModel {
         else peers.set(String(e.neighbor), String(e.to));
         break;
       }
+    }
+  }
+
+  // A lab run's `tables` line: every node's vset and activity when the event feed started (scenario/run-lab.ts).
+  #applyTables(
+    frame: ReplayFrame,
+    nodes: Record<string, { active: boolean; vset: string[] }> | undefined,
+  ): void {
+    for (const [name, t] of Object.entries(nodes ?? {})) {
+      if (!frame.vset.has(name)) continue;
+      frame.active.set(name, t.active);
+      frame.vset.set(name, new Set(t.vset));
     }
   }
 

@@ -40,6 +40,7 @@ const ev = (t: number, source: string, type: string, fields: Record<string, unkn
 
 const events: RawEvent[] = [
   ev(0, 'controller', 'run-start'),
+  ev(50, 'controller', 'tables', { nodes: { c: { active: true, vset: [A] } } }),
   ev(100, 'a', 'vset-add', { member: B }),
   ev(100, 'a', 'active', { why: 'x' }),
   ev(200, B, 'vset-add', { member: A }), // as vrrd stamps it: by address
@@ -61,6 +62,8 @@ describe('testbed ui replay', () => {
     const at = (t: number) => model.stateAt(t);
     assert.deepEqual([...at(250).vset.get('a')!], [B]);
     assert.deepEqual([...at(250).vset.get('b')!], [A]);
+    assert.deepEqual([...at(250).vset.get('c')!], [A], 'from the tables line');
+    assert.equal(at(250).active.get('c'), true);
     assert.equal(at(250).active.get('a'), true);
     assert.deepEqual([...at(350).down], [0]);
     assert.deepEqual([...at(450).vset.get('a')!], []);
