@@ -37,6 +37,7 @@ export function ringView(
       nodeProblems: problemsByNode(verdict.problems, snapshots),
       missing,
       wrong,
+      brokenPaths: brokenPaths(verdict.problems),
       routesChecked: true,
     };
   }
@@ -62,6 +63,7 @@ export function ringView(
     nodeProblems: problemsByNode(problems, snapshots),
     missing,
     wrong,
+    brokenPaths: [],
     routesChecked: false,
   };
 }
@@ -114,6 +116,17 @@ export function components(nodes: readonly NodeSnapshot[], upLinks: readonly UpL
     parts.push(part);
   }
   return parts;
+}
+
+// (node, member) of the checker's path lines: "r1c1 (02:..): no vset-path to member r2c2 (02:..)" and
+// "r1c1 (02:..): vset-path #7 to member r2c2 (02:..) breaks after ...".
+function brokenPaths(lines: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of lines) {
+    const m = /^(\S+) \([^)]*\): (?:no vset-path|vset-path #\d+) to member (\S+)/.exec(line);
+    if (m) out.push([m[1], m[2]]);
+  }
+  return out;
 }
 
 // The lines kept, plus the ones the checker's last line says it left out.

@@ -53,6 +53,8 @@ export interface UiRing {
   missing: [string, string][];
   /** Virtual neighbours a node holds and should not: [node, member] by name (or address when no node has it). */
   wrong: [string, string][];
+  /** Vset members a node has no working vset-path to: [node, member] by name (from the kept problem lines). */
+  brokenPaths: [string, string][];
   /** False when routes were not judged (a replay knows vsets, not hops): path problems are not shown. */
   routesChecked: boolean;
 }

@@ -21,6 +21,7 @@ export const COLOR = {
   oneway: '#8da4ef',
   missing: '#e5484d',
   wrong: '#f76b15',
+  broken: '#8e4ec6',
   guide: '#dfe3e8',
   path: '#12a594',
   focus: '#1e3a8a',

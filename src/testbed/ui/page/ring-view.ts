@@ -58,6 +58,10 @@ export class RingView {
         },
         { selector: 'edge.wrong', style: { 'line-color': COLOR.wrong, width: width * 2, 'z-index': 8 } },
         {
+          selector: 'edge.broken',
+          style: { 'line-color': COLOR.broken, 'line-style': 'dotted', width: width * 2.2, 'z-index': 8 },
+        },
+        {
           selector: 'edge.focus',
           style: { 'line-color': COLOR.focus, opacity: 1, width: width * 2.5, 'z-index': 9 },
         },
@@ -116,6 +120,9 @@ export class RingView {
     }
     for (const [a, b] of state.ring.missing) {
       if (state.nodes[b]) want.set(`m:${a}|${b}`, { source: a, target: b, cls: 'missing' });
+    }
+    for (const [a, b] of state.ring.brokenPaths) {
+      if (state.nodes[b]) want.set(`p:${a}|${b}`, { source: a, target: b, cls: 'broken' });
     }
     for (const [a, b] of state.ring.wrong) {
       if (state.nodes[b]) want.set(`w:${a}|${b}`, { source: a, target: b, cls: 'wrong' });

@@ -71,5 +71,9 @@ describe('testbed ui ring view', () => {
     assert.equal(ring.passed, false);
     assert.equal(ring.figures.missingPaths, 2);
     assert.deepEqual(ring.nodeProblems, { a: 1, b: 1 });
+    assert.deepEqual(ring.brokenPaths, [
+      ['a', 'b'],
+      ['b', 'a'],
+    ]);
   });
 });
