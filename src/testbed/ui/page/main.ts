@@ -65,6 +65,7 @@ class App {
       vsetEdges: this.ring.cy.edges('.both, .oneway').length,
       missing: this.ring.cy.edges('.missing').length,
       wrong: this.ring.cy.edges('.wrong').length,
+      broken: this.ring.cy.edges('.broken').length,
       up: this.phys.cy.edges('.up').length,
       down: this.phys.cy.edges('.down').length,
       cut: this.phys.cy.edges('.cut').length,
