@@ -168,6 +168,17 @@ class App {
     }
   }
 
+  #refreshTimer: number | null = null;
+
+  /** Refreshes the node's tables within 500 ms: a burst of its events asks its vrrd once. */
+  refreshNodeSoon(): void {
+    if (this.#refreshTimer !== null) return;
+    this.#refreshTimer = window.setTimeout(() => {
+      this.#refreshTimer = null;
+      void this.refreshNode();
+    }, 500);
+  }
+
   async tracePath(from: string, to: string): Promise<void> {
     try {
       this.setPath(await api.path(from, to, this.t));
@@ -243,7 +254,7 @@ function followLive(app: App): void {
   source.addEventListener('event', (e) => {
     const ev = JSON.parse((e as MessageEvent).data);
     logEvent(ev, clock);
-    if (app.selected !== null && (ev.source === app.selected || ev.type === 'fault')) void app.refreshNode();
+    if (app.selected !== null && (ev.source === app.selected || ev.type === 'fault')) app.refreshNodeSoon();
   });
 }
 
