@@ -26,6 +26,7 @@ import {
   clickOn,
   drawn,
   launchUiBrowser,
+  nodePanel,
   openUi,
   screenshot,
   type PageProbe,
@@ -123,13 +124,7 @@ describe('testbed ui on a live netns lab (chromium)', function () {
 
   it('shows a node’s vset, from its vrrd, when the node is clicked', async () => {
     await clickOn(page, { node: 'r1c1' });
-    await page.waitForFunction(
-      () => document.querySelector('#node-panel h3')?.textContent?.includes('r1c1'),
-      {
-        timeout: 10_000,
-      },
-    );
-    const summaries = await page.$$eval('#node-panel summary', (s) => s.map((e) => e.textContent ?? ''));
+    const summaries = await nodePanel(page, 'r1c1');
     assert.ok(
       summaries.some((s) => s === 'Virtual neighbours (4)'),
       summaries.join(' | '),

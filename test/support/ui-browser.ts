@@ -123,3 +123,13 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: path as `${string}.png` });
   return path;
 }
+
+/** Waits until the node panel shows `name`; returns its section titles ("Virtual neighbours (4)", ...). */
+export async function nodePanel(page: Page, name: string): Promise<string[]> {
+  await page.waitForFunction(
+    (n) => document.querySelector('#node-panel h3')?.textContent?.includes(n),
+    { timeout: 10_000 },
+    name,
+  );
+  return page.$$eval('#node-panel summary', (s) => s.map((e) => e.textContent ?? ''));
+}

@@ -1,8 +1,10 @@
-// The look both views share: colours (the legend in index.html and style.css uses the same ones), node sizes
-// that shrink as graphs grow, and the cytoscape options that keep 1,000 nodes smooth (no labels until zoomed in,
-// textures while panning).
+// What both views share: the pointer wiring (connectView) and the look: colours (the legend in index.html and
+// style.css uses the same ones), node sizes that shrink as graphs grow, and the cytoscape options that keep 1,000
+// nodes smooth (no labels until zoomed in, textures while panning).
 
 import type { Core, CytoscapeOptions, StylesheetJson } from 'cytoscape';
+import type { UiTopology } from '../ui-types.ts';
+import { addHoverLabel } from './hover-label.ts';
 
 /** Colours by meaning. */
 export const COLOR = {
@@ -120,4 +122,29 @@ export function nodeStyles(n: number): StylesheetJson {
       },
     },
   ];
+}
+
+/** What a view reports back. */
+export interface ViewHandlers {
+  onNode(name: string, extend: boolean, pick: boolean): void;
+  onLink?(index: number): void;
+  onBackground(): void;
+}
+
+/** Wires a view's pointer: a hover label, node clicks (shift: extend to a path; ctrl/alt/cmd: pick), background. */
+export function connectView(
+  cy: Core,
+  container: HTMLElement,
+  topo: UiTopology,
+  handlers: ViewHandlers,
+): void {
+  const addresses = new Map(topo.nodes.map((node) => [node.name, node.address]));
+  addHoverLabel(cy, container, (name) => `${name}  ${addresses.get(name) ?? ''}`);
+  cy.on('tap', 'node', (e) => {
+    const ev = e.originalEvent as MouseEvent | undefined;
+    handlers.onNode(e.target.id(), Boolean(ev?.shiftKey), Boolean(ev?.ctrlKey || ev?.metaKey || ev?.altKey));
+  });
+  cy.on('tap', (e) => {
+    if (e.target === cy) handlers.onBackground();
+  });
 }

@@ -3,15 +3,15 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
-import { addHoverLabel } from './hover-label.ts';
-import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
-
-/** What the view reports back. */
-export interface ViewHandlers {
-  onNode(name: string, extend: boolean, pick: boolean): void;
-  onLink?(index: number): void;
-  onBackground(): void;
-}
+import {
+  baseOptions,
+  COLOR,
+  connectView,
+  fitView,
+  nodeSize,
+  nodeStyles,
+  type ViewHandlers,
+} from './graph-style.ts';
 
 /** The physical graph view. */
 export class PhysicalView {
@@ -79,20 +79,8 @@ export class PhysicalView {
     });
     fitView(this.cy, topo.nodes, nodeSize(n) * 1.5);
     new ResizeObserver(() => fitView(this.cy, topo.nodes, nodeSize(n) * 1.5)).observe(container);
-    const addresses = new Map(topo.nodes.map((node) => [node.name, node.address]));
-    addHoverLabel(this.cy, container, (name) => `${name}  ${addresses.get(name) ?? ''}`);
-    this.cy.on('tap', 'node', (e) => {
-      const ev = e.originalEvent as MouseEvent | undefined;
-      handlers.onNode(
-        e.target.id(),
-        Boolean(ev?.shiftKey),
-        Boolean(ev?.ctrlKey || ev?.metaKey || ev?.altKey),
-      );
-    });
+    connectView(this.cy, container, topo, handlers);
     this.cy.on('tap', 'edge', (e) => handlers.onLink?.(Number(String(e.target.id()).slice(1))));
-    this.cy.on('tap', (e) => {
-      if (e.target === this.cy) handlers.onBackground();
-    });
   }
 
   /** Link and node colours from a state. */

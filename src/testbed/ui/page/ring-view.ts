@@ -4,9 +4,16 @@
 
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
 import type { UiState, UiTopology } from '../ui-types.ts';
-import { addHoverLabel } from './hover-label.ts';
-import { baseOptions, COLOR, fitView, nodeSize, nodeStyles } from './graph-style.ts';
-import { markNodes, type ViewHandlers } from './physical-view.ts';
+import {
+  baseOptions,
+  COLOR,
+  connectView,
+  fitView,
+  nodeSize,
+  nodeStyles,
+  type ViewHandlers,
+} from './graph-style.ts';
+import { markNodes } from './physical-view.ts';
 
 const RADIUS = 500;
 
@@ -88,19 +95,7 @@ export class RingView {
     ];
     fitView(this.cy, frame, nodeSize(n) * 2.5);
     new ResizeObserver(() => fitView(this.cy, frame, nodeSize(n) * 2.5)).observe(container);
-    const addresses = new Map(topo.nodes.map((node) => [node.name, node.address]));
-    addHoverLabel(this.cy, container, (name) => `${name}  ${addresses.get(name) ?? ''}`);
-    this.cy.on('tap', 'node', (e) => {
-      const ev = e.originalEvent as MouseEvent | undefined;
-      handlers.onNode(
-        e.target.id(),
-        Boolean(ev?.shiftKey),
-        Boolean(ev?.ctrlKey || ev?.metaKey || ev?.altKey),
-      );
-    });
-    this.cy.on('tap', (e) => {
-      if (e.target === this.cy) handlers.onBackground();
-    });
+    connectView(this.cy, container, topo, handlers);
   }
 
   /** Vset edges and findings from a state: only the edges that changed are added or removed. */

@@ -19,6 +19,7 @@ import {
   clickOn,
   drawn,
   launchUiBrowser,
+  nodePanel,
   openUi,
   screenshot,
   type PageProbe,
@@ -91,13 +92,7 @@ describe('testbed ui page on a replayed simulator run (chromium)', function () {
 
   it('shows a node’s vset when it is clicked', async () => {
     await clickOn(page, { node: 'r2c2' });
-    await page.waitForFunction(
-      () => document.querySelector('#node-panel h3')?.textContent?.includes('r2c2'),
-      {
-        timeout: 10_000,
-      },
-    );
-    const summary = await page.$$eval('#node-panel summary', (s) => s.map((e) => e.textContent ?? ''));
+    const summary = await nodePanel(page, 'r2c2');
     assert.ok(
       summary.some((s) => /^Virtual neighbours \([1-9]/.test(s)),
       summary.join(' | '),
