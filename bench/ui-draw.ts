@@ -5,7 +5,7 @@
 // Target: under 2 s for the 217 nodes. Usage: tsx bench/ui-draw.ts [TOPOLOGY.yaml ...]
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulation, stepsFor } from '../src/sim/run-sim.ts';
 import { loadTopology } from '../src/testbed/topology/index.ts';
@@ -34,7 +34,11 @@ const SEEK_AND_TIME = `(t) => new Promise((resolve) => {
 const files = process.argv.slice(2);
 const topologies = files.length > 0 ? files : ['topologies/freifunk-ulm.yaml', 'topologies/rgg-1000.yaml'];
 
+// Figures of a shared machine mean little without its load: say it.
+console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixed(1)} at the start`);
+const bundleStart = performance.now();
 const assets = await bundlePage(null);
+console.log(`page bundle (esbuild, cytoscape included): ${Math.round(performance.now() - bundleStart)} ms`);
 const browser = await launchUiBrowser();
 try {
   for (const file of topologies) {
