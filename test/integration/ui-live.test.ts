@@ -19,6 +19,7 @@ import { LiveBackend } from '../../src/testbed/ui/live-backend.ts';
 import { openLiveLab } from '../../src/testbed/ui/live-lab.ts';
 import { bundlePage } from '../../src/testbed/ui/page-bundle.ts';
 import { startUiServer, type UiServer } from '../../src/testbed/ui/server.ts';
+import type { UiNodeTables } from '../../src/testbed/ui/ui-types.ts';
 import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
 import { skipForMissing } from '../support/skip.ts';
 import {
@@ -132,6 +133,14 @@ describe('testbed ui on a live netns lab (chromium)', function () {
     const vsetRows = await page.$$eval('#node-panel details:first-of-type tbody tr', (r) => r.length);
     assert.equal(vsetRows, 4);
     assert.ok(summaries.some((s) => /^Routes \([1-9]/.test(s)));
+    // The same tables over the API: vrrd's representatives verb answers, the DHT count is there.
+    const res = await fetch(`http://127.0.0.1:${server!.port}/api/node/r1c1`, {
+      headers: { 'x-vrr-token': server!.token },
+    });
+    const tables = (await res.json()) as UiNodeTables;
+    assert.ok((tables.representatives?.length ?? 0) >= 1, JSON.stringify(tables.representatives));
+    assert.equal(typeof tables.dhtEntries, 'number');
+    assert.ok(tables.neighbors.every((n) => n.quality >= 0 && n.quality <= 1));
     await screenshot(page, 'live-node');
   });
 
