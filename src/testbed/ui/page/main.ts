@@ -248,7 +248,14 @@ function followLive(app: App): void {
   const clock = (t: number): string =>
     new Date(t).toLocaleTimeString([], { hour12: false }) + `.${String(t % 1000).padStart(3, '0')}`;
   const source = api.events();
-  source.addEventListener('open', () => (conn.className = 'conn on'));
+  source.addEventListener('open', () => {
+    conn.className = 'conn on';
+    // After a reconnection nothing is pushed until the next change: ask for the state now.
+    api.state().then(
+      (state) => app.apply(state),
+      () => {},
+    );
+  });
   source.addEventListener('error', () => (conn.className = 'conn off'));
   source.addEventListener('state', (e) => app.apply(JSON.parse((e as MessageEvent).data) as UiState));
   source.addEventListener('event', (e) => {
