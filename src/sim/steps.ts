@@ -6,6 +6,7 @@ import type { Topology } from '../testbed/topology/types.ts';
 import type { SimNetwork } from './network.ts';
 import { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
 import { pingAll } from './checks/ping-all.ts';
+import { recorderOf } from './scenario/run-recorder.ts';
 
 /** One check's entry in the report. */
 export interface CheckReport {
@@ -81,7 +82,11 @@ export const pingAllStep: SimStep = {
   name: 'ping-all',
   run(ctx) {
     const before = dropCounters(ctx.network);
-    const result = pingAll(ctx.network, { samplePairs: ctx.samplePairs });
+    const recorder = recorderOf(ctx);
+    const result = pingAll(ctx.network, {
+      samplePairs: ctx.samplePairs,
+      onPairs: recorder && ((pairs) => recorder.pingMatrix('closing checks', pairs)),
+    });
     const problems = [...result.problems];
     // When probes fail, say where the nodes dropped packets meanwhile: it usually names the culprit.
     if (!result.passed) problems.push(...describeDrops(before, dropCounters(ctx.network)));

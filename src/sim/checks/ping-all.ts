@@ -39,6 +39,15 @@ export interface PingAllOptions {
   hopLimit?: number;
   /** Failing pairs listed by name. Default 20. */
   maxListed?: number;
+  /** Called once at the end with every pair asked (report.html's matrix); the result is the same either way. */
+  onPairs?: (pairs: PingPair[]) => void;
+}
+
+/** One pair of a round: hops the probe travelled, or null when it was not delivered. */
+export interface PingPair {
+  from: string;
+  to: string;
+  hops: number | null;
 }
 
 /** Figures of one ping-all run. */
@@ -171,6 +180,7 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
     stretchSum += stretch;
     if (stretch > maxStretch) maxStretch = stretch;
   }
+  options.onPairs?.(probes.map((p) => ({ from: p.from, to: p.to, hops: p.hops })));
   const failed = probes.length - delivered;
   if (failed > problems.length) problems.push(`... and ${failed - problems.length} more failing pairs`);
 

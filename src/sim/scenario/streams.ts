@@ -7,6 +7,7 @@ import { startMulticastStream, type StreamHandle } from '../checks/multicast.ts'
 import type { SimRunContext } from '../steps.ts';
 import type { RingWatch } from './ring-watch.ts';
 import type { ScenarioStepReport } from './step-report.ts';
+import { recorderOf } from './run-recorder.ts';
 
 const streams = new WeakMap<SimRunContext, StreamHandle[]>();
 
@@ -21,17 +22,22 @@ export function startStreamOnStep(ctx: SimRunContext, report: ScenarioStepReport
     return;
   }
   const started = list(ctx);
+  const streamId = started.length + 1;
+  const recorder = recorderOf(ctx);
   const source = ctx.topology.nodes.find((n) => n.name === spec.source);
   const handle = startMulticastStream(
     ctx.network,
     spec,
     {
       // One id per stream of the run, so no stream counts another's datagrams.
-      streamId: started.length + 1,
+      streamId,
       // vrrd's hold for a fresh source: max(500 ms, 3 hello periods).
       settleMs: Math.max(500, 3 * (source?.vrr.helloMs ?? 1000)),
+      onArrival: recorder && ((member, id) => recorder.streamArrival(streamId, member, id)),
+      onStart: recorder && ((info) => recorder.streamStarted(streamId, { ...info, where: report.where })),
     },
     (result) => {
+      recorder?.streamEnded(streamId, result.passed);
       const heldAfterMs = result.passed ? ctx.network.now() - stepMs : null;
       report.figures['multicast.heldAfterMs'] = heldAfterMs;
       for (const [key, value] of Object.entries(result.figures)) report.figures[`multicast.${key}`] = value;

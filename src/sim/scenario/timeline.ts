@@ -10,6 +10,7 @@ import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
 import { unsupportedReason, verifyCheck } from './verify.ts';
 import { finishStreams, startStreamOnStep } from './streams.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** Tuning of a timeline run. */
 export interface TimelineOptions {
@@ -97,6 +98,7 @@ function runTimelineStep(
       problems.push(`step at ${where} (${describeAction(action)}) failed: ${(error as Error).message}`);
       return;
     }
+    recorderOf(ctx)?.fault(action.kind, describeAction(action), where);
     watch.addFault(report);
     return;
   }
@@ -106,7 +108,7 @@ function runTimelineStep(
       startStreamOnStep(ctx, report, stepMs);
       continue;
     }
-    const outcome = verifyCheck(ctx, watch, spec, stepMs);
+    const outcome = verifyCheck(ctx, watch, spec, stepMs, where);
     if (outcome.notRun) {
       (report.notRun ??= []).push(outcome.notRun);
       continue;

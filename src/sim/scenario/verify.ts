@@ -10,6 +10,7 @@ import { simDhtCheck } from '../checks/dht.ts';
 import type { SimNetwork } from '../network.ts';
 import type { SimNode } from '../sim-node.ts';
 import type { RingWatch } from './ring-watch.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** One check's outcome inside a verify step. */
 export interface VerifyOutcome {
@@ -43,6 +44,7 @@ export function verifyCheck(
   watch: RingWatch,
   spec: VerifySpec,
   stepMs: number,
+  where = '',
 ): VerifyOutcome {
   const reason = unsupportedReason(ctx.network, spec.check);
   if (reason !== null) return { passed: true, heldAfterMs: null, figures: {}, problems: [], notRun: reason };
@@ -85,12 +87,16 @@ export function verifyCheck(
   }
 
   // ping-all and dht: every attempt sends real packets (and takes virtual time), so it is retried whole.
+  const recorder = recorderOf(ctx);
   for (;;) {
     const started = network.now();
     const result =
       spec.check === 'dht'
         ? simDhtCheck(network, dhtSpec!, ctx.seed)
-        : pingAll(network, { samplePairs: ctx.samplePairs });
+        : pingAll(network, {
+            samplePairs: ctx.samplePairs,
+            onPairs: recorder && ((pairs) => recorder.pingMatrix(where, pairs)),
+          });
     watch.observe();
     if (result.passed || network.now() >= deadline) {
       return {
