@@ -4,9 +4,9 @@
 // figures and problems, and the ping-all matrices. htmlReport is pure: same report and events, same bytes.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { matrixChart } from './matrix-chart.ts';
-import { reportSeries, stepTime, type ReportSeries } from './report-series.ts';
+import { reportSeries, shortWhere, stepTime, type ReportSeries } from './report-series.ts';
 import type { RunReport, RunStepReport } from './run-report.ts';
 import { COLORS, esc, legend, seconds } from './svg.ts';
 import { lowestAfterConvergence, RING_HEALTH_LEGEND, ringHealthChart, streamChart } from './time-charts.ts';
@@ -240,12 +240,6 @@ function matrixSection(series: ReportSeries): string {
   );
 }
 
-// "…/topologies/partition-heal-12.yaml:22" -> "partition-heal-12.yaml:22".
-function shortWhere(where: string): string {
-  const colon = where.lastIndexOf(':');
-  return colon > 0 ? `${basename(where.slice(0, colon))}${where.slice(colon)}` : where;
-}
-
 const STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
@@ -288,7 +282,7 @@ details { margin-top: 4px; font-size: 12px; }
 details ul { margin: 4px 0; padding-left: 18px; color: #52606d; }
 .matrices { display: flex; flex-wrap: wrap; gap: 18px; }
 .matrix { margin: 0; padding: 10px; border: 1px solid #e3e8ef; border-radius: 8px; background: #fbfcfd; }
-.matrix figcaption { font-size: 12px; color: #52606d; max-width: 380px; margin-top: 4px; }
+.matrix figcaption { font-size: 12px; color: #52606d; margin-top: 4px; }
 .matrix-label { font-size: 10px; fill: #52606d; }
 footer { color: #8895a7; font-size: 12px; text-align: center; }
 `;

@@ -14,7 +14,7 @@ export function matrixChart(view: PingMatrixView, index: number): string {
   const count = view.nodes.length;
   const bin = Math.max(1, Math.ceil(count / MATRIX_MAX_CELLS));
   const side = Math.ceil(count / bin);
-  const cell = Math.max(5, Math.min(22, Math.floor(330 / Math.max(1, side))));
+  const cell = Math.max(5, Math.min(20, Math.floor(300 / Math.max(1, side))));
   const labelled = bin === 1 && cell >= 10;
   const label = labelled ? Math.min(70, 7 * Math.max(...view.nodes.map((v) => v.length), 1)) : 8;
   const left = label + 6;
@@ -68,7 +68,7 @@ export function matrixChart(view: PingMatrixView, index: number): string {
   const when = view.t === null ? '' : ` at ${seconds(view.t)}`;
   const pct = view.asked === 0 ? 100 : Math.round((1000 * view.delivered) / view.asked) / 10;
   return (
-    `<figure class="matrix" id="matrix-${index}" data-ok="${ok}" data-fail="${failed}" data-delivered="${view.delivered}" data-asked="${view.asked}">` +
+    `<figure class="matrix" id="matrix-${index}" style="width:${Math.max(width, 220) + 22}px" data-ok="${ok}" data-fail="${failed}" data-delivered="${view.delivered}" data-asked="${view.asked}">` +
     `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(view.title)}">${parts.join('')}</svg>` +
     `<figcaption><b>${esc(view.title)}</b>${esc(when)}<br>${view.delivered} of ${view.asked} pairs delivered (${pct}%)` +
     `${bin > 1 ? `, ${bin}×${bin} pairs per cell` : ''}</figcaption></figure>`

@@ -8,6 +8,7 @@
 //   stream-start, stream-series {group, where, startedAt, durationMs, bucketMs, sentPerBucket, members: {m: [...]}}
 // A lab's ping matrices and multicast members come from report.json (the checks' details) instead.
 
+import { basename } from 'node:path';
 import type { CheckResult } from '../verify/check-result.ts';
 import type { RunReport, RunStepReport } from './run-report.ts';
 import type { TimelineEvent } from './timeline.ts';
@@ -110,6 +111,12 @@ export function reportSeries(report: RunReport, events: readonly TimelineEvent[]
     range: { from: Number.isFinite(from) ? from : 0, to: to > from ? to : from + 1000 },
     totalNodes: report.nodes,
   };
+}
+
+/** A step's file:line with the file's directory left out: "…/topologies/a.yaml:22" -> "a.yaml:22". */
+export function shortWhere(where: string): string {
+  const colon = where.lastIndexOf(':');
+  return colon > 0 ? `${basename(where.slice(0, colon))}${where.slice(colon)}` : where;
 }
 
 function num(value: unknown, fallback = 0): number {
@@ -215,7 +222,7 @@ function simMatrices(events: readonly TimelineEvent[]): PingMatrixView[] {
   const byWhere = new Map<string, TimelineEvent[]>();
   for (const e of events) {
     if (e.type !== 'ping-matrix') continue;
-    const where = String(e.where ?? '');
+    const where = shortWhere(String(e.where ?? ''));
     if (!byWhere.has(where)) byWhere.set(where, []);
     byWhere.get(where)!.push(e);
   }
@@ -262,7 +269,7 @@ function labMatrices(report: RunReport, convergedAt: number | null): PingMatrixV
   for (const step of report.steps) {
     for (const check of step.checks ?? []) {
       if (check.name === 'ping-all')
-        rounds.push({ title: step.where, t: stepTime(step, convergedAt), check });
+        rounds.push({ title: shortWhere(step.where), t: stepTime(step, convergedAt), check });
     }
   }
   for (const check of report.checks)
@@ -326,7 +333,7 @@ function simStreams(events: readonly TimelineEvent[]): StreamView[] {
         };
       });
       return {
-        title: `${String(e.group)} from ${String(e.where ?? '')}`,
+        title: `${String(e.group)} from ${String(e.sender ?? '?')}, ${shortWhere(String(e.where ?? ''))}`,
         startedAt: num(e.startedAt, e.t),
         durationMs,
         bucketMs,
@@ -365,7 +372,7 @@ function labStreams(report: RunReport, events: readonly TimelineEvent[]): Stream
       const durationMs =
         num(check.figures.durationMs, 0) || Math.max(0, ...members.map((m) => num(m.lastArrivalMs)));
       out.push({
-        title: `${String(start?.group ?? 'multicast')} from ${step.where}`,
+        title: `${String(start?.group ?? 'multicast')}, ${shortWhere(step.where)}`,
         startedAt: start?.t ?? 0,
         durationMs,
         bucketMs: 1000,

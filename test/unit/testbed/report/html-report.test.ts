@@ -186,7 +186,7 @@ describe('report.html', () => {
   it('draws the ping matrix: delivered, lost and not-asked cells', () => {
     assert.match(
       html,
-      /<figure class="matrix" id="matrix-0" data-ok="11" data-fail="1" data-delivered="11" data-asked="12">/,
+      /<figure class="matrix" id="matrix-0" style="width:242px" data-ok="11" data-fail="1" data-delivered="11" data-asked="12">/,
     );
     assert.match(html, /<title>a → d: not delivered<\/title>/);
     assert.match(html, /11 of 12 pairs delivered \(91.7%\)/);
