@@ -144,8 +144,10 @@ export function markerLayer(
       row = x - lastLabelX < 90 ? 1 - row : 0;
       lastLabelX = x;
       const y = y0 - 6 - row * 14;
+      // Near an edge the label grows inwards, so it is never cut off.
+      const anchor = x > scale.x1 - 70 ? 'end' : x < scale.x0 + 40 ? 'start' : 'middle';
       parts.push(
-        `<text x="${n(x)}" y="${n(y)}" text-anchor="middle" class="marker-label" fill="${color}">${esc(m.label)}</text>`,
+        `<text x="${n(x)}" y="${n(y)}" text-anchor="${anchor}" class="marker-label" fill="${color}">${esc(m.label)}</text>`,
       );
     }
     parts.push('</g>');
