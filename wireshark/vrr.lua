@@ -326,24 +326,44 @@ local function dht_key_value(tvb, t, at, key_len, value_len)
   end
 end
 
-local function dht_request(tvb, t, o, len, type)
-  dht_routed(tvb, t, o)
-  local key_len = tvb(o + 14, 1):uint()
-  t:add(F.dht_key_len, tvb(o + 14, 1))
-  t:add(F.dht_flags, tvb(o + 15, 1)):add(F.dht_flag_version, tvb(o + 15, 1))
-  if len < 32 then
-    return string.format("%s needs 32 bytes, Len holds %d", option_names[type], len)
-  end
-  local value_len = tvb(o + 22, 2):uint()
-  add_slot(t, F.dht_origin, tvb, o + 16)
+-- Bytes 16-31 every DHT layout shares: an address (Origin, or Owner in a reply), ValueLen, Version, TtlMs.
+-- Returns ValueLen.
+local function dht_entry_fields(tvb, t, o, address_field)
+  add_slot(t, address_field, tvb, o + 16)
   t:add(F.dht_value_len, tvb(o + 22, 2))
   t:add(F.dht_version, tvb(o + 24, 4))
   t:add(F.dht_ttl_ms, tvb(o + 28, 4))
-  if 32 + key_len + value_len > len then
+  return tvb(o + 22, 2):uint()
+end
+
+-- The layouts with a key: requests (PUT, GET, DELETE: 32 fixed bytes, flag VERSION) and transfers (REPLICATE,
+-- HANDOFF, RELEASE: 40 fixed bytes, flag TOMBSTONE, then Source and 2 reserved bytes); key and value follow.
+local function dht_keyed(tvb, t, o, len, type, fixed, flag_field)
+  dht_routed(tvb, t, o)
+  local key_len = tvb(o + 14, 1):uint()
+  t:add(F.dht_key_len, tvb(o + 14, 1))
+  t:add(F.dht_flags, tvb(o + 15, 1)):add(flag_field, tvb(o + 15, 1))
+  if len < fixed then
+    return string.format("%s needs %d bytes, Len holds %d", option_names[type], fixed, len)
+  end
+  local value_len = dht_entry_fields(tvb, t, o, F.dht_origin)
+  if fixed == 40 then
+    add_slot(t, F.dht_source, tvb, o + 32)
+    t:add(F.dht_reserved, tvb(o + 38, 2))
+  end
+  if fixed + key_len + value_len > len then
     return string.format("%s key %d + value %d bytes overrun Len (%d bytes)", option_names[type], key_len, value_len, len)
   end
-  dht_key_value(tvb, t, o + 32, key_len, value_len)
+  dht_key_value(tvb, t, o + fixed, key_len, value_len)
   return nil
+end
+
+local function dht_request(tvb, t, o, len, type)
+  return dht_keyed(tvb, t, o, len, type, 32, F.dht_flag_version)
+end
+
+local function dht_transfer(tvb, t, o, len, type)
+  return dht_keyed(tvb, t, o, len, type, 40, F.dht_flag_tombstone)
 end
 
 local function dht_reply(tvb, t, o, len)
@@ -354,11 +374,7 @@ local function dht_reply(tvb, t, o, len)
   if len < 32 then
     return string.format("DHT_REPLY needs 32 bytes, Len holds %d", len)
   end
-  local value_len = tvb(o + 22, 2):uint()
-  add_slot(t, F.dht_owner, tvb, o + 16)
-  t:add(F.dht_value_len, tvb(o + 22, 2))
-  t:add(F.dht_version, tvb(o + 24, 4))
-  t:add(F.dht_ttl_ms, tvb(o + 28, 4))
+  local value_len = dht_entry_fields(tvb, t, o, F.dht_owner)
   if 32 + value_len > len then
     return string.format("DHT_REPLY value %d bytes overruns Len (%d bytes)", value_len, len)
   end
@@ -366,28 +382,6 @@ local function dht_reply(tvb, t, o, len)
     return string.format("DHT_REPLY status %d", status)
   end
   dht_key_value(tvb, t, o + 32, 0, value_len)
-  return nil
-end
-
-local function dht_transfer(tvb, t, o, len, type)
-  dht_routed(tvb, t, o)
-  local key_len = tvb(o + 14, 1):uint()
-  t:add(F.dht_key_len, tvb(o + 14, 1))
-  t:add(F.dht_flags, tvb(o + 15, 1)):add(F.dht_flag_tombstone, tvb(o + 15, 1))
-  if len < 40 then
-    return string.format("%s needs 40 bytes, Len holds %d", option_names[type], len)
-  end
-  local value_len = tvb(o + 22, 2):uint()
-  add_slot(t, F.dht_origin, tvb, o + 16)
-  t:add(F.dht_value_len, tvb(o + 22, 2))
-  t:add(F.dht_version, tvb(o + 24, 4))
-  t:add(F.dht_ttl_ms, tvb(o + 28, 4))
-  add_slot(t, F.dht_source, tvb, o + 32)
-  t:add(F.dht_reserved, tvb(o + 38, 2))
-  if 40 + key_len + value_len > len then
-    return string.format("%s key %d + value %d bytes overrun Len (%d bytes)", option_names[type], key_len, value_len, len)
-  end
-  dht_key_value(tvb, t, o + 40, key_len, value_len)
   return nil
 end
 

@@ -586,32 +586,24 @@ function cases(): Case[] {
     experts: ['bad-option-body: HELLO neighbour 0 has state 9'],
   });
 
-  const lenZero = encode(control(B, 0, [{ type: OptionType.ACK, seq: 2 }]));
-  lenZero[17] = 0;
-  list.push({
-    name: 'option with Len 0 (bad-option)',
-    bytes: lenZero,
-    expect: { 'vrr.opt.len': '0' },
-    experts: ['bad-option at offset 16: Len 0'],
-  });
-
-  const badVersion = encode(control(B, 0, [{ type: OptionType.ACK, seq: 2 }]));
-  badVersion[0] = 0x20;
-  list.push({
-    name: 'version 2 (bad-version)',
-    bytes: badVersion,
-    expect: { 'vrr.version': '2' },
-    experts: ['bad-version: version 2'],
-  });
-
-  const tooLong = encode(control(B, 0, [{ type: OptionType.ACK, seq: 2 }]));
-  tooLong[2] = 0x01; // Total Length 280 in a 60-byte frame
-  list.push({
-    name: 'Total Length beyond the frame (bad-length)',
-    bytes: tooLong,
-    expect: { 'vrr.length': '280' },
-    experts: ['bad-length: Total Length 280 beyond the 46-byte frame'],
-  });
+  // An ACK packet with one byte changed: each change is one drop reason of the codec.
+  const broken = (at: number, value: number, name: string, expect: Expect, expert: string): Case => {
+    const bytes = encode(control(B, 0, [{ type: OptionType.ACK, seq: 2 }]));
+    bytes[at] = value;
+    return { name, bytes, expect, experts: [expert] };
+  };
+  list.push(
+    broken(17, 0, 'option with Len 0 (bad-option)', { 'vrr.opt.len': '0' }, 'bad-option at offset 16: Len 0'),
+    broken(0, 0x20, 'version 2 (bad-version)', { 'vrr.version': '2' }, 'bad-version: version 2'),
+    // Total Length 280 in a 46-byte frame (60 with its Ethernet header).
+    broken(
+      2,
+      0x01,
+      'Total Length beyond the frame (bad-length)',
+      { 'vrr.length': '280' },
+      'bad-length: Total Length 280 beyond the 46-byte frame',
+    ),
+  );
   return list;
 }
 
