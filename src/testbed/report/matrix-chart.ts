@@ -16,7 +16,9 @@ export function matrixChart(view: PingMatrixView, index: number): string {
   const side = Math.ceil(count / bin);
   const cell = Math.max(5, Math.min(20, Math.floor(300 / Math.max(1, side))));
   const labelled = bin === 1 && cell >= 10;
-  const label = labelled ? Math.min(70, 7 * Math.max(...view.nodes.map((v) => v.length), 1)) : 8;
+  const label = labelled
+    ? Math.max(24, Math.min(70, 7 * Math.max(...view.nodes.map((v) => v.length), 1)))
+    : 8;
   const left = label + 6;
   const top = label + 6;
   const size = side * cell;
