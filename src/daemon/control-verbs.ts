@@ -16,7 +16,7 @@ import { parseGroup } from './frames/group-address.ts';
 import type { Links } from './links.ts';
 import type { MulticastGroups } from './multicast-groups.ts';
 import type { Overlay } from './overlay.ts';
-import { Page, pageRequest, pageRows, sortableHex } from './paging.ts';
+import { Page, pageRequest, pageRows, type SortKey } from './paging.ts';
 
 /** The parts of a running daemon the verbs read and act on. */
 export interface VerbContext {
@@ -75,7 +75,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
     neighbors: (args) =>
       tablePage(
         node.neighbors(),
-        (n) => `${sortableHex(n.address, 12)}.${sortableHex(n.port, 8)}`,
+        (n) => [n.address, n.port],
         (n) => ({
           address: fmt(n.address),
           interface: portName(n.port),
@@ -101,10 +101,12 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
           side === 'ccw' ? clockwise(m, me) : side === 'cw' ? clockwise(me, m) : ringDistance(me, m);
         return { address: fmt(m), side, distance };
       });
-      // Ring order: farthest predecessor first, then the nearer ones, then the successors outward (the rank,
-      // shifted to be non-negative, is the page key; the address breaks ties).
-      const key = (r: { address: string; side: string; distance: number }): string =>
-        sortableHex((r.side === 'ccw' ? -r.distance : r.distance) + 2 ** 48, 13) + r.address;
+      // Ring order: farthest predecessor first, then the nearer ones, then the successors outward (the rank is
+      // the page key; the address breaks ties).
+      const key = (r: { address: string; side: string; distance: number }): SortKey => [
+        r.side === 'ccw' ? -r.distance : r.distance,
+        r.address,
+      ];
       const page = pageRows(rows, key, (r) => r, pageRequest(args));
       return new Page(
         { address: fmt(me), active: node.isActive(), vsetSize: node.config.vsetSize, members: page.rows },
@@ -116,7 +118,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
     routes: (args) =>
       tablePage(
         node.routes(),
-        (r) => sortableHex(r.ea, 12) + sortableHex(r.pathId, 8),
+        (r) => [r.ea, r.pathId],
         (r) => ({
           ea: fmt(r.ea),
           eb: fmt(r.eb),
@@ -172,7 +174,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
       const now = Date.now();
       return tablePage(
         ctx.dht.entries(),
-        (e) => sortableHex(e.hash, 12) + Buffer.from(e.key).toString('hex'),
+        (e) => [e.hash, Buffer.from(e.key).toString('hex')],
         (e) => {
           const key = valueFields(e.key);
           return {
@@ -248,7 +250,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
       const view = ctx.multicast.view();
       const page = pageRows(
         view.trees,
-        (t) => t.group + t.root,
+        (t) => [t.group, t.root],
         (t) => t,
         pageRequest(args),
       );
@@ -260,7 +262,7 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
 /** One page of a table whose result is its rows (protocol: PAGED_VERBS). */
 function tablePage<T, R>(
   rows: readonly T[],
-  keyOf: (row: T) => string,
+  keyOf: (row: T) => SortKey,
   format: (row: T) => R,
   args: Record<string, unknown>,
 ): Page {

@@ -1,5 +1,7 @@
 // Pages of the tables the control verbs list (protocol: PAGED_VERBS in src/control/protocol.ts). A page is the
 // rows after the cursor in the order of a sort key unique to each row, and its `next` is the last row's key.
+// Keys are tuples of numbers and text, not formatted text: a hub's 20,000 routes are keyed without building
+// 20,000 strings for every page.
 // Keyed, not counted: a route added or removed between two pages moves no other row across the page boundary,
 // so a client reading page after page sees every row that existed throughout exactly once, and no row twice.
 // Stateless: the daemon keeps nothing between pages, whatever the number of clients.
@@ -14,9 +16,13 @@ export class Page {
   ) {}
 }
 
+/** A row's place in its table: compared element by element (numbers as numbers, text as text). */
+export type SortKey = readonly (number | string)[];
+
 /** Where a page starts and how many rows it may hold, read from a request's args. */
 export interface PageRequest {
-  cursor: string | null;
+  /** The last row of the previous page, decoded from the cursor; null for the first page. */
+  after: SortKey | null;
   limit: number;
 }
 
@@ -26,12 +32,6 @@ export function pageRequest(
   limits: ControlLimits = CONTROL_LIMITS,
 ): PageRequest {
   const { cursor, limit } = args;
-  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > limits.maxCursorChars)) {
-    throw new RangeError(
-      `cursor: expected the "next" of the previous page (a string of at most ${limits.maxCursorChars} ` +
-        `characters), found ${typeof cursor === 'string' ? `${cursor.length} characters` : JSON.stringify(cursor)}`,
-    );
-  }
   if (
     limit !== undefined &&
     (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > limits.maxPageRows)
@@ -40,41 +40,71 @@ export function pageRequest(
       `limit: expected an integer from 1 to ${limits.maxPageRows}, found ${JSON.stringify(limit)}`,
     );
   }
-  return { cursor: cursor ?? null, limit: limit ?? limits.defaultPageRows };
+  return {
+    after: cursor === undefined ? null : decodeCursor(cursor, limits),
+    limit: limit ?? limits.defaultPageRows,
+  };
 }
 
 /**
- * The page of rows after the cursor in the order of keyOf, each shown as format(row) (only the page's rows are
+ * The page of rows after page.after in the order of keyOf, each shown as format(row) (only the page's rows are
  * formatted). A page holds at most `limit` rows and stops before budgetBytes of JSON, but always holds one row
- * when any remain, so it advances. keyOf must be unique per row.
+ * when any remain, so it advances. keyOf must be unique per row; `next` is the page's last key, encoded.
  */
 export function pageRows<T, R>(
   rows: readonly T[],
-  keyOf: (row: T) => string,
+  keyOf: (row: T) => SortKey,
   format: (row: T) => R,
   page: PageRequest,
   budgetBytes: number = CONTROL_LIMITS.pageBudgetBytes,
 ): { rows: R[]; next: string | null } {
-  const keyed: { key: string; row: T }[] = [];
+  const keyed: { key: SortKey; row: T }[] = [];
   for (const row of rows) {
     const key = keyOf(row);
-    if (page.cursor === null || key > page.cursor) keyed.push({ key, row });
+    if (page.after === null || compareKeys(key, page.after) > 0) keyed.push({ key, row });
   }
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
   const out: R[] = [];
   let bytes = 0;
   for (let i = 0; i < keyed.length; i++) {
     const shown = format(keyed[i].row);
     bytes += JSON.stringify(shown).length + 1;
     if (out.length > 0 && (out.length === page.limit || bytes > budgetBytes)) {
-      return { rows: out, next: keyed[i - 1].key };
+      return { rows: out, next: JSON.stringify(keyed[i - 1].key) };
     }
     out.push(shown);
   }
   return { rows: out, next: null };
 }
 
-/** A number as fixed-width hex, so that text order is numeric order (keys of addresses and path ids). */
-export function sortableHex(n: number, digits: number): string {
-  return n.toString(16).padStart(digits, '0');
+/** Orders two keys element by element; a key that is a prefix of the other comes first. */
+export function compareKeys(a: SortKey, b: SortKey): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (typeof x !== typeof y) return typeof x === 'number' ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** The key a cursor names (a `next` is a key as JSON); a RangeError when it is not one. */
+function decodeCursor(cursor: unknown, limits: ControlLimits): SortKey {
+  const expected = `the "next" of the previous page (at most ${limits.maxCursorChars} characters)`;
+  if (typeof cursor !== 'string' || cursor.length > limits.maxCursorChars) {
+    const found = typeof cursor === 'string' ? `${cursor.length} characters` : JSON.stringify(cursor);
+    throw new RangeError(`cursor: expected ${expected}, found ${found}`);
+  }
+  let key: unknown;
+  try {
+    key = JSON.parse(cursor);
+  } catch {
+    key = undefined;
+  }
+  if (!Array.isArray(key) || !key.every((k) => typeof k === 'number' || typeof k === 'string')) {
+    throw new RangeError(`cursor: expected ${expected}, found ${JSON.stringify(cursor)}`);
+  }
+  return key as SortKey;
 }
