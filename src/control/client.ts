@@ -91,7 +91,7 @@ export class ControlClient {
    */
   async request<T = unknown>(verb: string, args: Record<string, unknown> = {}): Promise<T> {
     let page = await this.requestPage(verb, args);
-    const field = PAGED_VERBS[verb];
+    const field = Object.hasOwn(PAGED_VERBS, verb) ? PAGED_VERBS[verb] : undefined;
     if (field === undefined || page.next === undefined) return page.result as T;
     const rows: unknown[][] = [rowsOf(page.result, field, verb)];
     while (page.next !== undefined) {

@@ -221,7 +221,7 @@ export class ControlServer {
     if (this.#connections.size >= maxConnections) {
       this.#stats.refused++;
       // Logged at 1, 10, 100, ... refusals: a flood of connections must not become a flood of log lines.
-      if (Number.isInteger(Math.log10(this.#stats.refused))) {
+      if (/^10*$/.test(String(this.#stats.refused))) {
         this.#logger.warn('control connections refused: too many open', {
           refused: this.#stats.refused,
           maxConnections,
