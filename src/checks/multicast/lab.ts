@@ -1,6 +1,6 @@
-// The multicast check on a real lab (testbed.md, "What each check means"): a real iperf v2 UDP sender in the
+// The multicast check's lab half (testbed.md, "What each check means"): a real iperf v2 UDP sender in the
 // source node streams to the group at the spec's rate, and a small receiver in every member node
-// (multicast-receiver.cjs, run with the node's own `node -e`) joins the group on the overlay and counts the
+// (receiver.cjs, run with the node's own `node -e`) joins the group on the overlay and counts the
 // datagrams by iperf's sequence number: received, duplicates, out of order, and the longest gap between
 // arrivals, i.e. the outage a fault step caused while the stream ran.
 //
@@ -10,15 +10,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { MulticastCheckSpec } from '../../topology/types.ts';
 import { parseGroupAddress } from '../../topology/group-address.ts';
 import { formatAddress } from '../../vrr/address.ts';
 import { deriveSeed } from '../../vrr/rng.ts';
-import type { LabAccess } from '../lab/lab-access.ts';
-import { hostIpv4, hostIpv6, plannedNode } from '../lab/plan.ts';
-import { mapLimit } from '../lab/pool.ts';
-import { checkResult, type CheckResult } from './check-result.ts';
-import { judgeMember, judgeStream, noStreamFigures } from './multicast-verdict.ts';
+import type { LabCheckStream } from '../check.ts';
+import type { LabProbe } from '../lab-probe.ts';
+import { mapLimit } from '../map-limit.ts';
+import { checkResult, type CheckResult } from '../report.ts';
+import type { MulticastCheckSpec } from './spec.ts';
+import { judgeMember, judgeStream, noStreamFigures } from './verdict.ts';
 
 /** Tuning of the multicast check. */
 export interface MulticastOptions {
@@ -34,7 +34,7 @@ export interface MulticastOptions {
   datagramBytes?: number;
 }
 
-/** A receiver's final counts (the JSON line multicast-receiver.cjs prints). */
+/** A receiver's final counts (the JSON line receiver.cjs prints). */
 export interface ReceiverReport {
   received: number;
   duplicates: number;
@@ -70,19 +70,12 @@ export interface MemberResult {
   error?: string;
 }
 
-/** A stream that flows; stop() waits for it to end and returns the check's result. */
-export interface MulticastRun {
-  /** lab.now() when the sender started. */
-  readonly startedAt: number;
-  /** Waits for the stream's end (its duration), collects every member's counts and judges them. */
-  stop(): Promise<CheckResult>;
-  /** Kills the sender and receivers at once (a run that is being torn down); stop() then reports what it has. */
-  abort(): void;
-}
+/** A stream that flows; stop() waits for its end (its duration), collects every member's counts and judges them. */
+export type MulticastRun = LabCheckStream;
 
 /** The receiver's source text, passed to `node -e` inside the node (it must not import from the repository). */
 export function receiverSource(): string {
-  return readFileSync(new URL('./multicast-receiver.cjs', import.meta.url), 'utf8');
+  return readFileSync(new URL('./receiver.cjs', import.meta.url), 'utf8');
 }
 
 /** The seed's stream port. */
@@ -92,7 +85,7 @@ export function multicastPort(seed: number): number {
 
 /** Starts the stream, runs it for spec.durationMs and returns the result. */
 export async function runMulticastCheck(
-  lab: LabAccess,
+  lab: LabProbe,
   spec: MulticastCheckSpec,
   seed: number,
   options: MulticastOptions = {},
@@ -102,7 +95,7 @@ export async function runMulticastCheck(
 
 /** Joins the members, waits until they are joined and starts the sender; resolves once the stream flows. */
 export async function startMulticast(
-  lab: LabAccess,
+  lab: LabProbe,
   spec: MulticastCheckSpec,
   seed: number,
   options: MulticastOptions = {},
@@ -138,7 +131,7 @@ export async function startMulticast(
       group: spec.group,
       port,
       iface,
-      localIpv4: hostIpv4(plannedNode(lab.plan, node)),
+      localIpv4: lab.node(node).ipv4,
       maxMs: receiverMaxMs,
       lingerMs: 1000,
     };
@@ -181,9 +174,7 @@ export async function startMulticast(
     '-p',
     String(port),
     // The overlay address as source: the ring's tree is per (source, group), and replies name the node.
-    ...(family === 4
-      ? ['-B', hostIpv4(plannedNode(lab.plan, spec.source))]
-      : ['-V', '-B', hostIpv6(plannedNode(lab.plan, spec.source))]),
+    ...(family === 4 ? ['-B', lab.node(spec.source).ipv4] : ['-V', '-B', lab.node(spec.source).ipv6]),
   ];
   const sender = watch(lab.spawn(spec.source, senderArgv));
   const startedAt = lab.now();
@@ -334,7 +325,7 @@ function judge(input: JudgeInput): CheckResult {
 }
 
 /** A run that never started: stop() reports why. */
-function failedRun(lab: LabAccess, spec: MulticastCheckSpec, problems: string[]): MulticastRun {
+function failedRun(lab: LabProbe, spec: MulticastCheckSpec, problems: string[]): MulticastRun {
   const figures = { ...noStreamFigures(spec.members.length) };
   return {
     startedAt: lab.now(),
@@ -350,7 +341,7 @@ function failedRun(lab: LabAccess, spec: MulticastCheckSpec, problems: string[])
  * wins), so the overlay's entry there must have the lowest metric.
  */
 export async function ensureGroupRoute(
-  lab: LabAccess,
+  lab: LabProbe,
   node: string,
   family: 4 | 6,
   iface: string,
@@ -465,7 +456,7 @@ function lastLines(text: string, n = 3): string {
 
 // Polls cond (every 100 ms of lab time) until it holds or ms pass; true when it held.
 async function waitUntil(
-  lab: LabAccess,
+  lab: LabProbe,
   ms: number,
   cond: () => boolean | Promise<boolean>,
 ): Promise<boolean> {

@@ -1,6 +1,6 @@
-// The ring-consistent check (testbed.md, "What each check means"), as a pure function over snapshots:
-// the simulator feeds it its nodes' tables, the testbed feeds it what every vrrd reports, and both get
-// the same verdict and the same problem lines.
+// The ring-consistent check's verdict (testbed.md, "What each check means"), a pure function over snapshots:
+// the simulator half feeds it its nodes' tables, the lab half what every vrrd reports, and both get the same
+// verdict and the same problem lines.
 //
 // Definition. Take the alive nodes and the physical links that are up; each connected component is a
 // partition. The ring is consistent when, in every partition:
@@ -14,33 +14,10 @@
 
 import { clockwise, formatAddress, type Address } from '../../vrr/address.ts';
 import { lowerBound } from '../../vrr/routes.ts';
+import { componentIndex } from '../../topology/graph.ts';
+import type { NodeSnapshot, RouteView, UpLink } from '../node-snapshot.ts';
 
-/** One routing-table entry as a node reports it; na/nb null = this node is that endpoint. */
-export interface RouteView {
-  ea: Address;
-  eb: Address;
-  pathId: number;
-  na: Address | null;
-  nb: Address | null;
-}
-
-/** What the check needs to know about one node. */
-export interface NodeSnapshot {
-  name: string;
-  address: Address;
-  /** False for a crashed or stopped node: it takes no part in any partition. */
-  alive: boolean;
-  active: boolean;
-  /** The node's configured r. */
-  vsetSize: number;
-  vset: Address[];
-  routes: RouteView[];
-  /** Addresses of the physical neighbours the node considers linked. */
-  linkedNeighbors: Address[];
-}
-
-/** A physical link that is up, by node names. */
-export type UpLink = readonly [string, string];
+export type { NodeSnapshot, RouteView, UpLink } from '../node-snapshot.ts';
 
 /** Counts describing the state checked. */
 export interface RingConsistencyFigures {
@@ -236,22 +213,12 @@ function buildNetwork(
     nb.physical.add(a);
   }
 
-  // Partitions: connected components in snapshot order, so numbering is deterministic.
+  // Partitions: connected components over the up links, numbered in snapshot order, members in snapshot order.
+  const component = componentIndex([...info.keys()], upLinks);
   const partitions: NodeInfo[][] = [];
-  for (const start of info.values()) {
-    if (start.partition !== -1) continue;
-    const members = [start];
-    start.partition = partitions.length;
-    for (let i = 0; i < members.length; i++) {
-      for (const peerName of members[i].physical) {
-        const peer = info.get(peerName)!;
-        if (peer.partition === -1) {
-          peer.partition = start.partition;
-          members.push(peer);
-        }
-      }
-    }
-    partitions.push(members);
+  for (const node of info.values()) {
+    node.partition = component.get(node.snap.name)!;
+    (partitions[node.partition] ??= []).push(node);
   }
   return { info, byAddress, partitions, label };
 }

@@ -1,9 +1,9 @@
-// The multicast check's verdict, shared by the real-lab check (multicast-check.ts) and the simulator's
-// (src/sim/checks/multicast.ts), so a stream is judged the same way in both: each member's delivery against the
+// The multicast check's verdict, shared by the lab half (lab.ts) and the simulator half (sim.ts), so a stream
+// is judged the same way in both: each member's delivery against the
 // threshold, the duplicates against their bound, the longest outage, and the same figures.
 
-import type { MulticastCheckSpec } from '../../topology/types.ts';
-import { round3 } from './check-result.ts';
+import { round3 } from '../report.ts';
+import type { MulticastCheckSpec } from './spec.ts';
 
 /** What a member's receiver counted (arrival times on the clock the stream's start is on). */
 export interface ArrivalCounts {

@@ -1,23 +1,17 @@
-// The dht check in the simulator, with the real lab's semantics and figures (src/testbed/verify/dht-check.ts):
-// K keys put from seeded random alive nodes, then each read back from a different seeded random alive node,
-// through the DHT every simulated node carries. The plan (keys, values, nodes) is drawn exactly as the real
-// check draws it, so a seed puts the same keys from the same nodes in both. Latency is in virtual ms.
+// The dht check's simulator half, with the lab half's semantics and figures: the seed's keys (sample.ts, the
+// same plan as on a lab) put from their nodes and read back from others through the DHT every simulated node
+// carries, judged by verdict.ts. Latency is in virtual ms.
 
-import { createRng, deriveSeed } from '../../vrr/rng.ts';
 import type { DhtResult } from '../../vrr/dht/index.ts';
-import type { DhtCheckSpec } from '../../topology/types.ts';
-import { dhtCheckKey } from '../../testbed/verify/dht-check.ts';
-import { capProblems, round3 } from '../../testbed/verify/check-result.ts';
-import type { SimDht } from '../sim-node.ts';
+import type { SimDht, SimProbe } from '../sim-probe.ts';
+import { planDhtKeys } from './sample.ts';
+import type { DhtCheckSpec } from './spec.ts';
+import { judgeDht, judgeKey, noAliveNode } from './verdict.ts';
 
 /** What the dht check needs from a network (SimNetwork provides it). */
-export interface DhtNetwork {
-  nodeNames(): string[];
-  isAlive(name: string): boolean;
+export interface DhtNetwork extends Pick<SimProbe, 'nodeNames' | 'isAlive' | 'now' | 'runUntilTrue'> {
   node(name: string): { readonly dht?: SimDht } | null;
-  now(): number;
-  readonly clock: { schedule(delayMs: number, fire: () => void): { cancel(): void } };
-  runUntilTrue(predicate: () => boolean, opts: { everyMs: number; deadlineMs: number }): number | null;
+  readonly clock: Pick<SimProbe['clock'], 'schedule'>;
 }
 
 /** Tuning of the simulated dht check. */
@@ -39,15 +33,6 @@ export interface SimDhtCheckResult {
   problems: string[];
 }
 
-interface PlannedKey {
-  key: string;
-  value: string;
-  putFrom: string;
-  getFrom: string;
-}
-
-type Outcome = 'found' | 'wrong-value' | 'missing' | 'put-failed';
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -60,20 +45,10 @@ export function simDhtCheck(
 ): SimDhtCheckResult {
   const ttlMs = options.ttlMs ?? 600_000;
   const alive = network.nodeNames().filter((n) => network.isAlive(n));
-  if (alive.length === 0) {
-    const figures = figuresOf(spec.keys, [], []);
-    return { passed: spec.keys === 0, figures, problems: ['no alive node to put keys from'] };
-  }
-  // The real check's draws, in its order: same seed, same plan.
-  const rng = createRng(deriveSeed(seed, 'dht-check'));
-  const plan: PlannedKey[] = Array.from({ length: spec.keys }, (_, i) => {
-    const putFrom = rng.pick(alive);
-    const others = alive.filter((n) => n !== putFrom);
-    const getFrom = others.length > 0 ? rng.pick(others) : putFrom;
-    const key = dhtCheckKey(seed, i);
-    return { key, value: `${key}:${rng.u32().toString(16)}`, putFrom, getFrom };
-  });
+  if (alive.length === 0) return noAliveNode(spec);
+  const plan = planDhtKeys(seed, alive, spec.keys);
 
+  // Every get is issued, even after a failed put: the run's events (and so its report) depend on it.
   const puts = runRequests(network, plan.length, options, (i, done) => {
     const p = plan[i];
     dhtOf(network, p.putFrom).put(p.key, encoder.encode(p.value), { ttlMs }, done);
@@ -83,48 +58,27 @@ export function simDhtCheck(
     dhtOf(network, p.getFrom).get(p.key, done);
   });
 
-  const problems: string[] = [];
-  const outcomes: Outcome[] = [];
-  const hops: number[] = [];
-  const latencies: number[] = [];
-  plan.forEach((p, i) => {
+  const judged = plan.map((p, i) => {
     const put = puts[i].result;
-    if (!put.ok) {
-      problems.push(`key ${p.key}: put from ${p.putFrom} failed: ${put.error ?? 'the DHT said not ok'}`);
-      outcomes.push('put-failed');
-      return;
-    }
     const get = gets[i].result;
-    const where = `key ${p.key} (put from ${p.putFrom}): get from ${p.getFrom}`;
-    const expected = JSON.stringify(p.value);
-    if (!get.ok) {
-      problems.push(`${where} failed: ${get.error ?? 'the DHT said not ok'}, expected ${expected}`);
-      outcomes.push('missing');
-    } else if (!get.found) {
-      problems.push(`${where} found nothing, expected ${expected}`);
-      outcomes.push('missing');
-    } else {
-      const value = decoder.decode(get.value ?? new Uint8Array(0));
-      if (value !== p.value) {
-        problems.push(`${where} found ${JSON.stringify(value)}, expected ${expected}`);
-        outcomes.push('wrong-value');
-      } else {
-        outcomes.push('found');
-        if (get.hops !== undefined) hops.push(get.hops);
-        latencies.push(gets[i].latencyMs);
-      }
-    }
-  });
-
-  const figures = figuresOf(spec.keys, outcomes, hops, latencies);
-  const passed = figures.foundPct >= spec.expect.foundPct;
-  if (!passed) {
-    problems.unshift(
-      `found ${figures.foundPct}% of ${spec.keys} keys, expected at least ${spec.expect.foundPct}%`,
+    return judgeKey(
+      p,
+      put.ok ? null : (put.error ?? NOT_OK),
+      get.ok
+        ? {
+            ok: true,
+            found: get.found,
+            value: get.found ? decoder.decode(get.value ?? new Uint8Array(0)) : null,
+            hops: get.hops,
+          }
+        : { ok: false, error: get.error ?? NOT_OK },
+      gets[i].latencyMs,
     );
-  }
-  return { passed, figures, problems: capProblems(problems, options.maxProblems ?? 50) };
+  });
+  return judgeDht(spec, judged, options.maxProblems ?? 50);
 }
+
+const NOT_OK = 'the DHT said not ok';
 
 interface Answer {
   result: DhtResult;
@@ -191,27 +145,4 @@ function dhtOf(network: DhtNetwork, name: string): SimDht {
   const why = network.isAlive(name) ? `node ${name} has no DHT` : `node ${name} is not running`;
   const fail = (done: (r: DhtResult) => void): void => done({ ok: false, error: why });
   return { put: (_k, _v, _o, done) => fail(done), get: (_k, done) => fail(done) };
-}
-
-// The real check's figures (dht-check.ts), from the outcomes so far.
-function figuresOf(
-  keys: number,
-  outcomes: readonly Outcome[],
-  hops: readonly number[],
-  latencies: readonly number[] = [],
-): Record<string, number> {
-  const count = (o: Outcome): number => outcomes.filter((x) => x === o).length;
-  const found = count('found');
-  const foundPct = keys === 0 ? 100 : round3((100 * found) / keys);
-  return {
-    keys,
-    found,
-    wrongValue: count('wrong-value'),
-    missing: outcomes.length === 0 ? keys : count('missing'),
-    putFailed: count('put-failed'),
-    foundPct,
-    meanHops: hops.length === 0 ? 0 : round3(hops.reduce((s, h) => s + h, 0) / hops.length),
-    meanLatencyMs:
-      latencies.length === 0 ? 0 : round3(latencies.reduce((s, l) => s + l, 0) / latencies.length),
-  };
 }

@@ -1,17 +1,20 @@
-// The ring-consistent check applied to a simulated network: its snapshots and up links, fed to the same
-// pure checker the testbed uses on real labs.
+// The ring-consistent check's simulator half: the network's snapshots and up links, fed to the same pure
+// verdict (verdict.ts) the lab half feeds with what every vrrd reports.
 
+import type { SimProbe } from '../sim-probe.ts';
 import {
   checkRingConsistency,
   vsetsConsistent,
   type RingConsistencyOptions,
   type RingConsistencyResult,
-} from '../../testbed/verify/ring-consistency.ts';
-import type { SimNetwork } from '../network.ts';
+} from './verdict.ts';
 
-/** Runs the ring-consistency checker on the network's current state. */
+/** What the ring check needs from a network (SimNetwork provides it). */
+export type RingNetwork = Pick<SimProbe, 'snapshots' | 'upLinks' | 'nodeNames' | 'node'>;
+
+/** Runs the ring-consistency verdict on the network's current state. */
 export function checkNetworkRing(
-  network: SimNetwork,
+  network: RingNetwork,
   options?: RingConsistencyOptions,
 ): RingConsistencyResult {
   return checkRingConsistency(network.snapshots(), network.upLinks(), options);
@@ -22,7 +25,7 @@ export function checkNetworkRing(
  * a wrong vset, which need no route snapshots), because convergence is polled every hello period and a full
  * check copies and walks every route of every node.
  */
-export function isRingConsistent(network: SimNetwork): boolean {
+export function isRingConsistent(network: RingNetwork): boolean {
   for (const name of network.nodeNames()) {
     const node = network.node(name);
     if (node && !node.isActive()) return false;

@@ -1,27 +1,32 @@
-// The result of one check on a real lab: the simulator's CheckReport (name, passed, figures, problems) plus
-// `details` for data too big for figures (the ping matrix, per-member multicast counts), so reports of the
-// simulator and of real labs have the same shape and one writer serves both.
+// What every check returns, in the simulator and on real labs alike: a name, a verdict, figures and problem
+// lines (which pair, which key, which member), so reports of both have the same shape and one writer serves both.
 
-import type { CheckReport } from '../../sim/steps.ts';
+/** One check's entry in a report. */
+export interface CheckReport {
+  name: string;
+  passed: boolean;
+  figures: Record<string, number>;
+  problems?: string[];
+}
 
-/** One check's verdict, figures and problem lines; details hold the check's bulk data (JSON-serializable). */
+/** A check's report plus `details`, data too big for figures (the ping matrix, per-member counts): labs add them. */
 export interface CheckResult extends CheckReport {
   details?: Record<string, unknown>;
 }
 
-/** Builds a result, leaving `problems` and `details` out when empty (as the simulator's reports do). */
+/** Builds a result, leaving `problems` and `details` out when empty (as the simulator's reports always have). */
 export function checkResult(
   name: string,
   passed: boolean,
   figures: Record<string, number>,
-  problems: string[] = [],
+  problems: readonly string[] = [],
   details?: Record<string, unknown>,
 ): CheckResult {
   return {
     name,
     passed,
     figures,
-    ...(problems.length > 0 ? { problems } : {}),
+    ...(problems.length > 0 ? { problems: [...problems] } : {}),
     ...(details !== undefined ? { details } : {}),
   };
 }

@@ -1,18 +1,17 @@
-// The ping-all check on a real lab (testbed.md, "What each check means"): real `ping` inside every node, to
-// every other alive node's overlay IPv4 and IPv6 address, or to a seeded sample of pairs on large labs. One
-// call is one round; retrying until it holds within a deadline is the scenario runner's business.
+// ping-all's lab half (testbed.md, "What each check means"): real `ping` inside every node, to every other
+// alive node's overlay IPv4 and IPv6 address, or to a seeded sample of pairs on large labs, drawn by the same
+// function as the simulator's (sample.ts). One call is one round; retrying until it holds within a deadline is
+// the scenario runner's business.
 //
-// As in the simulator's ping-all, pairs whose nodes sit in different partitions (over the links that are up)
-// are left out and counted: no routing can join them, and a verify after a partition step asks about each side.
-// A pair is delivered when both families got at least one reply (links may be lossy); the check passes when
-// every pair is delivered.
+// As in the simulator, pairs whose nodes sit in different partitions (over the links that are up) are left
+// out and counted: no routing can join them, and a verify after a partition step asks about each side. A pair
+// is delivered when both families got at least one reply (links may be lossy); the check passes when every
+// pair is delivered.
 
-import { createRng, deriveSeed } from '../../vrr/rng.ts';
-import type { LabAccess } from '../lab/lab-access.ts';
-import { hostIpv4, hostIpv6, plannedNode } from '../lab/plan.ts';
-import { mapLimit } from '../lab/pool.ts';
-import type { ExecResult } from '../runtime/runtime.ts';
-import { capProblems, checkResult, round3, type CheckResult } from './check-result.ts';
+import type { LabProbe, ProbeExecResult } from '../lab-probe.ts';
+import { mapLimit } from '../map-limit.ts';
+import { capProblems, checkResult, round3, type CheckResult } from '../report.ts';
+import { choosePairs, LAB_SAMPLING } from './sample.ts';
 
 /** Tuning of one ping-all round. */
 export interface PingAllOptions {
@@ -20,12 +19,10 @@ export interface PingAllOptions {
   count?: number;
   /** Pings running at once (each is a process in a node). Default 8. */
   concurrency?: number;
-  /** Above this many alive nodes, a sample of pairs is pinged instead of all. Default 20. */
+  /** Above this many alive nodes, a sample of pairs is pinged instead of all. Default 20 (LAB_SAMPLING). */
   sampleAbove?: number;
-  /** Ordered pairs in the sample. Default 200. */
+  /** Ordered pairs in the sample. Default 200 (LAB_SAMPLING). */
   samplePairs?: number;
-  /** Seed of the sample. Default: the lab's seed. */
-  seed?: number;
   /** Problem lines kept. Default 50. */
   maxProblems?: number;
 }
@@ -58,18 +55,22 @@ export type PingMatrix = Record<Family, Record<string, Record<string, PingCell>>
 
 const FAMILIES: Family[] = ['IPv4', 'IPv6'];
 
-/** Runs one ping-all round and returns its result (never throws for unreachable pairs). */
-export async function runPingAll(lab: LabAccess, options: PingAllOptions = {}): Promise<CheckResult> {
+/** Runs one ping-all round with the seed's sample and returns its result (never throws for unreachable pairs). */
+export async function runPingAll(
+  lab: LabProbe,
+  seed: number,
+  options: PingAllOptions = {},
+): Promise<CheckResult> {
   const count = options.count ?? 3;
   const started = lab.now();
-  const { pairs, crossPartitionPairs, sampled } = choosePairs(lab, options);
+  const { pairs, crossPartitionPairs, sampled } = labPairs(lab, seed, options);
   const probes = pairs.flatMap(([from, to]) => FAMILIES.map((family) => ({ from, to, family })));
   // ping -W 1 waits a second after the last request; anything far beyond that is a stuck node.
   const timeoutMs = Math.ceil(count * 200 + 1000 + 10_000);
   const outcomes = await mapLimit(probes, options.concurrency ?? 8, async (probe) => {
     const address = addressOf(lab, probe.to, probe.family);
     const argv = ['ping', '-c', String(count), '-i', '0.2', '-W', '1', '-q', address];
-    let result: ExecResult;
+    let result: ProbeExecResult;
     try {
       result = await lab.exec(probe.from, argv, { timeoutMs });
     } catch (error) {
@@ -128,7 +129,7 @@ export async function runPingAll(lab: LabAccess, options: PingAllOptions = {}): 
 }
 
 /** Reads ping's summary (iputils or busybox); without one, the pair counts as all lost, with ping's error. */
-export function parsePing(result: ExecResult, count: number): PingOutcome {
+export function parsePing(result: ProbeExecResult, count: number): PingOutcome {
   const text = `${result.stdout}\n${result.stderr}`;
   const summary = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(text);
   const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)/.exec(text);
@@ -154,78 +155,19 @@ export function parsePing(result: ExecResult, count: number): PingOutcome {
   };
 }
 
-function addressOf(lab: LabAccess, node: string, family: Family): string {
-  const planned = plannedNode(lab.plan, node);
-  return family === 'IPv4' ? hostIpv4(planned) : hostIpv6(planned);
+function addressOf(lab: LabProbe, node: string, family: Family): string {
+  const planned = lab.node(node);
+  return family === 'IPv4' ? planned.ipv4 : planned.ipv6;
 }
 
-/** The ordered pairs of one round: all same-partition pairs, or a seeded sample of them on large labs. */
-export function choosePairs(
-  lab: Pick<LabAccess, 'aliveNodes' | 'upLinks' | 'plan'>,
-  options: Pick<PingAllOptions, 'sampleAbove' | 'samplePairs' | 'seed'> = {},
-): { pairs: [string, string][]; crossPartitionPairs: number; sampled: boolean } {
-  const alive = lab.aliveNodes();
-  const partition = partitionsOf(alive, lab.upLinks());
-  const sameSide = (a: string, b: string): boolean => partition.get(a) === partition.get(b);
-  const n = alive.length;
-  const sampleAbove = options.sampleAbove ?? 20;
-  const samplePairs = options.samplePairs ?? 200;
-  if (n <= sampleAbove || samplePairs >= n * (n - 1)) {
-    const pairs: [string, string][] = [];
-    let crossPartitionPairs = 0;
-    for (const from of alive)
-      for (const to of alive) {
-        if (from === to) continue;
-        if (sameSide(from, to)) pairs.push([from, to]);
-        else crossPartitionPairs++;
-      }
-    return { pairs, crossPartitionPairs, sampled: false };
-  }
-  const rng = createRng(deriveSeed(options.seed ?? lab.plan.seed, 'ping-all'));
-  const chosen = new Set<string>();
-  const pairs: [string, string][] = [];
-  let crossPartitionPairs = 0;
-  // Draws are bounded: with most pairs across partitions, the sample is simply smaller.
-  for (let draws = 0; pairs.length < samplePairs && draws < samplePairs * 20; draws++) {
-    const from = alive[rng.int(n)];
-    const to = alive[rng.int(n)];
-    const key = `${from}\t${to}`;
-    if (from === to || chosen.has(key)) continue;
-    chosen.add(key);
-    if (sameSide(from, to)) pairs.push([from, to]);
-    else crossPartitionPairs++;
-  }
-  const order = new Map(alive.map((name, i) => [name, i]));
-  pairs.sort((x, y) => order.get(x[0])! - order.get(y[0])! || order.get(x[1])! - order.get(y[1])!);
-  return { pairs, crossPartitionPairs, sampled: true };
-}
-
-/** Connected component index of every alive node over the up links (links to dead nodes carry nothing). */
-export function partitionsOf(
-  alive: readonly string[],
-  upLinks: readonly (readonly [string, string])[],
-): Map<string, number> {
-  const peers = new Map<string, string[]>(alive.map((n) => [n, []]));
-  for (const [a, b] of upLinks) {
-    if (!peers.has(a) || !peers.has(b)) continue;
-    peers.get(a)!.push(b);
-    peers.get(b)!.push(a);
-  }
-  const component = new Map<string, number>();
-  let next = 0;
-  for (const start of alive) {
-    if (component.has(start)) continue;
-    const stack = [start];
-    component.set(start, next);
-    while (stack.length > 0) {
-      for (const peer of peers.get(stack.pop()!)!) {
-        if (!component.has(peer)) {
-          component.set(peer, next);
-          stack.push(peer);
-        }
-      }
-    }
-    next++;
-  }
-  return component;
+/** The pairs of one round on this lab: the shared sampling with the lab's limits (or the options'). */
+export function labPairs(
+  lab: Pick<LabProbe, 'aliveNodes' | 'upLinks'>,
+  seed: number,
+  options: Pick<PingAllOptions, 'sampleAbove' | 'samplePairs'> = {},
+): ReturnType<typeof choosePairs> {
+  return choosePairs(seed, lab.aliveNodes(), lab.upLinks(), {
+    above: options.sampleAbove ?? LAB_SAMPLING.above,
+    pairs: options.samplePairs ?? LAB_SAMPLING.pairs,
+  });
 }

@@ -1,24 +1,19 @@
-// The multicast check in the simulator, with the real lab's semantics and figures
-// (src/testbed/verify/multicast-check.ts): the members join the group, the source streams numbered datagrams at
+// The multicast check's simulator half, with the lab half's semantics and figures (lab.ts): the members join the group, the source streams numbered datagrams at
 // the spec's rate for its duration (iperf's datagrams: 1000 bytes, one every 8000/rate s), and each member
 // counts what reaches it: received, duplicates, out of order, and the longest outage. The stream runs on the
 // network's clock, so later timeline steps (a partition, a heal) happen while it flows; its verdict comes when it
 // ends. Times are virtual ms.
 
-import type { Address } from '../../vrr/address.ts';
-import type { DataPacket } from '../../vrr/wire/types.ts';
-import type { MulticastCheckSpec } from '../../topology/types.ts';
 import { parseGroupAddress } from '../../topology/group-address.ts';
-import { judgeMember, judgeStream, noStreamFigures } from '../../testbed/verify/multicast-verdict.ts';
-import { receiverMemberships, streamSource, type HostNetwork } from './multicast-hosts.ts';
+import type { SimProbe } from '../sim-probe.ts';
+import { receiverMemberships, streamSource, type HostNetwork } from './sim-hosts.ts';
+import type { MulticastCheckSpec } from './spec.ts';
+import { judgeMember, judgeStream, noStreamFigures } from './verdict.ts';
 
 /** What a stream needs from a network (SimNetwork provides it). */
-export interface StreamNetwork extends HostNetwork {
-  nodeNames(): string[];
-  isAlive(name: string): boolean;
-  addressOf(name: string): Address;
-  onDeliver(listener: (node: string, packet: DataPacket) => void): () => void;
-  readonly clock: HostNetwork['clock'] & { at(timeMs: number, fire: () => void): { cancel(): void } };
+export interface StreamNetwork
+  extends HostNetwork, Pick<SimProbe, 'nodeNames' | 'isAlive' | 'addressOf' | 'onDeliver'> {
+  readonly clock: SimProbe['clock'];
 }
 
 /** Settings of one stream. */
@@ -133,7 +128,7 @@ function emptyCounts(): MemberCounts {
   };
 }
 
-// Counts one arrival as multicast-receiver.cjs does: duplicates apart, gaps between arrivals of new datagrams.
+// Counts one arrival as receiver.cjs does: duplicates apart, gaps between arrivals of new datagrams.
 function arrive(c: MemberCounts, id: number, now: number): void {
   if (c.seen.has(id)) {
     c.duplicates++;
@@ -148,7 +143,7 @@ function arrive(c: MemberCounts, id: number, now: number): void {
   c.lastArrival = now;
 }
 
-// The real check's judgement (testbed/verify/multicast-verdict.ts): per-member delivery against the threshold,
+// The lab half's judgement (verdict.ts): per-member delivery against the threshold,
 // the duplicates against their bound, and the same figures.
 function judge(
   spec: MulticastCheckSpec,

@@ -1,27 +1,31 @@
-// The ping-all check in the simulator: real data packets (node.sendData) for every ordered pair of alive
-// nodes in the same partition, or a seeded sample of pairs on large networks. Probes go out in batches;
+// ping-all's simulator half: real data packets (node.sendData) for every ordered pair of alive nodes in the
+// same partition, or a seeded sample of pairs on large networks (sample.ts, shared with the lab half). Probes go
+// out in batches;
 // the simulation runs until each batch is delivered or times out; a probe that was lost or found no
 // route is retried (links may drop frames). Stretch compares the hops a probe travelled with the
 // shortest physical path over the links that are up.
 
-import { createRng, deriveSeed } from '../../vrr/rng.ts';
 import type { Address } from '../../vrr/address.ts';
 import { DEFAULT_CONFIG } from '../../vrr/config.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
-import type { UpLink } from '../../testbed/verify/ring-consistency.ts';
+import type { UpLink } from '../node-snapshot.ts';
+import { round3 } from '../report.ts';
+import type { SimProbe } from '../sim-probe.ts';
+import { choosePairs, SIM_SAMPLING } from './sample.ts';
 
 /** What ping-all needs from a network (SimNetwork provides it; tests may fake it). */
-export interface PingNetwork {
-  readonly seed: number;
-  nodeNames(): string[];
-  isAlive(name: string): boolean;
-  addressOf(name: string): Address;
-  upLinks(): UpLink[];
-  now(): number;
-  sendData(from: string, dst: Address, payload: Uint8Array, opts?: { nextHeader?: number }): boolean;
-  onDeliver(listener: (node: string, packet: DataPacket) => void): () => void;
-  runUntilTrue(predicate: () => boolean, opts: { everyMs: number; deadlineMs: number }): number | null;
-}
+export type PingNetwork = Pick<
+  SimProbe,
+  | 'seed'
+  | 'nodeNames'
+  | 'isAlive'
+  | 'addressOf'
+  | 'upLinks'
+  | 'now'
+  | 'sendData'
+  | 'onDeliver'
+  | 'runUntilTrue'
+>;
 
 /** Tuning of ping-all. */
 export interface PingAllOptions {
@@ -83,8 +87,8 @@ interface Probe {
 
 /** Pings every ordered pair (or a seeded sample) with real data packets and measures delivery and stretch. */
 export function pingAll(network: PingNetwork, options: PingAllOptions = {}): PingAllResult {
-  const sampleAbove = options.sampleAbove ?? 400;
-  const samplePairs = options.samplePairs ?? 4000;
+  const sampleAbove = options.sampleAbove ?? SIM_SAMPLING.above;
+  const samplePairs = options.samplePairs ?? SIM_SAMPLING.pairs;
   const batchSize = options.batchSize ?? 500;
   const timeoutMs = options.timeoutMs ?? 2000;
   const retries = options.retries ?? 3;
@@ -92,15 +96,12 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
   const maxListed = options.maxListed ?? 20;
 
   const alive = network.nodeNames().filter((n) => network.isAlive(n));
-  const graph = adjacency(alive, network.upLinks());
-  const component = components(alive, graph);
-  const { pairs, crossPartitionPairs } = choosePairs(
-    network.seed,
-    alive,
-    component,
-    sampleAbove,
-    samplePairs,
-  );
+  const upLinks = network.upLinks();
+  const graph = adjacency(alive, upLinks);
+  const { pairs, crossPartitionPairs } = choosePairs(network.seed, alive, upLinks, {
+    above: sampleAbove,
+    pairs: samplePairs,
+  });
 
   const probes: Probe[] = pairs.map(([from, to], id) => ({
     id,
@@ -187,11 +188,6 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
   return { passed: delivered === probes.length, figures, problems };
 }
 
-/** Rounds to 3 decimals: enough for figures, and it keeps reports readable. */
-export function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
 function probePayload(id: number): Uint8Array {
   const payload = new Uint8Array(PROBE_LENGTH);
   payload.set(PROBE_MAGIC, 0);
@@ -216,64 +212,6 @@ function adjacency(alive: string[], upLinks: UpLink[]): Map<string, string[]> {
     lb.push(a);
   }
   return graph;
-}
-
-function components(alive: string[], graph: Map<string, string[]>): Map<string, number> {
-  const component = new Map<string, number>();
-  let next = 0;
-  for (const start of alive) {
-    if (component.has(start)) continue;
-    const queue = [start];
-    component.set(start, next);
-    for (let i = 0; i < queue.length; i++) {
-      for (const peer of graph.get(queue[i])!) {
-        if (!component.has(peer)) {
-          component.set(peer, next);
-          queue.push(peer);
-        }
-      }
-    }
-    next++;
-  }
-  return component;
-}
-
-// All ordered pairs within a partition, or a seeded sample of them without repeats.
-function choosePairs(
-  seed: number,
-  alive: string[],
-  component: Map<string, number>,
-  sampleAbove: number,
-  samplePairs: number,
-): { pairs: [string, string][]; crossPartitionPairs: number } {
-  const sizes = new Map<number, number>();
-  for (const c of component.values()) sizes.set(c, (sizes.get(c) ?? 0) + 1);
-  let reachable = 0;
-  for (const s of sizes.values()) reachable += s * (s - 1);
-  const crossPartitionPairs = alive.length * (alive.length - 1) - reachable;
-
-  if (alive.length <= sampleAbove || reachable <= samplePairs) {
-    const pairs: [string, string][] = [];
-    for (const from of alive) {
-      for (const to of alive) {
-        if (from !== to && component.get(from) === component.get(to)) pairs.push([from, to]);
-      }
-    }
-    return { pairs, crossPartitionPairs };
-  }
-  const rng = createRng(deriveSeed(seed, 'ping-all-sample'));
-  const chosen = new Set<string>();
-  const pairs: [string, string][] = [];
-  while (pairs.length < samplePairs) {
-    const from = rng.pick(alive);
-    const to = rng.pick(alive);
-    if (from === to || component.get(from) !== component.get(to)) continue;
-    const key = `${from}\u0000${to}`;
-    if (chosen.has(key)) continue;
-    chosen.add(key);
-    pairs.push([from, to]);
-  }
-  return { pairs, crossPartitionPairs };
 }
 
 // BFS hop counts, computed once per source and cached.

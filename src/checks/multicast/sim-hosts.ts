@@ -5,13 +5,12 @@
 // the kernel's membership count does). Both belong to one node incarnation: a restarted node starts afresh.
 
 import type { Address } from '../../vrr/address.ts';
-import type { SimMulticast } from '../sim-node.ts';
+import type { SimMulticast, SimProbe } from '../sim-probe.ts';
 
 /** What the hosts need from a network (SimNetwork provides it). */
-export interface HostNetwork {
+export interface HostNetwork extends Pick<SimProbe, 'now'> {
   node(name: string): { readonly multicast?: SimMulticast } | null;
-  now(): number;
-  readonly clock: { schedule(delayMs: number, fire: () => void): { cancel(): void } };
+  readonly clock: Pick<SimProbe['clock'], 'schedule'>;
 }
 
 /** vrrd's quiet period after which a source is withdrawn (SOURCE_IDLE_MS). */

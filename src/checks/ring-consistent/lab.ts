@@ -1,13 +1,13 @@
-// The ring-consistent check on a real lab: every alive vrrd's vset, routes and linked neighbours collected over
-// its control socket (the same requests as the vrrd tests' LineLab.snapshots()) and judged by the pure checker
-// the simulator also uses (ring-consistency.ts), so both report the same verdict and the same problem lines.
+// The ring-consistent check's lab half: every alive vrrd's vset, routes and linked neighbours collected over
+// its control socket (the same requests as the vrrd tests' LineLab.snapshots()) and judged by the pure verdict
+// the simulator half also uses (verdict.ts), so both report the same verdict and the same problem lines.
 
 import { parseAddress } from '../../vrr/address.ts';
-import type { LabAccess } from '../lab/lab-access.ts';
-import { plannedNode } from '../lab/plan.ts';
-import { mapLimit } from '../lab/pool.ts';
-import { checkResult, type CheckResult } from './check-result.ts';
-import { checkRingConsistency, type NodeSnapshot } from './ring-consistency.ts';
+import type { LabProbe } from '../lab-probe.ts';
+import { mapLimit } from '../map-limit.ts';
+import type { NodeSnapshot } from '../node-snapshot.ts';
+import { checkResult, type CheckResult } from '../report.ts';
+import { checkRingConsistency } from './verdict.ts';
 
 /** Tuning of the ring check. */
 export interface RingCheckOptions {
@@ -41,11 +41,11 @@ export type SnapshotOutcome = { snapshot: NodeSnapshot; error: string | null };
 
 /** Every alive node's tables; a node that does not answer counts as inactive with empty tables, and says why. */
 export async function collectRingSnapshots(
-  lab: LabAccess,
+  lab: LabProbe,
   options: Pick<RingCheckOptions, 'concurrency'> = {},
 ): Promise<SnapshotOutcome[]> {
   return mapLimit(lab.aliveNodes(), options.concurrency ?? 16, async (name) => {
-    const planned = plannedNode(lab.plan, name);
+    const planned = lab.node(name);
     const address = parseAddress(planned.address);
     try {
       const [vset, routes, neighbors] = await Promise.all([
@@ -76,7 +76,7 @@ export async function collectRingSnapshots(
         address,
         alive: true,
         active: false,
-        vsetSize: planned.vrr.vsetSize,
+        vsetSize: planned.vsetSize,
         vset: [],
         routes: [],
         linkedNeighbors: [],
@@ -87,7 +87,7 @@ export async function collectRingSnapshots(
 }
 
 /** Collects every alive node's tables and checks that the ring is consistent in every partition. */
-export async function runRingCheck(lab: LabAccess, options: RingCheckOptions = {}): Promise<CheckResult> {
+export async function runRingCheck(lab: LabProbe, options: RingCheckOptions = {}): Promise<CheckResult> {
   const outcomes = await collectRingSnapshots(lab, options);
   const verdict = checkRingConsistency(
     outcomes.map((o) => o.snapshot),
