@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import type { Topology } from '../../src/topology/types.ts';
 import type { SimNetwork } from '../../src/sim/network.ts';
 import type { runSimulation as RunSimulation, SimReport } from '../../src/sim/run-sim.ts';
-import { pingAll } from '../../src/sim/checks/ping-all.ts';
-import { checkNetworkRing, isRingConsistent } from '../../src/sim/checks/ring-consistent.ts';
+import { pingAll } from '../../src/checks/ping-all/sim.ts';
+import { checkNetworkRing, isRingConsistent } from '../../src/checks/ring-consistent/sim.ts';
 import { gridTopology, lineTopology, randomGeometricTopology, ringTopology } from './helpers/topologies.ts';
 
 let runSimulation: typeof RunSimulation;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { pingAll, PROBE_NEXT_HEADER, type PingNetwork } from '../../../src/sim/checks/ping-all.ts';
-import { SimClock } from '../../../src/sim/sim-clock.ts';
-import type { Address } from '../../../src/vrr/address.ts';
-import type { DataPacket } from '../../../src/vrr/wire/types.ts';
-import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
-import type { UpLink } from '../../../src/testbed/verify/ring-consistency.ts';
+import { pingAll, PROBE_NEXT_HEADER, type PingNetwork } from '../../../../src/checks/ping-all/sim.ts';
+import { SimClock } from '../../../../src/sim/sim-clock.ts';
+import type { Address } from '../../../../src/vrr/address.ts';
+import type { DataPacket } from '../../../../src/vrr/wire/types.ts';
+import { DEFAULT_CONFIG } from '../../../../src/vrr/config.ts';
+import type { UpLink } from '../../../../src/checks/ring-consistent/verdict.ts';
 
 // A network that delivers along shortest paths, 1 ms per hop, with per-pair misbehaviour on demand.
 class FakePingNetwork implements PingNetwork {

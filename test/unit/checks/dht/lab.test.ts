@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { dhtCheckKey, runDhtCheck } from '../../../../src/testbed/verify/dht-check.ts';
-import { fakeLab } from './fake-lab.ts';
+import { runDhtCheck } from '../../../../src/checks/dht/lab.ts';
+import { dhtCheckKey } from '../../../../src/checks/dht/sample.ts';
+import { fakeLab } from '../fake-probe.ts';
 
 interface Trial {
   key: string;

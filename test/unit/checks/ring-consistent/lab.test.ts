@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { runRingCheck } from '../../../../src/testbed/verify/ring-check.ts';
-import { fakeLab } from './fake-lab.ts';
+import { runRingCheck } from '../../../../src/checks/ring-consistent/lab.ts';
+import { fakeLab } from '../fake-probe.ts';
 
 const A = '02:00:00:00:00:01';
 const B = '02:00:00:00:00:02';

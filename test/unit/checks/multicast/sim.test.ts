@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { startMulticastStream, type StreamResult } from '../../../src/sim/checks/multicast.ts';
-import type { SimNetwork } from '../../../src/sim/network.ts';
-import type { MulticastCheckSpec } from '../../../src/topology/types.ts';
-import { convergedNetwork } from '../helpers/converged.ts';
-import { gridTopology } from '../helpers/topologies.ts';
+import { startMulticastStream, type StreamResult } from '../../../../src/checks/multicast/sim.ts';
+import type { SimNetwork } from '../../../../src/sim/network.ts';
+import type { MulticastCheckSpec } from '../../../../src/checks/multicast/spec.ts';
+import { convergedNetwork } from '../../../sim/helpers/converged.ts';
+import { gridTopology } from '../../../sim/helpers/topologies.ts';
 
 /** 160 kbit/s of 1000-byte datagrams: 20 a second. */
 function spec(over: Partial<MulticastCheckSpec> = {}): MulticastCheckSpec {

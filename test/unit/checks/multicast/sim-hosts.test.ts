@@ -4,9 +4,9 @@ import {
   SOURCE_IDLE_MS,
   StreamSource,
   type HostNetwork,
-} from '../../../src/sim/checks/multicast-hosts.ts';
-import { SimClock } from '../../../src/sim/sim-clock.ts';
-import type { SimMulticast } from '../../../src/sim/sim-node.ts';
+} from '../../../../src/checks/multicast/sim-hosts.ts';
+import { SimClock } from '../../../../src/sim/sim-clock.ts';
+import type { SimMulticast } from '../../../../src/sim/sim-node.ts';
 
 const GROUP = 0x01005e010101;
 

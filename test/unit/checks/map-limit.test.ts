@@ -1,7 +1,7 @@
 // mapLimit: bounded concurrency, results in item order, the first error rejects.
 
 import assert from 'node:assert/strict';
-import { mapLimit } from '../../../../src/testbed/lab/pool.ts';
+import { mapLimit } from '../../../src/checks/map-limit.ts';
 
 describe('mapLimit', () => {
   it('keeps at most limit calls in flight and returns results in order', async () => {

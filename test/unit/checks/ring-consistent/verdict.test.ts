@@ -4,7 +4,7 @@ import {
   expectedVset,
   type NodeSnapshot,
   type UpLink,
-} from '../../../../src/testbed/verify/ring-consistency.ts';
+} from '../../../../src/checks/ring-consistent/verdict.ts';
 import { LOCAL_BIT, RING_SIZE, formatAddress, type Address } from '../../../../src/vrr/address.ts';
 
 const addr = (k: number): Address => LOCAL_BIT + k;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { simDhtCheck } from '../../../src/sim/checks/dht.ts';
-import { dhtCheckKey } from '../../../src/testbed/verify/dht-check.ts';
-import { convergedNetwork, runUntilConsistent } from '../helpers/converged.ts';
-import { gridTopology } from '../helpers/topologies.ts';
+import { simDhtCheck } from '../../../../src/checks/dht/sim.ts';
+import { dhtCheckKey } from '../../../../src/checks/dht/sample.ts';
+import { convergedNetwork, runUntilConsistent } from '../../../sim/helpers/converged.ts';
+import { gridTopology } from '../../../sim/helpers/topologies.ts';
 
 const SPEC = { keys: 30, expect: { foundPct: 100 } };
 

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import {
-  choosePairs,
-  parsePing,
-  runPingAll,
-  type PingMatrix,
-} from '../../../../src/testbed/verify/ping-all.ts';
-import { fakeIpv4, fakeIpv6, fakeLab, pingOutput } from './fake-lab.ts';
+import { labPairs, parsePing, runPingAll, type PingMatrix } from '../../../../src/checks/ping-all/lab.ts';
+import { fakeIpv4, fakeIpv6, fakeLab, pingOutput } from '../fake-probe.ts';
 
 const index = (address: string): number => Number(address.split(/[.:]/).at(-1)) - 1;
 
-describe('testbed verify: ping-all', () => {
+describe('ping-all, lab half', () => {
   it('pings every ordered pair over IPv4 and IPv6 with ping -c -i 0.2 -W 1 -q and sums the figures', async () => {
     const lab = fakeLab(3, {
       exec: (_node, argv) => {
@@ -18,7 +13,7 @@ describe('testbed verify: ping-all', () => {
         return { exitCode: 0, stdout: pingOutput(address, 3, 3, rtt), stderr: '' };
       },
     });
-    const result = await runPingAll(lab);
+    const result = await runPingAll(lab, 7);
     assert.equal(result.name, 'ping-all');
     assert.equal(result.passed, true);
     assert.deepEqual(
@@ -60,7 +55,7 @@ describe('testbed verify: ping-all', () => {
         return { exitCode: 0, stdout: pingOutput(address, 3, received), stderr: '' };
       },
     });
-    const result = await runPingAll(lab);
+    const result = await runPingAll(lab, 7);
     assert.equal(result.passed, false);
     assert.deepEqual(result.problems, [
       `n0 -> n2 (${fakeIpv4(2)}, IPv4): 3/3 lost`,
@@ -116,7 +111,7 @@ describe('testbed verify: ping-all', () => {
       ],
       exec: (_node, argv) => ({ exitCode: 0, stdout: pingOutput(argv.at(-1)!, 3, 3), stderr: '' }),
     });
-    const result = await runPingAll(lab);
+    const result = await runPingAll(lab, 7);
     assert.equal(result.passed, true);
     assert.equal(result.figures.pairs, 4);
     assert.equal(result.figures.crossPartitionPairs, 8);
@@ -132,7 +127,7 @@ describe('testbed verify: ping-all', () => {
       ],
       exec: (_node, argv) => ({ exitCode: 0, stdout: pingOutput(argv.at(-1)!, 3, 3), stderr: '' }),
     });
-    const result = await runPingAll(lab);
+    const result = await runPingAll(lab, 7);
     assert.equal(result.figures.pairs, 2);
     assert.ok(lab.execCalls.every((c) => c.node !== 'n1' && c.argv.at(-1) !== fakeIpv4(1)));
   });
@@ -140,16 +135,16 @@ describe('testbed verify: ping-all', () => {
   it('samples distinct ordered pairs by seed on large labs', () => {
     const links: [string, string][] = Array.from({ length: 29 }, (_, i) => [`n${i}`, `n${i + 1}`]);
     const lab = fakeLab(30, { upLinks: links });
-    const a = choosePairs(lab, { samplePairs: 50, seed: 1 });
-    const b = choosePairs(lab, { samplePairs: 50, seed: 1 });
-    const c = choosePairs(lab, { samplePairs: 50, seed: 2 });
+    const a = labPairs(lab, 1, { samplePairs: 50 });
+    const b = labPairs(lab, 1, { samplePairs: 50 });
+    const c = labPairs(lab, 2, { samplePairs: 50 });
     assert.equal(a.sampled, true);
     assert.equal(a.pairs.length, 50);
     assert.deepEqual(a.pairs, b.pairs);
     assert.notDeepEqual(a.pairs, c.pairs);
     assert.equal(new Set(a.pairs.map((p) => p.join(' '))).size, 50);
     assert.ok(a.pairs.every(([x, y]) => x !== y));
-    assert.equal(choosePairs(lab, { sampleAbove: 30 }).pairs.length, 30 * 29);
+    assert.equal(labPairs(lab, 7, { sampleAbove: 30 }).pairs.length, 30 * 29);
   });
 
   it('runs at most `concurrency` pings at once', async () => {
@@ -164,7 +159,7 @@ describe('testbed verify: ping-all', () => {
         return { exitCode: 0, stdout: pingOutput(argv.at(-1)!, 3, 3), stderr: '' };
       },
     });
-    await runPingAll(lab, { concurrency: 3 });
+    await runPingAll(lab, 7, { concurrency: 3 });
     assert.equal(most, 3);
     assert.equal(lab.execCalls.length, 40);
   });

@@ -9,10 +9,10 @@ import {
   startMulticast,
   type MemberResult,
   type ReceiverReport,
-} from '../../../../src/testbed/verify/multicast-check.ts';
+} from '../../../../src/checks/multicast/lab.ts';
 import { parseGroupAddress } from '../../../../src/topology/group-address.ts';
-import type { MulticastCheckSpec } from '../../../../src/topology/types.ts';
-import { FakeChild, fakeIpv4, fakeLab, type FakeHandlers } from './fake-lab.ts';
+import type { MulticastCheckSpec } from '../../../../src/checks/multicast/spec.ts';
+import { FakeChild, fakeIpv4, fakeLab, type FakeHandlers } from '../fake-probe.ts';
 
 const GROUP = '239.7.7.7';
 const GROUP_MAC = '01:00:5e:07:07:07';

@@ -1,71 +1,70 @@
-// A fake LabAccess for the check tests: a plan of n named nodes in a line (overlay 198.18.0.<i+1> and
+// A fake LabProbe for the checks' lab halves: n named nodes n0..n{n-1} in a line (overlay 198.18.0.<i+1> and
 // fd76:7272::<i+1>), exec/spawn/ctl answered by the test's handlers, and a fake clock that sleep() advances.
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
-import type { LabAccess } from '../../../../src/testbed/lab/lab-access.ts';
-import type { LabPlan } from '../../../../src/testbed/lab/plan.ts';
-import { NO_IMPAIRMENT } from '../../../../src/daemon/link-emulation.ts';
-import type { ExecOptions, ExecResult } from '../../../../src/testbed/runtime/runtime.ts';
+import type {
+  LabProbe,
+  ProbeExecOptions,
+  ProbeExecResult,
+  ProbeNode,
+} from '../../../src/checks/lab-probe.ts';
 
 /** Handlers a test plugs in; a missing one throws when called. */
 export interface FakeHandlers {
-  exec?: (node: string, argv: string[], options?: ExecOptions) => ExecResult | Promise<ExecResult>;
+  exec?: (
+    node: string,
+    argv: string[],
+    options?: ProbeExecOptions,
+  ) => ProbeExecResult | Promise<ProbeExecResult>;
   spawn?: (node: string, argv: string[]) => ChildProcess;
   ctl?: (node: string, verb: string, args: Record<string, unknown>) => unknown;
+  /** Node names (default n0..n{n-1}); node i gets the i-th addresses either way. */
+  names?: string[];
   alive?: string[];
   upLinks?: [string, string][];
 }
 
 /** The fake lab and what it saw. */
-export interface FakeLab extends LabAccess {
+export interface FakeLab extends LabProbe {
   clock: { ms: number };
   execCalls: { node: string; argv: string[] }[];
 }
 
-/** Node i's overlay addresses in the fake plan. */
+/** Node i's overlay addresses in the fake lab. */
 export const fakeIpv4 = (i: number): string => `198.18.0.${i + 1}`;
 export const fakeIpv6 = (i: number): string => `fd76:7272::${i + 1}`;
 
-/** A fake lab of n nodes n0..n{n-1} in a line. */
+/** A fake lab of n nodes n0..n{n-1} (or handlers.names) in a line unless handlers.upLinks says otherwise (r = 2). */
 export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
-  const names = Array.from({ length: n }, (_, i) => `n${i}`);
-  const plan: LabPlan = {
-    lab: 'fake',
-    runId: 'r1',
-    runtime: 'netns',
-    seed: 7,
-    topologyFile: '<fake>',
-    nodes: names.map((name, i) => ({
+  const names = handlers.names ?? Array.from({ length: n }, (_, i) => `n${i}`);
+  const nodes = new Map<string, ProbeNode>(
+    names.map((name, i) => [
       name,
-      address: `02:00:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
-      vrr: { vsetSize: 2, helloMs: 200 },
-      ipv4: `${fakeIpv4(i)}/15`,
-      ipv6: `${fakeIpv6(i)}/64`,
-      seed: i,
-      interfaces: [],
-    })),
-    links: names.slice(1).map((b, i) => ({
-      index: i,
-      a: names[i],
-      b,
-      ifA: 'eth1',
-      ifB: 'eth2',
-      aToB: NO_IMPAIRMENT,
-      bToA: NO_IMPAIRMENT,
-    })),
-  };
+      {
+        address: `02:00:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`,
+        ipv4: fakeIpv4(i),
+        ipv6: fakeIpv6(i),
+        vsetSize: 2,
+      },
+    ]),
+  );
+  const line = names.slice(1).map((b, i) => [names[i], b] as [string, string]);
   const clock = { ms: 1_000_000 };
   const execCalls: { node: string; argv: string[] }[] = [];
   const missing = (what: string): never => {
     throw new Error(`fake lab: no ${what} handler`);
   };
   return {
-    plan,
     nodeCommand: ['node'],
     clock,
     execCalls,
+    node(name) {
+      const node = nodes.get(name);
+      if (!node) throw new Error(`fake lab has no node ${JSON.stringify(name)}`);
+      return node;
+    },
     async exec(node, argv, options) {
       execCalls.push({ node, argv });
       return (handlers.exec ?? (() => missing('exec')))(node, argv, options);
@@ -75,7 +74,7 @@ export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
       return (await (handlers.ctl ?? (() => missing('ctl')))(node, verb, args)) as T;
     },
     aliveNodes: () => handlers.alive ?? names,
-    upLinks: () => handlers.upLinks ?? plan.links.map((l) => [l.a, l.b] as [string, string]),
+    upLinks: () => handlers.upLinks ?? line,
     now: () => clock.ms,
     sleep: async (ms) => {
       clock.ms += ms;
@@ -119,7 +118,7 @@ export class FakeChild extends EventEmitter {
     return true;
   }
 
-  /** As a ChildProcess, for LabAccess.spawn. */
+  /** As a ChildProcess, for LabProbe.spawn. */
   asChild(): ChildProcess {
     return this as unknown as ChildProcess;
   }
