@@ -28,15 +28,15 @@ export class GeneratorError extends RangeError {
   }
 }
 
+/** An undirected edge as callers hold it: a link ({a, b}) or a pair of names (an up link). */
+export type Edge = { readonly a: string; readonly b: string } | readonly [string, string];
+
 /**
  * The connected component of every node: 0 for the first node's, then numbered in node order of each
  * component's first node. Links with an end that is not among `nodes` (a crashed node's) carry nothing. The one
  * connected-components helper: generators, the ring check's partitions and ping-all's pairs all use it.
  */
-export function componentIndex(
-  nodes: readonly string[],
-  links: Iterable<{ readonly a: string; readonly b: string } | readonly [string, string]>,
-): Map<string, number> {
+export function componentIndex(nodes: readonly string[], links: Iterable<Edge>): Map<string, number> {
   const index = new Map(nodes.map((name, i) => [name, i]));
   const parent = nodes.map((_, i) => i);
   const find = (i: number): number => {
@@ -68,16 +68,13 @@ export function componentIndex(
 }
 
 /** The connected components, each in node order; the first holds the first node. */
-export function connectedComponents(
-  nodes: readonly string[],
-  links: readonly { a: string; b: string }[],
-): string[][] {
+export function connectedComponents(nodes: readonly string[], links: Iterable<Edge>): string[][] {
   const groups: string[][] = [];
   for (const [name, n] of componentIndex(nodes, links)) (groups[n] ??= []).push(name);
   return groups;
 }
 
 /** True when every node can reach every other (an empty or one-node graph is connected). */
-export function isConnected(nodes: readonly string[], links: readonly { a: string; b: string }[]): boolean {
+export function isConnected(nodes: readonly string[], links: Iterable<Edge>): boolean {
   return connectedComponents(nodes, links).length <= 1;
 }

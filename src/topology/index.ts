@@ -23,7 +23,7 @@ export type { CheckCatalog, CheckSectionReader, CheckSectionContext } from './ch
 export { ACTION_KEYS } from './scenario.ts';
 export { GENERATOR_KINDS, MAX_GENERATED_NODES } from './generate.ts';
 export { componentIndex, connectedComponents, isConnected, GeneratorError } from './graph.ts';
-export type { Graph, GraphLink } from './graph.ts';
+export type { Edge, Graph, GraphLink } from './graph.ts';
 export { lineGraph } from './generators/line.ts';
 export { ringGraph } from './generators/ring.ts';
 export { gridGraph, gridNodeName } from './generators/grid.ts';

@@ -6,6 +6,7 @@ import {
   type UpLink,
 } from '../../../../src/checks/ring-consistent/verdict.ts';
 import { LOCAL_BIT, RING_SIZE, formatAddress, type Address } from '../../../../src/vrr/address.ts';
+import { componentIndex } from '../../../../src/topology/graph.ts';
 
 const addr = (k: number): Address => LOCAL_BIT + k;
 
@@ -55,19 +56,12 @@ function consistent(nodes: Spec[], links: UpLink[], r = 4): NodeSnapshot[] {
     for (let at: string | null = to; at !== null; at = prev.get(at)!) path.unshift(at);
     return path;
   };
-  const reachable = (name: string): string[] => {
-    const seen = new Set([name]);
-    const queue = [name];
-    for (let i = 0; i < queue.length; i++) {
-      for (const p of adj.get(queue[i])!) {
-        if (!seen.has(p)) {
-          seen.add(p);
-          queue.push(p);
-        }
-      }
-    }
-    return [...seen];
-  };
+  const component = componentIndex(
+    nodes.map((n) => n.name),
+    links,
+  );
+  const reachable = (name: string): string[] =>
+    nodes.map((n) => n.name).filter((x) => component.get(x) === component.get(name));
   let pathId = 100;
   for (const n of nodes) {
     const ring = reachable(n.name)
