@@ -64,3 +64,14 @@ export interface SimProbe {
   /** Runs the clock until predicate holds (checked every everyMs) or deadlineMs; the time it held, or null. */
   runUntilTrue(predicate: () => boolean, opts: { everyMs: number; deadlineMs: number }): number | null;
 }
+
+/** True when every running node carries what `has` looks for (crashed nodes carry nothing and are not asked). */
+export function everyNodeCarries(
+  network: Pick<SimProbe, 'nodeNames' | 'node'>,
+  has: (node: SimProbeNode) => boolean,
+): boolean {
+  return network.nodeNames().every((name) => {
+    const node = network.node(name);
+    return node === null || has(node);
+  });
+}

@@ -3,6 +3,7 @@
 
 import type { Check } from '../check.ts';
 import { checkResult } from '../report.ts';
+import { everyNodeCarries } from '../sim-probe.ts';
 import { runDhtCheck } from './lab.ts';
 import { simDhtCheck } from './sim.ts';
 import { dhtSection, type DhtCheckSpec } from './spec.ts';
@@ -16,13 +17,8 @@ export const dhtCheck: Check<DhtCheckSpec> = {
     const result = simDhtCheck(network, run.spec, run.seed);
     return checkResult('dht', result.passed, result.figures, result.problems);
   },
-  simUnsupported(network) {
-    const carried = network.nodeNames().every((n) => {
-      const node = network.node(n);
-      return node === null || node.dht !== undefined;
-    });
-    return carried
+  simUnsupported: (network) =>
+    everyNodeCarries(network, (node) => node.dht !== undefined)
       ? null
-      : 'dht: not run: the nodes of this simulation carry no DHT (its node factory attaches none)';
-  },
+      : 'dht: not run: the nodes of this simulation carry no DHT (its node factory attaches none)',
 };

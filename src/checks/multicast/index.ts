@@ -4,7 +4,7 @@
 
 import type { Check, CheckRun, SimCheckStream } from '../check.ts';
 import { checkResult, type CheckResult } from '../report.ts';
-import type { SimProbe } from '../sim-probe.ts';
+import { everyNodeCarries, type SimProbe } from '../sim-probe.ts';
 import { runMulticastCheck, startMulticast } from './lab.ts';
 import { startMulticastStream, type StreamResult } from './sim.ts';
 import { multicastSection, type MulticastCheckSpec } from './spec.ts';
@@ -22,15 +22,11 @@ export const multicastCheck: Check<MulticastCheckSpec> = {
     network.runUntilTrue(() => stream.result() !== null, { everyMs: 10, deadlineMs });
     return stream.result() ?? checkResult('multicast', false, {}, ['the stream gave no verdict']);
   },
-  simUnsupported(network) {
-    const carried = network.nodeNames().every((n) => {
-      const node = network.node(n);
-      return node === null || node.multicast !== undefined;
-    });
-    return carried
+  simUnsupported: (network) =>
+    everyNodeCarries(network, (node) => node.multicast !== undefined)
       ? null
-      : 'multicast: not run: the nodes of this simulation carry no multicast (its node factory attaches none)';
-  },
+      : 'multicast: not run: the nodes of this simulation carry no multicast (its node factory attaches none)',
+
   stream: {
     describe: (spec) => `multicast to ${spec.group} from ${spec.source}`,
     summarize: (result) =>

@@ -12,6 +12,9 @@ import type { LabProbe, ProbeExecResult } from '../lab-probe.ts';
 import { mapLimit } from '../map-limit.ts';
 import { capProblems, checkResult, round3, type CheckResult } from '../report.ts';
 import { choosePairs, LAB_SAMPLING } from './sample.ts';
+import { judgePings, type Family, type PingOutcome } from './verdict.ts';
+
+export type { Family, PingCell, PingMatrix, PingOutcome } from './verdict.ts';
 
 /** Tuning of one ping-all round. */
 export interface PingAllOptions {
@@ -26,32 +29,6 @@ export interface PingAllOptions {
   /** Problem lines kept. Default 50. */
   maxProblems?: number;
 }
-
-/** Address families pinged. */
-export type Family = 'IPv4' | 'IPv6';
-
-/** What one ping run said. */
-export interface PingOutcome {
-  transmitted: number;
-  received: number;
-  /** 0-100. */
-  lossPct: number;
-  /** From ping's rtt line; null when nothing came back. */
-  rttMs: { min: number; avg: number; max: number } | null;
-  /** Why ping gave no summary (its first stderr line, or a timeout), else null. */
-  error: string | null;
-}
-
-/** One cell of the reachability matrix. */
-export interface PingCell {
-  lossPct: number;
-  /** Mean RTT, or null when nothing came back. */
-  rttMs: number | null;
-  error?: string;
-}
-
-/** details.matrix: family -> from -> to -> cell. */
-export type PingMatrix = Record<Family, Record<string, Record<string, PingCell>>>;
 
 const FAMILIES: Family[] = ['IPv4', 'IPv6'];
 
@@ -79,52 +56,13 @@ export async function runPingAll(
     return { ...probe, address, outcome: parsePing(result, count) };
   });
 
-  const matrix: PingMatrix = { IPv4: {}, IPv6: {} };
-  const problems: string[] = [];
-  const reachable = { IPv4: new Set<string>(), IPv6: new Set<string>() };
-  let sent = 0;
-  let lost = 0;
-  let rttSum = 0;
-  let rttCount = 0;
-  let maxRtt = 0;
-  for (const { from, to, family, address, outcome } of outcomes) {
-    const cell: PingCell = { lossPct: outcome.lossPct, rttMs: outcome.rttMs?.avg ?? null };
-    if (outcome.error !== null) cell.error = outcome.error;
-    (matrix[family][from] ??= {})[to] = cell;
-    sent += outcome.transmitted;
-    lost += outcome.transmitted - outcome.received;
-    if (outcome.received > 0) {
-      reachable[family].add(`${from}\t${to}`);
-      if (outcome.rttMs) {
-        rttSum += outcome.rttMs.avg;
-        rttCount++;
-        maxRtt = Math.max(maxRtt, outcome.rttMs.max);
-      }
-    } else {
-      const why = outcome.error ?? `${outcome.transmitted - outcome.received}/${outcome.transmitted} lost`;
-      problems.push(`${from} -> ${to} (${address}, ${family}): ${why}`);
-    }
-  }
-  const delivered = pairs.filter(
-    ([from, to]) => reachable.IPv4.has(`${from}\t${to}`) && reachable.IPv6.has(`${from}\t${to}`),
-  ).length;
-  const figures = {
-    pairs: pairs.length,
-    delivered,
-    deliveryPct: pairs.length === 0 ? 100 : round3((100 * delivered) / pairs.length),
-    v4Reachable: reachable.IPv4.size,
-    v6Reachable: reachable.IPv6.size,
-    meanRttMs: rttCount === 0 ? 0 : round3(rttSum / rttCount),
-    maxRttMs: round3(maxRtt),
-    lossPct: sent === 0 ? 0 : round3((100 * lost) / sent),
-    crossPartitionPairs,
-  };
+  const verdict = judgePings(pairs, outcomes, crossPartitionPairs);
   return checkResult(
     'ping-all',
-    delivered === pairs.length,
-    figures,
-    capProblems(problems, options.maxProblems ?? 50),
-    { matrix, sampled, elapsedMs: lab.now() - started },
+    verdict.passed,
+    verdict.figures,
+    capProblems(verdict.problems, options.maxProblems ?? 50),
+    { matrix: verdict.matrix, sampled, elapsedMs: lab.now() - started },
   );
 }
 

@@ -9,9 +9,11 @@ import type { Address } from '../../vrr/address.ts';
 import { DEFAULT_CONFIG } from '../../vrr/config.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
 import type { UpLink } from '../node-snapshot.ts';
-import { round3 } from '../report.ts';
 import type { SimProbe } from '../sim-probe.ts';
 import { choosePairs, SIM_SAMPLING } from './sample.ts';
+import { judgeProbes, type PingAllResult } from './verdict.ts';
+
+export type { PingAllFigures, PingAllResult } from './verdict.ts';
 
 /** What ping-all needs from a network (SimNetwork provides it; tests may fake it). */
 export type PingNetwork = Pick<
@@ -43,30 +45,6 @@ export interface PingAllOptions {
   hopLimit?: number;
   /** Failing pairs listed by name. Default 20. */
   maxListed?: number;
-}
-
-/** Figures of one ping-all run. */
-export interface PingAllFigures {
-  pairs: number;
-  delivered: number;
-  /** delivered / pairs, percent (100 when there are no pairs). */
-  deliveryPct: number;
-  /** Mean over delivered pairs of hops / shortest-path hops. */
-  meanStretch: number;
-  maxStretch: number;
-  meanHops: number;
-  /** Probes sent again after a loss or a missing route. */
-  retries: number;
-  /** Ordered pairs left out because their nodes are in different partitions. */
-  crossPartitionPairs: number;
-}
-
-/** The verdict: passed when every pair was delivered. */
-export interface PingAllResult {
-  passed: boolean;
-  figures: PingAllFigures;
-  /** Up to maxListed failing pairs, by name, with the reason. */
-  problems: string[];
 }
 
 /** Next Header of probe packets: IEEE 802 Local Experimental EtherType 2, so probes are recognisable. */
@@ -148,44 +126,7 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
   }
 
   const shortest = new ShortestPaths(graph);
-  let delivered = 0;
-  let stretchSum = 0;
-  let maxStretch = 0;
-  let hopsSum = 0;
-  const problems: string[] = [];
-  for (const p of probes) {
-    if (p.hops === null) {
-      if (problems.length < maxListed) {
-        const why = p.wrongNode
-          ? `delivered to ${p.wrongNode} instead`
-          : p.noRoute
-            ? 'no route at the source'
-            : `lost (${p.attempts} attempts)`;
-        problems.push(`${p.from} -> ${p.to}: ${why}`);
-      }
-      continue;
-    }
-    delivered++;
-    hopsSum += p.hops;
-    const best = shortest.hops(p.from, p.to);
-    const stretch = p.hops / best;
-    stretchSum += stretch;
-    if (stretch > maxStretch) maxStretch = stretch;
-  }
-  const failed = probes.length - delivered;
-  if (failed > problems.length) problems.push(`... and ${failed - problems.length} more failing pairs`);
-
-  const figures: PingAllFigures = {
-    pairs: probes.length,
-    delivered,
-    deliveryPct: round3(probes.length === 0 ? 100 : (100 * delivered) / probes.length),
-    meanStretch: round3(delivered === 0 ? 0 : stretchSum / delivered),
-    maxStretch: round3(maxStretch),
-    meanHops: round3(delivered === 0 ? 0 : hopsSum / delivered),
-    retries: retried,
-    crossPartitionPairs,
-  };
-  return { passed: delivered === probes.length, figures, problems };
+  return judgeProbes(probes, (from, to) => shortest.hops(from, to), retried, crossPartitionPairs, maxListed);
 }
 
 function probePayload(id: number): Uint8Array {
