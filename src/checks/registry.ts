@@ -2,15 +2,19 @@
 // names and section readers from here (CHECK_CATALOG; src/topology cannot import checks), so a misspelt check
 // or a bad section fails at load time with its file:line:column.
 //
-// How to add a check, say `foo`:
-//  1. Make a folder src/checks/foo/ with an index.ts exporting `fooCheck: Check<Spec>` (check.ts says what each
-//     member means). Beside it, as needed: spec.ts (its section under `checks`, if it takes one: a
-//     CheckSection whose reader fails through Value.fail), sample.ts (anything drawn from the seed: one function
-//     both halves call), verdict.ts (figures in, verdict and problem lines out), lab.ts (the lab half, over a
-//     LabProbe) and sim.ts (the simulator half, over a SimProbe). No file over 600 lines.
-//  2. Add `fooCheck` to CHECKS below. That is all: the loader then accepts `verify: [foo]` (and `checks.foo`),
-//     the simulator's verify steps and a lab's timeline, closing checks and `testbed verify` run it by name.
-//  3. Tests under test/unit/checks/foo/, mirroring the folder.
+// How to add a check, say `foo` (no other file changes):
+//  1. A folder src/checks/foo/ whose index.ts exports `fooCheck: Check<Spec>` (check.ts says what each member
+//     means: name, section, lab, sim, and optionally simHolds, simUnsupported, stream). Beside it, as the check
+//     needs: spec.ts (its section under `checks`: a CheckSection whose reader fails through Value.fail, so errors
+//     carry file:line:column), sample.ts (whatever is drawn from the seed: one function both halves call),
+//     verdict.ts (figures in, verdict and problem lines naming the pair, key or member out), lab.ts (the lab
+//     half, over a LabProbe: never import src/testbed) and sim.ts (the simulator half, over a SimProbe: never
+//     import src/sim). No file over 600 lines.
+//  2. Here: import it and add `fooCheck` to CHECKS (one line each). The loader then accepts `verify: [foo]`
+//     and `checks.foo`; the simulator's verify steps, a lab's timeline and `testbed verify` run it by name
+//     (`testbed verify` by default when the topology has its section). A `stream` check also runs on while later
+//     steps happen, in both.
+//  3. Tests in test/unit/checks/foo/, mirroring the folder; if it samples, a case in same-seed.test.ts.
 
 import type { CheckCatalog, CheckSectionReader } from '../topology/checks.ts';
 import type { ChecksSpec } from '../topology/types.ts';
