@@ -10,7 +10,7 @@ import { heal, impairLink, killNode, partition, restartNode, setLink } from '../
 import type { Lab } from '../lab/lab.ts';
 import type { RunStepReport } from '../report/run-report.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
-import { findCheck, sectionOf } from '../../checks/registry.ts';
+import { findCheck, missingSection, sectionOf } from '../../checks/registry.ts';
 import { runCheck, startCheckStream, type CheckResult } from '../verify/index.ts';
 import { describeAction as describe } from '../../sim/scenario/apply-fault.ts';
 import type { EventFeed } from './event-feed.ts';
@@ -149,7 +149,7 @@ async function streamOnStep(
 ): Promise<void> {
   const check = findCheck(name);
   const spec = sectionOf(ctx.topology.checks, check);
-  if (spec === null && check.section?.required) {
+  if (missingSection(ctx.topology.checks, check) !== null) {
     fail(`step at ${report.where}: ${name}: the topology has no checks.${name} section`);
     return;
   }
