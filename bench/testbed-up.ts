@@ -8,7 +8,7 @@ import { readFileSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parseTopology } from '../src/topology/index.ts';
+import { parseTopology } from '../src/checks/topology.ts';
 import type { Topology } from '../src/topology/types.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';

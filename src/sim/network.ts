@@ -14,7 +14,8 @@ import type { VrrEvent } from '../vrr/events.ts';
 import type { DataPacket } from '../vrr/wire/types.ts';
 import { readKind, KIND_CONTROL } from '../vrr/wire/common-header.ts';
 import type { LinkParams, Topology } from '../topology/types.ts';
-import type { NodeSnapshot, UpLink } from '../testbed/verify/ring-consistency.ts';
+import type { NodeSnapshot, UpLink } from '../checks/node-snapshot.ts';
+import type { SimProbe } from '../checks/sim-probe.ts';
 import { SimClock } from './sim-clock.ts';
 import { QueuedEvent } from './event-queue.ts';
 import { LinkDirection, type LinkDirectionStats, type LinkModelOptions } from './link-model.ts';
@@ -98,7 +99,7 @@ interface SimLink {
 }
 
 /** A simulated network of nodes and links on a virtual clock. */
-export class SimNetwork {
+export class SimNetwork implements SimProbe {
   /** The virtual clock every node and link shares. */
   readonly clock = new SimClock();
   readonly seed: number;

@@ -4,6 +4,7 @@
 // checks.
 
 import type { ScenarioStep, Topology } from '../../topology/types.ts';
+import { findCheck } from '../../checks/registry.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
 import { applyFault, describeAction, isFault } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
@@ -28,7 +29,7 @@ export function scenarioSteps(topology: Topology, options: TimelineOptions = {})
     name: 'settle',
     run(ctx) {
       const watch = ringWatch(ctx);
-      // As a real lab awaits its multicast streams before the closing checks.
+      // As a real lab awaits its streams (multicast) before the closing checks.
       finishStreams(ctx, watch);
       watch.settle(ctx.network.now() + (options.settleMs ?? ctx.maxSimMs));
     },
@@ -102,8 +103,8 @@ function runTimelineStep(
   }
   const stepMs = ctx.network.now();
   for (const spec of action.checks) {
-    if (spec.check === 'multicast' && unsupportedReason(ctx.network, spec.check) === null) {
-      startStreamOnStep(ctx, report, stepMs);
+    if (findCheck(spec.check).stream && unsupportedReason(ctx.network, spec.check) === null) {
+      startStreamOnStep(ctx, report, stepMs, spec.check);
       continue;
     }
     const outcome = verifyCheck(ctx, watch, spec, stepMs);

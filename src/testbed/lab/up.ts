@@ -9,7 +9,7 @@ import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
 import { createVethLinks } from '../links/veth.ts';
 import { applyNetem, detectShaping, shapedBy, type ShapingChoice } from '../links/shaping.ts';
-import type { RingConsistencyResult } from '../verify/ring-consistency.ts';
+import type { RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
 import { startDaemon } from './daemons.ts';
 import { Lab } from './lab.ts';
 import { labDir, labPaths } from './lab-dir.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ControlClient, requestOnce } from '../../../src/control/client.ts';
 import { parseAddress, type Address } from '../../../src/vrr/address.ts';
-import type { NodeSnapshot, UpLink } from '../../../src/testbed/verify/ring-consistency.ts';
+import type { NodeSnapshot, UpLink } from '../../../src/checks/ring-consistent/verdict.ts';
 import { ip, REPO_ROOT } from '../native/fixtures/netns.ts';
 
 /** Options of a line lab. */
