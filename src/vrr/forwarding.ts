@@ -25,7 +25,7 @@ export interface ForwardingTables {
 /**
  * NextHop(dst) or, with `exclude`, NextHopExclude(dst, exclude). Candidates: this node, linked neighbours that
  * have been active (they are in some ring), every route endpoint, and every usable representative unless
- * `withReps` is false (data packets: see node.ts, dataHop).
+ * `withReps` is false (data packets: see data-forwarding.ts, DataForwarding.hop).
  */
 export function nextHop(
   t: ForwardingTables,
@@ -71,6 +71,11 @@ export function nextHop(
   if (best.address === -1) return { kind: 'none' };
   if (best.address === t.me) return { kind: 'local' };
   return { kind: 'forward', via: best.via, endpoint: best.address };
+}
+
+/** The neighbour a next hop goes through, or null when it is not forwarded. */
+export function forwardVia(hop: NextHop): Address | null {
+  return hop.kind === 'forward' ? hop.via : null;
 }
 
 /** The best candidate so far, with its distance to dst and its clockwise offset from dst (the tie-break). */

@@ -7,7 +7,7 @@
 //    unacknowledged retransmissions); every change is returned to the caller, which owns the consequences;
 //  - a neighbour reaches `linked` only with quality >= qualityUp; a linked neighbour below qualityDown fails;
 //  - failed neighbours are not listed in hellos, so the peer sees itself missing and fails the link too.
-//  - owned by node.ts alone.
+//  - owned by links.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';

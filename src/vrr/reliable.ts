@@ -10,7 +10,7 @@
 //
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
 // timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed. Owned by
-// node.ts alone.
+// node-context.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';

@@ -39,9 +39,8 @@ import { type Address } from '../address.ts';
 import type { TimerHandle } from '../env.ts';
 import type { NodeExtension, NodeServices } from '../extension.ts';
 import type { Rng } from '../rng.ts';
-import { defaultOptionRegistry } from '../wire/option-registry.ts';
 import { DHT_MAX_ENTRY_BYTES, DHT_MAX_KEY_BYTES } from '../wire/options/dht-fields.ts';
-import { registerDhtCodecs } from '../wire/options/dht-codecs.ts';
+import { DHT_OPTION_CODECS } from '../wire/options/dht-codecs.ts';
 import {
   DhtOptionType,
   DhtStatus,
@@ -57,9 +56,6 @@ import { hashKey, keyBytes, keyId, type DhtKey } from './hash-key.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { RequestTable } from './requests.ts';
 import { DhtStore, isExpired, type DhtEntry, type DhtRole } from './store.ts';
-
-// Every node that loads the DHT speaks its options: register the codecs once, at module load.
-registerDhtCodecs(defaultOptionRegistry);
 
 /** The outcome of a put, get or delete. */
 export interface DhtResult {
@@ -153,6 +149,8 @@ const MAX_U32 = 0xffffffff;
 /** The DHT of one node. Attach with node.attach(new Dht(node.services)). */
 export class Dht implements NodeExtension {
   readonly optionTypes: readonly number[] = DHT_TYPES;
+  /** Registered by node.attach() in that node's own registry. */
+  readonly optionCodecs = DHT_OPTION_CODECS;
   /** The key-value table (read-only outside this class). */
   readonly store: DhtStore;
 

@@ -66,8 +66,7 @@
 import { BROADCAST, isGroupAddress, type Address } from '../address.ts';
 import type { TimerHandle } from '../env.ts';
 import type { NodeExtension, NodeServices } from '../extension.ts';
-import { defaultOptionRegistry } from '../wire/option-registry.ts';
-import { registerMcastCodecs } from '../wire/options/mcast-codecs.ts';
+import { MCAST_OPTION_CODECS } from '../wire/options/mcast-codecs.ts';
 import { MCAST_MAX_LISTED } from '../wire/options/mcast-membership.ts';
 import {
   DataFlag,
@@ -82,9 +81,6 @@ import {
 import { groupKey, MembershipStore } from './membership.ts';
 import { MembershipRequests, type RequestType } from './requests.ts';
 import { TreeTable, treeKey, type TreeEntry } from './tree-table.ts';
-
-// Every node that loads multicast speaks its options.
-registerMcastCodecs(defaultOptionRegistry);
 
 /** Tunables of a Multicast extension (durations in ms). */
 export interface MulticastOptions {
@@ -122,6 +118,8 @@ const MEMBERSHIP_TYPES: readonly number[] = [0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
 /** Multicast and broadcast over VRR routes: membership at an RVP, per-source trees, a shared broadcast tree. */
 export class Multicast implements NodeExtension {
   readonly optionTypes: readonly number[] = MCAST_TYPES;
+  /** Registered by node.attach() in that node's own registry. */
+  readonly optionCodecs = MCAST_OPTION_CODECS;
   private readonly s: NodeServices;
   private readonly me: Address;
   private readonly opts: Required<Omit<MulticastOptions, 'onDeliver'>> & Pick<MulticastOptions, 'onDeliver'>;
