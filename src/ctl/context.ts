@@ -2,8 +2,8 @@
 // and printing either JSON (--json) or the verb's human rendering.
 
 import type { Command } from 'commander';
-import { defaultSocketPath } from '../daemon/control-protocol.ts';
-import { ControlClient, ControlError } from './client.ts';
+import { defaultSocketPath } from '../control/protocol.ts';
+import { ControlClient, ControlError } from '../control/client.ts';
 
 /** A failure vrrctl reports as one line on stderr with a non-zero exit (1 unless given). */
 export class CtlFailure extends Error {

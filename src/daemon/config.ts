@@ -13,14 +13,14 @@ import {
   parseAddress,
   type Address,
 } from '../vrr/address.ts';
-import { parseDurationMs } from '../testbed/topology/units.ts';
-import type { LinkParams } from '../testbed/topology/types.ts';
-import { defaultSocketPath } from './control-protocol.ts';
-import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from './emulation-spec.ts';
+import { parseDurationMs } from '../topology/units.ts';
+import type { LinkParams } from '../topology/types.ts';
+import { defaultSocketPath } from '../control/protocol.ts';
+import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from '../topology/emulation-spec.ts';
 import type { HostInterface } from './host-interfaces.ts';
-import { parseCidr, type Cidr } from './frames/ip-address.ts';
+import { parseCidr, type Cidr } from '../topology/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
-import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from './overlay-addresses.ts';
+import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
 
 /** The overlay interface: its name and the addresses configured on it (null = none of that family). */
 export interface OverlayConfig {

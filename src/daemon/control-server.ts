@@ -1,5 +1,5 @@
 // vrrd's control socket: a Unix stream socket (mode 0600: it can change link settings and write to the DHT)
-// speaking newline-delimited JSON (control-protocol.ts). A bad request gets an error reply and the connection,
+// speaking newline-delimited JSON (src/control/protocol.ts). A bad request gets an error reply and the connection,
 // and the daemon, carry on. A stale socket file left by a crashed vrrd is replaced; a live one is not.
 
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
@@ -12,7 +12,7 @@ import {
   type ControlRequest,
   type DaemonEvent,
   type RequestId,
-} from './control-protocol.ts';
+} from '../control/protocol.ts';
 import type { Logger } from './logger.ts';
 
 /** Answers one verb; a thrown Error becomes an error reply carrying its message. */

@@ -4,13 +4,13 @@
 
 import { clockwise, formatAddress, ringDistance } from '../vrr/address.ts';
 import type { VrrNode } from '../vrr/node.ts';
-import { parseDurationMs } from '../testbed/topology/units.ts';
+import { parseDurationMs } from '../topology/units.ts';
 import type { AddressMappings } from './address-mappings.ts';
 import type { DaemonConfig } from './config.ts';
 import type { ControlServer, VerbHandler } from './control-server.ts';
 import type { DhtClient, DhtResult } from './dht-client.ts';
-import { formatEmulation, parseEmulationSpec } from './emulation-spec.ts';
-import { formatCidr } from './frames/ip-address.ts';
+import { formatEmulation, parseEmulationSpec } from '../topology/emulation-spec.ts';
+import { formatCidr } from '../topology/ip-address.ts';
 import { parseGroup } from './frames/group-address.ts';
 import type { Links } from './links.ts';
 import type { MulticastGroups } from './multicast-groups.ts';

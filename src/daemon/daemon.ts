@@ -12,7 +12,7 @@ import { createRng, deriveSeed } from '../vrr/rng.ts';
 import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
 import { AddressMappings } from './address-mappings.ts';
 import { describeConfig, type DaemonConfig } from './config.ts';
-import type { DaemonEvent } from './control-protocol.ts';
+import type { DaemonEvent } from '../control/protocol.ts';
 import { ControlServer } from './control-server.ts';
 import { buildVerbHandlers } from './control-verbs.ts';
 import { attachDht, DhtClient } from './dht-client.ts';
@@ -27,10 +27,10 @@ import {
   configureOverlayAddresses,
   enableOverlayMulticast,
   cachedInterfaceAddresses,
-} from './overlay-addresses.ts';
+} from './overlay-interface.ts';
 import { WallEnv } from './wall-env.ts';
 
-/** How long the overlay's address list is reused by the mapping publisher (overlay-addresses.ts says why). */
+/** How long the overlay's address list is reused by the mapping publisher (overlay-interface.ts says why). */
 const ADDRESS_CACHE_MS = 5000;
 /** Address mappings are first published once the vset has been unchanged for this many hello periods. */
 const MAPPINGS_QUIET_HELLOS = 3;

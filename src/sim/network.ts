@@ -13,7 +13,7 @@ import type { LinkAddress, PortId, TimerHandle, VrrEnv } from '../vrr/env.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import type { DataPacket } from '../vrr/wire/types.ts';
 import { readKind, KIND_CONTROL } from '../vrr/wire/common-header.ts';
-import type { LinkParams, Topology } from '../testbed/topology/types.ts';
+import type { LinkParams, Topology } from '../topology/types.ts';
 import type { NodeSnapshot, UpLink } from '../testbed/verify/ring-consistency.ts';
 import { SimClock } from './sim-clock.ts';
 import { QueuedEvent } from './event-queue.ts';
@@ -24,7 +24,7 @@ import type { NodeFactory, SimNode, SimNodeConfig } from './sim-node.ts';
 export interface SimNetworkOptions {
   /** The run seed: node rngs, link rngs and restarts all derive from it. */
   seed: number;
-  /** Every node's address (see assignAddresses in src/testbed/topology). */
+  /** Every node's address (see assignAddresses in src/topology). */
   addresses: ReadonlyMap<string, Address>;
   /** Builds the nodes: vrrNodeFactory for real runs, fakes in tests. */
   createNode: NodeFactory;

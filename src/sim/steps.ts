@@ -2,7 +2,7 @@
 // list converges the ring, then checks it and pings every pair. Scenario timelines (link-down, partition,
 // verify within T, ...) become more steps of the same shape, inserted between convergence and the checks.
 
-import type { Topology } from '../testbed/topology/types.ts';
+import type { Topology } from '../topology/types.ts';
 import type { SimNetwork } from './network.ts';
 import { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
 import { pingAll } from './checks/ping-all.ts';

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:f
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlClient, ControlError } from '../../src/ctl/client.ts';
+import { ControlClient, ControlError } from '../../src/control/client.ts';
 import { ControlServer } from '../../src/daemon/control-server.ts';
 import { Logger } from '../../src/daemon/logger.ts';
-import type { DaemonEvent } from '../../src/daemon/control-protocol.ts';
+import type { DaemonEvent } from '../../src/control/protocol.ts';
 
 const quiet = new Logger('error', () => {});
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ControlClient } from '../../src/ctl/client.ts';
+import { ControlClient } from '../../src/control/client.ts';
 import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
 import { execa } from 'execa';
 import { netnsUnavailableReason, ip, REPO_ROOT } from './native/fixtures/netns.ts';

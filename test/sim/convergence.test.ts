@@ -3,7 +3,7 @@
 // dynamically so that, while the core is broken, these tests fail and the rest of the suite still runs.
 
 import assert from 'node:assert/strict';
-import type { Topology } from '../../src/testbed/topology/types.ts';
+import type { Topology } from '../../src/topology/types.ts';
 import type { SimNetwork } from '../../src/sim/network.ts';
 import type { runSimulation as RunSimulation, SimReport } from '../../src/sim/run-sim.ts';
 import { pingAll } from '../../src/sim/checks/ping-all.ts';
@@ -18,7 +18,7 @@ before(async () => {
     import('../../src/sim/run-sim.ts'),
     import('../../src/sim/network.ts'),
     import('../../src/sim/node-factory.ts'),
-    import('../../src/testbed/topology/index.ts'),
+    import('../../src/topology/index.ts'),
   ]);
   runSimulation = run.runSimulation;
   buildNetwork = (t, seed) =>

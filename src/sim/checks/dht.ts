@@ -5,7 +5,7 @@
 
 import { createRng, deriveSeed } from '../../vrr/rng.ts';
 import type { DhtResult } from '../../vrr/dht/index.ts';
-import type { DhtCheckSpec } from '../../testbed/topology/types.ts';
+import type { DhtCheckSpec } from '../../topology/types.ts';
 import { dhtCheckKey } from '../../testbed/verify/dht-check.ts';
 import { capProblems, round3 } from '../../testbed/verify/check-result.ts';
 import type { SimDht } from '../sim-node.ts';

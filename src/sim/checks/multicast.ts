@@ -7,8 +7,8 @@
 
 import type { Address } from '../../vrr/address.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
-import type { MulticastCheckSpec } from '../../testbed/topology/types.ts';
-import { parseGroupAddress } from '../../testbed/topology/group-address.ts';
+import type { MulticastCheckSpec } from '../../topology/types.ts';
+import { parseGroupAddress } from '../../topology/group-address.ts';
 import { judgeMember, judgeStream, noStreamFigures } from '../../testbed/verify/multicast-verdict.ts';
 import { receiverMemberships, streamSource, type HostNetwork } from './multicast-hosts.ts';
 

@@ -3,7 +3,7 @@
 // at 100 %). Every failing schedule comes with the one command that replays it exactly.
 
 import { deriveSeed } from '../../vrr/rng.ts';
-import type { ScenarioStep, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioStep, Topology } from '../../topology/types.ts';
 import type { SimNetwork } from '../network.ts';
 import { runSimulation, type SimReport } from '../run-sim.ts';
 import { convergeStep, type CheckReport, type SimStep } from '../steps.ts';

@@ -3,7 +3,7 @@
 // multicast streams still flowing and lets the ring recover from the last faults before the run's closing
 // checks.
 
-import type { ScenarioStep, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioStep, Topology } from '../../topology/types.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
 import { applyFault, describeAction, isFault } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';

@@ -2,7 +2,7 @@
 // holds or the deadline passes, recording how long after the step it first held. (A multicast verify is a
 // stream that outlives its step: streams.ts.)
 
-import type { VerifySpec } from '../../testbed/topology/types.ts';
+import type { VerifySpec } from '../../topology/types.ts';
 import type { SimRunContext } from '../steps.ts';
 import { checkNetworkRing, isRingConsistent } from '../checks/ring-consistent.ts';
 import { pingAll } from '../checks/ping-all.ts';

@@ -2,8 +2,8 @@
 // ping-all, plus dht and multicast when the lab's topology defines them). Exit 0 only if every check passed.
 
 import type { Command } from 'commander';
-import { CHECK_NAMES, loadTopology } from '../topology/index.ts';
-import type { ChecksSpec, VerifySpec } from '../topology/types.ts';
+import { CHECK_NAMES, loadTopology } from '../../topology/index.ts';
+import type { ChecksSpec, VerifySpec } from '../../topology/types.ts';
 import { runCheck, type CheckResult } from '../verify/index.ts';
 import { checkLines } from '../report/summary.ts';
 import { EXIT, openLab, runVerb, UsageError, withJson } from './context.ts';

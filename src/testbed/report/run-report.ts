@@ -4,7 +4,7 @@
 
 import type { SimReport } from '../../sim/run-sim.ts';
 import type { ScenarioStepReport } from '../../sim/scenario/step-report.ts';
-import type { LinkParams, Topology } from '../topology/types.ts';
+import type { LinkParams, Topology } from '../../topology/types.ts';
 import type { CheckResult } from '../verify/check-result.ts';
 
 /** What ran the lab. */

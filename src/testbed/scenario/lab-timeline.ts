@@ -4,7 +4,7 @@
 // for the one before it `lateMs`. A multicast verify starts a stream that runs on while later steps happen
 // (a stream across a partition is the point); its result lands on its step when the stream ends.
 
-import type { ScenarioAction, ScenarioStep, Topology, VerifySpec } from '../topology/types.ts';
+import type { ScenarioAction, ScenarioStep, Topology, VerifySpec } from '../../topology/types.ts';
 import { heal, impairLink, killNode, partition, restartNode, setLink } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { RunStepReport } from '../report/run-report.ts';

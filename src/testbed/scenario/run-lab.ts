@@ -4,7 +4,7 @@
 // scenario in the simulator.
 
 import { resolve } from 'node:path';
-import type { Topology } from '../topology/types.ts';
+import type { Topology } from '../../topology/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { upLab } from '../lab/up.ts';
 import { downLabs } from '../lab/down.ts';

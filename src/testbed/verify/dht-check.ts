@@ -3,7 +3,7 @@
 // names carry the seed (`check-<seed>-<i>`) so a re-run with another seed never reads an older run's keys,
 // and values carry the key, so a value found under the wrong key shows as a wrong value, not as found.
 
-import type { DhtCheckSpec } from '../topology/types.ts';
+import type { DhtCheckSpec } from '../../topology/types.ts';
 import { createRng, deriveSeed } from '../../vrr/rng.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
 import { mapLimit } from '../lab/pool.ts';

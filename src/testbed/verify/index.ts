@@ -1,7 +1,7 @@
 // The checks a scenario step or `testbed verify` runs on a real lab, by the names topology files use
 // (VerifySpec.check), and the one result type they all return.
 
-import type { ChecksSpec, VerifySpec } from '../topology/types.ts';
+import type { ChecksSpec, VerifySpec } from '../../topology/types.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
 import type { CheckResult } from './check-result.ts';
 import { runDhtCheck } from './dht-check.ts';

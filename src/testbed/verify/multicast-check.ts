@@ -10,8 +10,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { MulticastCheckSpec } from '../topology/types.ts';
-import { parseGroupAddress } from '../topology/group-address.ts';
+import type { MulticastCheckSpec } from '../../topology/types.ts';
+import { parseGroupAddress } from '../../topology/group-address.ts';
 import { formatAddress } from '../../vrr/address.ts';
 import { deriveSeed } from '../../vrr/rng.ts';
 import type { LabAccess } from '../lab/lab-access.ts';

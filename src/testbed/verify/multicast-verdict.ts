@@ -2,7 +2,7 @@
 // (src/sim/checks/multicast.ts), so a stream is judged the same way in both: each member's delivery against the
 // threshold, the duplicates against their bound, the longest outage, and the same figures.
 
-import type { MulticastCheckSpec } from '../topology/types.ts';
+import type { MulticastCheckSpec } from '../../topology/types.ts';
 import { round3 } from './check-result.ts';
 
 /** What a member's receiver counted (arrival times on the clock the stream's start is on). */

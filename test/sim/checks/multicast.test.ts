@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startMulticastStream, type StreamResult } from '../../../src/sim/checks/multicast.ts';
 import type { SimNetwork } from '../../../src/sim/network.ts';
-import type { MulticastCheckSpec } from '../../../src/testbed/topology/types.ts';
+import type { MulticastCheckSpec } from '../../../src/topology/types.ts';
 import { convergedNetwork } from '../helpers/converged.ts';
 import { gridTopology } from '../helpers/topologies.ts';
 

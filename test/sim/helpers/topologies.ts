@@ -3,7 +3,7 @@
 
 import { createRng, deriveSeed } from '../../../src/vrr/rng.ts';
 import { LOCAL_BIT, type Address } from '../../../src/vrr/address.ts';
-import type { LinkParams, Topology, VrrParams } from '../../../src/testbed/topology/types.ts';
+import type { LinkParams, Topology, VrrParams } from '../../../src/topology/types.ts';
 
 /** Link parameters of the generated topologies unless overridden: 1 ms each way, nothing else. */
 export const TEST_LINK: LinkParams = {

@@ -59,7 +59,7 @@ describe('vrr/node', () => {
     assert.equal(got.packet.hopLimit, DEFAULT_CONFIG.hopLimit - 1, 'decremented once by the relay B');
   });
 
-  it('after a failure, the endpoint re-requests the OTHER endpoint (teardown correction, protocol-notes §7)', () => {
+  it('after a failure, the endpoint re-requests the OTHER endpoint (teardown correction, docs/protocol.md "Paths")', () => {
     const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
     net.run(20_000);
     assert.ok(consistent(net));

@@ -10,8 +10,8 @@ import {
   type MemberResult,
   type ReceiverReport,
 } from '../../../../src/testbed/verify/multicast-check.ts';
-import { parseGroupAddress } from '../../../../src/testbed/topology/group-address.ts';
-import type { MulticastCheckSpec } from '../../../../src/testbed/topology/types.ts';
+import { parseGroupAddress } from '../../../../src/topology/group-address.ts';
+import type { MulticastCheckSpec } from '../../../../src/topology/types.ts';
 import { FakeChild, fakeIpv4, fakeLab, type FakeHandlers } from './fake-lab.ts';
 
 const GROUP = '239.7.7.7';

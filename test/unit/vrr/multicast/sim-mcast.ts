@@ -3,8 +3,8 @@
 
 import { SimNetwork } from '../../../../src/sim/network.ts';
 import { isRingConsistent } from '../../../../src/sim/checks/ring-consistent.ts';
-import { assignAddresses } from '../../../../src/testbed/topology/index.ts';
-import type { Topology } from '../../../../src/testbed/topology/types.ts';
+import { assignAddresses } from '../../../../src/topology/index.ts';
+import type { Topology } from '../../../../src/topology/types.ts';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { Multicast, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
 import { VrrNode } from '../../../../src/vrr/node.ts';
