@@ -1,4 +1,4 @@
-// The forwarding rule (protocol-notes §5.1): among every endpoint this node knows, pick the one closest to the
+// The forwarding rule (docs/protocol.md, Forwarding): among every endpoint this node knows, pick the one closest to the
 // destination under the one comparator, and take the next hop toward it. NextHopExclude is the same with one
 // endpoint barred (it may still be a physical hop).
 

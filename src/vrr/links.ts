@@ -99,7 +99,7 @@ export class Links {
     }));
   }
 
-  /** Hello-period housekeeping: a silent linked neighbour fails (unless this node slept), a silent other is forgotten. */
+  /** Hello-period housekeeping: a silent linked neighbour fails (unless this node slept), another is forgotten. */
   checkSilence(now: number, asleep: boolean): void {
     const c = this.ctx.config;
     for (const n of this.pset.all()) {

@@ -1,8 +1,8 @@
-// Paths: the vset and the route table, and the reactions that change them: setup (protocol-notes §6.3) installs a
-// path hop by hop and makes its far end take this node as a virtual neighbour or refuse it; teardown (§7) removes
-// one, on purpose (with the vset of the node that started it) or after a failure (without); a lost link tears
-// down every path through it. The corrections the notes list are applied (the endpoint a teardown reaches asks
-// the OTHER endpoint again).
+// Paths: the vset and the route table, and the reactions that change them (docs/protocol.md, Paths): setup
+// installs a path hop by hop and makes its far end take this node as a virtual neighbour or refuse it; teardown
+// removes one, on purpose (with the vset of the node that started it) or after a failure (without); a lost link
+// tears down every path through it. The corrections to the pseudocode that page lists are applied (the endpoint a
+// teardown reaches asks the OTHER endpoint again).
 //
 // Invariants (checked by checkInvariants, test/unit/vrr/paths.test.ts, and on whole networks by the ring checker;
 // routes.ts and vset.ts state those of the tables themselves):
@@ -170,12 +170,12 @@ export class Paths {
       return;
     }
     // I am an endpoint. The other endpoint is the one that is not me (the pseudocode's (sender = na) ? eb : ea
-    // yields me at both ends: protocol-notes §7 correction).
+    // yields me at both ends: the teardown correction of docs/protocol.md, Paths).
     const other = r.ea === ctx.address ? r.eb : r.ea;
     this.endpointLost(other, opt.vset);
   }
 
-  /** A linked neighbour is gone: tear down every path through it (protocol-notes §7, link failure). */
+  /** A linked neighbour is gone: tear down every path through it (a link failure). */
   onNeighborLost(n: Address): void {
     const ctx = this.ctx;
     for (const r of this.routes.via(n)) {

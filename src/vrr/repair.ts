@@ -1,5 +1,5 @@
-// Representatives: how separate rings find each other and merge (protocol-notes §8), and how a network that
-// starts all at once elects the first node of one ring.
+// Representatives: how separate rings find each other and merge (docs/protocol.md, Partition repair), and how a
+// network that starts all at once elects the first node of one ring.
 //
 // Every ring has exactly one representative once consistent: its smallest address (the only active node with no
 // smaller virtual neighbour). A representative advertises itself in its hellos with a sequence number that grows

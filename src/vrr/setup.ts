@@ -1,4 +1,4 @@
-// Setup requests: asking a node to become a virtual neighbour, and answering such asks (protocol-notes §6.3).
+// Setup requests: asking a node to become a virtual neighbour, and answering such asks (docs/protocol.md, Paths).
 // A node asks with a setup_req routed greedily toward the target (retried with backoff, routed around a refusal
 // when it can), answers one that ends here with a setup (accept) or a setup_fail carrying its vset (refuse), and
 // learns candidates from every vset it is shown. It owns three tables: the targets it is asking (pending), the

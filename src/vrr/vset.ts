@@ -87,7 +87,7 @@ export class Vset {
     return this.set.delete(x);
   }
 
-  /** True when this node is a representative candidate: no member has a smaller address (protocol-notes §8). */
+  /** A representative candidate: no member has a smaller address (docs/protocol.md, Partition repair). */
   hasNoSmallerMember(): boolean {
     for (const m of this.set) if (m < this.me) return false;
     return true;

@@ -1,4 +1,4 @@
-// Dht: the distributed hash table of protocol-notes §9 as a node extension. Keys live at the node closest to
+// Dht: the distributed hash table of docs/protocol.md (DHT) as a node extension. Keys live at the node closest to
 // hashKey(key) under the one comparator (the owner) and are copied to the owner's virtual neighbours (the nodes
 // that take over if it fails). Requests (PUT, GET, DELETE) are routed hop by hop toward the key's hash; answers
 // (REPLY) hop by hop toward the requester's address. Copies move between nodes as REPLICATE (owner -> vset

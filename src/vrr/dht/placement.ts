@@ -1,4 +1,4 @@
-// Placement: which node holds which key, and in which role (protocol-notes §9). Keys live at the node closest to
+// Placement: which node holds which key, and in which role (docs/protocol.md, DHT). Keys live at the node closest to
 // hashKey(key) under the one comparator (the owner) and are copied to the owner's virtual neighbours (the nodes
 // that take over if it fails).
 //

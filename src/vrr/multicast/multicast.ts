@@ -1,4 +1,4 @@
-// Multicast: VRR multicast and broadcast (protocol-notes §10, seed study §I.2) as a node extension. This file is
+// Multicast: VRR multicast and broadcast (docs/protocol.md, Multicast) as a node extension. This file is
 // the extension's face: the API (join, leave, register, withdraw, send), the node's hooks and the checks. The
 // tables and their reactions live beside it:
 //

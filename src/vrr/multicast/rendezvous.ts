@@ -1,4 +1,4 @@
-// The rendezvous side of multicast (protocol-notes §10): the membership records a group's RVP holds, and the
+// The rendezvous side of multicast (docs/protocol.md, Multicast): the membership records a group's RVP holds, and the
 // requests every source and member sends it.
 //
 // Each group G has a rendezvous point (RVP): the node closest to groupKey(G) (the DHT's hash), which holds the

@@ -1,4 +1,4 @@
-// Multicast trees (protocol-notes §10, seed study §I.2): the forwarding table of one node and the tree messages
+// Multicast trees (docs/protocol.md, Multicast): the forwarding table of one node and the tree messages
 // that build and repair it.
 //
 // One tree per (source, group), rooted at the source. Either side starts it, and the newcomer does: a member

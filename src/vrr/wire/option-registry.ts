@@ -26,7 +26,7 @@ import { helloCodec } from './options/hello.ts';
 import { setupCodec, setupFailCodec, setupReqCodec } from './options/setup.ts';
 import { teardownCodec } from './options/teardown.ts';
 
-/** The codecs of the core option set (wire-format.md), registered in every registry. */
+/** The codecs of the core option set (docs/wire.md), registered in every registry. */
 export const CORE_OPTION_CODECS: readonly OptionCodec<any>[] = [
   helloCodec,
   setupReqCodec,
