@@ -30,7 +30,19 @@
 // node carries the ATTACHED flag, and data from the upstream proves it too. A branch unconfirmed after
 // attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle dissolves.
 //
-// Races: tree-table.ts (sequence numbers per tree and neighbour, and the child's last word on an edge).
+// Races. Every tree message carries a sequence number per (root, group) per neighbour, applied in order: a
+// message not newer than the last one applied from that neighbour for that tree is ignored. The control layer
+// acknowledges and retransmits each packet hop by hop, so nothing is lost, only possibly reordered by a
+// retransmission; the sequence numbers undo the reordering (a stale PRUNE cannot remove a later BRANCH). A BRANCH
+// crossing a PRUNE on one link cannot orphan a branch: each message only changes the receiver's view of the
+// sender (downstream set for BRANCH/PRUNE, upstream for FELL), so after both are applied the two views agree.
+// Messages from the two ends of one tree edge that assert opposite things can cross: a SEED (parent: "you hang
+// below me") against the child's PRUNE, a FELL ("you no longer do") against the child's BRANCH. Each end would
+// adopt the other's assertion and the views would swap: an orphaned branch. The child settles it: it remembers
+// what it last told the parent (TreeTable), and when a SEED or FELL from the parent contradicts that, it
+// re-asserts its view after applying the parent's message (BRANCH after a SEED it accepted, PRUNE after a FELL).
+// The parent applies messages in order, so the child's last word is the final state on both ends. When the
+// messages did not cross, the re-assertion is a no-op at the parent (one spare message, only on such turns).
 //
 // Invariants (checkInvariants, and tree-table.ts's; test/unit/vrr/multicast/*.test.ts):
 //  - a member whose upstream link fails branches again at once, after detaching its subtree (rebranch.test.ts);

@@ -1,4 +1,4 @@
-// The old owner's side of an ownership move (dht.ts, "Ownership"), isolated: one owner's Dht on fake
+// The old owner's side of an ownership move (placement.ts), isolated: one owner's Dht on fake
 // NodeServices with a clock the test drives, and no replica anywhere that could hand the key on in its place.
 // When a closer node appears, the owner must hand the key off toward the key's hash (HANDOFF), keep sending it
 // until acknowledged, and only on that acknowledgement release the nodes that may hold a copy from it; the

@@ -1,4 +1,4 @@
-// A member whose upstream link fails branches again at once (multicast.ts, "Hard state, loop-free repair"): the
+// A member whose upstream link fails branches again at once (trees.ts, "Hard state, loop-free repair"): the
 // stream's outage at that member is bounded by a fraction of a hello period, the time a BRANCH takes to climb
 // to the tree, not by any check. The checks are set out of reach here (the re-check a change triggers, the
 // periodic one and the soft refresh all ten minutes away), so only the immediate re-branch meets the bound.
