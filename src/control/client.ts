@@ -1,8 +1,11 @@
 // A client of vrrd's control socket (protocol: src/control/protocol.ts): one connection, requests
-// matched to replies by id, and an event stream for `subscribe`. Used by vrrctl, the tests and the testbed.
+// matched to replies by id, and an event stream for `subscribe`. A paged table (PAGED_VERBS) is fetched page
+// after page and handed back whole, so callers (vrrctl, the testbed's lab access, tests) never see pages.
+// Used by vrrctl, the tests and the testbed.
 
 import { createConnection, type Socket } from 'node:net';
-import { MAX_LINE_BYTES, type ControlEventLine, type ControlReply, type DaemonEvent } from './protocol.ts';
+import { CONTROL_LIMITS } from './limits.ts';
+import { PAGED_VERBS, type ControlEventLine, type ControlReply, type DaemonEvent } from './protocol.ts';
 
 /** The daemon answered with ok: false. */
 export class ControlError extends Error {
@@ -29,9 +32,16 @@ export class ConnectError extends Error {
   }
 }
 
+/** One page of a table as the daemon sent it. */
+export interface PageReply<T = unknown> {
+  result: T;
+  /** The cursor of the next page; absent on the last. */
+  next?: string;
+}
+
 interface Pending {
   verb: string;
-  resolve: (result: unknown) => void;
+  resolve: (reply: PageReply) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -75,17 +85,47 @@ export class ControlClient {
     });
   }
 
-  /** Sends one request; resolves with its result, rejects with a ControlError carrying the daemon's message. */
-  request<T = unknown>(verb: string, args: Record<string, unknown> = {}): Promise<T> {
+  /**
+   * Sends one request; resolves with its result, rejects with a ControlError carrying the daemon's message.
+   * A paged table comes whole: the pages are fetched one after the other and joined (see PAGED_VERBS).
+   */
+  async request<T = unknown>(verb: string, args: Record<string, unknown> = {}): Promise<T> {
+    let page = await this.requestPage(verb, args);
+    const field = Object.hasOwn(PAGED_VERBS, verb) ? PAGED_VERBS[verb] : undefined;
+    if (field === undefined || page.next === undefined) return page.result as T;
+    const rows: unknown[][] = [rowsOf(page.result, field, verb)];
+    while (page.next !== undefined) {
+      const cursor: string = page.next;
+      page = await this.requestPage(verb, { ...args, cursor });
+      if (page.next === cursor) {
+        throw new Error(`vrrd at ${this.path}: ${verb} answered cursor ${cursor} with the same cursor`);
+      }
+      rows.push(rowsOf(page.result, field, verb));
+    }
+    const all = rows.flat();
+    return (field === null ? all : { ...(page.result as object), [field]: all }) as T;
+  }
+
+  /** Sends one request and resolves with the reply as it came: for a paged table, one page and its `next`. */
+  requestPage<T = unknown>(verb: string, args: Record<string, unknown> = {}): Promise<PageReply<T>> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const line = JSON.stringify({ id, verb, args }) + '\n';
+    const bytes = Buffer.byteLength(line);
+    if (bytes > CONTROL_LIMITS.maxRequestBytes) {
+      return Promise.reject(
+        new RangeError(
+          `${verb}: request of ${bytes} bytes, vrrd accepts at most ${CONTROL_LIMITS.maxRequestBytes}`,
+        ),
+      );
+    }
+    return new Promise<PageReply<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`vrrd at ${this.path} did not answer ${verb} within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
-      this.#pending.set(id, { verb, resolve: resolve as (r: unknown) => void, reject, timer });
-      this.#socket.write(JSON.stringify({ id, verb, args }) + '\n');
+      this.#pending.set(id, { verb, resolve: resolve as (r: PageReply) => void, reject, timer });
+      this.#socket.write(line);
     });
   }
 
@@ -135,8 +175,11 @@ export class ControlClient {
       this.#buffered = this.#buffered.slice(nl + 1);
       if (line.trim() !== '') this.#onLine(line);
     }
-    if (this.#buffered.length > MAX_LINE_BYTES) {
-      this.#fail(new Error(`vrrd at ${this.path} sent a line longer than ${MAX_LINE_BYTES} bytes`));
+    // Characters, not bytes: cheaper to count, and a line of more characters than the limit is over it in bytes.
+    if (this.#buffered.length > CONTROL_LIMITS.maxReplyBytes) {
+      this.#fail(
+        new Error(`vrrd at ${this.path} sent a line longer than ${CONTROL_LIMITS.maxReplyBytes} bytes`),
+      );
       this.#socket.destroy();
     }
   }
@@ -154,12 +197,20 @@ export class ControlClient {
     }
     const pending = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
     if (!pending) {
-      this.#rawWaiters.shift()?.(msg);
+      const waiter = this.#rawWaiters.shift();
+      if (waiter) waiter(msg);
+      // No id and nobody waiting for raw lines: the daemon is closing this connection (too many connections,
+      // a request too long) and says why; every request waiting fails with that reason.
+      else if (msg.id === null && !msg.ok)
+        this.#fail(new ControlError('connection', `vrrd at ${this.path}: ${msg.error}`));
       return;
     }
     this.#pending.delete(msg.id as number);
     clearTimeout(pending.timer);
-    if (msg.ok) pending.resolve(msg.result);
+    if (msg.ok)
+      pending.resolve(
+        msg.next === undefined ? { result: msg.result } : { result: msg.result, next: msg.next },
+      );
     else pending.reject(new ControlError(pending.verb, msg.error));
   }
 
@@ -174,7 +225,18 @@ export class ControlClient {
   }
 }
 
-/** Connects, sends one request, closes: for one-shot callers. */
+/** The rows of one page: the result itself, or its field holding them (PAGED_VERBS); an error if not a list. */
+function rowsOf(result: unknown, field: string | null, verb: string): unknown[] {
+  const rows = field === null ? result : (result as Record<string, unknown> | null)?.[field];
+  if (!Array.isArray(rows)) {
+    throw new Error(
+      `${verb}: expected a page of rows${field === null ? '' : ` in "${field}"`}, found ${JSON.stringify(rows)}`,
+    );
+  }
+  return rows;
+}
+
+/** Connects, sends one request (all pages of a table), closes: for one-shot callers. */
 export async function requestOnce<T = unknown>(
   path: string,
   verb: string,
