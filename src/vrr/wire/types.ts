@@ -1,4 +1,4 @@
-// The decoded shapes of every VRR/1 packet and option (shared/docs/wire-format.md, docs/wire.md).
+// The decoded shapes of every VRR/1 packet and option (docs/wire.md).
 // Codec modules produce and consume these; the protocol core never touches byte offsets.
 
 import type { Address } from '../address.ts';
