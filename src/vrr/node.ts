@@ -11,6 +11,7 @@
 //  - nothing thrown escapes receive(): a frame that cannot be decoded is counted and dropped.
 
 import { formatAddress, isGroupAddress, type Address } from './address.ts';
+import { LinkAuth, sealingEnv } from './auth/link-auth.ts';
 import { resolveConfig, type VrrConfig } from './config.ts';
 import type { LinkAddress, PortId, TimerHandle, VrrEnv } from './env.ts';
 import type { LinkState } from './events.ts';
@@ -54,6 +55,12 @@ export interface RouteView {
   nb: Address | null;
 }
 
+/** How a node protects its links: with a network key, every frame is sealed and checked (src/vrr/auth/). */
+export interface NodeSecurity {
+  /** The mesh's shared key (at least 16 bytes); without one, frames are neither sealed nor checked. */
+  networkKey?: Uint8Array;
+}
+
 /** Options for an originated data packet. */
 export interface SendDataOptions {
   nextHeader?: number;
@@ -95,6 +102,8 @@ export class VrrNode {
   readonly config: Readonly<VrrConfig>;
 
   private readonly env: VrrEnv;
+  /** Seals and admits frames in a keyed mesh; null when the mesh is not keyed. */
+  private readonly auth: LinkAuth | null;
   private readonly ports = new Map<PortId, PortInfo>();
   private readonly pset: Pset;
   private readonly vset: Vset;
@@ -147,10 +156,15 @@ export class VrrNode {
   /** Smallest representative in my last hello, to notice when a smaller one must be spread at once. */
   private advertisedSmallest: Address | null = null;
 
-  constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv) {
+  constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv, security: NodeSecurity = {}) {
     this.config = resolveConfig(config);
     this.address = this.config.address;
-    this.env = env;
+    // Kept out of VrrConfig, which reports print.
+    this.auth =
+      security.networkKey === undefined
+        ? null
+        : new LinkAuth(security.networkKey, { address: this.address, env, count: (n) => this.count(n) });
+    this.env = this.auth === null ? env : sealingEnv(env, this.auth);
     const c = this.config;
     this.pset = new Pset({
       me: this.address,
@@ -275,6 +289,7 @@ export class VrrNode {
   /** Removes an interface (it went down): neighbours last heard on it fail at once. */
   removePort(port: PortId): void {
     this.ports.delete(port);
+    this.auth?.forgetPort(port);
     for (const n of this.pset.all()) {
       if (n.port === port) {
         this.applyLinkChange(this.pset.fail(n.address, `port ${port} down`));
@@ -317,6 +332,7 @@ export class VrrNode {
       if (result.unknownOptions.length > 0) this.count('unknownOptions', result.unknownOptions.length);
       if (result.truncated) this.count(`malformed.${result.truncated}`);
       const packet = result.packet;
+      if (this.auth !== null && !this.auth.admit(port, from, frame, packet)) return;
       if (packet.kind === 'data') this.onData(packet, port, from);
       else this.onControl(port, from, packet);
     } catch (err) {
@@ -453,7 +469,10 @@ export class VrrNode {
     this.advertisedSmallest = reps.length > 0 ? reps[0].address : null;
     const slots = this.pset.helloSlots();
     for (const [port, info] of this.ports) {
-      const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length));
+      const capacity = Math.max(
+        1,
+        helloNeighborCapacity(info.mtu, reps.length, { auth: this.auth !== null }),
+      );
       const parts = Math.max(1, Math.ceil(slots.length / capacity));
       if (parts > 15) this.count('helloTruncated');
       const partCount = Math.min(parts, 15);
