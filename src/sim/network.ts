@@ -139,7 +139,12 @@ export class SimNetwork implements SimProbe {
       const rec: NodeRecord = {
         name: n.name,
         address,
-        config: { address, vsetSize: n.vrr.vsetSize, helloMs: n.vrr.helloMs },
+        config: {
+          address,
+          vsetSize: n.vrr.vsetSize,
+          helloMs: n.vrr.helloMs,
+          ...(topology.security && n.keyed !== false ? { networkKey: topology.security.key } : {}),
+        },
         node: null,
         incarnation: 0,
         restarts: 0,

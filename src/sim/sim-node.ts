@@ -44,6 +44,8 @@ export interface SimNodeConfig {
   address: Address;
   vsetSize: number;
   helloMs: number;
+  /** The mesh's network key when the node holds it (a keyed mesh). */
+  networkKey?: Uint8Array;
 }
 
 /** Builds one node with its environment. */

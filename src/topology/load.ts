@@ -12,6 +12,7 @@ import { readLinks } from './links.ts';
 import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
 import { readNodes } from './nodes.ts';
 import { readScenario } from './scenario.ts';
+import { readSecurity } from './security.ts';
 import type { LinkParams, Topology, VrrParams } from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import { SourceText, type Value } from './yaml-reader.ts';
@@ -26,6 +27,7 @@ export const TOP_LEVEL_KEYS = [
   'generate',
   'scenario',
   'checks',
+  'security',
 ] as const;
 
 /**
@@ -87,7 +89,8 @@ export function parseTopology(
     checks,
     catalog,
   });
-  return { name, file: fileName, seed, nodes, links, scenario, checks };
+  const security = readSecurity(top.get('security'), baseDir);
+  return { name, file: fileName, seed, nodes, links, scenario, checks, security };
 }
 
 function readDefaults(value: Value | undefined): { vrr: VrrParams; link: LinkParams } {

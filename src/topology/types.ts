@@ -1,6 +1,7 @@
 // The validated, normalized form of a topology file: what the simulator and the testbed both consume.
 
 import type { Address } from '../vrr/address.ts';
+import type { SecuritySpec } from './security.ts';
 
 /** Impairments of one direction of a link. Percentages are 0-100. */
 export interface LinkParams {
@@ -25,6 +26,8 @@ export interface TopologyNode {
   /** Pinned address, or null to derive one from the run seed and the name. */
   address: Address | null;
   vrr: VrrParams;
+  /** False for a node that runs without the mesh's network key (a stranger, in tests of a keyed mesh). */
+  keyed?: boolean;
 }
 
 export interface TopologyLink {
@@ -85,4 +88,6 @@ export interface Topology {
   links: TopologyLink[];
   scenario: ScenarioStep[];
   checks: ChecksSpec;
+  /** The keyed mesh's settings, or null (absent: frames are neither sealed nor checked). */
+  security?: SecuritySpec | null;
 }

@@ -63,6 +63,7 @@ export class Links {
   /** Removes an interface (it went down): neighbours last heard on it fail at once. */
   removePort(port: PortId): void {
     this.ports.delete(port);
+    this.ctx.auth?.forgetPort(port);
     for (const n of this.pset.all()) {
       if (n.port === port) {
         this.applyLinkChange(this.pset.fail(n.address, `port ${port} down`));
@@ -139,7 +140,7 @@ export class Links {
     const reps = ctx.repair.advertise(ctx.env.now());
     const slots = this.pset.helloSlots();
     for (const [port, info] of this.ports) {
-      const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length));
+      const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length, { auth: ctx.auth !== null }));
       const parts = Math.max(1, Math.ceil(slots.length / capacity));
       if (parts > MAX_HELLO_PARTS) ctx.count('helloTruncated');
       const partCount = Math.min(parts, MAX_HELLO_PARTS);

@@ -20,6 +20,7 @@
 import type { Address } from './address.ts';
 import type { VrrConfig } from './config.ts';
 import { DataForwarding } from './data-forwarding.ts';
+import type { LinkAuth } from './auth/link-auth.ts';
 import type { TimerHandle, VrrEnv } from './env.ts';
 import type { NodeExtension } from './extension.ts';
 import { nextHop, type ForwardingTables, type NextHop } from './forwarding.ts';
@@ -61,6 +62,8 @@ export class NodeContext {
     readonly env: VrrEnv,
     /** The option codecs this node speaks: the core's and those of its attached extensions. */
     readonly registry: OptionRegistry,
+    /** Seals and admits frames in a keyed mesh (env already seals what it sends); null when not keyed. */
+    readonly auth: LinkAuth | null = null,
   ) {
     this.address = config.address;
     // The order of the rng draws: representatives' sequence, hello sequence, reliability's.

@@ -13,6 +13,7 @@
 //    those of its attached extensions (its registry is its own: nothing global is changed by attaching).
 
 import type { Address } from './address.ts';
+import { LinkAuth, sealingEnv } from './auth/link-auth.ts';
 import { resolveConfig, type VrrConfig } from './config.ts';
 import type { SendDataOptions } from './data-forwarding.ts';
 import type { LinkAddress, PortId, VrrEnv } from './env.ts';
@@ -29,6 +30,12 @@ export type { NeighborView } from './links.ts';
 export type { RouteView } from './paths.ts';
 export type { SendDataOptions } from './data-forwarding.ts';
 
+/** How a node protects its links: with a network key, every frame is sealed and checked (src/vrr/auth/). */
+export interface NodeSecurity {
+  /** The mesh's shared key (at least 16 bytes); without one, frames are neither sealed nor checked. */
+  networkKey?: Uint8Array;
+}
+
 /** One VRR node. */
 export class VrrNode {
   readonly address: Address;
@@ -39,10 +46,16 @@ export class VrrNode {
   private readonly ctx: NodeContext;
   private readonly extensionByType = new Map<number, NodeExtension>();
 
-  constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv) {
+  constructor(config: Partial<VrrConfig> & { address: Address }, env: VrrEnv, security: NodeSecurity = {}) {
     this.config = resolveConfig(config);
     this.address = this.config.address;
-    this.ctx = new NodeContext(this.config, env, createOptionRegistry());
+    // The key stays out of VrrConfig, which reports print.
+    const auth =
+      security.networkKey === undefined
+        ? null
+        : new LinkAuth(security.networkKey, { address: this.address, env, count: (n) => this.ctx.count(n) });
+    const linkEnv = auth === null ? env : sealingEnv(env, auth);
+    this.ctx = new NodeContext(this.config, linkEnv, createOptionRegistry(), auth);
     this.services = this.makeServices();
   }
 
@@ -147,6 +160,7 @@ export class VrrNode {
       if (result.unknownOptions.length > 0) ctx.count('unknownOptions', result.unknownOptions.length);
       if (result.truncated) ctx.count(`malformed.${result.truncated}`);
       const packet = result.packet;
+      if (ctx.auth !== null && !ctx.auth.admit(port, from, frame, packet)) return;
       if (packet.kind === 'data') ctx.data.receive(packet, port, from);
       else this.onControl(port, from, packet);
     } catch (err) {

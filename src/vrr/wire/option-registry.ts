@@ -22,6 +22,7 @@
 import { hexByte } from './fields.ts';
 import type { OptionCodec } from './option-codec.ts';
 import { ackCodec } from './options/ack.ts';
+import { authChallengeCodec, authResponseCodec } from './options/auth-challenge.ts';
 import { helloCodec } from './options/hello.ts';
 import { setupCodec, setupFailCodec, setupReqCodec } from './options/setup.ts';
 import { teardownCodec } from './options/teardown.ts';
@@ -34,6 +35,8 @@ export const CORE_OPTION_CODECS: readonly OptionCodec<any>[] = [
   setupFailCodec,
   teardownCodec,
   ackCodec,
+  authChallengeCodec,
+  authResponseCodec,
 ];
 
 /** A table from option Type (0-255) to its codec. */
