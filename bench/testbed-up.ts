@@ -8,8 +8,8 @@ import { readFileSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parseTopology } from '../src/testbed/topology/index.ts';
-import type { Topology } from '../src/testbed/topology/types.ts';
+import { parseTopology } from '../src/checks/topology.ts';
+import type { Topology } from '../src/topology/types.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';
 import { planLab } from '../src/testbed/lab/plan.ts';
@@ -17,7 +17,7 @@ import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { createVethLinks } from '../src/testbed/links/veth.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
 import type { NodeHandle, Runtime, RuntimeKind } from '../src/testbed/runtime/runtime.ts';
-import { REPO_ROOT } from '../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
 
 const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 50: [5, 10], 100: [10, 10] };
 

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { bundleDaemon } from '../src/testbed/image/bundle.ts';
-import { checkRingConsistency } from '../src/testbed/verify/ring-consistency.ts';
+import { bundleDaemon } from '../src/daemon/daemon-bundle.ts';
+import { checkRingConsistency } from '../src/checks/ring-consistent/verdict.ts';
 import { LineLab, waitFor } from '../test/daemon/fixtures-vrrd/line-lab.ts';
 import { ip, netnsUnavailableReason, REPO_ROOT } from '../test/daemon/native/fixtures/netns.ts';
 

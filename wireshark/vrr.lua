@@ -1,18 +1,20 @@
 -- Wireshark dissector for VRR/1, the Virtual Ring Routing wire format as docs/wire.md defines it (the codec in
 -- src/vrr/wire speaks the same bytes): the common header, control packets with every core option (HELLO,
--- SETUP_REQ, SETUP, SETUP_FAIL, TEARDOWN, ACK), the DHT options (0x10-0x16), the multicast options (0x20-0x26,
--- 0x28-0x2C), data packets (the payload goes on to Wireshark's own dissector for its Next Header), the AUTH flag
--- and its 16-byte integrity tag. Unknown options are shown with their Type and Len and skipped, as the codec
--- skips them; malformed frames and options get expert infos named after the codec's drop reasons.
+-- SETUP_REQ, SETUP, SETUP_FAIL, TEARDOWN, ACK, and keyed meshes' AUTH_CHALLENGE and AUTH_RESPONSE), the DHT
+-- options (0x10-0x16), the multicast options (0x20-0x26, 0x28-0x2C), data packets (the payload goes on to
+-- Wireshark's own dissector for its Next Header), the AUTH flag and its 24-byte integrity trailer (Nonce,
+-- Counter, Tag: docs/wire.md "Integrity trailer"; the tag is shown, not checked, as the dissector has no key).
+-- Unknown options are shown with their Type and Len and skipped, as the codec skips them; malformed frames and
+-- options get expert infos named after the codec's drop reasons.
 --
 -- Install: copy to ~/.local/lib/wireshark/plugins/ (Wireshark and tshark load it at start), or run
 --   tshark -X lua_script:wireshark/vrr.lua -r capture.pcap
--- Filter with `vrr`, e.g. `vrr.opt.type == 0x03` (SETUP) or `vrr.dht.key_text == "k"`.
+-- Filter with `vrr`, e.g. `vrr.opt.type == 0x03` (SETUP), `vrr.dht.key_text == "k"` or `vrr.auth.counter == 1`.
 
 local VRR_ETHERTYPE = 0x88b5
 local CONTROL_HEADER = 16
 local DATA_HEADER = 20
-local TAG_LENGTH = 16
+local TRAILER_LENGTH = 24 -- Nonce (4), Counter (4), Tag (16)
 local FLAG_AUTH = 0x80
 
 local vrr = Proto("vrr", "Virtual Ring Routing (VRR/1)")
@@ -28,6 +30,8 @@ local option_names = {
   [0x04] = "SETUP_FAIL",
   [0x05] = "TEARDOWN",
   [0x06] = "ACK",
+  [0x07] = "AUTH_CHALLENGE",
+  [0x08] = "AUTH_RESPONSE",
   [0x10] = "DHT_PUT",
   [0x11] = "DHT_GET",
   [0x12] = "DHT_DELETE",
@@ -64,10 +68,13 @@ end
 field("version", ProtoField.uint8("vrr.version", "Version", base.DEC, nil, 0xf0))
 field("kind", ProtoField.uint8("vrr.kind", "Kind", base.DEC, kind_names, 0x0f))
 field("flags", ProtoField.uint8("vrr.flags", "Flags", base.HEX))
-field("flags_auth", ProtoField.bool("vrr.flags.auth", "AUTH (integrity tag)", 8, nil, FLAG_AUTH))
+field("flags_auth", ProtoField.bool("vrr.flags.auth", "AUTH (integrity trailer)", 8, nil, FLAG_AUTH))
 field("flags_reserved", ProtoField.uint8("vrr.flags.reserved", "Reserved flag bits", base.HEX, nil, 0x7f))
 field("length", ProtoField.uint16("vrr.length", "Total Length", base.DEC))
-field("auth_tag", ProtoField.bytes("vrr.auth_tag", "Integrity tag"))
+field("auth", ProtoField.none("vrr.auth", "Integrity trailer"))
+field("auth_nonce", ProtoField.uint32("vrr.auth.nonce", "Nonce (drawn once per start of the sender)", base.HEX))
+field("auth_counter", ProtoField.uint32("vrr.auth.counter", "Counter (1 for the first frame under the Nonce)", base.DEC))
+field("auth_tag", ProtoField.bytes("vrr.auth.tag", "Tag (truncated HMAC-SHA-256, not checked here)"))
 field("padding", ProtoField.bytes("vrr.padding", "Ethernet padding past Total Length (ignored)"))
 
 -- Control header.
@@ -117,6 +124,9 @@ field("td_vset", ProtoField.ether("vrr.teardown.vset", "Vset member"))
 -- ACK.
 field("ack_seq", ProtoField.uint16("vrr.ack.seq", "Acknowledged Sequence", base.DEC))
 field("ack_reserved", ProtoField.uint32("vrr.ack.reserved", "Reserved", base.HEX))
+
+-- AUTH_CHALLENGE, AUTH_RESPONSE.
+field("auth_challenge", ProtoField.uint64("vrr.auth.challenge", "Challenge", base.HEX))
 
 -- DHT (every layout starts with the routed header).
 field("dht_hop_count", ProtoField.uint8("vrr.dht.hop_count", "HopCount", base.DEC))
@@ -300,6 +310,12 @@ local function ack(tvb, t, o)
   return nil
 end
 
+-- AUTH_CHALLENGE and AUTH_RESPONSE: a 48-bit challenge; Len >= 1 always holds it.
+local function auth_challenge(tvb, t, o)
+  t:add(F.auth_challenge, tvb(o + 2, 6))
+  return nil
+end
+
 local function dht_routed(tvb, t, o)
   t:add(F.dht_hop_count, tvb(o + 2, 1))
   t:add(F.dht_hop_limit, tvb(o + 3, 1))
@@ -433,6 +449,8 @@ local bodies = {
   [0x04] = setup_family,
   [0x05] = teardown,
   [0x06] = ack,
+  [0x07] = auth_challenge,
+  [0x08] = auth_challenge,
   [0x10] = dht_request,
   [0x11] = dht_request,
   [0x12] = dht_request,
@@ -458,6 +476,8 @@ local function option_summary(tvb, o, type)
     return string.format("TEARDOWN %s #0x%x", mac(tvb, o + 8), tvb(o + 4, 4):uint())
   elseif type == 0x06 then
     return string.format("ACK %d", tvb(o + 2, 2):uint())
+  elseif type == 0x07 or type == 0x08 then
+    return string.format("%s 0x%s", option_names[type], tostring(tvb(o + 2, 6):bytes()):lower())
   end
   return option_names[type]
 end
@@ -581,9 +601,9 @@ function vrr.dissector(tvb, pinfo, root)
     return frame
   end
   local auth = bit.band(flags, FLAG_AUTH) ~= 0
-  local minimum = header + (auth and TAG_LENGTH or 0)
+  local minimum = header + (auth and TRAILER_LENGTH or 0)
   if total < minimum then
-    tree:add_proto_expert_info(E.bad_length, string.format("bad-length: Total Length %d below the %d bytes of a %s header", total, minimum, kind_names[kind]))
+    tree:add_proto_expert_info(E.bad_length, string.format("bad-length: Total Length %d below the %d bytes of a %s header%s", total, minimum, kind_names[kind], auth and " and its AUTH trailer" or ""))
     return frame
   end
   if total > frame then
@@ -592,7 +612,7 @@ function vrr.dissector(tvb, pinfo, root)
   end
   tree:set_len(total)
   tree:append_text(string.format(", %s, %d bytes%s", kind_names[kind], total, auth and ", AUTH" or ""))
-  local body_end = total - (auth and TAG_LENGTH or 0)
+  local body_end = total - (auth and TRAILER_LENGTH or 0)
   local payload, next_header
   if kind == 0 then
     dissect_control(tvb, pinfo, tree, body_end)
@@ -600,7 +620,11 @@ function vrr.dissector(tvb, pinfo, root)
     payload, next_header = dissect_data(tvb, pinfo, tree, body_end)
   end
   if auth then
-    tree:add(F.auth_tag, tvb(body_end, TAG_LENGTH))
+    local trailer = tree:add(F.auth, tvb(body_end, TRAILER_LENGTH))
+    trailer:add(F.auth_nonce, tvb(body_end, 4))
+    trailer:add(F.auth_counter, tvb(body_end + 4, 4))
+    trailer:add(F.auth_tag, tvb(body_end + 8, 16))
+    trailer:append_text(string.format(": nonce 0x%08x, counter %d", tvb(body_end, 4):uint(), tvb(body_end + 4, 4):uint()))
   end
   if payload then
     dissect_payload(payload, next_header, pinfo, root)

@@ -13,8 +13,9 @@ import type { LinkAddress, PortId, TimerHandle, VrrEnv } from '../vrr/env.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import type { DataPacket } from '../vrr/wire/types.ts';
 import { readKind, KIND_CONTROL } from '../vrr/wire/common-header.ts';
-import type { LinkParams, Topology } from '../testbed/topology/types.ts';
-import type { NodeSnapshot, UpLink } from '../testbed/verify/ring-consistency.ts';
+import type { LinkParams, Topology } from '../topology/types.ts';
+import type { NodeSnapshot, UpLink } from '../checks/node-snapshot.ts';
+import type { SimProbe } from '../checks/sim-probe.ts';
 import { SimClock } from './sim-clock.ts';
 import { QueuedEvent } from './event-queue.ts';
 import { LinkDirection, type LinkDirectionStats, type LinkModelOptions } from './link-model.ts';
@@ -24,7 +25,7 @@ import type { NodeFactory, SimNode, SimNodeConfig } from './sim-node.ts';
 export interface SimNetworkOptions {
   /** The run seed: node rngs, link rngs and restarts all derive from it. */
   seed: number;
-  /** Every node's address (see assignAddresses in src/testbed/topology). */
+  /** Every node's address (see assignAddresses in src/topology). */
   addresses: ReadonlyMap<string, Address>;
   /** Builds the nodes: vrrNodeFactory for real runs, fakes in tests. */
   createNode: NodeFactory;
@@ -98,7 +99,7 @@ interface SimLink {
 }
 
 /** A simulated network of nodes and links on a virtual clock. */
-export class SimNetwork {
+export class SimNetwork implements SimProbe {
   /** The virtual clock every node and link shares. */
   readonly clock = new SimClock();
   readonly seed: number;
@@ -139,7 +140,12 @@ export class SimNetwork {
       const rec: NodeRecord = {
         name: n.name,
         address,
-        config: { address, vsetSize: n.vrr.vsetSize, helloMs: n.vrr.helloMs },
+        config: {
+          address,
+          vsetSize: n.vrr.vsetSize,
+          helloMs: n.vrr.helloMs,
+          ...(topology.security && n.keyed !== false ? { networkKey: topology.security.key } : {}),
+        },
         node: null,
         incarnation: 0,
         restarts: 0,

@@ -4,18 +4,18 @@
 // report on every run and every machine.
 
 import type { Address } from '../vrr/address.ts';
-import type { Topology } from '../testbed/topology/types.ts';
-import { assignAddresses } from '../testbed/topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import { assignAddresses } from '../topology/index.ts';
 import { SimNetwork } from './network.ts';
 import { vrrNodeFactory } from './node-factory.ts';
 import type { NodeFactory } from './sim-node.ts';
-import { round3 } from './checks/ping-all.ts';
+import { round3 } from '../checks/report.ts';
+import type { CheckReport } from '../checks/report.ts';
 import {
   convergeStep,
   defaultSteps,
   pingAllStep,
   ringConsistentStep,
-  type CheckReport,
   type SimRunContext,
   type SimStep,
 } from './steps.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
-import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
+import { checkRingConsistency } from '../../src/checks/ring-consistent/verdict.ts';
 import { netnsUnavailableReason, ip } from './native/fixtures/netns.ts';
 import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';

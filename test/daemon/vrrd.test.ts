@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ControlClient } from '../../src/ctl/client.ts';
-import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
+import { ControlClient } from '../../src/control/client.ts';
+import { checkRingConsistency } from '../../src/checks/ring-consistent/verdict.ts';
 import { execa } from 'execa';
 import { netnsUnavailableReason, ip, REPO_ROOT } from './native/fixtures/netns.ts';
 import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import Docker from 'dockerode';
-import { requestOnce } from '../../src/ctl/client.ts';
+import { requestOnce } from '../../src/control/client.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
 import { LABELS, OWNER, type LabIdentity, type NodeHandle } from '../../src/testbed/runtime/runtime.ts';
 import { skipForMissing } from '../support/skip.ts';

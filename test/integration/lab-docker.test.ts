@@ -9,12 +9,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { availableRuntimes, downLabs } from '../../src/testbed/lab/down.ts';
 import { runtimeOfKind } from '../../src/testbed/runtime/select.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
-import { loadTopology } from '../../src/testbed/topology/index.ts';
+import { loadTopology } from '../../src/checks/topology.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 import { skipForMissing } from '../support/skip.ts';
 

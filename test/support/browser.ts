@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 
 /** Debian's chromium. */
 export const CHROMIUM = '/usr/bin/chromium';

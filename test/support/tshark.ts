@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 
 const run = promisify(execFile);
 

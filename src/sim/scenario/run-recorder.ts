@@ -4,18 +4,26 @@
 // which leaves the run unchanged) and nothing of it enters the SimReport, so a recorded run's report is
 // byte-identical to an unrecorded one's; `testbed sim --report-dir` writes the events to timeline.jsonl.
 
-import type { TimelineEvent } from '../../testbed/report/timeline.ts';
-import { vsetHealth } from '../../testbed/verify/ring-consistency.ts';
-import type { PingPair } from '../checks/ping-all.ts';
+import { vsetHealth } from '../../checks/ring-consistent/verdict.ts';
+import type { PairHops, SimObserver } from '../../checks/sim-observer.ts';
 import type { SimRunContext } from '../steps.ts';
 import { pollIntervalMs } from '../steps.ts';
+
+/** One recorded event: a line of timeline.jsonl (src/testbed's TimelineEvent, which src/sim cannot import). */
+export interface RecordedEvent {
+  /** Virtual ms since the run started. */
+  t: number;
+  source: string;
+  type: string;
+  [field: string]: unknown;
+}
 
 /** The run's event source name in timeline.jsonl (a lab's controller events say 'controller'). */
 export const SIM_SOURCE = 'sim';
 
 /** One multicast stream's datagrams per second of sending, and per member those that arrived. */
 interface StreamSeries {
-  event: TimelineEvent & { members: Record<string, number[]>; sentPerBucket: number[] };
+  event: RecordedEvent & { members: Record<string, number[]>; sentPerBucket: number[] };
   /** Ms between two datagrams' send times. */
   spacingMs: number;
 }
@@ -25,7 +33,7 @@ export const STREAM_BUCKET_MS = 1000;
 
 /** Collects a simulated run's timeline events; attach it to the run's context before the run starts. */
 export class RunRecorder {
-  readonly events: TimelineEvent[] = [];
+  readonly events: RecordedEvent[] = [];
   readonly #streams = new Map<number, StreamSeries>();
   #ctx: SimRunContext | null = null;
 
@@ -45,13 +53,25 @@ export class RunRecorder {
     this.events.push({ t, source: SIM_SOURCE, type, ...fields });
   }
 
+  /**
+   * The observer of a check's round at `where` (a step's place, or 'closing checks'): ping-all's pairs become a
+   * ping matrix, a stream's start and arrivals its series, under `instance`, the run's number of the stream.
+   */
+  observer(where: string, instance = 0): SimObserver {
+    return {
+      pairs: (pairs) => this.pingMatrix(where, pairs),
+      streamStarted: (info) => this.streamStarted(instance, { ...info, where }),
+      streamArrival: (member, id) => this.streamArrival(instance, member, id),
+    };
+  }
+
   /** A fault applied now. */
   fault(action: string, detail: string, where: string): void {
     this.add(this.#now(), 'fault', { action, detail, where });
   }
 
   /** One ping-all round that just ended: every pair asked, delivered (hops) or not. */
-  pingMatrix(where: string, pairs: readonly PingPair[]): void {
+  pingMatrix(where: string, pairs: readonly PairHops[]): void {
     const nodes = this.#ctx?.network.nodeNames() ?? [];
     this.add(this.#now(), 'ping-matrix', {
       check: 'ping-all',

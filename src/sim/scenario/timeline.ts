@@ -3,7 +3,8 @@
 // multicast streams still flowing and lets the ring recover from the last faults before the run's closing
 // checks.
 
-import type { ScenarioStep, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioStep, Topology } from '../../topology/types.ts';
+import { findCheck } from '../../checks/registry.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
 import { applyFault, describeAction, isFault } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
@@ -29,7 +30,7 @@ export function scenarioSteps(topology: Topology, options: TimelineOptions = {})
     name: 'settle',
     run(ctx) {
       const watch = ringWatch(ctx);
-      // As a real lab awaits its multicast streams before the closing checks.
+      // As a real lab awaits its streams (multicast) before the closing checks.
       finishStreams(ctx, watch);
       watch.settle(ctx.network.now() + (options.settleMs ?? ctx.maxSimMs));
     },
@@ -104,8 +105,8 @@ function runTimelineStep(
   }
   const stepMs = ctx.network.now();
   for (const spec of action.checks) {
-    if (spec.check === 'multicast' && unsupportedReason(ctx.network, spec.check) === null) {
-      startStreamOnStep(ctx, report, stepMs);
+    if (findCheck(spec.check).stream && unsupportedReason(ctx.network, spec.check) === null) {
+      startStreamOnStep(ctx, report, stepMs, spec.check);
       continue;
     }
     const outcome = verifyCheck(ctx, watch, spec, stepMs, where);

@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { Lab } from '../lab/lab.ts';
 import { listLabDirs, readLabState } from '../lab/lab-state.ts';
 import { runtimeOfKind } from '../runtime/select.ts';
-import { loadTopology, parseDurationMs } from '../topology/index.ts';
-import type { Topology } from '../topology/types.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import { parseDurationMs } from '../../topology/index.ts';
+import type { Topology } from '../../topology/types.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
 
 /** Exit codes of every verb. */

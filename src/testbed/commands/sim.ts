@@ -4,8 +4,9 @@
 // check failed, 2 for usage or topology errors.
 
 import type { Command } from 'commander';
-import { loadTopology, parseDurationMs } from '../topology/index.ts';
-import type { Topology } from '../topology/types.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import { parseDurationMs } from '../../topology/index.ts';
+import type { Topology } from '../../topology/types.ts';
 import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
 import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
 import type { InvariantChecker } from '../../sim/fuzz/fuzz.ts';

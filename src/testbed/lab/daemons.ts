@@ -3,7 +3,7 @@
 // own emulation, when it shapes the links). A start waits until the control socket answers, then makes the
 // overlay route multicast groups (so a member's socket and a sender reach vrr0 without setup by hand).
 
-import { ControlClient } from '../../ctl/client.ts';
+import { ControlClient } from '../../control/client.ts';
 import { emulationFlag } from '../links/shaping.ts';
 import { tryInNode } from '../links/node-shell.ts';
 import { processAlive, type Lab } from './lab.ts';

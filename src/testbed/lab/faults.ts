@@ -2,7 +2,7 @@
 // scenario runner on real labs: each changes the lab and its lab.json the same way, and returns a line that
 // says what it did (for the terminal and the timeline).
 
-import type { LinkParams } from '../topology/types.ts';
+import type { LinkParams } from '../../topology/types.ts';
 import { applyNetem, detectShaping, emulationSettings, shapedBy } from '../links/shaping.ts';
 import { setLinksUp } from '../links/veth.ts';
 import { startDaemon, stopDaemon } from './daemons.ts';

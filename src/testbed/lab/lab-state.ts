@@ -9,7 +9,7 @@
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LinkParams } from '../topology/types.ts';
+import type { LinkParams } from '../../topology/types.ts';
 import type { LabPlan } from './plan.ts';
 import { labDir, labPaths, labsRoot } from './lab-dir.ts';
 

@@ -3,7 +3,7 @@
 // save(), so verbs run one after another from different processes see each other's changes.
 
 import type { ChildProcess } from 'node:child_process';
-import { requestOnce } from '../../ctl/client.ts';
+import { requestOnce } from '../../control/client.ts';
 import type { ExecOptions, ExecResult, LabIdentity, NodeHandle, Runtime } from '../runtime/runtime.ts';
 import type { LabAccess } from './lab-access.ts';
 import { labDir, labPaths } from './lab-dir.ts';

@@ -5,11 +5,11 @@
 
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { Topology } from '../topology/types.ts';
+import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
 import { createVethLinks } from '../links/veth.ts';
 import { applyNetem, detectShaping, shapedBy, type ShapingChoice } from '../links/shaping.ts';
-import type { RingConsistencyResult } from '../verify/ring-consistency.ts';
+import type { RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
 import { startDaemon } from './daemons.ts';
 import { Lab } from './lab.ts';
 import { labDir, labPaths } from './lab-dir.ts';

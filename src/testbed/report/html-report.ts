@@ -11,7 +11,7 @@ import type { RunReport, RunStepReport } from './run-report.ts';
 import { COLORS, esc, legend, seconds } from './svg.ts';
 import { lowestAfterConvergence, RING_HEALTH_LEGEND, ringHealthChart, streamChart } from './time-charts.ts';
 import type { TimelineEvent } from './timeline.ts';
-import type { CheckResult } from '../verify/check-result.ts';
+import type { CheckResult } from '../../checks/report.ts';
 
 /** The page for a report and its timeline events. */
 export function htmlReport(report: RunReport, events: readonly TimelineEvent[]): string {

@@ -9,7 +9,7 @@
 // A lab's ping matrices and multicast members come from report.json (the checks' details) instead.
 
 import { basename } from 'node:path';
-import type { CheckResult } from '../verify/check-result.ts';
+import type { CheckResult } from '../../checks/report.ts';
 import type { RunReport, RunStepReport } from './run-report.ts';
 import type { TimelineEvent } from './timeline.ts';
 

@@ -4,8 +4,8 @@
 
 import type { SimReport } from '../../sim/run-sim.ts';
 import type { ScenarioStepReport } from '../../sim/scenario/step-report.ts';
-import type { LinkParams, Topology } from '../topology/types.ts';
-import type { CheckResult } from '../verify/check-result.ts';
+import type { LinkParams, Topology } from '../../topology/types.ts';
+import type { CheckResult } from '../../checks/report.ts';
 
 /** What ran the lab. */
 export type ReportRuntime = 'docker' | 'netns' | 'sim';

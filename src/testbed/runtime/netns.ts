@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { execa } from 'execa';
-import { bundleDaemon, DEFAULT_BUNDLE_DIR } from '../image/bundle.ts';
+import { bundleDaemon, DEFAULT_BUNDLE_DIR } from '../../daemon/daemon-bundle.ts';
 import { join } from 'node:path';
 import {
   NAME_PREFIX,

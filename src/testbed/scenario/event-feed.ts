@@ -1,7 +1,7 @@
 // Every daemon's event stream into the run's timeline: one `subscribe` per alive vrrd (docs/vrrd.md, Control
 // protocol), again after a node restarts. Events keep their daemon timestamps; the TimelineWriter orders them.
 
-import { ControlClient } from '../../ctl/client.ts';
+import { ControlClient } from '../../control/client.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
 

@@ -3,14 +3,17 @@
 // the simulator's RunRecorder samples a simulated ring. Runs in the background from the first consistent ring
 // (or the start of the timeline) until stopped; a poll that fails (a daemon restarting) is skipped.
 
+import type { LabProbe } from '../../checks/lab-probe.ts';
+import { collectRingSnapshots } from '../../checks/ring-consistent/lab.ts';
+import { vsetHealth } from '../../checks/ring-consistent/verdict.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
-import { collectRingSnapshots } from '../verify/ring-check.ts';
-import { vsetHealth } from '../verify/ring-consistency.ts';
+import { labProbe } from '../verify/lab-probe.ts';
 
 /** The background sampler of one run. */
 export class RingSampler {
   readonly #lab: LabAccess;
+  readonly #probe: LabProbe;
   readonly #timeline: TimelineWriter;
   readonly #everyMs: number;
   readonly #total: number;
@@ -21,6 +24,7 @@ export class RingSampler {
 
   constructor(lab: LabAccess, timeline: TimelineWriter, everyMs: number, totalNodes: number) {
     this.#lab = lab;
+    this.#probe = labProbe(lab);
     this.#timeline = timeline;
     this.#everyMs = everyMs;
     this.#total = totalNodes;
@@ -42,7 +46,7 @@ export class RingSampler {
       const at = new Date().toISOString();
       const began = this.#lab.now();
       try {
-        const outcomes = await collectRingSnapshots(this.#lab);
+        const outcomes = await collectRingSnapshots(this.#probe);
         const health = vsetHealth(
           outcomes.map((o) => o.snapshot),
           this.#lab.upLinks(),

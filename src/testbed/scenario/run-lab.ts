@@ -4,7 +4,7 @@
 // scenario in the simulator.
 
 import { resolve } from 'node:path';
-import type { Topology } from '../topology/types.ts';
+import type { Topology } from '../../topology/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { upLab } from '../lab/up.ts';
 import { downLabs } from '../lab/down.ts';
@@ -15,6 +15,7 @@ import { TimelineWriter } from '../report/timeline.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { readTimelineEvents, writeHtmlReport } from '../report/html-report.ts';
+import { CLOSING_CHECKS } from '../../checks/registry.ts';
 import { runCheck, type CheckResult } from '../verify/index.ts';
 import { EventFeed } from './event-feed.ts';
 import { FaultTimer } from './fault-timer.ts';
@@ -95,8 +96,8 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       options.progress('closing checks: ring-consistent, ping-all');
       await faults.settle(lab.now() + settleMs);
       await waitForRing(lab, settleMs, pollMs);
-      for (const check of ['ring-consistent', 'ping-all'] as const) {
-        checks.push(await runCheck(lab, check, { checks: topology.checks, seed: options.seed }));
+      for (const check of CLOSING_CHECKS) {
+        checks.push(await runCheck(lab, check, { checks: topology.checks, seed: options.seed, topology }));
       }
     } else {
       checks.push({

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ControlClient, requestOnce } from '../../../src/ctl/client.ts';
+import { ControlClient, requestOnce } from '../../../src/control/client.ts';
 import { parseAddress, type Address } from '../../../src/vrr/address.ts';
-import type { NodeSnapshot, UpLink } from '../../../src/testbed/verify/ring-consistency.ts';
+import type { NodeSnapshot, UpLink } from '../../../src/checks/ring-consistent/verdict.ts';
 import { ip, REPO_ROOT } from '../native/fixtures/netns.ts';
 
 /** Options of a line lab. */
@@ -28,7 +28,7 @@ export interface LineLabOptions {
   extraArgs?: string[];
   /**
    * What runs vrrd: the TypeScript source under the tsx loader (default), or a bundle's vrrd.mjs (the
-   * deployed form, bundleDaemon() in src/testbed/image/bundle.ts) on plain node.
+   * deployed form, bundleDaemon() in src/daemon/daemon-bundle.ts) on plain node.
    */
   vrrdBundle?: string;
   /** Extra node flags for every daemon (e.g. --cpu-prof). */

@@ -3,7 +3,8 @@
 
 import { createRng, deriveSeed } from '../../../src/vrr/rng.ts';
 import { LOCAL_BIT, type Address } from '../../../src/vrr/address.ts';
-import type { LinkParams, Topology, VrrParams } from '../../../src/testbed/topology/types.ts';
+import type { LinkParams, Topology, VrrParams } from '../../../src/topology/types.ts';
+import { isConnected } from '../../../src/topology/graph.ts';
 
 /** Link parameters of the generated topologies unless overridden: 1 ms each way, nothing else. */
 export const TEST_LINK: LinkParams = {
@@ -85,35 +86,16 @@ export function randomGeometricTopology(n: number, seed: number, degree = 8, opt
   let radius = Math.sqrt(degree / (Math.PI * n));
   for (;;) {
     const links: [string, string][] = [];
-    const adj: number[][] = pts.map(() => []);
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
         const dx = pts[i][0] - pts[j][0];
         const dy = pts[i][1] - pts[j][1];
-        if (dx * dx + dy * dy <= radius * radius) {
-          links.push([names[i], names[j]]);
-          adj[i].push(j);
-          adj[j].push(i);
-        }
+        if (dx * dx + dy * dy <= radius * radius) links.push([names[i], names[j]]);
       }
     }
-    if (isConnected(adj)) return makeTopology(`rgg${n}`, names, links, opts);
+    if (isConnected(names, links)) return makeTopology(`rgg${n}`, names, links, opts);
     radius *= 1.1;
   }
-}
-
-function isConnected(adj: number[][]): boolean {
-  const seen = new Set([0]);
-  const queue = [0];
-  for (let i = 0; i < queue.length; i++) {
-    for (const j of adj[queue[i]]) {
-      if (!seen.has(j)) {
-        seen.add(j);
-        queue.push(j);
-      }
-    }
-  }
-  return seen.size === adj.length;
 }
 
 /** Distinct node addresses from a seed (locally administered, unicast), for tests that need no loader. */

@@ -1,9 +1,9 @@
-// Partition repair on a 100-node random geometric graph (protocol-notes.md §8): each partition forms its
+// Partition repair on a 100-node random geometric graph (docs/protocol.md, Partition repair): each partition forms its
 // own consistent ring, healing merges them into one, repeatedly; and two islands that bootstrapped apart
 // merge when one link joins them.
 
 import assert from 'node:assert/strict';
-import type { ScenarioStep, Topology } from '../../../src/testbed/topology/types.ts';
+import type { ScenarioStep, Topology } from '../../../src/topology/types.ts';
 import { convergeStep, pingAllStep, ringConsistentStep } from '../../../src/sim/steps.ts';
 import { scenarioSteps } from '../../../src/sim/scenario/timeline.ts';
 import { makeTopology, randomGeometricTopology } from '../helpers/topologies.ts';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { runSimulation } from '../../../src/sim/run-sim.ts';
 import { RunRecorder } from '../../../src/sim/scenario/run-recorder.ts';
 import type { TimelineEvent } from '../../../src/testbed/report/timeline.ts';
-import { loadTopology } from '../../../src/testbed/topology/index.ts';
-import { topologiesDir } from '../../unit/testbed/topology/topology-test-kit.ts';
+import { loadTopology } from '../../../src/checks/topology.ts';
+import { topologiesDir } from '../../unit/topology/topology-test-kit.ts';
 
 describe('RunRecorder: a simulated run over time', function () {
   this.timeout(120_000);

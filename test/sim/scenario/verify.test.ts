@@ -2,7 +2,7 @@
 // step, the key and the nodes, and `within` retries it until it holds.
 
 import assert from 'node:assert/strict';
-import type { Topology } from '../../../src/testbed/topology/types.ts';
+import type { Topology } from '../../../src/topology/types.ts';
 import { gridTopology } from '../helpers/topologies.ts';
 import { allProblems, at, play, withScenario } from './helpers.ts';
 

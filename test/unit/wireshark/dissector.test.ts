@@ -49,7 +49,14 @@ const K = parseAddress('82:54:c3:29:a9:28'); // hashKey("k")
 const G = parseAddress('01:00:5e:00:00:01');
 const GK = parseAddress('1a:8f:1b:96:78:be'); // groupKey(G)
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
-const TAG = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+// An integrity trailer (docs/wire.md "Integrity trailer"): Nonce 0x01020304, Counter 7, Tag a0..af.
+const TRAILER = Uint8Array.from([1, 2, 3, 4, 0, 0, 0, 7, ...Array.from({ length: 16 }, (_, i) => 0xa0 + i)]);
+const TRAILER_FIELDS: Expect = {
+  'vrr.auth': '',
+  'vrr.auth.nonce': '0x01020304',
+  'vrr.auth.counter': '7',
+  'vrr.auth.tag': 'a0:a1:a2:a3:a4:a5:a6:a7:a8:a9:aa:ab:ac:ad:ae:af',
+};
 
 /** Expected values: a string is the field's only value, a list every value in tree order. */
 type Expect = Record<string, string | string[]>;
@@ -278,14 +285,52 @@ function cases(): Case[] {
       expect: { 'vrr.opt': ['', ''], 'vrr.opt.type': ['0x02', '0x06'], 'vrr.ack.seq': '8' },
     },
     {
-      name: 'control packet with AUTH and its tag',
-      bytes: encode({ ...control(A, 3, [{ type: OptionType.ACK, seq: 1 }]), authTag: TAG }),
+      name: 'control packet with AUTH and its trailer (nonce, counter, tag)',
+      bytes: encode({ ...control(A, 3, [{ type: OptionType.ACK, seq: 1 }]), authTag: TRAILER }),
       expect: {
         'vrr.flags': '0x80',
         'vrr.flags.auth': '1',
-        'vrr.length': '40',
+        'vrr.length': '48',
         'vrr.ack.seq': '1',
-        'vrr.auth_tag': 'a0:a1:a2:a3:a4:a5:a6:a7:a8:a9:aa:ab:ac:ad:ae:af',
+        ...TRAILER_FIELDS,
+      },
+    },
+    {
+      name: 'AUTH_CHALLENGE (docs/wire.md example) in a sealed frame',
+      bytes: encode({
+        ...control(A, 0, [{ type: OptionType.AUTH_CHALLENGE, challenge: 0x0a0b0c0d0e0f }]),
+        authTag: TRAILER,
+      }),
+      expect: {
+        'vrr.opt.type': '0x07',
+        'vrr.opt.len': '1',
+        'vrr.auth.challenge': '0x00000a0b0c0d0e0f',
+        'vrr.length': '48',
+        ...TRAILER_FIELDS,
+      },
+    },
+    {
+      name: 'AUTH_RESPONSE echoing a challenge, after a HELLO',
+      dst: BROADCAST,
+      bytes: encode({
+        ...control(B, 0, [
+          {
+            type: OptionType.HELLO,
+            active: false,
+            helloSeq: 1,
+            part: 0,
+            parts: 1,
+            reps: [],
+            neighbors: [],
+          },
+          { type: OptionType.AUTH_RESPONSE, challenge: 0xfedcba987654 },
+        ]),
+        authTag: TRAILER,
+      }),
+      expect: {
+        'vrr.opt.type': ['0x01', '0x08'],
+        'vrr.auth.challenge': '0x0000fedcba987654',
+        ...TRAILER_FIELDS,
       },
     },
     {
@@ -530,15 +575,15 @@ function cases(): Case[] {
         src: A,
         dst: parseAddress('02:12:34:56:78:9a'),
         payload: text('PING\0\0\0\x01'),
-        authTag: TAG,
+        authTag: TRAILER,
       }),
       expect: {
         'vrr.flags.auth': '1',
-        'vrr.length': '44',
+        'vrr.length': '52',
         'vrr.data.flags.key': '1',
         'vrr.data.next_header': '0x88b6',
         'vrr.data.payload': '50:49:4e:47:00:00:00:01',
-        'vrr.auth_tag': 'a0:a1:a2:a3:a4:a5:a6:a7:a8:a9:aa:ab:ac:ad:ae:af',
+        ...TRAILER_FIELDS,
       },
     },
   ];
@@ -595,6 +640,13 @@ function cases(): Case[] {
   list.push(
     broken(17, 0, 'option with Len 0 (bad-option)', { 'vrr.opt.len': '0' }, 'bad-option at offset 16: Len 0'),
     broken(0, 0x20, 'version 2 (bad-version)', { 'vrr.version': '2' }, 'bad-version: version 2'),
+    broken(
+      1,
+      0x80,
+      'AUTH flag on a packet with no room for the 24-byte trailer (bad-length)',
+      { 'vrr.flags.auth': '1', 'vrr.length': '24' },
+      'bad-length: Total Length 24 below the 40 bytes of a control header and its AUTH trailer',
+    ),
     // Total Length 280 in a 46-byte frame (60 with its Ethernet header).
     broken(
       2,

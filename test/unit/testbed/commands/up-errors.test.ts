@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { mapLimit } from '../../../../src/testbed/lab/pool.ts';
-import { REPO_ROOT } from '../../../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../../../src/daemon/daemon-bundle.ts';
 
 const base = ['name: broken', 'nodes:', '  a: {}', '  b: {}', 'links:', '  - [a, b]'];
 

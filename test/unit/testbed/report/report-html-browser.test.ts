@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runSimulation } from '../../../../src/sim/run-sim.ts';
 import { runSimCommand } from '../../../../src/testbed/commands/sim.ts';
-import { loadTopology } from '../../../../src/testbed/topology/index.ts';
+import { loadTopology } from '../../../../src/checks/topology.ts';
 import { browserUnavailableReason, TestBrowser } from '../../../support/browser.ts';
 import { skipForMissing } from '../../../support/skip.ts';
-import { topologiesDir } from '../topology/topology-test-kit.ts';
+import { topologiesDir } from '../../topology/topology-test-kit.ts';
 
 interface PageFacts {
   title: string;

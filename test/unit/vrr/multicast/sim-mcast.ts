@@ -2,9 +2,9 @@
 // a record of every group packet each node delivered, and a steady-stream driver shared by tests and the bench.
 
 import { SimNetwork } from '../../../../src/sim/network.ts';
-import { isRingConsistent } from '../../../../src/sim/checks/ring-consistent.ts';
-import { assignAddresses } from '../../../../src/testbed/topology/index.ts';
-import type { Topology } from '../../../../src/testbed/topology/types.ts';
+import { isRingConsistent } from '../../../../src/checks/ring-consistent/sim.ts';
+import { assignAddresses } from '../../../../src/topology/index.ts';
+import type { Topology } from '../../../../src/topology/types.ts';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { Multicast, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
 import { VrrNode } from '../../../../src/vrr/node.ts';
