@@ -7,6 +7,7 @@ import type { Topology } from '../topology/types.ts';
 import type { Value } from '../topology/yaml-reader.ts';
 import type { LabProbe } from './lab-probe.ts';
 import type { CheckResult } from './report.ts';
+import type { SimObserver } from './sim-observer.ts';
 import type { SimProbe } from './sim-probe.ts';
 
 /** What one run of a check works with. */
@@ -19,6 +20,8 @@ export interface CheckRun<Spec> {
   readonly topology?: Topology;
   /** Pairs a sampling check pings on large networks; undefined: the half's default. */
   readonly samplePairs?: number;
+  /** Watches a simulated round as it happens (report.html's series); the result is the same either way. */
+  readonly observer?: SimObserver;
 }
 
 /** How a check's section under `checks` is read from the topology file. */

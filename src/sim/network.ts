@@ -113,6 +113,7 @@ export class SimNetwork implements SimProbe {
   private readonly deliveryListeners: DeliveryListener[] = [];
   private readonly eventListeners: EventListener[] = [];
   private started = false;
+  private sampler: { everyMs: number; next: number; observe: (t: number) => void } | null = null;
   private readonly totals = {
     framesSent: 0,
     bytesSent: 0,
@@ -195,12 +196,42 @@ export class SimNetwork implements SimProbe {
 
   /** Runs the simulation up to virtual time `timeMs`. */
   runUntil(timeMs: number): void {
-    this.clock.runUntil(timeMs);
+    this.advance(timeMs);
   }
 
   /** Runs the simulation for `ms` more milliseconds. */
   runFor(ms: number): void {
-    this.clock.runUntil(this.clock.now() + ms);
+    this.advance(this.clock.now() + ms);
+  }
+
+  /**
+   * Calls `observe(t)` at every multiple t of `everyMs` of virtual time the run passes, once the events due at t
+   * have run: how a report samples the ring over time. The observer must only read. The clock then runs in
+   * chunks ending at those times, which runs the same events in the same order (runUntil runs every event due
+   * up to its time, those an event schedules for that time included), so an observed run is the same run.
+   * Returns a function that stops the sampling.
+   */
+  sampleEvery(everyMs: number, observe: (t: number) => void): () => void {
+    if (!(everyMs > 0)) throw new RangeError(`everyMs must be > 0, found ${everyMs}`);
+    const sampler = { everyMs, next: Math.ceil(this.clock.now() / everyMs) * everyMs, observe };
+    this.sampler = sampler;
+    return () => {
+      if (this.sampler === sampler) this.sampler = null;
+    };
+  }
+
+  // The clock to `timeMs`, stopping at each sample time on the way.
+  private advance(timeMs: number): void {
+    const s = this.sampler;
+    if (s !== null) {
+      while (s.next < this.clock.now()) s.next += s.everyMs;
+      while (s.next <= timeMs && this.sampler === s) {
+        this.clock.runUntil(s.next);
+        s.observe(s.next);
+        s.next += s.everyMs;
+      }
+    }
+    this.clock.runUntil(timeMs);
   }
 
   /**
@@ -212,7 +243,7 @@ export class SimNetwork implements SimProbe {
     for (;;) {
       if (predicate()) return this.clock.now();
       if (this.clock.now() >= opts.deadlineMs) return null;
-      this.clock.runUntil(Math.min(this.clock.now() + opts.everyMs, opts.deadlineMs));
+      this.advance(Math.min(this.clock.now() + opts.everyMs, opts.deadlineMs));
     }
   }
 

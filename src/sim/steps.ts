@@ -8,6 +8,7 @@ import { pingAllCheck } from '../checks/ping-all/index.ts';
 import { ringConsistentCheck } from '../checks/ring-consistent/index.ts';
 import { isRingConsistent } from '../checks/ring-consistent/sim.ts';
 import type { SimNetwork } from './network.ts';
+import { recorderOf } from './scenario/run-recorder.ts';
 
 export type { CheckReport } from '../checks/report.ts';
 
@@ -71,7 +72,9 @@ export const pingAllStep: SimStep = {
   name: 'ping-all',
   run(ctx) {
     const before = dropCounters(ctx.network);
-    const result = pingAllCheck.sim(ctx.network, runOf(ctx));
+    // A recorded run's report.html shows this round's pairs as the closing matrix.
+    const observer = recorderOf(ctx)?.observer('closing checks');
+    const result = pingAllCheck.sim(ctx.network, { ...runOf(ctx), observer });
     // When probes fail, say where the nodes dropped packets meanwhile: it usually names the culprit.
     const drops = result.passed ? [] : describeDrops(before, dropCounters(ctx.network));
     ctx.checks.push(

@@ -48,7 +48,12 @@ function startSimStream(
   const handle = startMulticastStream(
     network,
     run.spec,
-    { streamId: run.instance, settleMs: Math.max(500, 3 * (source?.vrr.helloMs ?? 1000)) },
+    {
+      streamId: run.instance,
+      settleMs: Math.max(500, 3 * (source?.vrr.helloMs ?? 1000)),
+      onStart: run.observer?.streamStarted?.bind(run.observer),
+      onArrival: run.observer?.streamArrival?.bind(run.observer),
+    },
     (r) => onDone(asResult(r)),
   );
   return {

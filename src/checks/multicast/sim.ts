@@ -5,6 +5,7 @@
 // ends. Times are virtual ms.
 
 import { parseGroupAddress } from '../../topology/group-address.ts';
+import type { StreamStart } from '../sim-observer.ts';
 import type { SimProbe } from '../sim-probe.ts';
 import { receiverMemberships, streamSource, type HostNetwork } from './sim-hosts.ts';
 import type { MulticastCheckSpec } from './spec.ts';
@@ -26,6 +27,10 @@ export interface StreamOptions {
   datagramBytes?: number;
   /** How long after the stream's end members still count arrivals (the receiver's linger). Default 1000. */
   lingerMs?: number;
+  /** Told when the source starts sending (not for a stream that cannot start): report.html's series. */
+  onStart?: (info: StreamStart) => void;
+  /** Told of each new (not duplicate) datagram a member gets: its id (1..sent) and the virtual time t. */
+  onArrival?: (member: string, id: number, t: number) => void;
 }
 
 /** The verdict, the real check's figures, and problem lines naming each member that fell short. */
@@ -94,11 +99,12 @@ export function startMulticastStream(
     if (packet.dst !== group || packet.src !== srcAddress) return;
     const c = counts.get(node);
     const id = datagramId(packet.payload, options.streamId);
-    if (c && id !== null) arrive(c, id, network.now());
+    if (c && id !== null && arrive(c, id, network.now())) options.onArrival?.(node, id, network.now());
   });
 
   // iperf numbers its datagrams 1..sent and spaces them evenly over the duration.
   const sent = Math.max(1, Math.round((spec.rateBps * spec.durationMs) / 1000 / (8 * bytes)));
+  options.onStart?.({ group: spec.group, source: spec.source, members, durationMs: spec.durationMs, sent });
   const source = streamSource(network, spec.source, group, options.settleMs);
   const sendFrom = (id: number): void => {
     source.send(datagram(options.streamId, id, bytes));
@@ -129,10 +135,11 @@ function emptyCounts(): MemberCounts {
 }
 
 // Counts one arrival as receiver.cjs does: duplicates apart, gaps between arrivals of new datagrams.
-function arrive(c: MemberCounts, id: number, now: number): void {
+// True for a new datagram.
+function arrive(c: MemberCounts, id: number, now: number): boolean {
   if (c.seen.has(id)) {
     c.duplicates++;
-    return;
+    return false;
   }
   c.seen.add(id);
   c.received++;
@@ -141,6 +148,7 @@ function arrive(c: MemberCounts, id: number, now: number): void {
   if (c.lastArrival !== null) c.longestGapMs = Math.max(c.longestGapMs, now - c.lastArrival);
   c.firstArrival ??= now;
   c.lastArrival = now;
+  return true;
 }
 
 // The lab half's judgement (verdict.ts): per-member delivery against the threshold,

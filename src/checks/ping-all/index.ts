@@ -11,7 +11,10 @@ export const pingAllCheck: Check = {
   name: 'ping-all',
   lab: (probe, run) => runPingAll(probe, run.seed, { samplePairs: run.samplePairs }),
   sim(network, run) {
-    const result = pingAll(network, { samplePairs: run.samplePairs });
+    const result = pingAll(network, {
+      samplePairs: run.samplePairs,
+      onPairs: run.observer?.pairs?.bind(run.observer),
+    });
     return checkResult('ping-all', result.passed, { ...result.figures }, result.problems);
   },
 };

@@ -9,6 +9,7 @@ import type { Address } from '../../vrr/address.ts';
 import { DEFAULT_CONFIG } from '../../vrr/config.ts';
 import type { DataPacket } from '../../vrr/wire/types.ts';
 import type { UpLink } from '../node-snapshot.ts';
+import type { PairHops } from '../sim-observer.ts';
 import type { SimProbe } from '../sim-probe.ts';
 import { choosePairs, SIM_SAMPLING } from './sample.ts';
 import { judgeProbes, type PingAllResult } from './verdict.ts';
@@ -45,6 +46,8 @@ export interface PingAllOptions {
   hopLimit?: number;
   /** Failing pairs listed by name. Default 20. */
   maxListed?: number;
+  /** Called once at the end with every pair asked (report.html's matrix); the result is the same either way. */
+  onPairs?: (pairs: PairHops[]) => void;
 }
 
 /** Next Header of probe packets: IEEE 802 Local Experimental EtherType 2, so probes are recognisable. */
@@ -125,6 +128,7 @@ export function pingAll(network: PingNetwork, options: PingAllOptions = {}): Pin
     unsubscribe();
   }
 
+  options.onPairs?.(probes.map((p) => ({ from: p.from, to: p.to, hops: p.hops })));
   const shortest = new ShortestPaths(graph);
   return judgeProbes(probes, (from, to) => shortest.hops(from, to), retried, crossPartitionPairs, maxListed);
 }

@@ -169,6 +169,50 @@ export function vsetsConsistent(snapshots: readonly NodeSnapshot[], upLinks: rea
   return checkActive(net, problems) === 0 && checkVsets(net, problems) === 0;
 }
 
+/** How many alive nodes hold the ring right now: a point of report.html's ring-health chart. */
+export interface VsetHealth {
+  /** Alive nodes. */
+  nodes: number;
+  /** Active, with exactly the vset the ring-consistent check expects in its partition. */
+  right: number;
+  /** Active, with another vset. */
+  wrongVset: number;
+  /** Not (yet) active. */
+  inactive: number;
+  partitions: number;
+}
+
+/** Counts nodes by the first two conditions of the check (active, right vset); routes are not looked at. */
+export function vsetHealth(snapshots: readonly NodeSnapshot[], upLinks: readonly UpLink[]): VsetHealth {
+  const quiet = new Problems(0);
+  const net = buildNetwork(snapshots, upLinks, quiet, false);
+  const health: VsetHealth = {
+    nodes: net.info.size,
+    right: 0,
+    wrongVset: 0,
+    inactive: 0,
+    partitions: net.partitions.length,
+  };
+  for (const members of net.partitions) {
+    const ring = members.map((m) => m.snap.address).sort((x, y) => x - y);
+    for (const node of members) {
+      if (!node.snap.active) health.inactive++;
+      else if (
+        checkVset(
+          node,
+          expectedVset(ring, node.snap.address, node.snap.vsetSize),
+          net.label,
+          quiet,
+          net.byAddress,
+        )
+      )
+        health.right++;
+      else health.wrongVset++;
+    }
+  }
+  return health;
+}
+
 // The alive nodes, indexed, and their partitions. Reports address clashes. `indexRoutes` builds the route
 // indexes the route and path checks need.
 function buildNetwork(

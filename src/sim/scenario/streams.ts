@@ -8,6 +8,7 @@ import { findCheck, missingSection, sectionOf } from '../../checks/registry.ts';
 import type { SimRunContext } from '../steps.ts';
 import type { RingWatch } from './ring-watch.ts';
 import type { ScenarioStepReport } from './step-report.ts';
+import { recorderOf } from './run-recorder.ts';
 
 const streams = new WeakMap<SimRunContext, SimCheckStream[]>();
 
@@ -30,16 +31,20 @@ export function startStreamOnStep(
   }
   const started = list(ctx);
   const spec = sectionOf(ctx.topology.checks, check);
+  // One number per stream of the run, so no stream counts another's packets.
+  const instance = started.length + 1;
+  const recorder = recorderOf(ctx);
   const handle = stream.sim(
     ctx.network,
     {
       spec,
       seed: ctx.seed,
       topology: ctx.topology,
-      // One number per stream of the run, so no stream counts another's packets.
-      instance: started.length + 1,
+      instance,
+      observer: recorder?.observer(report.where, instance),
     },
     (result) => {
+      recorder?.streamEnded(instance, result.passed);
       const heldAfterMs = result.passed ? ctx.network.now() - stepMs : null;
       report.figures[`${name}.heldAfterMs`] = heldAfterMs;
       for (const [key, value] of Object.entries(result.figures)) report.figures[`${name}.${key}`] = value;

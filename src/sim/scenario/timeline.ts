@@ -11,6 +11,7 @@ import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
 import { unsupportedReason, verifyCheck } from './verify.ts';
 import { finishStreams, startStreamOnStep } from './streams.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** Tuning of a timeline run. */
 export interface TimelineOptions {
@@ -98,6 +99,7 @@ function runTimelineStep(
       problems.push(`step at ${where} (${describeAction(action)}) failed: ${(error as Error).message}`);
       return;
     }
+    recorderOf(ctx)?.fault(action.kind, describeAction(action), where);
     watch.addFault(report);
     return;
   }
@@ -107,7 +109,7 @@ function runTimelineStep(
       startStreamOnStep(ctx, report, stepMs, spec.check);
       continue;
     }
-    const outcome = verifyCheck(ctx, watch, spec, stepMs);
+    const outcome = verifyCheck(ctx, watch, spec, stepMs, where);
     if (outcome.notRun) {
       (report.notRun ??= []).push(outcome.notRun);
       continue;

@@ -8,6 +8,7 @@ import { findCheck, missingSection, sectionOf } from '../../checks/registry.ts';
 import type { SimRunContext } from '../steps.ts';
 import type { SimNetwork } from '../network.ts';
 import type { RingWatch } from './ring-watch.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** One check's outcome inside a verify step. */
 export interface VerifyOutcome {
@@ -32,6 +33,7 @@ export function verifyCheck(
   watch: RingWatch,
   spec: VerifySpec,
   stepMs: number,
+  where = '',
 ): VerifyOutcome {
   const reason = unsupportedReason(ctx.network, spec.check);
   if (reason !== null) return { passed: true, heldAfterMs: null, figures: {}, problems: [], notRun: reason };
@@ -50,6 +52,8 @@ export function verifyCheck(
     seed: ctx.seed,
     topology: ctx.topology,
     samplePairs: ctx.samplePairs,
+    // A recorded run's report.html shows each round (ping-all's pairs, for instance) at its step.
+    observer: recorderOf(ctx)?.observer(where),
   };
   const judged = (heldAfterMs: number | null): VerifyOutcome => {
     const result = check.sim(network, run);

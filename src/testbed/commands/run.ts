@@ -34,7 +34,7 @@ export function registerRunCommand(program: Command): void {
     program
       .command('run')
       .description(
-        'up, the scenario timeline, the checks, reports (report.json, junit.xml, timeline.jsonl), down',
+        'up, the scenario timeline, the checks, reports (report.json, junit.xml, timeline.jsonl, report.html), down',
       )
       .argument('<file>', 'topology file (YAML) with a scenario and checks')
       .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
@@ -73,7 +73,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: V
     progress: io.progress,
   });
   for (const line of summarizeRun(report)) io.info(line);
-  io.info(`reports: ${files.report}, ${files.junit}, ${files.timeline}`);
+  io.info(`reports: ${files.report}, ${files.junit}, ${files.timeline}, ${files.html}`);
   io.result({ ...report, files });
   return report.passed ? EXIT.ok : EXIT.failed;
 }

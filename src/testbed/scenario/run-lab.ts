@@ -1,5 +1,5 @@
 // `testbed run`: up, the scenario timeline on the real lab, the closing checks, the reports (report.json,
-// junit.xml, timeline.jsonl), then down unless kept. Every daemon's events and every fault go into one
+// junit.xml, timeline.jsonl, report.html), then down unless kept. Every daemon's events and every fault go into one
 // timeline; the report holds the seed and the topology file, so `testbed replay report.json` re-runs the same
 // scenario in the simulator.
 
@@ -14,11 +14,13 @@ import { reportPassed, type RunReport } from '../report/run-report.ts';
 import { TimelineWriter } from '../report/timeline.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
+import { readTimelineEvents, writeHtmlReport } from '../report/html-report.ts';
 import { CLOSING_CHECKS } from '../../checks/registry.ts';
 import { runCheck, type CheckResult } from '../verify/index.ts';
 import { EventFeed } from './event-feed.ts';
 import { FaultTimer } from './fault-timer.ts';
 import { runLabTimeline } from './lab-timeline.ts';
+import { RingSampler } from './ring-sampler.ts';
 
 /** Settings of one run. */
 export interface RunLabOptions {
@@ -37,7 +39,7 @@ export interface RunLabOptions {
 /** What a run produced. */
 export interface RunLabResult {
   report: RunReport;
-  files: { report: string; junit: string; timeline: string };
+  files: { report: string; junit: string; timeline: string; html: string };
 }
 
 /** Runs the topology's scenario on a real lab; see the file comment. */
@@ -61,10 +63,13 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
   const feed = new EventFeed(lab, timeline);
   const pollMs = Math.max(500, Math.min(...lab.plan.nodes.map((n) => n.vrr.helloMs)));
   const faults = new FaultTimer(lab, pollMs);
+  // report.html's ring-health chart: sampled from here until the closing checks are done.
+  const sampler = new RingSampler(lab, timeline, Math.max(1000, pollMs), lab.plan.nodes.length);
   let steps: RunLabResult['report']['steps'] = [];
   const checks: CheckResult[] = [];
   try {
     await feed.followAll();
+    sampler.start();
     const convergedAt = up.convergenceMs === null ? null : lab.now();
     timeline.add({
       t: new Date().toISOString(),
@@ -103,6 +108,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       });
     }
   } finally {
+    await sampler.stop();
     await faults.stop();
     feed.close();
     if (!options.keep) {
@@ -146,6 +152,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       report: writeReportJson(options.reportDir, report),
       junit: writeJunit(options.reportDir, report),
       timeline: summary.path,
+      html: writeHtmlReport(options.reportDir, report, readTimelineEvents(summary.path)),
     },
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   checkRingConsistency,
   expectedVset,
+  vsetHealth,
   type NodeSnapshot,
   type UpLink,
 } from '../../../../src/checks/ring-consistent/verdict.ts';
@@ -313,5 +314,38 @@ describe('expectedVset', () => {
   it('takes everyone when there are no more than r others', () => {
     assert.equal(expectedVset(ring.slice(0, 5), addr(30), 4).length, 4);
     assert.equal(expectedVset([addr(1)], addr(1), 4).length, 0);
+  });
+});
+
+describe('vsetHealth', () => {
+  it('counts every node of a consistent ring as right', () => {
+    assert.deepEqual(vsetHealth(consistent(EIGHT, EIGHT_LINKS), EIGHT_LINKS), {
+      nodes: 8,
+      right: 8,
+      wrongVset: 0,
+      inactive: 0,
+      partitions: 1,
+    });
+  });
+
+  it('tells wrong vsets, inactive and dead nodes apart, and judges each partition on its own', () => {
+    const snaps = consistent(EIGHT, EIGHT_LINKS);
+    find(snaps, 'n2').vset = find(snaps, 'n2').vset.slice(1); // one member short
+    find(snaps, 'n3').active = false; // inactive, whatever its vset
+    find(snaps, 'n8').alive = false; // crashed: not counted at all
+    const health = vsetHealth(snaps, EIGHT_LINKS);
+    // n8 (address 44) was in the vsets of n3, n5, n4 and n7 (17, 33 before it; 60, 71 after): without it
+    // those are wrong, with n2's; n3 counts as inactive; n1 and n6 keep the right vset.
+    assert.deepEqual(health, { nodes: 7, right: 2, wrongVset: 4, inactive: 1, partitions: 1 });
+    const cut = EIGHT_LINKS.filter(([a, b]) => !(a === 'n4' && b === 'n5'));
+    const halves = consistent(EIGHT, cut);
+    assert.deepEqual(vsetHealth(halves, cut), {
+      nodes: 8,
+      right: 8,
+      wrongVset: 0,
+      inactive: 0,
+      partitions: 2,
+    });
+    assert.equal(vsetHealth(halves, EIGHT_LINKS).right < 8, true, 'the halves’ vsets are wrong for one ring');
   });
 });
