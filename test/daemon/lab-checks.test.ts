@@ -17,8 +17,8 @@ import { runDhtCheck } from '../../src/testbed/verify/dht-check.ts';
 import { runMulticastCheck } from '../../src/testbed/verify/multicast-check.ts';
 import { runRingCheck } from '../../src/testbed/verify/ring-check.ts';
 import type { CheckResult } from '../../src/testbed/verify/check-result.ts';
-import { netnsUnavailableReason } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2), so vset paths and trees span several hops.

@@ -37,7 +37,7 @@ export function registerUpCommand(program: Command): void {
       .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
       .option(
         '--runtime <kind>',
-        `${RUNTIME_CHOICES.join(' | ')} (auto: docker when an engine answers)`,
+        `${RUNTIME_CHOICES.join(' | ')} (auto: the first that can run here)`,
         'auto',
       )
       .option('--name <lab>', 'lab name (default: the topology’s name)')

@@ -4,6 +4,7 @@
 
 import { rmSync } from 'node:fs';
 import type { RemovedSummary, Runtime, RuntimeKind } from '../runtime/runtime.ts';
+import { RUNTIME_KINDS } from '../runtime/registry.ts';
 import { labDir } from './lab-dir.ts';
 import { listLabDirs, readLabState } from './lab-state.ts';
 
@@ -47,11 +48,11 @@ export async function downLabs(lab: string | null, runtimes: RuntimeProvider): P
   return results;
 }
 
-/** Runtimes to search for a lab's leftovers: netns always, docker when its engine answers. */
+/** Runtimes to search for a lab's leftovers: every registered one that can run here. */
 export function availableRuntimes(load: (kind: RuntimeKind) => Promise<Runtime>): RuntimeProvider {
   return async () => {
     const out: Runtime[] = [];
-    for (const kind of ['netns', 'docker'] as const) {
+    for (const kind of RUNTIME_KINDS) {
       try {
         const r = await load(kind);
         if ((await r.unavailableReason()) === null) out.push(r);

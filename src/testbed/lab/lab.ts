@@ -30,7 +30,7 @@ export class Lab implements LabAccess {
   }
 
   get nodeCommand(): string[] {
-    return this.runtime.kind === 'netns' ? [process.execPath] : ['node'];
+    return this.runtime.nodeCommand();
   }
 
   /** Writes lab.json. */

@@ -48,11 +48,6 @@ export function ringTimeoutMs(topology: Topology): number {
   return Math.max(60_000, 20 * hello + 1000 * topology.nodes.length);
 }
 
-/** Concurrency of node creation and daemon starts: containers cost more than namespaces. */
-function concurrency(runtime: Runtime): number {
-  return runtime.kind === 'docker' ? 6 : 12;
-}
-
 /** Brings the topology up as a lab; see the file comment. */
 export async function upLab(topology: Topology, options: UpOptions): Promise<UpResult> {
   const { runtime, progress } = options;
@@ -92,9 +87,9 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     phases.prepareMs = clock() - t;
 
     t = clock();
-    progress(`creating ${plan.nodes.length} ${runtime.kind === 'docker' ? 'containers' : 'namespaces'}`);
+    progress(`creating ${plan.nodes.length} ${runtime.nodeNoun}`);
     let created = 0;
-    await mapLimit(plan.nodes, concurrency(runtime), async (node) => {
+    await mapLimit(plan.nodes, runtime.concurrency, async (node) => {
       const h = await runtime.createNode(lab.identity, node.name);
       state.nodes[node.name] = { id: h.id, netns: h.netns, nsenter: h.nsenter, daemonPid: null };
       created++;
@@ -114,7 +109,7 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     t = clock();
     progress(`starting ${plan.nodes.length} vrrd`);
     const firstStart = clock();
-    await mapLimit(plan.nodes, concurrency(runtime), (node) => startDaemon(lab, node.name));
+    await mapLimit(plan.nodes, runtime.concurrency, (node) => startDaemon(lab, node.name));
     state.phase = 'up';
     lab.save();
     phases.daemonsMs = clock() - t;

@@ -11,7 +11,7 @@
 // own process; removeLab kills whatever still runs in a node's network namespace before removing it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { ensureBaseImage, type BaseImageOptions } from '../image/base-image.ts';
@@ -66,7 +66,9 @@ export interface DockerRuntimeOptions {
 
 /** Nodes as containers of a Docker engine. */
 export class DockerRuntime implements Runtime {
-  readonly kind = 'docker' as const;
+  readonly kind = 'docker';
+  readonly nodeNoun = 'containers';
+  readonly concurrency = 6;
   readonly #docker: Docker;
   readonly #options: DockerRuntimeOptions;
   #image: string | null;
@@ -163,6 +165,21 @@ export class DockerRuntime implements Runtime {
       if (isNotFound(error)) return null;
       throw error;
     }
+  }
+
+  nodeCommand(): string[] {
+    return ['node'];
+  }
+
+  async nodeMemoryBytes(node: NodeHandle): Promise<number | null> {
+    // cgroup v1, then v2 (systemd driver): what the kernel charges the container, page cache included.
+    for (const file of [
+      `/sys/fs/cgroup/memory/docker/${node.id}/memory.usage_in_bytes`,
+      `/sys/fs/cgroup/system.slice/docker-${node.id}.scope/memory.current`,
+    ]) {
+      if (existsSync(file)) return Number(readFileSync(file, 'utf8'));
+    }
+    return null;
   }
 
   vrrdCommand(): string[] {

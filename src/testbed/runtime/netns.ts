@@ -5,10 +5,17 @@
 // `ip netns pids` finds what runs inside, so removeLab works from names alone after any crash.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { bundleDaemon, DEFAULT_BUNDLE_DIR } from '../../daemon/daemon-bundle.ts';
-import { join } from 'node:path';
+import {
+  createNamespace,
+  deleteNamespace,
+  inNamespace,
+  listNamespaces,
+  namespaceInode,
+} from '../links/netns.ts';
 import {
   NAME_PREFIX,
   nodeResourceName,
@@ -27,7 +34,9 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
 /** Nodes as network namespaces on this host. */
 export class NetnsRuntime implements Runtime {
-  readonly kind = 'netns' as const;
+  readonly kind = 'netns';
+  readonly nodeNoun = 'namespaces';
+  readonly concurrency = 12;
   readonly #bundleDir: string;
 
   /** bundleDir: where prepare() writes the vrrd bundle that nodes run (default <repo>/dist). */
@@ -51,19 +60,26 @@ export class NetnsRuntime implements Runtime {
 
   async createNode(lab: LabIdentity, name: string): Promise<NodeHandle> {
     const ns = nodeResourceName(lab.lab, name);
-    if (existsSync(`/run/netns/${ns}`)) {
+    if (namespaceInode(ns) !== null) {
       throw new Error(
         `network namespace ${ns} exists already (a lab ${lab.lab} is up: testbed down ${lab.lab})`,
       );
     }
-    await run('ip', ['netns', 'add', ns]);
-    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await createNamespace(ns);
     return handle(name, ns);
   }
 
   async findNode(lab: LabIdentity, name: string): Promise<NodeHandle | null> {
     const ns = nodeResourceName(lab.lab, name);
-    return existsSync(`/run/netns/${ns}`) ? handle(name, ns) : null;
+    return namespaceInode(ns) !== null ? handle(name, ns) : null;
+  }
+
+  nodeCommand(): string[] {
+    return [process.execPath];
+  }
+
+  async nodeMemoryBytes(): Promise<number | null> {
+    return null; // a namespace costs nothing of its own: its processes are all there is
   }
 
   vrrdCommand(): string[] {
@@ -78,7 +94,8 @@ export class NetnsRuntime implements Runtime {
     const fd = openSync(logFile, 'a', 0o600);
     try {
       // `ip netns exec` execs the command after entering the namespace: the child's PID is vrrd's own.
-      const child = spawn('ip', ['netns', 'exec', node.id, ...argv], {
+      const [cmd, ...args] = inNamespace(node.id, argv);
+      const child = spawn(cmd, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
       });
@@ -99,7 +116,8 @@ export class NetnsRuntime implements Runtime {
     argv: string[],
     options: ExecOptions = {},
   ): Promise<ExecResult> {
-    const r = await execa('ip', ['netns', 'exec', node.id, ...argv], {
+    const [cmd, ...args] = inNamespace(node.id, argv);
+    const r = await execa(cmd, args, {
       reject: false,
       timeout: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
       input: options.input,
@@ -113,7 +131,8 @@ export class NetnsRuntime implements Runtime {
   }
 
   spawn(_lab: LabIdentity, node: NodeHandle, argv: string[], options: { tty?: boolean } = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', node.id, ...argv], {
+    const [cmd, ...args] = inNamespace(node.id, argv);
+    return spawn(cmd, args, {
       stdio: options.tty ? 'inherit' : ['pipe', 'pipe', 'pipe'],
     });
   }
@@ -139,20 +158,9 @@ export class NetnsRuntime implements Runtime {
     await Promise.all(
       mine.map(async (ns) => {
         // Whatever runs inside dies with it: vrrd, a capture, an iperf a check left behind.
-        const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
-        for (const pid of String(pids.stdout).split(/\s+/).filter(Boolean).map(Number)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-            summary.processes++;
-          } catch {
-            // Gone already.
-          }
-        }
-        const del = await execa('ip', ['netns', 'del', ns], { reject: false });
-        if (!del.failed) summary.namespaces++;
-        else if (existsSync(`/run/netns/${ns}`)) {
-          throw new Error(`cannot delete network namespace ${ns}: ${del.stderr}`);
-        }
+        const { processes, deleted } = await deleteNamespace(ns);
+        summary.processes += processes;
+        if (deleted) summary.namespaces++;
       }),
     );
     return summary;
@@ -160,7 +168,7 @@ export class NetnsRuntime implements Runtime {
 }
 
 function handle(name: string, ns: string): NodeHandle {
-  return { name, netns: ns, nsenter: ['ip', 'netns', 'exec', ns], id: ns };
+  return { name, netns: ns, nsenter: inNamespace(ns, []), id: ns };
 }
 
 /** `vrrlab-<lab>.<node>` -> its parts; null for any other name (neither part may contain a dot). */
@@ -170,19 +178,4 @@ function parseName(ns: string): { lab: string; node: string } | null {
   const dot = rest.indexOf('.');
   if (dot <= 0 || dot === rest.length - 1 || rest.indexOf('.', dot + 1) !== -1) return null;
   return { lab: rest.slice(0, dot), node: rest.slice(dot + 1) };
-}
-
-async function listNamespaces(): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false });
-  if (r.failed) return [];
-  // Lines look like "name" or "name (id: 3)".
-  return String(r.stdout)
-    .split('\n')
-    .map((line) => line.split(' ')[0])
-    .filter((name) => name !== '');
-}
-
-async function run(cmd: string, args: string[]): Promise<void> {
-  const r = await execa(cmd, args, { reject: false });
-  if (r.failed) throw new Error(`${cmd} ${args.join(' ')} failed: ${String(r.stderr).trim() || r.message}`);
 }

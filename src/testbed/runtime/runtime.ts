@@ -1,6 +1,7 @@
-// The Runtime interface: what the lab controller asks of the thing that hosts nodes. Two implementations,
-// docker (one container per node, dockerode) and netns (one named network namespace per node, vrrd started
-// inside it). The controller never branches on the kind: it plans the lab, asks the runtime for nodes, wires
+// The Runtime interface: what the lab controller asks of the thing that hosts nodes. The implementations are
+// listed in registry.ts (one file each: docker.ts, one container per node; netns.ts, one named network
+// namespace per node). The controller never branches on the kind, and names none: what differs between
+// runtimes is a member of this interface. It plans the lab, asks the runtime for nodes, wires
 // veth pairs into their network namespaces (NodeHandle.netns), starts vrrd with the command the runtime
 // gives, and talks to every vrrd over control sockets in the lab directory (which each runtime makes visible
 // inside the node at the same path as on the host).
@@ -15,8 +16,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 
-/** The runtimes there are. */
-export type RuntimeKind = 'docker' | 'netns';
+/** A runtime's name (registry.ts lists them). */
+export type RuntimeKind = string;
 
 /** Label keys on everything the docker runtime creates. */
 export const LABELS = {
@@ -106,6 +107,18 @@ export type ProgressSink = (line: string) => void;
 /** A host for lab nodes. Every method is safe to call concurrently for different nodes. */
 export interface Runtime {
   readonly kind: RuntimeKind;
+
+  /** What its nodes are, plural, for progress lines ("containers", "namespaces"). */
+  readonly nodeNoun: string;
+
+  /** How many nodes are created (and daemons started) at once: a container costs more than a namespace. */
+  readonly concurrency: number;
+
+  /** Argv prefix that runs Node.js inside a node (checks pass small helper scripts with -e). */
+  nodeCommand(): string[];
+
+  /** The memory a node's own accounting charges it (a container's cgroup) in bytes, or null when none (bench). */
+  nodeMemoryBytes(node: NodeHandle): Promise<number | null>;
 
   /** Why this runtime cannot run here (no engine, not root, ...), or null when it can. */
   unavailableReason(): Promise<string | null>;
