@@ -1,18 +1,20 @@
 // Taking labs down: everything a lab created is found from its name alone (lab.json when it is there, the
 // runtimes' labels and name prefixes always), so `down` works without the topology file, after a crash of
-// `up`, and twice in a row (the second finds nothing and says so).
+// `up`, and twice in a row (the second finds nothing and says so). The name is checked first; the lab
+// directory is removed only when its lab.json names this lab (removeLabDirectory), anything else is reported.
 
-import { rmSync } from 'node:fs';
 import type { RemovedSummary, Runtime, RuntimeKind } from '../runtime/runtime.ts';
 import { RUNTIME_KINDS } from '../runtime/registry.ts';
-import { labDir } from './lab-dir.ts';
-import { listLabDirs, readLabState } from './lab-state.ts';
+import { checkLabName, isLabName } from './lab-name.ts';
+import { listLabDirs, removeLabDirectory } from './lab-state.ts';
 
 /** What down removed, per lab. */
 export interface DownResult {
   lab: string;
   found: boolean;
   removed: RemovedSummary & { directories: number };
+  /** What was left and why (a directory that is not this lab's), or null. */
+  left: string | null;
 }
 
 /** The runtimes to search: every one that can run here (a lab's own first). */
@@ -20,9 +22,14 @@ export type RuntimeProvider = () => Promise<Runtime[]>;
 
 /** Removes one lab (or, with lab null, every lab) from every runtime and the state root. */
 export async function downLabs(lab: string | null, runtimes: RuntimeProvider): Promise<DownResult[]> {
+  if (lab !== null) checkLabName(lab, 'down');
   const all = await runtimes();
   const names = new Set<string>(lab === null ? listLabDirs() : [lab]);
-  if (lab === null) for (const r of all) for (const found of await r.listLabs()) names.add(found.lab);
+  // A runtime may hold something of a name no lab may have (made by hand): it is not ours to remove.
+  if (lab === null) {
+    for (const r of all)
+      for (const found of await r.listLabs()) if (isLabName(found.lab)) names.add(found.lab);
+  }
   const results: DownResult[] = [];
   for (const name of [...names].sort()) {
     const removed = { containers: 0, namespaces: 0, processes: 0, directories: 0 };
@@ -32,18 +39,12 @@ export async function downLabs(lab: string | null, runtimes: RuntimeProvider): P
       removed.namespaces += s.namespaces;
       removed.processes += s.processes;
     }
-    let hadDir = false;
-    try {
-      hadDir = readLabState(name) !== null || listLabDirs().includes(name);
-    } catch {
-      hadDir = true; // an unreadable lab.json is still a lab directory to remove
-    }
-    if (hadDir) {
-      rmSync(labDir(name), { recursive: true, force: true });
-      removed.directories = 1;
-    }
-    const found = removed.containers + removed.namespaces + removed.processes + removed.directories > 0;
-    results.push({ lab: name, found, removed });
+    const dir = removeLabDirectory(name, null);
+    if (dir.removed) removed.directories = 1;
+    const found =
+      removed.containers + removed.namespaces + removed.processes + removed.directories > 0 ||
+      dir.left !== null;
+    results.push({ lab: name, found, removed, left: dir.left });
   }
   return results;
 }
