@@ -1,10 +1,11 @@
-// One `up` per lab name at a time: a lock file beside the lab's directory (labs/<lab>.lock), created with
-// O_EXCL, holding the owner's PID and start time. A lock whose owner no longer runs (the PID is gone, or
+// One `up` per lab name at a time: a lock file beside the lab's directory (labs/<lab>.lock), holding the
+// owner's PID and start time, made whole in a private file and then linked into place (link(2) fails when the
+// name exists, like O_EXCL, and the lock is never seen half-written). A lock whose owner no longer runs (the PID is gone, or
 // belongs to a process that started at another time) is stale and taken over; a live owner's lock makes the
 // second `up` fail at once, naming the owner, before it has created, written or removed anything. The lock
 // goes when `up` ends, however it ends (released, or by the exit handler; a SIGKILL leaves a stale lock).
 
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { upLockFile, labsRoot } from './lab-dir.ts';
 import { identify, isSameProcess, type ProcessIdentity } from './host-process.ts';
 
@@ -35,28 +36,20 @@ export class UpLock {
     mkdirSync(labsRoot(), { recursive: true, mode: 0o700 });
     const me = identify(process.pid);
     if (me === null) throw new Error(`cannot read this process's own start time (/proc/${process.pid}/stat)`);
-    const text = JSON.stringify(me);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(file, 'wx', 0o600);
+    const mine = `${file}.${process.pid}.tmp`;
+    writeFileSync(mine, `${JSON.stringify(me)}\n`, { mode: 0o600 });
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          writeSync(fd, `${text}\n`);
-        } finally {
-          closeSync(fd);
+          linkSync(mine, file);
+          return new UpLock(lab, file, me);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         }
-        return new UpLock(lab, file, me);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        takeOverIfStale(lab, file);
       }
-      const holder = readHolder(file);
-      if (holder !== null && isSameProcess(holder)) {
-        const since = new Date(Date.now() - uptimeMsSince(holder.startTime)).toISOString();
-        throw new LabBusyError(
-          `lab ${lab} is being brought up by PID ${holder.pid} (running since ${since}): wait for it to finish, ` +
-            `or stop it (Ctrl-C there removes what it made)`,
-        );
-      }
-      breakStale(file, holder);
+    } finally {
+      unlinkSync(mine);
     }
     throw new LabBusyError(`lab ${lab}: its lock ${file} keeps changing hands; try again`);
   }
@@ -77,7 +70,20 @@ export class UpLock {
   }
 }
 
-/** The owner a lock file names, or null when it is unreadable (a crash between create and write). */
+/** Throws LabBusyError when the lock's owner still runs; removes the lock when it does not. */
+function takeOverIfStale(lab: string, file: string): void {
+  const holder = readHolder(file);
+  if (holder !== null && isSameProcess(holder)) {
+    const since = new Date(Date.now() - uptimeMsSince(holder.startTime)).toISOString();
+    throw new LabBusyError(
+      `lab ${lab} is being brought up by PID ${holder.pid} (running since ${since}): wait for it to finish, ` +
+        `or stop it (Ctrl-C there removes what it made)`,
+    );
+  }
+  breakStale(file, holder);
+}
+
+/** The owner a lock file names, or null when it is unreadable (not a lock this code wrote). */
 function readHolder(file: string): ProcessIdentity | null {
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as Partial<ProcessIdentity>;
@@ -85,7 +91,7 @@ function readHolder(file: string): ProcessIdentity | null {
       return { pid: doc.pid!, startTime: doc.startTime! };
     }
   } catch {
-    // Unreadable or half-written: treated as stale (an owner writes its identity right after creating it).
+    // Unreadable: no owner of ours could have written it (locks are linked into place whole): stale.
   }
   return null;
 }
