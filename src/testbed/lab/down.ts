@@ -7,6 +7,7 @@ import type { RemovedSummary, Runtime, RuntimeKind } from '../runtime/runtime.ts
 import { RUNTIME_KINDS } from '../runtime/registry.ts';
 import { checkLabName, isLabName } from './lab-name.ts';
 import { listLabDirs, removeLabDirectory } from './lab-state.ts';
+import { removeStaleLock } from './up-lock.ts';
 
 /** What down removed, per lab. */
 export interface DownResult {
@@ -40,6 +41,7 @@ export async function downLabs(lab: string | null, runtimes: RuntimeProvider): P
       removed.processes += s.processes;
     }
     const dir = removeLabDirectory(name, null);
+    removeStaleLock(name);
     if (dir.removed) removed.directories = 1;
     const found =
       removed.containers + removed.namespaces + removed.processes + removed.directories > 0 ||

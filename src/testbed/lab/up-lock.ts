@@ -70,6 +70,15 @@ export class UpLock {
   }
 }
 
+/** Removes a lab's lock if its owner no longer runs (`down` after a SIGKILLed `up`); a live owner's stays. */
+export function removeStaleLock(lab: string): void {
+  try {
+    takeOverIfStale(lab, upLockFile(lab));
+  } catch {
+    // Held by a running `up`, or there is no lock: nothing to do.
+  }
+}
+
 /** Throws LabBusyError when the lock's owner still runs; removes the lock when it does not. */
 function takeOverIfStale(lab: string, file: string): void {
   const holder = readHolder(file);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identify } from '../../../../src/testbed/lab/host-process.ts';
 import { upLockFile } from '../../../../src/testbed/lab/lab-dir.ts';
-import { LabBusyError, UpLock } from '../../../../src/testbed/lab/up-lock.ts';
+import { LabBusyError, removeStaleLock, UpLock } from '../../../../src/testbed/lab/up-lock.ts';
 
 describe('testbed/lab/up-lock', () => {
   let root = '';
@@ -59,6 +59,17 @@ describe('testbed/lab/up-lock', () => {
     mkdirSync(join(root, 'labs'), { recursive: true });
     writeFileSync(upLockFile('lab1'), '');
     UpLock.acquire('lab1').release();
+  });
+
+  it("down's removeStaleLock removes a dead owner's lock and keeps a live one's", () => {
+    plant({ pid: 2 ** 22 + 12345, startTime: 1 });
+    removeStaleLock('lab1');
+    assert.ok(!existsSync(upLockFile('lab1')));
+    const lock = UpLock.acquire('lab1');
+    removeStaleLock('lab1');
+    assert.ok(existsSync(upLockFile('lab1')));
+    lock.release();
+    removeStaleLock('lab1'); // none at all: nothing happens
   });
 
   it('locks names, never paths', () => {
