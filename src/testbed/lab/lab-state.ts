@@ -29,6 +29,7 @@ import type { LinkParams } from '../../topology/types.ts';
 import type { LabPlan } from './plan.ts';
 import { labDir, labPaths, labsRoot } from './lab-dir.ts';
 import { checkLabName, isLabName } from './lab-name.ts';
+import { isValidNodeName, NODE_NAME_RULE } from '../../topology/names.ts';
 
 /** How one direction of a link is shaped. */
 export type ShapedBy = 'netem' | 'vrrd-emulation' | 'none';
@@ -126,7 +127,35 @@ export function readLabState(lab: string): LabState | null {
       `${file}: expected the state of lab ${lab}, found lab ${JSON.stringify(state.plan.lab)}`,
     );
   }
+  checkPlanNames(state.plan, file);
   return state as LabState;
+}
+
+/** Interface names the plan gives links (plan.ts): eth1, eth2, ... */
+const IFNAME_PATTERN = /^eth[0-9]{1,5}$/;
+
+/**
+ * The names a plan read back puts into commands (`ip -batch` lines, namespace and container names) must be the
+ * names planLab makes: a lab.json edited to hold a newline or a path is refused, never passed on.
+ */
+function checkPlanNames(plan: LabPlan, file: string): void {
+  const bad = (what: string, found: unknown): never => {
+    throw new LabStateError(`${file}: expected ${what}, found ${JSON.stringify(found)}`);
+  };
+  if (!Array.isArray(plan.nodes) || !Array.isArray(plan.links)) bad('a plan with nodes and links', plan);
+  for (const node of plan.nodes) {
+    if (!isValidNodeName(node?.name)) bad(NODE_NAME_RULE, node?.name);
+    for (const i of node.interfaces ?? []) {
+      if (!IFNAME_PATTERN.test(i?.ifname)) bad(`an interface name like eth1`, i?.ifname);
+      if (!isValidNodeName(i?.peer)) bad(NODE_NAME_RULE, i?.peer);
+    }
+  }
+  for (const link of plan.links) {
+    if (!isValidNodeName(link?.a) || !isValidNodeName(link?.b)) bad(NODE_NAME_RULE, [link?.a, link?.b]);
+    if (!IFNAME_PATTERN.test(link?.ifA) || !IFNAME_PATTERN.test(link?.ifB)) {
+      bad('interface names like eth1', [link?.ifA, link?.ifB]);
+    }
+  }
 }
 
 /** Names of the labs that have a directory under the state root (anything else there is not listed). */

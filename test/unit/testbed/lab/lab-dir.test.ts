@@ -41,7 +41,10 @@ describe('testbed/lab/lab-dir', () => {
   });
 
   it("removes a directory whose lab.json names the lab and run, and leaves another run's", () => {
-    const dir = labWithState('lab1', { version: 1, plan: { lab: 'lab1', runId: 'r1' } });
+    const dir = labWithState('lab1', {
+      version: 1,
+      plan: { lab: 'lab1', runId: 'r1', nodes: [], links: [] },
+    });
     const other = removeLabDirectory('lab1', 'r2');
     assert.equal(other.removed, false);
     assert.match(other.left!, /of run r1, not r2/);
@@ -51,20 +54,32 @@ describe('testbed/lab/lab-dir', () => {
   });
 
   it('leaves a directory whose lab.json names another lab, or that has none', () => {
-    const dir = labWithState('lab1', { version: 1, plan: { lab: 'other', runId: 'r1' } });
+    const dir = labWithState('lab1', {
+      version: 1,
+      plan: { lab: 'other', runId: 'r1', nodes: [], links: [] },
+    });
     assert.match(removeLabDirectory('lab1', null).left!, /expected the state of lab lab1, found lab "other"/);
     mkdirSync(join(labsRoot(), 'lab2'));
     assert.match(removeLabDirectory('lab2', null).left!, /holds no lab.json/);
     assert.ok(existsSync(dir) && existsSync(join(labsRoot(), 'lab2')));
   });
 
+  it('refuses a lab.json whose plan holds names that are not names (they would reach ip -batch lines)', () => {
+    const node = { name: 'n1', interfaces: [{ ifname: 'eth1 up\nnetns exec x sh', link: 0, peer: 'n2' }] };
+    labWithState('lab1', { version: 1, plan: { lab: 'lab1', runId: 'r1', nodes: [node], links: [] } });
+    assert.match(
+      removeLabDirectory('lab1', null).left!,
+      /expected an interface name like eth1, found "eth1 up\\nnetns/,
+    );
+  });
+
   it('leaves a symlink in labs/ (and what it points at) alone', () => {
     const victim = join(root, 'victim');
-    labWithState('real', { version: 1, plan: { lab: 'real', runId: 'r1' } });
+    labWithState('real', { version: 1, plan: { lab: 'real', runId: 'r1', nodes: [], links: [] } });
     mkdirSync(victim);
     writeFileSync(
       join(victim, 'lab.json'),
-      JSON.stringify({ version: 1, plan: { lab: 'link', runId: 'r1' } }),
+      JSON.stringify({ version: 1, plan: { lab: 'link', runId: 'r1', nodes: [], links: [] } }),
     );
     symlinkSync(victim, join(labsRoot(), 'link'));
     assert.match(removeLabDirectory('link', null).left!, /not a directory/);
