@@ -20,8 +20,8 @@ import { runRingCheck } from '../../src/checks/ring-consistent/lab.ts';
 import type { CheckResult } from '../../src/checks/report.ts';
 import type { LabProbe } from '../../src/checks/lab-probe.ts';
 import { labProbe } from '../../src/testbed/verify/lab-probe.ts';
-import { netnsUnavailableReason } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2), so vset paths and trees span several hops.

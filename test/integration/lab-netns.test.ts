@@ -15,7 +15,7 @@ import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
 import { runtimeOfKind } from '../../src/testbed/runtime/select.ts';
 import { loadTopology } from '../../src/checks/topology.ts';
-import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 import { skipForMissing } from '../support/skip.ts';
 

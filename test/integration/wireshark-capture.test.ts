@@ -13,7 +13,7 @@ import { hostIpv4 } from '../../src/testbed/lab/plan.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
 import { loadTopology } from '../../src/checks/topology.ts';
-import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { skipForMissing } from '../support/skip.ts';
 import { dissectPcap, tsharkUnavailableReason } from '../support/tshark.ts';
 import { labName, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';

@@ -33,6 +33,11 @@ export interface RunLabOptions {
   keep?: boolean;
   /** After the last step, how long the ring gets to become consistent before the closing checks. */
   settleMs?: number;
+  /**
+   * Aborting it (Ctrl-C) during `up` removes what up created; later, it takes the lab down (unless keep) and
+   * ends the process with the exit code its reason carries (an `exitCode` field; 130 without one).
+   */
+  signal?: AbortSignal;
   progress(line: string): void;
 }
 
@@ -57,9 +62,21 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
     seed: options.seed,
     runtime: options.runtime,
     lab: options.lab,
+    signal: options.signal,
     progress: options.progress,
   });
   const lab = up.lab;
+  // The scenario cannot stop halfway in a useful state: an abort now takes the lab down and ends the run.
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      const code = (options.signal!.reason as { exitCode?: number })?.exitCode ?? 130;
+      options.progress(`interrupted: ${options.keep ? 'the lab is kept' : `down ${lab.plan.lab}`}`);
+      const down = options.keep ? Promise.resolve() : downLabs(lab.plan.lab, async () => [options.runtime]);
+      void down.finally(() => process.exit(code));
+    },
+    { once: true },
+  );
   const feed = new EventFeed(lab, timeline);
   const pollMs = Math.max(500, Math.min(...lab.plan.nodes.map((n) => n.vrr.helloMs)));
   const faults = new FaultTimer(lab, pollMs);

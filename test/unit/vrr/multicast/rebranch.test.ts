@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { gridTopology } from '../../../sim/helpers/topologies.ts';
-import { McastSim, range } from './sim-mcast.ts';
+import { McastSim, range } from '../../../../src/sim/mcast-sim.ts';
 
 const G: Address = 0x01005e000007;
 const GAP_MS = 20;

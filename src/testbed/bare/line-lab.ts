@@ -1,17 +1,18 @@
-// A lab for the vrrd tests and bench: namespaces in a line joined by veth pairs (node i's "e" end to node i+1's
-// "w" end), optionally one extra namespace hanging off the last node (for injecting frames), and a vrrd in
-// each line namespace. Everything is named `vrrd-<pid>-<label>-...`, and destroy() removes it all (daemons,
-// namespaces, socket directory), also after a failure half-way through create().
+// A bare lab for the vrrd tests and bench (no controller): namespaces in a line joined by veth pairs (node i's
+// "e" end to node i+1's "w" end), optionally one extra namespace hanging off the last node (for injecting
+// frames), and a vrrd in each line namespace. Everything is named `vrrd-<pid>-<label>-...`, and destroy()
+// removes it all (daemons, namespaces, socket directory), also after a failure half-way through create().
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ControlClient, requestOnce } from '../../../src/control/client.ts';
-import { parseAddress, type Address } from '../../../src/vrr/address.ts';
-import type { NodeSnapshot, UpLink } from '../../../src/checks/ring-consistent/verdict.ts';
-import { ip, REPO_ROOT } from '../native/fixtures/netns.ts';
+import { ControlClient, requestOnce } from '../../control/client.ts';
+import { REPO_ROOT } from '../../daemon/daemon-bundle.ts';
+import { parseAddress, type Address } from '../../vrr/address.ts';
+import type { NodeSnapshot, UpLink } from '../../checks/ring-consistent/verdict.ts';
+import { createNamespaceSync, createVethPairSync, deleteNamespaceSync, inNamespace } from '../links/netns.ts';
 
 /** Options of a line lab. */
 export interface LineLabOptions {
@@ -72,9 +73,8 @@ export class LineLab {
     const names = [...Array(this.opts.size).keys()].map((i) => this.ns(i));
     if (this.opts.injector) names.push(this.ns('x'));
     for (const ns of names) {
-      ip('netns', 'add', ns);
+      createNamespaceSync(ns);
       this.#namespaces.push(ns);
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
     for (let i = 0; i + 1 < this.opts.size; i++) this.#veth(this.ns(i), 'e', this.ns(i + 1), 'w');
     if (this.opts.injector) this.#veth(this.ns(this.opts.size - 1), 'x', this.ns('x'), 'v');
@@ -82,9 +82,7 @@ export class LineLab {
   }
 
   #veth(nsA: string, ifA: string, nsB: string, ifB: string): void {
-    ip('link', 'add', 'name', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB);
-    ip('-n', nsA, 'link', 'set', ifA, 'up');
-    ip('-n', nsB, 'link', 'set', ifB, 'up');
+    createVethPairSync({ netns: nsA, ifname: ifA }, { netns: nsB, ifname: ifB });
   }
 
   /** Starts every node's vrrd and waits until all control sockets answer. */
@@ -95,10 +93,7 @@ export class LineLab {
   /** Starts node i's vrrd (again, after a kill) and waits until its control socket answers. */
   async start(i: number): Promise<LabDaemon> {
     const socket = join(this.socketDir, `n${i}.sock`);
-    const args = [
-      'netns',
-      'exec',
-      this.ns(i),
+    const [cmd, ...args] = inNamespace(this.ns(i), [
       process.execPath,
       ...(this.opts.nodeArgs ?? []),
       ...(this.opts.vrrdBundle ? [this.opts.vrrdBundle] : ['--import', 'tsx', 'src/daemon/vrrd.ts']),
@@ -117,8 +112,8 @@ export class LineLab {
       '--log-level',
       'debug',
       ...(this.opts.extraArgs ?? []),
-    ];
-    const child = spawn('ip', args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    ]);
+    const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     const d: LabDaemon = {
       index: i,
       ns: this.ns(i),
@@ -191,7 +186,8 @@ export class LineLab {
     cmd: string,
     ...args: string[]
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const r = await execa('ip', ['netns', 'exec', this.ns(i), cmd, ...args], {
+    const [ip, ...ipArgs] = inNamespace(this.ns(i), [cmd, ...args]);
+    const r = await execa(ip, ipArgs, {
       reject: false,
       timeout: 120_000,
     });
@@ -251,13 +247,7 @@ export class LineLab {
         clearTimeout(timer);
       }),
     );
-    for (const ns of this.#namespaces.splice(0)) {
-      try {
-        ip('netns', 'del', ns);
-      } catch (error) {
-        console.log(`cleanup: ${String(error)}`);
-      }
-    }
+    for (const ns of this.#namespaces.splice(0)) deleteNamespaceSync(ns);
     if (this.socketDir) rmSync(this.socketDir, { recursive: true, force: true });
   }
 

@@ -1,15 +1,16 @@
-// Multicast in the simulator (src/sim): a SimNetwork whose node factory attaches a Multicast to every VrrNode,
-// a record of every group packet each node delivered, and a steady-stream driver shared by tests and the bench.
+// Multicast in the simulator: a SimNetwork whose node factory attaches a Multicast to every VrrNode, a record
+// of every group packet each node delivered, and a steady-stream driver shared by the multicast tests and
+// bench/multicast.ts.
 
-import { SimNetwork } from '../../../../src/sim/network.ts';
-import { isRingConsistent } from '../../../../src/checks/ring-consistent/sim.ts';
-import { assignAddresses } from '../../../../src/topology/index.ts';
-import type { Topology } from '../../../../src/topology/types.ts';
-import type { Address } from '../../../../src/vrr/address.ts';
-import { Multicast, type MulticastOptions } from '../../../../src/vrr/multicast/index.ts';
-import { VrrNode } from '../../../../src/vrr/node.ts';
-import { createRng } from '../../../../src/vrr/rng.ts';
-import { randomGeometricTopology } from '../../../sim/helpers/topologies.ts';
+import { SimNetwork } from './network.ts';
+import { isRingConsistent } from '../checks/ring-consistent/sim.ts';
+import { assignAddresses } from '../topology/index.ts';
+import type { Topology } from '../topology/types.ts';
+import type { Address } from '../vrr/address.ts';
+import { Multicast, type MulticastOptions } from '../vrr/multicast/index.ts';
+import { VrrNode } from '../vrr/node.ts';
+import { createRng } from '../vrr/rng.ts';
+import { randomGeometricTopology } from '../topology/code-topologies.ts';
 
 /** A simulated network with a Multicast on every node (a restarted node gets a fresh one). */
 export class McastSim {
