@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (bundle inputs are found from here). */
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where `bundleDaemon()` writes by default. */
 export const DEFAULT_BUNDLE_DIR = join(REPO_ROOT, 'dist');
