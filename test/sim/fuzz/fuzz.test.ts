@@ -16,7 +16,7 @@ import { checkNetworkRing } from '../../../src/sim/checks/ring-consistent.ts';
 import { randomGeometricTopology } from '../helpers/topologies.ts';
 
 describe('fault-schedule fuzzer', function () {
-  this.timeout(300_000);
+  this.timeout(45_000); // slowest measured 10.2 s (50 schedules on 30 nodes)
 
   it('schedules are seeded: same seed, same schedule; they end healed with every node restarted', () => {
     const topo = randomGeometricTopology(20, 3);

@@ -18,8 +18,6 @@ function assertNoDuplicates(got: number[], who: string): void {
 }
 
 describe('multicast on a 100-node random geometric graph', function () {
-  this.timeout(120_000);
-
   it('one source and 10 members: every packet of a steady stream exactly once', () => {
     const { sim, pick } = convergedMcastSim(4);
     const [src, ...members] = pick(11);
