@@ -11,17 +11,29 @@ export type KernelProbe = { has: true } | { has: false; kernelLacks: boolean; re
  * it vanishes with the probe, so nothing is left behind and no lab or host interface is touched). Needs root.
  */
 export function probeNetem(): KernelProbe {
-  const r = spawnSync('unshare', ['--net', 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'unshare',
+    ['--net', 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (r.error) return { has: false, kernelLacks: false, reason: `unshare could not run: ${r.error.message}` };
   if (r.status === 0) return { has: true };
   const said = `${r.stderr}${r.stdout}`.trim();
   // tc's answer when the kernel has no such qdisc (module absent and not built in).
   if (/qdisc kind is unknown/i.test(said)) {
-    return { has: false, kernelLacks: true, reason: `no sch_netem in kernel ${kernelRelease()} (tc: ${said})` };
+    return {
+      has: false,
+      kernelLacks: true,
+      reason: `no sch_netem in kernel ${kernelRelease()} (tc: ${said})`,
+    };
   }
-  return { has: false, kernelLacks: false, reason: `tc qdisc add ... netem failed: ${said || `exit ${r.status}`}` };
+  return {
+    has: false,
+    kernelLacks: false,
+    reason: `tc qdisc add ... netem failed: ${said || `exit ${r.status}`}`,
+  };
 }
 
 function kernelRelease(): string {
