@@ -115,8 +115,10 @@ describe('link shaping measured on a netns line of three (20 ms, 10 % loss per d
           if (!probe.has && probe.kernelLacks) skipForKernel(this, 'link shaping by tc netem', probe.reason);
           if (!probe.has) skipForMissing(this, 'link shaping by tc netem', probe.reason);
         }
+        // `up` picks netem where the kernel has it, unless told to emulate: tell it, or make sure it is not told.
         const before = process.env.VRR_TESTBED_SHAPING;
         if (mechanism === 'vrrd-emulation') process.env.VRR_TESTBED_SHAPING = 'emulation';
+        else delete process.env.VRR_TESTBED_SHAPING;
         try {
           const result = await upLab(loadTopology(TOPOLOGY), { seed: 21, runtime, lab, progress: () => {} });
           up = result.lab;
