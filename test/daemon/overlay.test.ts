@@ -25,6 +25,7 @@ interface Report {
 }
 
 describe('daemon/overlay: the TAP against the kernel (fake node, in-memory DHT)', function () {
+  this.timeout(20_000); // the harness in before() measured 3.5 s
   const ns = `vrrd-${process.pid}-overlay`;
   let report: Report;
 
@@ -39,7 +40,7 @@ describe('daemon/overlay: the TAP against the kernel (fake node, in-memory DHT)'
       const out = execFileSync(cmd, args, {
         cwd: REPO_ROOT,
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: 20_000,
       });
       report = JSON.parse(out.trim().split('\n').pop()!) as Report;
     } catch (error) {
