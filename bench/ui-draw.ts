@@ -7,12 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSimulation, stepsFor } from '../src/sim/run-sim.ts';
-import { loadTopology } from '../src/testbed/topology/index.ts';
+import { runSimulation } from '../src/sim/run-sim.ts';
+import { loadTopology } from '../src/checks/topology.ts';
 import { bundlePage } from '../src/testbed/ui/page-bundle.ts';
 import { loadReplay, ReplayBackend } from '../src/testbed/ui/replay-backend.ts';
 import { startUiServer } from '../src/testbed/ui/server.ts';
 import { SimTimelineRecorder } from '../src/testbed/ui/sim-timeline.ts';
+import { writeTimelineEvents } from '../src/testbed/report/html-report.ts';
 import { drawn, launchUiBrowser, openUi } from '../test/support/ui-browser.ts';
 
 // In the page: moves the slider to t and resolves with the ms until the new state is applied and painted. A
@@ -46,12 +47,12 @@ try {
     const dir = mkdtempSync(join(tmpdir(), 'vrr-ui-bench-'));
     try {
       let t = performance.now();
-      const recorder = new SimTimelineRecorder(dir, topology, topology.seed ?? 1, file);
-      runSimulation(topology, { seed: topology.seed ?? 1, steps: recorder.wrap(stepsFor(topology)) });
-      recorder.close();
+      const recorder = new SimTimelineRecorder(topology, topology.seed ?? 1, file);
+      runSimulation(topology, { seed: topology.seed ?? 1, recorder });
+      const timeline = writeTimelineEvents(dir, recorder.events);
       const simMs = performance.now() - t;
       t = performance.now();
-      const backend = new ReplayBackend(loadReplay(recorder.path));
+      const backend = new ReplayBackend(loadReplay(timeline));
       const layoutMs = performance.now() - t;
       const server = await startUiServer({ backend, assets });
       const { page, drawMs } = await openUi(browser.browser, server.url);

@@ -2,8 +2,8 @@
 // and printing either JSON (--json) or the verb's human rendering.
 
 import type { Command } from 'commander';
-import { defaultSocketPath } from '../daemon/control-protocol.ts';
-import { ControlClient, ControlError } from './client.ts';
+import { defaultSocketPath } from '../control/protocol.ts';
+import { ControlClient, ControlError } from '../control/client.ts';
 
 /** A failure vrrctl reports as one line on stderr with a non-zero exit (1 unless given). */
 export class CtlFailure extends Error {
@@ -41,7 +41,7 @@ export function connect(command: Command): Promise<ControlClient> {
   return ControlClient.connect(socketPathOf(opts), { timeoutMs: opts.timeout });
 }
 
-/** Sends one request and closes; a daemon error becomes a CtlFailure with the daemon's message. */
+/** Sends one request (every page of a table) and closes; a daemon error becomes a CtlFailure with the daemon's message. */
 export async function call<T>(
   command: Command,
   verb: string,
@@ -51,7 +51,10 @@ export async function call<T>(
   try {
     return await client.request<T>(verb, args);
   } catch (error) {
-    if (error instanceof ControlError) throw new CtlFailure(`vrrd: ${verb}: ${error.message}`);
+    if (error instanceof ControlError) {
+      // 'connection': the daemon closed the connection and said why (its message names the socket).
+      throw new CtlFailure(error.verb === 'connection' ? error.message : `vrrd: ${verb}: ${error.message}`);
+    }
     throw error;
   } finally {
     client.close();

@@ -4,7 +4,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ConnectError } from './client.ts';
+import { ConnectError } from '../control/client.ts';
 import { registerDht } from './commands/dht.ts';
 import { registerEvents } from './commands/events.ts';
 import { registerLink } from './commands/link.ts';

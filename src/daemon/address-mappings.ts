@@ -10,7 +10,7 @@
 import { formatAddress, type Address } from '../vrr/address.ts';
 import type { DhtClient } from './dht-client.ts';
 import { readMac, writeMac } from './frames/ethernet.ts';
-import { formatCidr, type Cidr } from './frames/ip-address.ts';
+import { formatCidr, type Cidr } from '../topology/ip-address.ts';
 import type { Logger } from './logger.ts';
 
 /** The DHT key of an IP address's mapping (address in canonical text). */

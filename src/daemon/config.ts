@@ -2,7 +2,7 @@
 // the host's interfaces into one DaemonConfig. Every default is decided here, and reported (the address's and
 // the seed's origin are kept so the daemon can log them), so the rest of the daemon never guesses.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -13,14 +13,15 @@ import {
   parseAddress,
   type Address,
 } from '../vrr/address.ts';
-import { parseDurationMs } from '../testbed/topology/units.ts';
-import type { LinkParams } from '../testbed/topology/types.ts';
-import { defaultSocketPath } from './control-protocol.ts';
-import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from './emulation-spec.ts';
+import { parseDurationMs } from '../topology/units.ts';
+import type { LinkParams } from '../topology/types.ts';
+import { defaultSocketPath } from '../control/protocol.ts';
+import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from '../topology/emulation-spec.ts';
 import type { HostInterface } from './host-interfaces.ts';
-import { parseCidr, type Cidr } from './frames/ip-address.ts';
+import { parseCidr, type Cidr } from '../topology/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
-import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from './overlay-addresses.ts';
+import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
+import { readKeyFile } from '../topology/security.ts';
 
 /** The overlay interface: its name and the addresses configured on it (null = none of that family). */
 export interface OverlayConfig {
@@ -56,6 +57,10 @@ export interface DaemonConfig {
   /** Link emulation per interface name (egress). */
   emulation: Record<string, Partial<LinkParams>>;
   mappings: MappingConfig;
+  /** The mesh's network key (a keyed mesh: every frame sealed and checked), or null. Never logged. */
+  networkKey: Uint8Array | null;
+  /** The key file it was read from, for the start-up log; null without a key. */
+  keyFile: string | null;
 }
 
 /** Address settings as written: a CIDR, "auto" (derived from the node address) or "none". */
@@ -80,6 +85,7 @@ export interface ConfigInput {
   logLevel?: string;
   emulation?: Record<string, EmulationSpec>;
   dht?: { ttl?: string | number; refresh?: string | number };
+  keyFile?: string;
 }
 
 /** Default overlay interface name. */
@@ -99,6 +105,7 @@ const FILE_KEYS = [
   'logLevel',
   'emulation',
   'dht',
+  'keyFile',
 ] as const;
 const OVERLAY_KEYS = ['enabled', 'name', 'ipv4', 'ipv6', 'ipv6Prefix'];
 const DHT_KEYS = ['ttl', 'refresh'];
@@ -124,6 +131,10 @@ export function buildDaemonCommand(): Command {
     .option('--ipv6-prefix <prefix>', `/64 prefix for the auto IPv6 address (default ${DEFAULT_IPV6_PREFIX})`)
     .option('--socket <path>', `control socket (default ${DEFAULT_SOCKET} or /run/vrrd/<name>.sock)`)
     .option('--seed <n>', 'seed of every random choice (default: the time, logged)', integer)
+    .option(
+      '--key-file <file>',
+      'network key (hex or raw, mode 0600): seal and check every frame (docs/security.md)',
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]))
     .option(
       '--emulate <if:settings>',
@@ -148,6 +159,7 @@ export function readConfigInput(argv: readonly string[], command = buildDaemonCo
   if (o.interface !== undefined) flags.interfaces = o.interface as string[];
   if (o.socket !== undefined) flags.socket = o.socket as string;
   if (o.seed !== undefined) flags.seed = o.seed as number;
+  if (o.keyFile !== undefined) flags.keyFile = o.keyFile as string;
   if (o.logLevel !== undefined) flags.logLevel = o.logLevel as string;
   const overlay = { ...file.overlay };
   if (o.overlay === false) overlay.enabled = false;
@@ -201,6 +213,7 @@ export function checkConfigDocument(doc: unknown, where: string): ConfigInput {
   if (top.helloMs !== undefined) out.helloMs = requireNumber(top.helloMs, `${where}: helloMs`);
   if (top.socket !== undefined) out.socket = requireString(top.socket, `${where}: socket`);
   if (top.seed !== undefined) out.seed = requireNumber(top.seed, `${where}: seed`);
+  if (top.keyFile !== undefined) out.keyFile = requireString(top.keyFile, `${where}: keyFile`);
   if (top.logLevel !== undefined) out.logLevel = requireString(top.logLevel, `${where}: logLevel`);
   if (top.interfaces !== undefined) {
     if (!Array.isArray(top.interfaces) || top.interfaces.some((i) => typeof i !== 'string')) {
@@ -382,7 +395,34 @@ export function resolveDaemonConfig(
     logLevel,
     emulation,
     mappings: { ttlMs, refreshMs },
+    networkKey: input.keyFile !== undefined ? readPrivateKeyFile(input.keyFile) : null,
+    keyFile: input.keyFile ?? null,
   };
+}
+
+/**
+ * Reads the network key, refusing a file that group or others may read or write (as ssh refuses a private key):
+ * the key is the mesh's only secret.
+ */
+export function readPrivateKeyFile(file: string): Uint8Array {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (error) {
+    throw new RangeError(
+      `keyFile: ${file}: ${(error as NodeJS.ErrnoException).code ?? error} when reading it`,
+    );
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new RangeError(
+      `keyFile: ${file}: expected mode 0600 or stricter (the key is secret), found 0${(mode & 0o777).toString(8)}`,
+    );
+  }
+  try {
+    return readKeyFile(file);
+  } catch (error) {
+    throw new RangeError(`keyFile: ${(error as Error).message}`);
+  }
 }
 
 /** A MAC made into a node address: locally administered bit set, group bit cleared. */
@@ -405,6 +445,7 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
     addressFrom: config.addressFrom,
     seed: config.seed,
     seedFrom: config.seedFrom,
+    keyed: config.keyFile !== null ? { keyFile: config.keyFile } : false,
     interfaces: config.interfaces,
     vsetSize: config.vsetSize,
     helloMs: config.helloMs,

@@ -1,20 +1,22 @@
 // What each control verb answers, built from the daemon's parts. Results are plain JSON with addresses written
 // as text (02:00:00:00:00:0b); docs/vrrd.md lists every shape. Argument errors are RangeErrors whose message
-// says which argument, what was expected and what was found: the client shows them as they are.
+// says which argument, what was expected and what was found: the client shows them as they are. The tables
+// that grow with the lab (PAGED_VERBS) answer one page at a time (paging.ts).
 
 import { clockwise, formatAddress, ringDistance } from '../vrr/address.ts';
 import type { VrrNode } from '../vrr/node.ts';
-import { parseDurationMs } from '../testbed/topology/units.ts';
+import { parseDurationMs } from '../topology/units.ts';
 import type { AddressMappings } from './address-mappings.ts';
 import type { DaemonConfig } from './config.ts';
 import type { ControlServer, VerbHandler } from './control-server.ts';
 import type { DhtClient, DhtResult } from './dht-client.ts';
-import { formatEmulation, parseEmulationSpec } from './emulation-spec.ts';
-import { formatCidr } from './frames/ip-address.ts';
+import { formatEmulation, parseEmulationSpec } from '../topology/emulation-spec.ts';
+import { formatCidr } from '../topology/ip-address.ts';
 import { parseGroup } from './frames/group-address.ts';
 import type { Links } from './links.ts';
 import type { MulticastGroups } from './multicast-groups.ts';
 import type { Overlay } from './overlay.ts';
+import { Page, pageRequest, pageRows, type SortKey } from './paging.ts';
 
 /** The parts of a running daemon the verbs read and act on. */
 export interface VerbContext {
@@ -70,17 +72,22 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
       };
     },
 
-    neighbors: () =>
-      node.neighbors().map((n) => ({
-        address: fmt(n.address),
-        interface: portName(n.port),
-        linkAddress: fmt(n.linkAddress),
-        state: n.state,
-        active: n.active,
-        quality: Math.round(n.quality * 1000) / 1000,
-      })),
+    neighbors: (args) =>
+      tablePage(
+        node.neighbors(),
+        (n) => [n.address, n.port],
+        (n) => ({
+          address: fmt(n.address),
+          interface: portName(n.port),
+          linkAddress: fmt(n.linkAddress),
+          state: n.state,
+          active: n.active,
+          quality: Math.round(n.quality * 1000) / 1000,
+        }),
+        args,
+      ),
 
-    vset: () => {
+    vset: (args) => {
       // Sides as the vset defines them: the r/2 nearest clockwise (successors) and the r/2 nearest
       // counter-clockwise (predecessors) among the members; with few nodes one member can be both.
       const me = node.address;
@@ -94,21 +101,33 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
           side === 'ccw' ? clockwise(m, me) : side === 'cw' ? clockwise(me, m) : ringDistance(me, m);
         return { address: fmt(m), side, distance };
       });
-      // Ring order: farthest predecessor first, then the nearer ones, then the successors outward.
-      const rank = (r: { side: string; distance: number }): number =>
-        r.side === 'ccw' ? -r.distance : r.distance;
-      rows.sort((a, b) => rank(a) - rank(b));
-      return { address: fmt(me), active: node.isActive(), vsetSize: node.config.vsetSize, members: rows };
+      // Ring order: farthest predecessor first, then the nearer ones, then the successors outward (the rank is
+      // the page key; the address breaks ties).
+      const key = (r: { address: string; side: string; distance: number }): SortKey => [
+        r.side === 'ccw' ? -r.distance : r.distance,
+        r.address,
+      ];
+      const page = pageRows(rows, key, (r) => r, pageRequest(args));
+      return new Page(
+        { address: fmt(me), active: node.isActive(), vsetSize: node.config.vsetSize, members: page.rows },
+        page.next,
+      );
     },
 
-    routes: () =>
-      node.routes().map((r) => ({
-        ea: fmt(r.ea),
-        eb: fmt(r.eb),
-        pathId: r.pathId,
-        na: r.na === null ? null : fmt(r.na),
-        nb: r.nb === null ? null : fmt(r.nb),
-      })),
+    // Ordered by (ea, pathId), the table's key; only the page's rows are formatted.
+    routes: (args) =>
+      tablePage(
+        node.routes(),
+        (r) => [r.ea, r.pathId],
+        (r) => ({
+          ea: fmt(r.ea),
+          eb: fmt(r.eb),
+          pathId: r.pathId,
+          na: r.na === null ? null : fmt(r.na),
+          nb: r.nb === null ? null : fmt(r.nb),
+        }),
+        args,
+      ),
 
     // The ring-repair representatives this node knows (src/vrr/repair.ts): how separate rings find each other.
     representatives: () =>
@@ -154,20 +173,26 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
 
     'dht.del': async (args) => formatResult(await ctx.dht.delete(stringArg(args, 'key'))),
 
-    'dht.entries': () => {
+    // Ordered by where the keys hash to on the ring (the key's bytes break ties: it is unique).
+    'dht.entries': (args) => {
       const now = Date.now();
-      return ctx.dht.entries().map((e) => {
-        const key = valueFields(e.key);
-        return {
-          // Text keys (all the daemon's own) as text, binary ones as 0x-prefixed hex.
-          key: key.value ?? `0x${key.valueHex}`,
-          hash: fmt(e.hash),
-          ...valueFields(e.value),
-          version: e.version,
-          expiresInMs: e.expiresAt === null ? null : Math.max(0, Math.round(e.expiresAt - now)),
-          role: e.role,
-        };
-      });
+      return tablePage(
+        ctx.dht.entries(),
+        (e) => [e.hash, Buffer.from(e.key).toString('hex')],
+        (e) => {
+          const key = valueFields(e.key);
+          return {
+            // Text keys (all the daemon's own) as text, binary ones as 0x-prefixed hex.
+            key: key.value ?? `0x${key.valueHex}`,
+            hash: fmt(e.hash),
+            ...valueFields(e.value),
+            version: e.version,
+            expiresInMs: e.expiresAt === null ? null : Math.max(0, Math.round(e.expiresAt - now)),
+            role: e.role,
+          };
+        },
+        args,
+      );
     },
 
     'link.show': (args) => {
@@ -224,8 +249,29 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
       };
     },
 
-    'mcast.groups': () => ctx.multicast.view(),
+    // The trees grow with the lab (one per source and group it forwards for): they are the paged rows.
+    'mcast.groups': (args) => {
+      const view = ctx.multicast.view();
+      const page = pageRows(
+        view.trees,
+        (t) => [t.group, t.root],
+        (t) => t,
+        pageRequest(args),
+      );
+      return new Page({ ...view, trees: page.rows }, page.next);
+    },
   };
+}
+
+/** One page of a table whose result is its rows (protocol: PAGED_VERBS). */
+function tablePage<T, R>(
+  rows: readonly T[],
+  keyOf: (row: T) => SortKey,
+  format: (row: T) => R,
+  args: Record<string, unknown>,
+): Page {
+  const page = pageRows(rows, keyOf, format, pageRequest(args));
+  return new Page(page.rows, page.next);
 }
 
 /**

@@ -9,10 +9,10 @@ import { formatAddress } from '../vrr/address.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import { VrrNode } from '../vrr/node.ts';
 import { createRng, deriveSeed } from '../vrr/rng.ts';
-import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
+import { AUTH_TAG_LENGTH, DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
 import { AddressMappings } from './address-mappings.ts';
 import { describeConfig, type DaemonConfig } from './config.ts';
-import type { DaemonEvent } from './control-protocol.ts';
+import type { DaemonEvent } from '../control/protocol.ts';
 import { ControlServer } from './control-server.ts';
 import { buildVerbHandlers } from './control-verbs.ts';
 import { attachDht, DhtClient } from './dht-client.ts';
@@ -27,10 +27,10 @@ import {
   configureOverlayAddresses,
   enableOverlayMulticast,
   cachedInterfaceAddresses,
-} from './overlay-addresses.ts';
+} from './overlay-interface.ts';
 import { WallEnv } from './wall-env.ts';
 
-/** How long the overlay's address list is reused by the mapping publisher (overlay-addresses.ts says why). */
+/** How long the overlay's address list is reused by the mapping publisher (overlay-interface.ts says why). */
 const ADDRESS_CACHE_MS = 5000;
 /** Address mappings are first published once the vset has been unchanged for this many hello periods. */
 const MAPPINGS_QUIET_HELLOS = 3;
@@ -85,6 +85,7 @@ export class Vrrd {
     this.node = new VrrNode(
       { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
       env,
+      config.networkKey === null ? {} : { networkKey: config.networkKey },
     );
     this.#links = new Links({
       interfaces: config.interfaces,
@@ -234,7 +235,9 @@ export class Vrrd {
   /** The overlay MTU: the smallest link MTU minus the data header, so every overlay frame fits every link. */
   #overlayMtu(): number {
     const mtus = this.config.interfaces.map((i) => readHostInterface(i)?.mtu ?? 1500);
-    return Math.min(...mtus) - DATA_HEADER_LENGTH;
+    // A keyed mesh's trailer rides inside the link MTU too.
+    const trailer = this.config.networkKey === null ? 0 : AUTH_TAG_LENGTH;
+    return Math.min(...mtus) - DATA_HEADER_LENGTH - trailer;
   }
 
   #onEvent(event: VrrEvent): void {

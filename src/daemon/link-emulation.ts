@@ -1,4 +1,4 @@
-// In-daemon link emulation: what shapes a testbed link where the kernel has no sch_netem (architecture.md,
+// In-daemon link emulation: what shapes a testbed link where the kernel has no sch_netem (docs/architecture.md,
 // "Impairments"). One LinkEmulator is one direction of one link (used on egress of the AF_PACKET frames,
 // optionally on ingress too): seeded delay, jitter, loss, rate, duplicate, reorder and corrupt, settings
 // changeable live. Pure logic: the clock, the timers and the random source are injected, so the daemon
@@ -17,7 +17,7 @@
 // Every frame consumes the same number of random draws whatever is enabled, so turning one impairment on
 // does not reshuffle the decisions of the others for the same seed.
 
-import type { LinkParams } from '../testbed/topology/types.ts';
+import type { LinkParams } from '../topology/types.ts';
 import type { TimerHandle } from '../vrr/env.ts';
 import type { Rng } from '../vrr/rng.ts';
 

@@ -3,10 +3,10 @@
 // interface is watched, so a link set down fails its neighbours at once (node.removePort) instead of after
 // several silent hello periods, and a link that comes back gets a fresh socket (its ifindex may have changed).
 
-import type { LinkParams } from '../testbed/topology/types.ts';
+import type { LinkParams } from '../topology/types.ts';
 import type { LinkAddress, PortId } from '../vrr/env.ts';
 import { createRng, deriveSeed } from '../vrr/rng.ts';
-import { formatEmulation, isUnimpaired } from './emulation-spec.ts';
+import { formatEmulation, isUnimpaired } from '../topology/emulation-spec.ts';
 import { readHostInterface } from './host-interfaces.ts';
 import { LinkEmulator, NO_IMPAIRMENT, type LinkEmulatorCounters } from './link-emulation.ts';
 import type { Logger } from './logger.ts';

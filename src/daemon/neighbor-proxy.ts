@@ -1,5 +1,5 @@
 // Answers the host's address resolution on the overlay from the DHT, so ARP requests and neighbour
-// solicitations never cross the ring (wire-format.md, "Overlay mapping"). The reply is written to the overlay
+// solicitations never cross the ring (docs/wire.md, overlay mapping). The reply is written to the overlay
 // interface as if the owner had sent it. Questions it cannot answer (no mapping, DHT unreachable) are counted
 // and left unanswered: the kernel asks again, and reports the address unreachable when it gives up.
 
@@ -7,7 +7,7 @@ import { formatAddress } from '../vrr/address.ts';
 import type { AddressMappings } from './address-mappings.ts';
 import { ArpOp, arpReplyFor, buildArp, parseArp } from './frames/arp.ts';
 import { buildEthernet, EtherType, type EthernetFrame } from './frames/ethernet.ts';
-import { formatIpv4, formatIpv6 } from './frames/ip-address.ts';
+import { formatIpv4, formatIpv6 } from '../topology/ip-address.ts';
 import type { Logger } from './logger.ts';
 import {
   buildNeighborAdvertisement,

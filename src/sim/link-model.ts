@@ -7,7 +7,7 @@
 
 import type { Rng } from '../vrr/rng.ts';
 import type { LinkAddress } from '../vrr/env.ts';
-import type { LinkParams } from '../testbed/topology/types.ts';
+import type { LinkParams } from '../topology/types.ts';
 import type { SimClock } from './sim-clock.ts';
 import { QueuedEvent } from './event-queue.ts';
 

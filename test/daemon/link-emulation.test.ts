@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { LinkEmulator, NO_IMPAIRMENT, validateLinkParams } from '../../src/daemon/link-emulation.ts';
-import type { LinkParams } from '../../src/testbed/topology/types.ts';
+import type { LinkParams } from '../../src/topology/types.ts';
 import type { TimerHandle } from '../../src/vrr/env.ts';
 import { createRng } from '../../src/vrr/rng.ts';
 

@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { arpReplyFor, ArpOp, buildArp, parseArp } from '../../src/daemon/frames/arp.ts';
 import { buildEthernet, isGroupMac, parseEthernet } from '../../src/daemon/frames/ethernet.ts';
-import { formatIpv6, parseCidr, parseIpv4, parseIpv6 } from '../../src/daemon/frames/ip-address.ts';
+import { formatIpv6, parseCidr, parseIpv4, parseIpv6 } from '../../src/topology/ip-address.ts';
 import {
   buildNeighborAdvertisement,
   icmpv6Checksum,
   parseIcmpv6,
   parseNeighborSolicitation,
 } from '../../src/daemon/frames/neighbor-discovery.ts';
-import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/daemon/overlay-addresses.ts';
+import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/topology/overlay-addresses.ts';
 import { parseAddress } from '../../src/vrr/address.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

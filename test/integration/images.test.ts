@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { debianMirror, parseDeb822, parseOneLine } from '../../src/testbed/image/apt-mirror.ts';
 import { baseImageTag, DEFAULT_BASE_RECIPE } from '../../src/testbed/image/base-image.ts';
-import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { nodeImageTag, type NodeImageInputs } from '../../src/testbed/image/node-image.ts';
 import { skipForMissing } from '../support/skip.ts';
 

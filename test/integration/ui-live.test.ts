@@ -8,19 +8,19 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type { Page } from 'puppeteer-core';
-import { REPO_ROOT } from '../../src/testbed/image/bundle.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { downLabs } from '../../src/testbed/lab/down.ts';
 import { setLink } from '../../src/testbed/lab/faults.ts';
 import { readLabState } from '../../src/testbed/lab/lab-state.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
-import { loadTopology } from '../../src/testbed/topology/index.ts';
+import { loadTopology } from '../../src/checks/topology.ts';
 import { LiveBackend } from '../../src/testbed/ui/live-backend.ts';
 import { openLiveLab } from '../../src/testbed/ui/live-lab.ts';
 import { bundlePage } from '../../src/testbed/ui/page-bundle.ts';
 import { startUiServer, type UiServer } from '../../src/testbed/ui/server.ts';
 import type { UiNodeTables } from '../../src/testbed/ui/ui-types.ts';
-import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { skipForMissing } from '../support/skip.ts';
 import {
   browserUnavailableReason,

@@ -3,11 +3,12 @@
 // dynamically so that, while the core is broken, these tests fail and the rest of the suite still runs.
 
 import assert from 'node:assert/strict';
-import type { Topology } from '../../src/testbed/topology/types.ts';
+import type { Topology } from '../../src/topology/types.ts';
+import { isConnected } from '../../src/topology/graph.ts';
 import type { SimNetwork } from '../../src/sim/network.ts';
 import type { runSimulation as RunSimulation, SimReport } from '../../src/sim/run-sim.ts';
-import { pingAll } from '../../src/sim/checks/ping-all.ts';
-import { checkNetworkRing, isRingConsistent } from '../../src/sim/checks/ring-consistent.ts';
+import { pingAll } from '../../src/checks/ping-all/sim.ts';
+import { checkNetworkRing, isRingConsistent } from '../../src/checks/ring-consistent/sim.ts';
 import { gridTopology, lineTopology, randomGeometricTopology, ringTopology } from './helpers/topologies.ts';
 
 let runSimulation: typeof RunSimulation;
@@ -18,7 +19,7 @@ before(async () => {
     import('../../src/sim/run-sim.ts'),
     import('../../src/sim/network.ts'),
     import('../../src/sim/node-factory.ts'),
-    import('../../src/testbed/topology/index.ts'),
+    import('../../src/topology/index.ts'),
   ]);
   runSimulation = run.runSimulation;
   buildNetwork = (t, seed) =>
@@ -39,8 +40,6 @@ function assertHealthy(report: SimReport): void {
 }
 
 describe('simulated VRR converges', function () {
-  this.timeout(600_000);
-
   it('on a 3-node line', () => {
     const report = runSimulation(lineTopology(3), { seed: 1 });
     assertHealthy(report);
@@ -94,17 +93,8 @@ function connectedWithout(
   skip?: string,
 ): boolean {
   const names = network.nodeNames().filter((n) => n !== skip && network.isAlive(n));
-  const adj = new Map(names.map((n) => [n, [] as string[]]));
-  for (const [a, b] of network.upLinks()) {
-    if (cut(a, b) || !adj.has(a) || !adj.has(b)) continue;
-    adj.get(a)!.push(b);
-    adj.get(b)!.push(a);
-  }
-  const seen = new Set([names[0]]);
-  const queue = [names[0]];
-  for (let i = 0; i < queue.length; i++)
-    for (const p of adj.get(queue[i])!) if (!seen.has(p)) (seen.add(p), queue.push(p));
-  return seen.size === names.length;
+  const links = network.upLinks().filter(([a, b]) => !cut(a, b));
+  return isConnected(names, links);
 }
 
 function assertEndpointsReconnected(network: SimNetwork, paths: { ea: number; eb: number }[]): void {
@@ -139,7 +129,6 @@ function converge(network: SimNetwork, deadlineMs: number): number {
 }
 
 describe('simulated VRR repairs failures in a 100-node graph', function () {
-  this.timeout(600_000);
   const topology = randomGeometricTopology(100, 4);
 
   it('repairs a link failure', () => {
@@ -185,8 +174,6 @@ describe('simulated VRR repairs failures in a 100-node graph', function () {
 });
 
 describe('simulated VRR is deterministic', function () {
-  this.timeout(600_000);
-
   it('gives the same JSON report for the same seed, and another for another seed', () => {
     const topology = ringTopology(10, { link: { delayMs: 2, jitterMs: 1, lossPct: 1 } });
     const first = JSON.stringify(runSimulation(topology, { seed: 77 }));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { LinkDirection, IDEAL_LINK } from '../../src/sim/link-model.ts';
 import { SimClock } from '../../src/sim/sim-clock.ts';
 import { createRng } from '../../src/vrr/rng.ts';
-import type { LinkParams } from '../../src/testbed/topology/types.ts';
+import type { LinkParams } from '../../src/topology/types.ts';
 
 interface Arrival {
   t: number;

@@ -9,7 +9,7 @@ import {
   testAddresses,
 } from './helpers/topologies.ts';
 import { SimVrrNode } from '../../src/sim/node-factory.ts';
-import type { Topology } from '../../src/testbed/topology/types.ts';
+import type { Topology } from '../../src/topology/types.ts';
 
 function build(topology: Topology, seed = 1, recordEvents = false) {
   const { factory, built } = fakeFactory();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { runSimCommand, summarize, type SimCommandDeps } from '../../src/testbed/commands/sim.ts';
 import type { SimOptions, SimReport } from '../../src/sim/run-sim.ts';
-import { TopologyError } from '../../src/testbed/topology/index.ts';
+import { TopologyError } from '../../src/topology/index.ts';
 import { lineTopology } from './helpers/topologies.ts';
 
 function report(passed: boolean, seed: number): SimReport {

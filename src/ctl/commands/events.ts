@@ -2,7 +2,7 @@
 // interrupted or the daemon goes away. --json prints each event as one JSON line.
 
 import type { Command } from 'commander';
-import type { DaemonEvent } from '../../daemon/control-protocol.ts';
+import type { DaemonEvent } from '../../control/protocol.ts';
 import { connect, CtlFailure, globalsOf } from '../context.ts';
 
 /** Registers `events`. */

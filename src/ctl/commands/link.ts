@@ -2,7 +2,7 @@
 // interface (delay, jitter, loss, rate, duplicate, reorder, corrupt), read and changed live.
 
 import type { Command } from 'commander';
-import { EMULATION_KEYS, parseEmulationPairs } from '../../daemon/emulation-spec.ts';
+import { EMULATION_KEYS, parseEmulationPairs } from '../../topology/emulation-spec.ts';
 import { call, CtlFailure, output } from '../context.ts';
 import { renderTable } from '../table.ts';
 

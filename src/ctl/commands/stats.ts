@@ -61,6 +61,11 @@ export function renderStats(s: StatsResult, all: boolean): string {
     const overlay = Object.entries(s.overlay.translation).sort(([a], [b]) => a.localeCompare(b));
     parts.push('', renderTable(['overlay counter', 'value'], overlay));
   }
+  if (s.control) {
+    // The control socket's bounds at work: refused, oversize and dropped connections, skipped events.
+    const control = Object.entries(s.control).filter(([, v]) => all || v !== 0);
+    parts.push('', renderTable(['control counter', 'value'], control));
+  }
   return parts.join('\n');
 }
 

@@ -3,7 +3,7 @@
 // is one Ethernet link, so the MAC the host already puts on a group frame is the group's name on the ring.
 
 import { isGroupAddress, parseAddress, type Address } from '../../vrr/address.ts';
-import { parseIpv4, parseIpv6 } from './ip-address.ts';
+import { parseIpv4, parseIpv6 } from '../../topology/ip-address.ts';
 
 /** The group MAC of an IPv4 multicast group (4 bytes at offset); null when it is not 224.0.0.0/4. */
 export function ipv4GroupMac(ip: Uint8Array, offset = 0): Address | null {

@@ -1,5 +1,5 @@
 // Link I/O for vrrd: TAP devices and AF_PACKET sockets on Node's loop, through a small N-API addon
-// (built by `npm install` / `npm run build:native`; see architecture.md "Link I/O").
+// (built by `npm install` / `npm run build:native`; see docs/architecture.md, "Link I/O").
 
 export { openTap, TapDevice, type TapOptions } from './tap-device.ts';
 export {

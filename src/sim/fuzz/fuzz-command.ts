@@ -1,7 +1,7 @@
 // `testbed sim FILE --fuzz N` and `--fuzz-one SEED`: the fuzzer behind the sim verb. Prints every failing
 // schedule with the one command that replays it; exit 1 if any schedule failed.
 
-import type { Topology } from '../../testbed/topology/types.ts';
+import type { Topology } from '../../topology/types.ts';
 import { describeAction } from '../scenario/apply-fault.ts';
 import { fuzzOne, replayCommand, runFuzz, type FuzzOneResult, type InvariantChecker } from './fuzz.ts';
 

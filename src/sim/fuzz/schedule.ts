@@ -3,7 +3,7 @@
 // node. The schedule is a plain scenario timeline, so the scenario runner plays it.
 
 import { createRng, type Rng } from '../../vrr/rng.ts';
-import type { ScenarioAction, ScenarioStep, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioAction, ScenarioStep, Topology } from '../../topology/types.ts';
 
 /** Shape of a random schedule. */
 export interface ScheduleOptions {

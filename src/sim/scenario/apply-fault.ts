@@ -1,6 +1,6 @@
 // Fault actions of a timeline mapped onto the simulated network.
 
-import type { ScenarioAction, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioAction, Topology } from '../../topology/types.ts';
 import type { SimNetwork } from '../network.ts';
 
 /** A timeline action that changes the network (everything but verify and wait). */

@@ -3,13 +3,15 @@
 // multicast streams still flowing and lets the ring recover from the last faults before the run's closing
 // checks.
 
-import type { ScenarioStep, Topology } from '../../testbed/topology/types.ts';
+import type { ScenarioStep, Topology } from '../../topology/types.ts';
+import { findCheck } from '../../checks/registry.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
-import { applyFault, describeAction, isFault } from './apply-fault.ts';
+import { applyFault, describeAction, isFault, type FaultAction } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
 import { unsupportedReason, verifyCheck } from './verify.ts';
 import { finishStreams, startStreamOnStep } from './streams.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** Tuning of a timeline run. */
 export interface TimelineOptions {
@@ -28,7 +30,7 @@ export function scenarioSteps(topology: Topology, options: TimelineOptions = {})
     name: 'settle',
     run(ctx) {
       const watch = ringWatch(ctx);
-      // As a real lab awaits its multicast streams before the closing checks.
+      // As a real lab awaits its streams (multicast) before the closing checks.
       finishStreams(ctx, watch);
       watch.settle(ctx.network.now() + (options.settleMs ?? ctx.maxSimMs));
     },
@@ -97,16 +99,17 @@ function runTimelineStep(
       problems.push(`step at ${where} (${describeAction(action)}) failed: ${(error as Error).message}`);
       return;
     }
+    recorderOf(ctx)?.fault(action.kind, describeAction(action), where, faultFields(action));
     watch.addFault(report);
     return;
   }
   const stepMs = ctx.network.now();
   for (const spec of action.checks) {
-    if (spec.check === 'multicast' && unsupportedReason(ctx.network, spec.check) === null) {
-      startStreamOnStep(ctx, report, stepMs);
+    if (findCheck(spec.check).stream && unsupportedReason(ctx.network, spec.check) === null) {
+      startStreamOnStep(ctx, report, stepMs, spec.check);
       continue;
     }
-    const outcome = verifyCheck(ctx, watch, spec, stepMs);
+    const outcome = verifyCheck(ctx, watch, spec, stepMs, where);
     if (outcome.notRun) {
       (report.notRun ??= []).push(outcome.notRun);
       continue;
@@ -120,5 +123,23 @@ function runTimelineStep(
       problems.push(`step at ${where}: ${spec.check} did not hold ${within}`);
       for (const p of outcome.problems) problems.push(`${spec.check}: ${p}`);
     }
+  }
+}
+
+// A fault's fields for its timeline line: the link, groups or node it acted on. The scenario's heal also brings
+// downed links back (apply-fault.ts), which a replay must know.
+function faultFields(action: FaultAction): Record<string, unknown> {
+  switch (action.kind) {
+    case 'link-down':
+    case 'link-up':
+    case 'impair':
+      return { a: action.a, b: action.b };
+    case 'partition':
+      return { groups: action.groups.map((g) => [...g]) };
+    case 'heal':
+      return { restoresLinks: true };
+    case 'crash':
+    case 'restart':
+      return { node: action.node };
   }
 }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { plannedLink } from '../lab/plan.ts';
-import { parseDurationMs } from '../topology/units.ts';
+import { parseDurationMs } from '../../topology/units.ts';
 import { EXIT, openLab, runVerb, UsageError, withJson } from './context.ts';
 
 /** Adds `capture`. */

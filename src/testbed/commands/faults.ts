@@ -3,8 +3,8 @@
 // scenario runner uses) and says what it did.
 
 import type { Command } from 'commander';
-import { parseEmulationPairs, parseEmulationSpec } from '../../daemon/emulation-spec.ts';
-import type { LinkParams } from '../topology/types.ts';
+import { parseEmulationPairs, parseEmulationSpec } from '../../topology/emulation-spec.ts';
+import type { LinkParams } from '../../topology/types.ts';
 import { heal, impairLink, killNode, partition, restartNode, setLink } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import { EXIT, openLab, runVerb, UsageError, withJson } from './context.ts';

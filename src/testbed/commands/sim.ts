@@ -4,15 +4,10 @@
 // check failed, 2 for usage or topology errors.
 
 import type { Command } from 'commander';
-import { loadTopology, parseDurationMs } from '../topology/index.ts';
-import type { Topology } from '../topology/types.ts';
-import {
-  runSimulation,
-  stepsFor,
-  DEFAULT_MAX_SIM_MS,
-  type SimOptions,
-  type SimReport,
-} from '../../sim/run-sim.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import { parseDurationMs } from '../../topology/index.ts';
+import type { Topology } from '../../topology/types.ts';
+import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
 import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
 import type { InvariantChecker } from '../../sim/fuzz/fuzz.ts';
 import { resolve } from 'node:path';
@@ -20,6 +15,7 @@ import { fromSimReport } from '../report/run-report.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { vrrLabVersion } from '../report/versions.ts';
+import { writeHtmlReport, writeTimelineEvents } from '../report/html-report.ts';
 import { SimTimelineRecorder } from '../ui/sim-timeline.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
@@ -31,7 +27,7 @@ export interface SimCommandOptions {
   fuzz?: string;
   /** Replay the one fuzz schedule with this seed. */
   fuzzOne?: string;
-  /** Write report.json and junit.xml (the shapes `testbed run` writes) into this directory. */
+  /** Write report.json, junit.xml, timeline.jsonl and report.html (as `testbed run` does) into this directory. */
   reportDir?: string;
 }
 
@@ -105,20 +101,18 @@ export function runSimCommand(
   const info = options.json ? deps.stderr : deps.stdout;
   info(`seed ${seed}, replay with --seed ${seed}`);
 
-  const started = deps.wallNow();
-  // With --report-dir the run's events also go to timeline.jsonl (for `testbed ui --replay`); only listens.
+  // Only a run that writes files is recorded (the report is the same either way). The recorder also keeps every
+  // node's events and the nodes and links, so the one timeline.jsonl feeds report.html and `testbed ui --replay`.
   const recorder =
-    options.reportDir !== undefined
-      ? new SimTimelineRecorder(options.reportDir, topology, seed, resolve(file))
-      : null;
+    options.reportDir !== undefined ? new SimTimelineRecorder(topology, seed, resolve(file)) : undefined;
+  const started = deps.wallNow();
   const report = deps.simulate(topology, {
+    recorder,
     seed,
     json: options.json,
     maxSimMs,
     onProgress: deps.interactive && !options.json ? (line) => deps.stderr(line) : undefined,
-    ...(recorder ? { steps: recorder.wrap(stepsFor(topology)) } : {}),
   });
-  recorder?.close();
   const wallMs = deps.wallNow() - started;
 
   if (options.reportDir !== undefined) {
@@ -129,7 +123,8 @@ export function runSimCommand(
     const written = [
       writeReportJson(options.reportDir, run),
       writeJunit(options.reportDir, run),
-      recorder!.path,
+      writeTimelineEvents(options.reportDir, recorder?.events ?? []),
+      writeHtmlReport(options.reportDir, run, recorder?.events ?? []),
     ];
     info(`reports: ${written.join(', ')}`);
   }
@@ -205,7 +200,7 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = defa
     .option('--fuzz-one <seed>', 'replay the one fuzz schedule with this schedule seed')
     .option(
       '--report-dir <dir>',
-      'also write report.json and junit.xml there (the shapes `testbed run` writes)',
+      'also write report.json, junit.xml, timeline.jsonl and report.html there (as `testbed run` does)',
     )
     .action((file: string, options: SimCommandOptions) => {
       process.exitCode = runSimCommand(file, options, deps);

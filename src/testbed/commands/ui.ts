@@ -4,7 +4,7 @@
 
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { runSimulation, stepsFor } from '../../sim/run-sim.ts';
+import { runSimulation } from '../../sim/run-sim.ts';
 import type { UiBackend } from '../ui/backend.ts';
 import { LiveBackend } from '../ui/live-backend.ts';
 import { openLiveLab } from '../ui/live-lab.ts';
@@ -12,6 +12,7 @@ import { bundlePage } from '../ui/page-bundle.ts';
 import { loadReplay, ReplayBackend } from '../ui/replay-backend.ts';
 import { startUiServer } from '../ui/server.ts';
 import { SimTimelineRecorder } from '../ui/sim-timeline.ts';
+import { writeTimelineEvents } from '../report/html-report.ts';
 import { EXIT, loadTopologyArg, runVerb, UsageError, withJson, type VerbIo } from './context.ts';
 
 interface UiOptions {
@@ -74,10 +75,10 @@ async function openBackend(lab: string | undefined, o: UiOptions, io: VerbIo): P
       throw new UsageError(`--seed expects a non-negative integer, found ${o.seed}`);
     const dir = join('reports', 'ui-sim', topology.name);
     io.progress(`simulating ${topology.name} (seed ${seed}) into ${dir}/timeline.jsonl`);
-    const recorder = new SimTimelineRecorder(dir, topology, seed, resolve(o.sim));
-    runSimulation(topology, { seed, steps: recorder.wrap(stepsFor(topology)) });
-    recorder.close();
-    return new ReplayBackend(loadReplay(recorder.path));
+    const recorder = new SimTimelineRecorder(topology, seed, resolve(o.sim));
+    runSimulation(topology, { seed, recorder });
+    const timeline = writeTimelineEvents(dir, recorder.events);
+    return new ReplayBackend(loadReplay(timeline));
   }
   const backend = new LiveBackend(await openLiveLab(lab));
   io.progress('collecting every node’s tables');

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { ProgressSink } from '../runtime/runtime.ts';
 import { imageExists } from './base-image.ts';
-import { bundleDaemon, DEFAULT_BUNDLE_DIR, REPO_ROOT } from './bundle.ts';
+import { bundleDaemon, DEFAULT_BUNDLE_DIR, REPO_ROOT } from '../../daemon/daemon-bundle.ts';
 import { followEngineStream } from './engine-progress.ts';
 import { contentTag, IMAGE_LABELS, NODE_REPO } from './image-names.ts';
 import { tarDirectory } from './tar-directory.ts';

@@ -2,7 +2,7 @@
 // scenario runner on real labs: each changes the lab and its lab.json the same way, and returns a line that
 // says what it did (for the terminal and the timeline).
 
-import type { LinkParams } from '../topology/types.ts';
+import type { LinkParams } from '../../topology/types.ts';
 import { applyNetem, detectShaping, emulationSettings, shapedBy } from '../links/shaping.ts';
 import { setLinksUp } from '../links/veth.ts';
 import { startDaemon, stopDaemon } from './daemons.ts';
@@ -78,9 +78,11 @@ export async function heal(lab: Lab): Promise<string> {
 /** Crashes a node: SIGKILL to its vrrd (all protocol state lost; its links stay up). */
 export async function killNode(lab: Lab, node: string): Promise<string> {
   plannedNode(lab.plan, node);
-  await stopDaemon(lab, node, 'SIGKILL');
+  const found = await stopDaemon(lab, node, 'SIGKILL');
   lab.save();
-  return `kill ${node}: vrrd killed (SIGKILL)`;
+  return found === 'stopped'
+    ? `kill ${node}: vrrd killed (SIGKILL)`
+    : `kill ${node}: vrrd was not running (nothing signalled; its PID, if in use, is another process's)`;
 }
 
 /** Restarts a node's vrrd from nothing (killing it first if it still runs). */

@@ -12,10 +12,10 @@
 
 import { createHash } from 'node:crypto';
 import { formatAddress, type Address } from '../../vrr/address.ts';
-import { assignAddresses } from '../topology/addresses.ts';
-import type { LinkParams, Topology, VrrParams } from '../topology/types.ts';
-import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../daemon/overlay-addresses.ts';
-import { formatIpv4, parseIpv4 } from '../../daemon/frames/ip-address.ts';
+import { assignAddresses } from '../../topology/addresses.ts';
+import type { LinkParams, Topology, VrrParams } from '../../topology/types.ts';
+import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../topology/overlay-addresses.ts';
+import { formatIpv4, parseIpv4 } from '../../topology/ip-address.ts';
 import type { RuntimeKind } from '../runtime/runtime.ts';
 
 /** One node of the lab. */

@@ -4,8 +4,8 @@
 // once at `up` by trying netem on a real link, stated per link in the summary, lab.json and the report.
 // $VRR_TESTBED_SHAPING=emulation forces the fallback (to test it on a host that has netem).
 
-import { formatEmulation, isUnimpaired } from '../../daemon/emulation-spec.ts';
-import type { LinkParams } from '../topology/types.ts';
+import { formatEmulation, isUnimpaired } from '../../topology/emulation-spec.ts';
+import type { LinkParams } from '../../topology/types.ts';
 import type { ShapedBy } from '../lab/lab-state.ts';
 import type { NodeHandle } from '../runtime/runtime.ts';
 import { tryInNode } from './node-shell.ts';

@@ -1,8 +1,8 @@
 // Every daemon's event stream into the run's timeline: one `subscribe` per alive vrrd (docs/vrrd.md, Control
 // protocol), again after a node restarts. Events keep their daemon timestamps; the TimelineWriter orders them.
 
-import { ControlClient } from '../../ctl/client.ts';
-import type { Lab } from '../lab/lab.ts';
+import { ControlClient } from '../../control/client.ts';
+import { checkedSocket, type Lab } from '../lab/lab.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
 
 /** Where the feed puts events: a run's timeline, or anything else that takes them (the UI's live page). */
@@ -31,7 +31,7 @@ export class EventFeed {
     this.#clients.get(node)?.close();
     this.#clients.delete(node);
     try {
-      const client = await ControlClient.connect(this.#lab.socket(node));
+      const client = await ControlClient.connect(checkedSocket(this.#lab.socket(node)));
       this.#clients.set(node, client);
       await client.subscribe((event, missed) => {
         this.missed += missed;

@@ -34,7 +34,7 @@ export function summarizeEvent(event: RawEvent, name: (address: string) => strin
       summary = `${event.type} ${String(f.interface)}${f.why ? ` (${String(f.why)})` : ''}`;
       break;
     case 'fault':
-      summary = String(f.did ?? f.action);
+      summary = String(f.did ?? f.detail ?? f.action);
       break;
     default: {
       const rest = Object.entries(f)

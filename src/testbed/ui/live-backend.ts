@@ -4,8 +4,9 @@
 
 import { formatAddress, parseAddress } from '../../vrr/address.ts';
 import { plannedNode } from '../lab/plan.ts';
-import { collectRingSnapshots } from '../verify/ring-check.ts';
-import type { NodeSnapshot } from '../verify/ring-consistency.ts';
+import { collectRingSnapshots } from '../../checks/ring-consistent/lab.ts';
+import { labProbe } from '../verify/lab-probe.ts';
+import type { NodeSnapshot } from '../../checks/node-snapshot.ts';
 import { Listeners, UiRequestError, type UiBackend } from './backend.ts';
 import { summarizeEvent, type RawEvent } from './event-summary.ts';
 import { layoutGraph } from './layout.ts';
@@ -178,7 +179,7 @@ export class LiveBackend implements UiBackend {
     this.#collecting = (async () => {
       this.#again = false;
       const started = Date.now();
-      const outcomes = await collectRingSnapshots(this.#live.access, { concurrency: 32 });
+      const outcomes = await collectRingSnapshots(labProbe(this.#live.access), { concurrency: 32 });
       this.#lastCollectMs = Date.now() - started;
       this.#snapshots = outcomes.map((o) => o.snapshot);
       this.#ring = ringView(this.#snapshots, this.#live.access.upLinks(), true);

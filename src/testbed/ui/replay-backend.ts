@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatAddress, parseAddress } from '../../vrr/address.ts';
-import { assignAddresses, loadTopology } from '../topology/index.ts';
-import type { NodeSnapshot } from '../verify/ring-consistency.ts';
+import { assignAddresses } from '../../topology/index.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import type { NodeSnapshot } from '../../checks/node-snapshot.ts';
 import { Listeners, UiRequestError, type UiBackend } from './backend.ts';
 import type { RawEvent } from './event-summary.ts';
 import { layoutGraph } from './layout.ts';

@@ -8,7 +8,7 @@ import {
   expectedVset,
   type NodeSnapshot,
   type UpLink,
-} from '../verify/ring-consistency.ts';
+} from '../../checks/ring-consistent/verdict.ts';
 import type { UiRing } from './ui-types.ts';
 
 /** Problem lines kept for the page. */

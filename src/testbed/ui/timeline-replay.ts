@@ -91,7 +91,7 @@ export class ReplayModel {
   faults(): { t: number; label: string }[] {
     return this.events
       .filter((e) => e.type === 'fault')
-      .map((e) => ({ t: e.t, label: String(e.did ?? e.action) }));
+      .map((e) => ({ t: e.t, label: String(e.did ?? e.detail ?? e.action) }));
   }
 
   #initial(): ReplayFrame {

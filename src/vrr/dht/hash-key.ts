@@ -17,7 +17,7 @@ export function keyBytes(key: DhtKey): Uint8Array {
 /**
  * The ring position of a key: the first 6 bytes of SHA-256(key bytes), big-endian, with the first octet made
  * locally administered unicast (bit 0x02 set, bit 0x01 clear) exactly as derived node addresses are
- * (src/testbed/topology/addresses.ts). Node addresses only occupy that quarter of the first-octet values; a
+ * (src/topology/addresses.ts). Node addresses only occupy that quarter of the first-octet values; a
  * hash over the whole ring would put most keys in the gaps and pile them onto the nodes at the gaps' edges.
  * Mapped this way, a key hash is distributed like a node address and is never a group address.
  */

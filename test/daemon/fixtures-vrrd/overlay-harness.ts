@@ -10,7 +10,7 @@ import { DhtClient, type DhtApi, type DhtResult } from '../../../src/daemon/dht-
 import { Logger } from '../../../src/daemon/logger.ts';
 import { NeighborProxy } from '../../../src/daemon/neighbor-proxy.ts';
 import { Overlay } from '../../../src/daemon/overlay.ts';
-import { configureOverlayAddresses, readInterfaceAddresses } from '../../../src/daemon/overlay-addresses.ts';
+import { configureOverlayAddresses, readInterfaceAddresses } from '../../../src/daemon/overlay-interface.ts';
 import { parseAddress } from '../../../src/vrr/address.ts';
 import { DataFlag } from '../../../src/vrr/wire/types.ts';
 

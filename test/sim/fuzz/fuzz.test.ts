@@ -12,12 +12,10 @@ import {
 import { randomSchedule } from '../../../src/sim/fuzz/schedule.ts';
 import { runSimCommand, type SimCommandDeps } from '../../../src/testbed/commands/sim.ts';
 import { runSimulation } from '../../../src/sim/run-sim.ts';
-import { checkNetworkRing } from '../../../src/sim/checks/ring-consistent.ts';
+import { checkNetworkRing } from '../../../src/checks/ring-consistent/sim.ts';
 import { randomGeometricTopology } from '../helpers/topologies.ts';
 
 describe('fault-schedule fuzzer', function () {
-  this.timeout(300_000);
-
   it('schedules are seeded: same seed, same schedule; they end healed with every node restarted', () => {
     const topo = randomGeometricTopology(20, 3);
     const a = randomSchedule(topo, 77);
@@ -41,7 +39,10 @@ describe('fault-schedule fuzzer', function () {
     [23, 3],
     [30, 4],
   ] as const) {
-    it(`50 schedules on a ${n}-node graph: zero invariant violations`, () => {
+    it(`50 schedules on a ${n}-node graph: zero invariant violations`, function () {
+      // Measured 0.3 s per node (3.0-10.2 s) at a moderate load, 1.3 s per node with the machine's two cores
+      // shared six ways: 3 s per node.
+      this.timeout(3_000 * n);
       const summary = runFuzz(randomGeometricTopology(n, graphSeed), 2024, 50);
       const lines = summary.failures.map(
         (f) => `schedule ${f.index} seed ${f.scheduleSeed}: ${f.problems.slice(0, 5).join('; ')}`,

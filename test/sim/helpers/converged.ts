@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../../src/sim/network.ts';
 import { vrrNodeFactory } from '../../../src/sim/node-factory.ts';
-import { isRingConsistent } from '../../../src/sim/checks/ring-consistent.ts';
-import { assignAddresses } from '../../../src/testbed/topology/index.ts';
-import type { Topology } from '../../../src/testbed/topology/types.ts';
+import { isRingConsistent } from '../../../src/checks/ring-consistent/sim.ts';
+import { assignAddresses } from '../../../src/topology/index.ts';
+import type { Topology } from '../../../src/topology/types.ts';
 
 /** Builds and starts the network, runs it until its ring is consistent (or fails the test). */
 export function convergedNetwork(topology: Topology, seed: number): SimNetwork {

@@ -1,6 +1,6 @@
 // Builders for scenario tests: timeline steps with a made-up file location, and runs that keep the network.
 
-import type { ScenarioAction, ScenarioStep, Topology } from '../../../src/testbed/topology/types.ts';
+import type { ScenarioAction, ScenarioStep, Topology } from '../../../src/topology/types.ts';
 import type { SimNetwork } from '../../../src/sim/network.ts';
 import { runSimulation, type SimReport } from '../../../src/sim/run-sim.ts';
 import type { SimStep } from '../../../src/sim/steps.ts';

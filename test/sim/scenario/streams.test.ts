@@ -2,7 +2,8 @@
 // on its own step when it ends, and the run waits for it before the closing checks.
 
 import assert from 'node:assert/strict';
-import type { MulticastCheckSpec, Topology } from '../../../src/testbed/topology/types.ts';
+import type { Topology } from '../../../src/topology/types.ts';
+import type { MulticastCheckSpec } from '../../../src/checks/multicast/spec.ts';
 import { gridTopology } from '../helpers/topologies.ts';
 import { allProblems, at, play, withScenario } from './helpers.ts';
 
@@ -20,8 +21,6 @@ function withMulticast(topology: Topology, spec: MulticastCheckSpec | null = MCA
 }
 
 describe('scenario timeline: multicast streams', function () {
-  this.timeout(300_000);
-
   it('a stream runs across a partition and its heal; its figures land on its own step', () => {
     const topo = withMulticast(
       withScenario(gridTopology(3, 3), [

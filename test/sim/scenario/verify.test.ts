@@ -2,7 +2,7 @@
 // step, the key and the nodes, and `within` retries it until it holds.
 
 import assert from 'node:assert/strict';
-import type { Topology } from '../../../src/testbed/topology/types.ts';
+import type { Topology } from '../../../src/topology/types.ts';
 import { gridTopology } from '../helpers/topologies.ts';
 import { allProblems, at, play, withScenario } from './helpers.ts';
 
@@ -13,8 +13,6 @@ function withDht(topology: Topology, keys = 20): Topology {
 const WEST = ['r0c0', 'r0c1', 'r1c0', 'r1c1'];
 
 describe('scenario timeline: the dht check', function () {
-  this.timeout(300_000);
-
   it('holds on a converged lab, with its figures on the step', () => {
     const topo = withDht(
       withScenario(gridTopology(3, 3), [

@@ -9,7 +9,7 @@ import { createRng, type Rng } from '../../../src/vrr/rng.ts';
 const ME = 5 * 2 ** 44;
 const VIA = 77;
 
-/** The rule as protocol-notes §5.1 states it: every candidate weighed, the closest under the comparator wins. */
+/** The rule as the VRR paper states it (docs/protocol.md, Forwarding): every candidate weighed, the closest under the comparator wins. */
 function closestByScan(candidates: Address[], dst: Address, exclude: Address | null): Address | null {
   let best: Address | null = null;
   for (const c of candidates) {

@@ -33,7 +33,7 @@ function params() {
 }
 
 describe('vrr/pset', () => {
-  describe('the state machine table (protocol-notes §4.3), row by row', () => {
+  describe('the symmetric hello state table (docs/protocol.md, Neighbours), row by row', () => {
     const table: [Parameters<typeof transition>[0], ListedAs, string][] = [
       ['unknown', 'L', 'failed'],
       ['unknown', 'P', 'linked'],

@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSimulation, stepsFor } from '../../../../src/sim/run-sim.ts';
-import { loadTopology } from '../../../../src/testbed/topology/index.ts';
+import { runSimulation } from '../../../../src/sim/run-sim.ts';
+import { loadTopology } from '../../../../src/checks/topology.ts';
 import { SimTimelineRecorder } from '../../../../src/testbed/ui/sim-timeline.ts';
+import { writeTimelineEvents } from '../../../../src/testbed/report/html-report.ts';
 
 describe('testbed ui (the verb)', function () {
   this.timeout(120_000);
@@ -21,13 +22,13 @@ describe('testbed ui (the verb)', function () {
   it('prints the URL with its token, serves the replay behind it, and stops on SIGINT', async () => {
     dir = mkdtempSync(join(tmpdir(), 'vrr-ui-verb-'));
     const topology = loadTopology('topologies/grid-3x3.yaml');
-    const recorder = new SimTimelineRecorder(dir, topology, 42, 'topologies/grid-3x3.yaml');
-    runSimulation(topology, { seed: 42, steps: recorder.wrap(stepsFor(topology)) });
-    recorder.close();
+    const recorder = new SimTimelineRecorder(topology, 42, 'topologies/grid-3x3.yaml');
+    runSimulation(topology, { seed: 42, recorder });
+    const timeline = writeTimelineEvents(dir, recorder.events);
 
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/testbed/cli.ts', 'ui', '--replay', recorder.path, '--json'],
+      ['--import', 'tsx', 'src/testbed/cli.ts', 'ui', '--replay', timeline, '--json'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { hostIpv4, nodeSeed, planLab, plannedLink, plannedNode } from '../../../../src/testbed/lab/plan.ts';
-import { loadTopology, parseTopology } from '../../../../src/testbed/topology/index.ts';
-import { REPO_ROOT } from '../../../../src/testbed/image/bundle.ts';
+import { loadTopology, parseTopology } from '../../../../src/checks/topology.ts';
+import { REPO_ROOT } from '../../../../src/daemon/daemon-bundle.ts';
 
 const opts = { seed: 7, runtime: 'netns' as const, runId: 'r1' };
 

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { emulationFlag, netemArguments, shapedBy } from '../../../../src/testbed/links/shaping.ts';
-import { DEFAULT_LINK } from '../../../../src/testbed/topology/index.ts';
+import { DEFAULT_LINK } from '../../../../src/topology/index.ts';
 
 const none = { ...DEFAULT_LINK, delayMs: 0 };
 

@@ -7,12 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { runSimulation, stepsFor } from '../../../../src/sim/run-sim.ts';
-import { loadTopology } from '../../../../src/testbed/topology/index.ts';
+import { runSimulation } from '../../../../src/sim/run-sim.ts';
+import { loadTopology } from '../../../../src/checks/topology.ts';
 import { bundlePage } from '../../../../src/testbed/ui/page-bundle.ts';
 import { loadReplay, ReplayBackend } from '../../../../src/testbed/ui/replay-backend.ts';
 import { startUiServer, type UiServer } from '../../../../src/testbed/ui/server.ts';
 import { SimTimelineRecorder } from '../../../../src/testbed/ui/sim-timeline.ts';
+import { writeTimelineEvents } from '../../../../src/testbed/report/html-report.ts';
 import { skipForMissing } from '../../../support/skip.ts';
 import {
   browserUnavailableReason,
@@ -40,10 +41,10 @@ describe('testbed ui page on a replayed simulator run (chromium)', function () {
     if (reason !== null) skipForMissing(this, 'browser tests of testbed ui', reason);
     dir = mkdtempSync(join(tmpdir(), 'vrr-ui-page-'));
     const topology = loadTopology('topologies/partition-heal-12.yaml');
-    const recorder = new SimTimelineRecorder(dir, topology, 12, 'topologies/partition-heal-12.yaml');
-    runSimulation(topology, { seed: 12, steps: recorder.wrap(stepsFor(topology)) });
-    recorder.close();
-    backend = new ReplayBackend(loadReplay(recorder.path));
+    const recorder = new SimTimelineRecorder(topology, 12, 'topologies/partition-heal-12.yaml');
+    runSimulation(topology, { seed: 12, recorder });
+    const timeline = writeTimelineEvents(dir, recorder.events);
+    backend = new ReplayBackend(loadReplay(timeline));
     server = await startUiServer({ backend, assets: await bundlePage(null) });
     browser = await launchUiBrowser();
     ({ page, errors } = await openUi(browser.browser, server.url));

@@ -3,7 +3,7 @@
 // verdict when routes are known.
 
 import assert from 'node:assert/strict';
-import type { NodeSnapshot } from '../../../../src/testbed/verify/ring-consistency.ts';
+import type { NodeSnapshot } from '../../../../src/checks/ring-consistent/verdict.ts';
 import { components, ringView } from '../../../../src/testbed/ui/ring-view.ts';
 
 const snap = (name: string, address: number, vset: number[], alive = true): NodeSnapshot => ({

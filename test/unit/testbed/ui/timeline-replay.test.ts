@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSimulation, stepsFor } from '../../../../src/sim/run-sim.ts';
-import { loadTopology } from '../../../../src/testbed/topology/index.ts';
+import { runSimulation } from '../../../../src/sim/run-sim.ts';
+import { loadTopology } from '../../../../src/checks/topology.ts';
 import type { RawEvent } from '../../../../src/testbed/ui/event-summary.ts';
 import { loadReplay, ReplayBackend } from '../../../../src/testbed/ui/replay-backend.ts';
 import { SimTimelineRecorder } from '../../../../src/testbed/ui/sim-timeline.ts';
+import { writeTimelineEvents } from '../../../../src/testbed/report/html-report.ts';
 import { faultOf, ReplayModel, type ReplayTopology } from '../../../../src/testbed/ui/timeline-replay.ts';
 
 const A = '02:00:00:00:00:01';
@@ -98,15 +99,15 @@ describe('testbed ui replay', () => {
     const plain = runSimulation(topology, { seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'vrr-ui-replay-'));
     try {
-      const recorder = new SimTimelineRecorder(dir, topology, 5, 'topologies/partition-heal-12.yaml');
-      const recorded = runSimulation(topology, { seed: 5, steps: recorder.wrap(stepsFor(topology)) });
-      recorder.close();
+      const recorder = new SimTimelineRecorder(topology, 5, 'topologies/partition-heal-12.yaml');
+      const recorded = runSimulation(topology, { seed: 5, recorder });
+      const timeline = writeTimelineEvents(dir, recorder.events);
       assert.equal(JSON.stringify(recorded), JSON.stringify(plain), 'recording changes nothing');
 
-      const first = JSON.parse(readFileSync(recorder.path, 'utf8').split('\n')[0]);
+      const first = JSON.parse(readFileSync(timeline, 'utf8').split('\n')[0]);
       assert.equal(first.type, 'run-start');
       assert.equal(first.nodes.length, 12);
-      const backend = new ReplayBackend(loadReplay(recorder.path));
+      const backend = new ReplayBackend(loadReplay(timeline));
       const topo = backend.topology();
       assert.equal(topo.mode, 'replay');
       assert.deepEqual(

@@ -1,7 +1,7 @@
 // Helpers of the DHT tests: a TestNet (test/unit/vrr/harness.ts) with a Dht attached to every node, addresses
 // spread over the ring like derived node addresses, and a way to run one DHT call to completion.
 
-import { deriveAddress } from '../../../../src/testbed/topology/addresses.ts';
+import { deriveAddress } from '../../../../src/topology/addresses.ts';
 import { Dht, type DhtOptions, type DhtResult } from '../../../../src/vrr/dht/index.ts';
 import type { VrrConfig } from '../../../../src/vrr/config.ts';
 import { TestNet } from '../harness.ts';

@@ -4,9 +4,9 @@
 
 import { SimNetwork } from '../../../../src/sim/network.ts';
 import { SimVrrNode, simVrrNodeFactory } from '../../../../src/sim/node-factory.ts';
-import { isRingConsistent } from '../../../../src/sim/checks/ring-consistent.ts';
-import { assignAddresses } from '../../../../src/testbed/topology/index.ts';
-import type { Topology } from '../../../../src/testbed/topology/types.ts';
+import { isRingConsistent } from '../../../../src/checks/ring-consistent/sim.ts';
+import { assignAddresses } from '../../../../src/topology/index.ts';
+import type { Topology } from '../../../../src/topology/types.ts';
 import type { Dht, DhtOptions, DhtResult } from '../../../../src/vrr/dht/index.ts';
 
 /** A simulated network of the simulator's real nodes (a restarted node gets a fresh Dht). */

@@ -1,4 +1,4 @@
-// Constructed races on the tree messages (protocol-notes §10 "Races"): a BRANCH and a PRUNE crossing on one link,
+// Constructed races on the tree messages (docs/protocol.md, multicast races): a BRANCH and a PRUNE crossing on one link,
 // a FELL crossing a BRANCH, and a PRUNE overtaken by a later BRANCH, in every delivery order: no orphaned branch,
 // no duplicate delivery. (SEED's races: seed.test.ts.)
 
