@@ -14,7 +14,7 @@ import { loadReplay, ReplayBackend } from '../src/testbed/ui/replay-backend.ts';
 import { startUiServer } from '../src/testbed/ui/server.ts';
 import { SimTimelineRecorder } from '../src/testbed/ui/sim-timeline.ts';
 import { writeTimelineEvents } from '../src/testbed/report/html-report.ts';
-import { drawn, launchUiBrowser, openUi } from '../test/support/ui-browser.ts';
+import puppeteer from 'puppeteer-core';
 
 // In the page: moves the slider to t and resolves with the ms until the new state is applied and painted. A
 // string, because tsx would wrap a function's inner closures in a helper the page does not have.
@@ -40,7 +40,24 @@ console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0].toFixe
 const bundleStart = performance.now();
 const assets = await bundlePage(null);
 console.log(`page bundle (esbuild, cytoscape included): ${Math.round(performance.now() - bundleStart)} ms`);
-const browser = await launchUiBrowser();
+// Debian's chromium, offline and quiet, with a throw-away profile (benches take nothing from test/).
+const profile = mkdtempSync(join(tmpdir(), 'vrr-ui-bench-chromium-'));
+const browser = await puppeteer.launch({
+  executablePath: process.env.VRR_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  defaultViewport: { width: 1600, height: 900 },
+  args: [
+    '--headless',
+    '--no-sandbox', // run as root, where chromium refuses its sandbox
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ],
+});
 try {
   for (const file of topologies) {
     const topology = loadTopology(file);
@@ -55,8 +72,12 @@ try {
       const backend = new ReplayBackend(loadReplay(timeline));
       const layoutMs = performance.now() - t;
       const server = await startUiServer({ backend, assets });
-      const { page, drawMs } = await openUi(browser.browser, server.url);
-      const counts = await drawn(page);
+      // The page's first draw time and what it drew, from its test probe (window.__vrrUi).
+      const page = await browser.newPage();
+      await page.goto(server.url, { waitUntil: 'load' });
+      await page.waitForFunction('window.__vrrUi?.firstDrawMs != null', { timeout: 120_000 });
+      const drawMs = (await page.evaluate('window.__vrrUi.firstDrawMs')) as number;
+      const counts = (await page.evaluate('window.__vrrUi.drawn()')) as Record<string, number>;
       const span = backend.topology().span!;
       const redraws: number[] = [];
       for (let i = 1; i <= 5; i++) {
@@ -78,4 +99,5 @@ try {
   }
 } finally {
   await browser.close();
+  rmSync(profile, { recursive: true, force: true });
 }

@@ -22,17 +22,8 @@ import { startUiServer, type UiServer } from '../../src/testbed/ui/server.ts';
 import type { UiNodeTables } from '../../src/testbed/ui/ui-types.ts';
 import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { skipForMissing } from '../support/skip.ts';
-import {
-  browserUnavailableReason,
-  clickOn,
-  drawn,
-  launchUiBrowser,
-  nodePanel,
-  openUi,
-  screenshot,
-  type PageProbe,
-  type UiBrowser,
-} from '../support/ui-browser.ts';
+import { clickOn, drawn, nodePanel, openUi, screenshot, type PageProbe } from '../support/ui-page.ts';
+import { browserUnavailableReason, TestBrowser } from '../support/browser.ts';
 import { labName, privateStateRoot } from './fixtures/lab-kit.ts';
 
 const probe = (page: Page): Promise<PageProbe> =>
@@ -55,7 +46,7 @@ describe('testbed ui on a live netns lab (chromium)', function () {
   let up: UpResult | null = null;
   let backend: LiveBackend | null = null;
   let server: UiServer | null = null;
-  let browser: UiBrowser | null = null;
+  let browser: TestBrowser | null = null;
   let page: Page;
   let errors: string[] = [];
   let linkIndex = -1;
@@ -75,7 +66,7 @@ describe('testbed ui on a live netns lab (chromium)', function () {
     backend = new LiveBackend(await openLiveLab(lab));
     await backend.start();
     server = await startUiServer({ backend, assets: await bundlePage(null) });
-    browser = await launchUiBrowser();
+    browser = await TestBrowser.launch({ width: 1600, height: 900 });
     ({ page, errors } = await openUi(browser.browser, server.url));
   });
 

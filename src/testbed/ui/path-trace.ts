@@ -1,5 +1,5 @@
 // The hop-by-hop path of a data packet between two nodes, followed through the nodes' own tables: at each node
-// the forwarding rule (src/vrr/forwarding.ts, protocol-notes §5.1) picks, among the node itself, its linked
+// the forwarding rule (src/vrr/forwarding.ts) picks, among the node itself, its linked
 // active neighbours and every route endpoint, the one closest to the destination, and the packet goes to the
 // next hop toward it. Data packets ignore representatives, so they are left out here too.
 

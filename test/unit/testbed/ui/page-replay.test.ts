@@ -15,23 +15,14 @@ import { startUiServer, type UiServer } from '../../../../src/testbed/ui/server.
 import { SimTimelineRecorder } from '../../../../src/testbed/ui/sim-timeline.ts';
 import { writeTimelineEvents } from '../../../../src/testbed/report/html-report.ts';
 import { skipForMissing } from '../../../support/skip.ts';
-import {
-  browserUnavailableReason,
-  clickOn,
-  drawn,
-  launchUiBrowser,
-  nodePanel,
-  openUi,
-  screenshot,
-  type PageProbe,
-  type UiBrowser,
-} from '../../../support/ui-browser.ts';
+import { clickOn, drawn, nodePanel, openUi, screenshot, type PageProbe } from '../../../support/ui-page.ts';
+import { browserUnavailableReason, TestBrowser } from '../../../support/browser.ts';
 
 describe('testbed ui page on a replayed simulator run (chromium)', function () {
   this.timeout(180_000);
   let dir = '';
   let server: UiServer | null = null;
-  let browser: UiBrowser | null = null;
+  let browser: TestBrowser | null = null;
   let page: Page;
   let errors: string[] = [];
   let backend: ReplayBackend;
@@ -46,7 +37,7 @@ describe('testbed ui page on a replayed simulator run (chromium)', function () {
     const timeline = writeTimelineEvents(dir, recorder.events);
     backend = new ReplayBackend(loadReplay(timeline));
     server = await startUiServer({ backend, assets: await bundlePage(null) });
-    browser = await launchUiBrowser();
+    browser = await TestBrowser.launch({ width: 1600, height: 900 });
     ({ page, errors } = await openUi(browser.browser, server.url));
   });
 

@@ -94,7 +94,9 @@ describe('testbed ui replay', () => {
     assert.equal(old('something else'), null);
   });
 
-  it('replays a recorded simulator run: same report as without recording, a consistent ring at the end', async () => {
+  it('replays a recorded simulator run: same report as without recording, a consistent ring at the end', async function () {
+    // Two simulations of partition-heal-12: about 16 s on a shared machine.
+    this.timeout(90_000);
     const topology = loadTopology('topologies/partition-heal-12.yaml');
     const plain = runSimulation(topology, { seed: 5 });
     const dir = mkdtempSync(join(tmpdir(), 'vrr-ui-replay-'));

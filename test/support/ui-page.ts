@@ -1,58 +1,13 @@
-// Debian's chromium driven by puppeteer-core for the UI tests and the draw bench: headless, no sandbox (root),
-// nothing fetched from the network (no component updates, sync or background traffic), a fresh profile per
-// launch. Returns null with a reason when there is no browser, so a test can skip through test/support/skip.ts.
+// The testbed ui page as tests see it, in a browser from test/support/browser.ts: open it and wait for its first
+// draw, read what it drew, click where it draws a node or link, screenshots, the node panel.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-
-/** Where Debian installs chromium (`apt-get install -y chromium`). */
-export const CHROMIUM = process.env.VRR_CHROMIUM ?? '/usr/bin/chromium';
-
-/** A launched browser and how to be rid of it (closes it and removes its profile). */
-export interface UiBrowser {
-  browser: Browser;
-  close(): Promise<void>;
-}
-
-/** Why no browser can be launched here, or null. */
-export function browserUnavailableReason(): string | null {
-  return existsSync(CHROMIUM) ? null : `no chromium at ${CHROMIUM} (apt-get install -y chromium)`;
-}
-
-/** Launches headless chromium with a fresh profile. */
-export async function launchUiBrowser(): Promise<UiBrowser> {
-  const { default: puppeteer } = await import('puppeteer-core');
-  const profile = mkdtempSync(join(tmpdir(), 'vrr-ui-chromium-'));
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-    ],
-    defaultViewport: { width: 1600, height: 900 },
-  });
-  return {
-    browser,
-    close: async () => {
-      await browser.close().catch(() => {});
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+import { ARTIFACTS_DIR } from './browser.ts';
 
 /** Where the UI tests put their screenshots (gitignored). */
-export const ARTIFACTS = fileURLToPath(new URL('../../reports/test-artifacts/ui/', import.meta.url));
+export const ARTIFACTS = join(ARTIFACTS_DIR, 'ui');
 
 /** What the page exposes for tests (src/testbed/ui/page/main.ts, window.__vrrUi), as seen from here. */
 export interface PageProbe {
