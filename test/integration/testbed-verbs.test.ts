@@ -11,7 +11,7 @@ import { readLabState } from '../../src/testbed/lab/lab-state.ts';
 import { hostIpv4, plannedLink, plannedNode } from '../../src/testbed/lab/plan.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
 import { VRR_ETHERTYPE } from '../../src/vrr/wire/types.ts';
-import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { skipForMissing } from '../support/skip.ts';
 import { labName, leftovers, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 
