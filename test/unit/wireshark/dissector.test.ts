@@ -660,7 +660,7 @@ function cases(): Case[] {
 }
 
 describe('wireshark/vrr.lua: every VRR/1 field, decoded by tshark', function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   const all = cases();
   let frames: DissectedFrame[] = [];
   let dir = '';
