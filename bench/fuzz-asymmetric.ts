@@ -4,7 +4,7 @@
 // Usage: npx tsx bench/fuzz-asymmetric.ts [seed] [schedules per graph]
 
 import { defaultInvariants, runFuzz } from '../src/sim/fuzz/fuzz.ts';
-import { randomGeometricTopology } from '../test/sim/helpers/topologies.ts';
+import { randomGeometricTopology } from '../src/topology/code-topologies.ts';
 
 const seed = Number(process.argv[2] ?? 2024);
 const perGraph = Number(process.argv[3] ?? 50);
