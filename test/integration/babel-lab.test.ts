@@ -8,12 +8,13 @@ import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { loadTopology } from '../../src/checks/topology.ts';
 import { babelRoutes, waitForBabelRoutes } from '../../src/testbed/lab/babeld.ts';
 import { downLabs } from '../../src/testbed/lab/down.ts';
-import { killNode, restartNode, setLink } from '../../src/testbed/lab/faults.ts';
+import { heal, killNode, partition, restartNode, setLink } from '../../src/testbed/lab/faults.ts';
+import { hostIpv4, plannedNode } from '../../src/testbed/lab/plan.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
 import { runCheck } from '../../src/testbed/verify/index.ts';
-import { labName, leftovers, pingAllPairs, privateStateRoot } from './fixtures/lab-kit.ts';
+import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 describe('babeld nodes in a netns lab', function () {
@@ -66,12 +67,37 @@ describe('babeld nodes in a netns lab', function () {
     assert.match(ring.skipped ?? '', /skipped for 9 babeld node/);
   });
 
-  it('routes around a failed link and a crashed node, and a restarted node rejoins', async () => {
+  it('testbed status shows babeld nodes with their kernel route counts', async () => {
+    const r = await testbedCli(['status', lab, '--json']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const status = JSON.parse(r.stdout) as {
+      nodes: { name: string; protocol: string; daemon: string; routes: number | null }[];
+    };
+    for (const n of status.nodes) {
+      assert.deepEqual([n.protocol, n.daemon, n.routes], ['babeld', 'running', 16], n.name);
+    }
+  });
+
+  it('routes around a failed link, splits and heals with a partition, and a crashed node rejoins on restart', async () => {
     const l = up!.lab;
     await setLink(l, 'r2c2', 'r2c3', false);
     assert.notEqual(await waitForBabelRoutes(l, 60_000, 500), null, 'routes after link down');
     let { failures } = await pingAllPairs(l);
     assert.deepEqual(failures, []);
+
+    await partition(l, [['r1c1', 'r1c2', 'r1c3']]);
+    assert.notEqual(await waitForBabelRoutes(l, 60_000, 500), null, 'routes within each side');
+    const across = await l.exec('r1c1', [
+      'ping',
+      '-c',
+      '1',
+      '-W',
+      '1',
+      hostIpv4(plannedNode(l.plan, 'r3c3')),
+    ]);
+    assert.notEqual(across.exitCode, 0, 'a ping across the partition must not arrive');
+    await heal(l);
+    assert.notEqual(await waitForBabelRoutes(l, 60_000, 500), null, 'routes after heal');
 
     await killNode(l, 'r1c2');
     await restartNode(l, 'r1c2');
