@@ -135,6 +135,12 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     progress(`wiring ${plan.links.length} links`);
     await createVethLinks(plan, lab.handles());
     const shaping = await shapeLinks(lab);
+    const unshaped = babeldUnshaped(lab, shaping);
+    if (unshaped > 0) {
+      progress(
+        `warning: ${unshaped} impaired link(s) end at babeld nodes, but links are shaped by vrrd's emulation here (${shaping?.reason}): babeld's side is not impaired`,
+      );
+    }
     lab.save();
     phases.linksMs = clock() - t;
 
@@ -158,7 +164,9 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     const timeoutMs = options.timeoutMs ?? ringTimeoutMs(topology);
-    progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
+    progress(
+      `waiting for the ring${babeld > 0 ? " and babeld's routes" : ''} (at most ${Math.round(timeoutMs / 1000)} s)`,
+    );
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
     const ring = await waitForRing(lab, timeoutMs, pollMs, checkpoint);
     // babeld nodes converge when each has a kernel route to every other (a ring of no vrrd nodes is consistent).
@@ -220,6 +228,16 @@ async function waitForMappings(
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** Impaired links with a babeld end when vrrd emulates the impairments (babeld has no such emulation). */
+function babeldUnshaped(lab: Lab, shaping: ShapingChoice | null): number {
+  if (shaping?.mechanism !== 'vrrd-emulation') return 0;
+  return lab.plan.links.filter(
+    (l) =>
+      lab.state.links[l.index].shapedBy === 'vrrd-emulation' &&
+      (lab.protocol(l.a) === 'babeld' || lab.protocol(l.b) === 'babeld'),
+  ).length;
 }
 
 /** Decides how impaired links are shaped and applies netem where it is the mechanism. */
