@@ -10,10 +10,10 @@ import { readGenerate, type Generated } from './generate.ts';
 import { readLinkParamsMap } from './link-params.ts';
 import { readLinks } from './links.ts';
 import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
-import { readNodes } from './nodes.ts';
+import { readNodes, readProtocol } from './nodes.ts';
 import { readScenario } from './scenario.ts';
 import { readSecurity } from './security.ts';
-import type { LinkParams, Topology, VrrParams } from './types.ts';
+import type { LinkParams, NodeProtocol, Topology, VrrParams } from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import { SourceText, type Value } from './yaml-reader.ts';
 
@@ -69,13 +69,13 @@ export function parseTopology(
   const name = nameValue.text(LAB_NAME_RULE);
   if (!LAB_NAME_PATTERN.test(name)) nameValue.fail(LAB_NAME_RULE, JSON.stringify(name));
   const seed = top.get('seed')?.integer('a seed: an integer from 0 to 2^53 - 1') ?? null;
-  const { vrr, link } = readDefaults(top.get('defaults'));
+  const { vrr, link, protocol } = readDefaults(top.get('defaults'));
 
   const generateValue = top.get('generate');
   const generated: Generated | null = generateValue
     ? readGenerate(generateValue, { fileSeed: seed, baseDir })
     : null;
-  const nodes = readNodes(top.get('nodes'), generated, vrr);
+  const nodes = readNodes(top.get('nodes'), generated, vrr, protocol);
   if (nodes.length === 0) {
     top.self.fail('a topology with nodes or generate', top.has('nodes') ? 'no nodes' : 'neither');
   }
@@ -93,13 +93,19 @@ export function parseTopology(
   return { name, file: fileName, seed, nodes, links, scenario, checks, security };
 }
 
-function readDefaults(value: Value | undefined): { vrr: VrrParams; link: LinkParams } {
-  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK } };
-  const map = value.map('a map with vrr and/or link');
-  map.allowOnly(['vrr', 'link']);
+function readDefaults(value: Value | undefined): {
+  vrr: VrrParams;
+  link: LinkParams;
+  protocol: NodeProtocol;
+} {
+  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, protocol: 'vrrd' };
+  const map = value.map('a map with vrr, link and/or protocol');
+  map.allowOnly(['vrr', 'link', 'protocol']);
   const vrrValue = map.get('vrr');
   const linkValue = map.get('link');
+  const protocolValue = map.get('protocol');
   return {
+    protocol: protocolValue ? readProtocol(protocolValue) : 'vrrd',
     vrr: { ...DEFAULT_VRR, ...(vrrValue ? readVrrParams(vrrValue) : {}) },
     link: { ...DEFAULT_LINK, ...(linkValue ? readLinkParamsMap(linkValue, 'a map of link parameters') : {}) },
   };

@@ -143,6 +143,7 @@ export class VrrNode {
     ctx.stopTimers();
     ctx.links.stop();
     ctx.selfCheck.stop();
+    ctx.pathCheck.stop();
     for (const e of ctx.extensions) e.onStop?.();
   }
 
@@ -231,6 +232,7 @@ export class VrrNode {
       ...ctx.paths.checkInvariants(),
       ...ctx.setups.checkInvariants(),
       ...ctx.selfCheck.checkInvariants(),
+      ...ctx.pathCheck.checkInvariants(),
     ];
   }
 
@@ -288,6 +290,8 @@ export class VrrNode {
         return ctx.setups.handleSetupFail(opt, sender);
       case OptionType.TEARDOWN:
         return ctx.paths.handleTeardown(opt, sender);
+      case OptionType.PATH_PROBE:
+        return ctx.pathCheck.handleProbe(opt, sender);
       default: {
         const ext = this.extensionByType.get(opt.type as number);
         if (ext) ext.onOption(opt, sender);

@@ -192,6 +192,22 @@ export class Paths {
     }
   }
 
+  /** A path of mine found broken (path-check.ts): remove it, tear down what is left of it, ask `other` again. */
+  dropBroken(r: Route, why: string): void {
+    const ctx = this.ctx;
+    this.removeRoute(r, why);
+    const next = r.ea === ctx.address ? r.nb : r.na;
+    if (next !== null && ctx.links.pset.isLinked(next)) {
+      ctx.sendControl(next, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+    }
+    this.endpointLost(r.ea === ctx.address ? r.eb : r.ea, null);
+  }
+
+  /** A path found broken here before its setup came (path-check.ts): its setup, if it comes, is turned back. */
+  rememberTornDown(ea: Address, pathId: number): void {
+    remember(this.tornDownEarly, routeKey(ea, pathId), TORN_DOWN_EARLY_KEPT);
+  }
+
   /** The path to `other` is gone. Deliberate (V given): learn from V. Failure: ask `other` again. */
   private endpointLost(other: Address, vset: Address[] | null): void {
     const setups = this.ctx.setups;

@@ -40,7 +40,7 @@ function grid(withStranger = false): string {
 }
 
 describe('a keyed mesh in the simulator', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
 
   it('forms a consistent ring and delivers every ping-all probe', () => {
     const report = runSimulation(parseTopology(grid(), 'keyed.yaml'), { seed: 9 });

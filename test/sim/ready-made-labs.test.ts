@@ -23,7 +23,7 @@ const SIMULATED = [
 const LOADED_ONLY = ['grid-32x32.yaml', 'rgg-1000.yaml', 'freifunk-ulm.yaml'];
 
 describe('ready-made labs', function () {
-  this.timeout(20_000); // slowest measured 3.8 s (rgg-100)
+  this.timeout(60_000); // slowest measured 3.8 s (rgg-100)
 
   it('are all listed here, simulated or loaded', () => {
     assert.deepEqual(readdirSync(dir).sort(), [...SIMULATED, ...LOADED_ONLY].sort());

@@ -91,6 +91,13 @@ export function runSimCommand(
   } catch (error) {
     return usage((error as Error).message);
   }
+  // The simulator runs VRR only: a babeld node (a reference protocol) exists only in real labs.
+  const babeld = topology.nodes.filter((n) => n.protocol === 'babeld').map((n) => n.name);
+  if (babeld.length > 0) {
+    return usage(
+      `${file}: the simulator runs vrrd nodes only, and ${babeld.length} node(s) run babeld (${babeld.slice(0, 3).join(', ')}${babeld.length > 3 ? ', ...' : ''}): run it as a lab (testbed up --runtime netns)`,
+    );
+  }
 
   if (options.fuzz !== undefined || options.fuzzOne !== undefined) {
     return runFuzzCommand(file, topology, { ...options, seed: seedOption, maxSimMs }, deps);

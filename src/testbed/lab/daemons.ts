@@ -14,6 +14,7 @@ import { tryInNode } from '../links/node-shell.ts';
 import { isSameProcess, processNetnsInode, processStartTime } from './host-process.ts';
 import { checkedSocket, type Lab } from './lab.ts';
 import { plannedNode } from './plan.ts';
+import { babeldFlags, prepareBabeldNode } from './babeld.ts';
 
 /**
  * How long a vrrd that is still running may take to open its control socket. A vrrd that exits is reported at
@@ -70,8 +71,12 @@ export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gon
   return processNetnsInode(s.daemonPid) === inode ? 'running' : 'gone';
 }
 
-/** Starts node's vrrd and waits for its control socket; records its PID and start time in the state (not saved). */
+/**
+ * Starts node's daemon: vrrd (waits for its control socket), or babeld on a babeld node (waits until it has
+ * run a moment: a bad configuration ends it at once). Records its PID and start time in the state (not saved).
+ */
 export async function startDaemon(lab: Lab, node: string): Promise<number> {
+  if (lab.protocol(node) === 'babeld') return startBabeld(lab, node);
   const argv = [...lab.runtime.vrrdCommand(), ...vrrdFlags(lab, node)];
   const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
   const startTime = processStartTime(pid);
@@ -103,8 +108,27 @@ export async function startDaemon(lab: Lab, node: string): Promise<number> {
   return pid;
 }
 
+/** How long a babeld must keep running after its start to count as started. */
+const BABELD_SETTLE_MS = 300;
+
+async function startBabeld(lab: Lab, node: string): Promise<number> {
+  await prepareBabeldNode(lab, node);
+  const argv = [...(await lab.runtime.babeldCommand()), ...babeldFlags(lab, node)];
+  const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
+  const startTime = processStartTime(pid);
+  lab.state.nodes[node].daemonPid = pid;
+  lab.state.nodes[node].daemonStart = startTime;
+  await new Promise((r) => setTimeout(r, BABELD_SETTLE_MS));
+  if (startTime === null || !isSameProcess({ pid, startTime })) {
+    throw new Error(
+      `babeld of node ${node} exited at start; its log ${lab.logFile(node)} ends:\n${logTail(lab.logFile(node))}`,
+    );
+  }
+  return pid;
+}
+
 /**
- * Stops node's vrrd with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). A daemon
+ * Stops node's daemon (vrrd or babeld) with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). A daemon
  * that is not running any more is only marked stopped: its PID, if someone else has it now, is not signalled.
  * Resolves to what it found: 'stopped', or 'gone' (nothing to stop).
  */

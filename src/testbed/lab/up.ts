@@ -19,7 +19,8 @@ import { labPaths } from './lab-dir.ts';
 import { checkLabName } from './lab-name.ts';
 import { initialState, readLabState, removeLabDirectory, writeLabState } from './lab-state.ts';
 import { UpLock } from './up-lock.ts';
-import { planLab, type LabPlan } from './plan.ts';
+import { planLab, protocolOf, type LabPlan } from './plan.ts';
+import { waitForBabelRoutes } from './babeld.ts';
 import { mapLimit } from './pool.ts';
 import { waitForRing } from './ring-wait.ts';
 
@@ -71,6 +72,8 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
   if (lonely.length > 0) {
     throw new Error(`${topology.file}: node(s) ${lonely.join(', ')} have no link: vrrd needs at least one`);
   }
+  // babeld nodes need a runtime whose nodes have babeld: refused before anything is created.
+  if (plan.nodes.some((n) => protocolOf(n) === 'babeld')) await options.runtime.babeldCommand();
   options.signal?.throwIfAborted();
   const lock = UpLock.acquire(plan.lab);
   try {
@@ -132,12 +135,23 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     progress(`wiring ${plan.links.length} links`);
     await createVethLinks(plan, lab.handles());
     const shaping = await shapeLinks(lab);
+    const unshaped = babeldUnshaped(lab, shaping);
+    if (unshaped > 0) {
+      progress(
+        `warning: ${unshaped} impaired link(s) end at babeld nodes, but links are shaped by vrrd's emulation here (${shaping?.reason}): babeld's side is not impaired`,
+      );
+    }
     lab.save();
     phases.linksMs = clock() - t;
 
     t = clock();
     checkpoint();
-    progress(`starting ${plan.nodes.length} vrrd`);
+    const babeld = plan.nodes.filter((n) => protocolOf(n) === 'babeld').length;
+    progress(
+      babeld === 0
+        ? `starting ${plan.nodes.length} vrrd`
+        : `starting ${plan.nodes.length - babeld} vrrd and ${babeld} babeld`,
+    );
     const firstStart = clock();
     await mapLimit(plan.nodes, runtime.concurrency, (node) => {
       checkpoint();
@@ -150,10 +164,19 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     const timeoutMs = options.timeoutMs ?? ringTimeoutMs(topology);
-    progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
+    progress(
+      `waiting for the ring${babeld > 0 ? " and babeld's routes" : ''} (at most ${Math.round(timeoutMs / 1000)} s)`,
+    );
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
     const ring = await waitForRing(lab, timeoutMs, pollMs, checkpoint);
-    state.convergenceMs = ring.consistent ? clock() - firstStart : null;
+    // babeld nodes converge when each has a kernel route to every other (a ring of no vrrd nodes is consistent).
+    const routes =
+      babeld === 0
+        ? 0
+        : await waitForBabelRoutes(lab, Math.max(0, timeoutMs - (clock() - t)), pollMs, checkpoint);
+    if (babeld > 0 && routes === null) progress('babeld routes incomplete at the deadline');
+    const converged = ring.consistent && routes !== null;
+    state.convergenceMs = converged ? clock() - firstStart : null;
     if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs, checkpoint);
     phases.ringMs = clock() - t;
     checkpoint();
@@ -191,7 +214,8 @@ async function waitForMappings(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     checkpoint();
-    const ready = await mapLimit(lab.aliveNodes(), 16, async (node) => {
+    const vrrd = lab.aliveNodes().filter((n) => lab.protocol(n) === 'vrrd');
+    const ready = await mapLimit(vrrd, 16, async (node) => {
       try {
         const s = await lab.ctl<{ dht?: { mappings?: { ok: boolean }[] } }>(node, 'status');
         const mappings = s.dht?.mappings ?? [];
@@ -204,6 +228,16 @@ async function waitForMappings(
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** Impaired links with a babeld end when vrrd emulates the impairments (babeld has no such emulation). */
+function babeldUnshaped(lab: Lab, shaping: ShapingChoice | null): number {
+  if (shaping?.mechanism !== 'vrrd-emulation') return 0;
+  return lab.plan.links.filter(
+    (l) =>
+      lab.state.links[l.index].shapedBy === 'vrrd-emulation' &&
+      (lab.protocol(l.a) === 'babeld' || lab.protocol(l.b) === 'babeld'),
+  ).length;
 }
 
 /** Decides how impaired links are shaped and applies netem where it is the mechanism. */

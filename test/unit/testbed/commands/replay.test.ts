@@ -23,7 +23,7 @@ async function testbed(...args: string[]): Promise<{ exitCode: number; stdout: s
 describe('testbed replay', function () {
   // Measured on a loaded 2-core machine: one CLI run (tsx start, a line-3 simulation) 2-3.5 s, the slowest
   // test (five refusals) 12 s; 5x.
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir = '';
   const file = (name: string): string => join(dir, name);
 
