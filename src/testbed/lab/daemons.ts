@@ -13,6 +13,7 @@ import { emulationFlag } from '../links/shaping.ts';
 import { tryInNode } from '../links/node-shell.ts';
 import { isSameProcess, processNetnsInode, processStartTime } from './host-process.ts';
 import { checkedSocket, type Lab } from './lab.ts';
+import { labPaths } from './lab-dir.ts';
 import { plannedNode } from './plan.ts';
 import { babeldFlags, prepareBabeldNode } from './babeld.ts';
 
@@ -47,6 +48,7 @@ export function vrrdFlags(lab: Lab, node: string): string[] {
     'info',
   ];
   if (n.interfaces.length > 0) flags.push('-i', n.interfaces.map((i) => i.ifname).join(','));
+  if (n.keyed) flags.push('--key-file', labPaths.key(lab.identity.dir, n.name));
   for (const i of n.interfaces) {
     const link = lab.plan.links[i.link];
     const state = lab.state.links[i.link];

@@ -45,6 +45,8 @@ export const labPaths = {
   node: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node)),
   socket: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.sock'),
   log: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.log'),
+  /** A keyed node's network key (mode 0600), in the directory only that node mounts. */
+  key: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'network.key'),
   /** A babeld node's files (lab/babeld.ts): config, pid file, state file and log. */
   babeldConf: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.conf'),
   babeldPid: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.pid'),

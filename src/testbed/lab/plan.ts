@@ -33,6 +33,8 @@ export interface PlannedNode {
   seed: number;
   /** The node's link interfaces, in link order. */
   interfaces: { ifname: string; link: number; peer: string }[];
+  /** True when its vrrd holds the mesh's network key (a keyed mesh; the key itself is only in the node's key file). */
+  keyed?: boolean;
 }
 
 /** One link: a veth pair. */
@@ -94,6 +96,7 @@ export function planLab(topology: Topology, options: PlanOptions): LabPlan {
       ipv6: `${v6.address}/${v6.prefixLength}`,
       seed: nodeSeed(options.seed, node.name),
       interfaces: interfaces.get(node.name)!,
+      ...(topology.security && node.keyed !== false ? { keyed: true } : {}),
     };
   });
   return {

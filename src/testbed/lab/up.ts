@@ -6,7 +6,7 @@
 // this run's label, and the lab directory only while its lab.json names this lab and run: a failing `up` can
 // never remove another lab, an earlier run of the same name, or anything outside the labs root.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
@@ -103,6 +103,12 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
   const lab = new Lab(state, runtime);
   for (const node of plan.nodes) {
     mkdirSync(labPaths.node(lab.identity.dir, node.name), { recursive: true, mode: 0o700 });
+    // The key goes only where that node's vrrd reads it (a docker node mounts its own directory, nothing else).
+    if (node.keyed && topology.security) {
+      writeFileSync(labPaths.key(lab.identity.dir, node.name), Buffer.from(topology.security.key), {
+        mode: 0o600,
+      });
+    }
   }
 
   const clock = (): number => Date.now();
