@@ -9,6 +9,9 @@
 //  - a HANDOFF is sent again until acknowledged, with its release list; the nodes on that list are released only
 //    once it is acknowledged (or superseded by a newer copy from the owner);
 //  - a RELEASE never drops a copy by itself: the holder asks the owner (hands its copy off);
+//  - a copy the caps or the write rule refuse (context.ts, refusal) is answered REFUSED and not stored; a REFUSED
+//    REPLICATE does not count as held, a REFUSED HANDOFF as unanswered (sent again when its wait runs out);
+//  - a replica's heldUntil moves on whenever its owner confirms the copy (REPLICATE, or OK to a hand-off);
 //  - owned by dht.ts alone.
 
 import type { Address } from '../address.ts';
@@ -62,6 +65,11 @@ export class Transfers {
   onReply(reply: DhtReplyOption): boolean {
     const t = this.pending.get(reply.reqId);
     if (!t) return false;
+    if (reply.status === DhtStatus.REFUSED && t.kind === 'handoff') {
+      // The owner's table is full (or the copy broke a rule there): keep the copy, ask again when the wait runs out.
+      this.ctx.s.count('dht.handoff.refused');
+      return true;
+    }
     this.transferAcked(reply.reqId, t, reply);
     return true;
   }
@@ -97,6 +105,8 @@ export class Transfers {
     let e = this.ctx.store.get(opt.key, now);
     let push = false;
     if (!e) {
+      if (this.ctx.refusal(opt.key, incoming, undefined, false) !== null)
+        return this.ack(opt, DhtStatus.REFUSED, 0);
       // A copy sent to a replica is held for its sender; a hand-off ends at the node closest to the key.
       e = replicate
         ? this.ctx.newEntry(opt.key.slice(), 'replica', opt.source)
@@ -106,6 +116,8 @@ export class Transfers {
       this.ctx.emitStore(e, replicate ? 'replicated' : 'handed off');
     } else {
       const cmp = compareCopies(incoming, e);
+      if (cmp > 0 && this.ctx.refusal(opt.key, incoming, e, false) !== null)
+        return this.ack(opt, DhtStatus.REFUSED, e.version);
       if (cmp > 0) {
         this.ctx.setCopy(e, incoming, expiresAt);
         this.ctx.emitStore(e, replicate ? 'replicated (newer)' : 'handed off (newer)');
@@ -121,6 +133,7 @@ export class Transfers {
       // if the sender is not the owner in my eyes.
       e.owner = opt.source;
       e.inFlight.delete('handoff');
+      e.heldUntil = now + this.ctx.opts.replicaHoldMs; // the owner confirms the copy
     }
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
@@ -180,7 +193,8 @@ export class Transfers {
       if (!e) return;
       // The replica holds t.copy now, whether or not it is still the latest (then the next reconcile sends it).
       if (e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
-      if (e.role === 'owner') e.replicas.set(t.to as Address, t.copy);
+      // REFUSED: the replica's table is full; reconcile sends the copy again later.
+      if (e.role === 'owner' && reply.status === DhtStatus.OK) e.replicas.set(t.to as Address, t.copy);
       return;
     }
     // The owner holds the hand-off's copy or a better one now: release the nodes listed, naming the better of
@@ -189,6 +203,8 @@ export class Transfers {
     for (const r of t.release) this.release(t.key, released, r);
     if (!e || e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
     e.inFlight.delete(t.to);
+    if (e.role === 'replica' && reply.status === DhtStatus.OK)
+      e.heldUntil = this.ctx.s.now() + this.ctx.opts.replicaHoldMs; // the owner counts on this copy
     // Not one of the owner's replicas: drop the copy, unless a newer one arrived meanwhile (from the owner).
     if (e.role === 'replica' && reply.status !== DhtStatus.OK && compareCopies(e, t.copy) <= 0) {
       this.ctx.remove(e, 'handed off: not a replica');
