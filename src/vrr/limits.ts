@@ -91,3 +91,31 @@ export const MAX_MCAST_TREE_RECORDS = 8192;
 export const MAX_RVP_GROUPS = 1024;
 /** Sources, and members, of one group in any list a node keeps. */
 export const MAX_GROUP_PARTIES = 1024;
+
+/**
+ * The cap of each table VrrNode.tableSizes() reports (names as it reports them): what a fuzz or a report compares
+ * sizes with. mcastTreeRecords sums three maps, each capped apart; pendingSetups may hold the node's own join on top.
+ */
+export const TABLE_CAPS: Readonly<Record<string, number>> = {
+  neighborsOnOnePort: MAX_NEIGHBORS_PER_PORT,
+  routes: MAX_ROUTES,
+  representatives: MAX_REPRESENTATIVES,
+  pendingSetups: MAX_PENDING_SETUPS + 1,
+  setupHolds: MAX_SETUP_HOLDS,
+  dhtEntries: MAX_DHT_ENTRIES,
+  dhtEntriesOfOneOrigin: MAX_DHT_ENTRIES_PER_ORIGIN,
+  mcastTrees: MAX_MCAST_TREES,
+  mcastTreeRecords: 3 * MAX_MCAST_TREE_RECORDS,
+  rvpGroups: MAX_RVP_GROUPS,
+  mcastPartiesOfOneGroup: MAX_GROUP_PARTIES,
+};
+
+/** Every table of `sizes` (VrrNode.tableSizes()) above its cap, as "name: size > cap" (empty when none is). */
+export function tablesOverCap(sizes: Readonly<Record<string, number>>): string[] {
+  const out: string[] = [];
+  for (const [name, size] of Object.entries(sizes)) {
+    const cap = TABLE_CAPS[name];
+    if (cap !== undefined && size > cap) out.push(`${name}: ${size} > ${cap}`);
+  }
+  return out;
+}

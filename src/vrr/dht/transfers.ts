@@ -4,7 +4,8 @@
 // one of my replicas", NOT_FOUND "I have it, you need not keep it".
 //
 // Invariants (test/unit/vrr/dht/handoff.test.ts, placement.test.ts):
-//  - every transfer awaiting its REPLY is in `pending` under its request id, with the time it counts as lost;
+//  - every transfer awaiting its REPLY is in `pending` under its request id, with the time it counts as lost; the
+//    RELEASEs among them are indexed in `releases` by (target, key), exactly;
 //  - an entry's inFlight names a pending transfer of its current copy (REPLICATE) or any HANDOFF of it;
 //  - a HANDOFF is sent again until acknowledged, with its release list; the nodes on that list are released only
 //    once it is acknowledged (or superseded by a newer copy from the owner);
@@ -22,9 +23,9 @@ import {
   type DhtStatusValue,
   type DhtTransferOption,
 } from '../wire/types.ts';
-import { compareBytes, compareCopies, type Versioned } from './conflict.ts';
+import { compareCopies, type Versioned } from './conflict.ts';
 import type { DhtContext } from './context.ts';
-import { hashKey } from './hash-key.ts';
+import { hashKey, keyId } from './hash-key.ts';
 import { copyOf, EMPTY, remainingTtl, type DhtEntry } from './store.ts';
 
 /** A REPLICATE, HANDOFF or RELEASE awaiting its acknowledgement. */
@@ -53,6 +54,11 @@ const MAX_RELEASE_ATTEMPTS = 8;
 /** The transfers of one node awaiting their acknowledgement, and the handling of those that arrive. */
 export class Transfers {
   private readonly pending = new Map<number, Transfer>();
+  /**
+   * The pending RELEASEs by (target, key): cancelRelease runs for every transfer, and a scan of `pending` there made
+   * a table of n keys cost n^2 per reconcile (a DHT flood turned that into minutes of CPU).
+   */
+  private readonly releases = new Map<string, number[]>();
 
   constructor(private readonly ctx: DhtContext) {}
 
@@ -186,7 +192,7 @@ export class Transfers {
   }
 
   private transferAcked(reqId: number, t: Transfer, reply: DhtReplyOption): void {
-    this.pending.delete(reqId);
+    this.drop(reqId, t);
     if (t.kind === 'release') return;
     const e = this.ctx.store.get(t.key, this.ctx.s.now());
     if (t.kind === 'replicate') {
@@ -232,6 +238,10 @@ export class Transfers {
     const reqId = this.ctx.newReqId();
     const deadline = this.transferDeadline(attempt);
     this.pending.set(reqId, { kind: 'release', key, to, copy, deadline, attempt, release: [] });
+    const k = releaseKey(to, key);
+    const list = this.releases.get(k);
+    if (list === undefined) this.releases.set(k, [reqId]);
+    else list.push(reqId);
     this.ctx.s.count('dht.transfer.release');
     this.sendCopy('release', key, hashKey(key), copy, 0, to, reqId);
   }
@@ -269,9 +279,23 @@ export class Transfers {
 
   /** Forgets the RELEASE of key to `to` still awaiting its acknowledgement, if any: it is not sent again. */
   cancelRelease(key: Uint8Array, to: Address): void {
-    for (const [reqId, t] of this.pending) {
-      if (t.kind === 'release' && t.to === to && compareBytes(t.key, key) === 0) this.pending.delete(reqId);
-    }
+    const k = releaseKey(to, key);
+    const list = this.releases.get(k);
+    if (list === undefined) return;
+    this.releases.delete(k);
+    for (const reqId of list) this.pending.delete(reqId);
+  }
+
+  // Forgets a pending transfer (and its index entry, for a RELEASE).
+  private drop(reqId: number, t: Transfer): void {
+    this.pending.delete(reqId);
+    if (t.kind !== 'release') return;
+    const k = releaseKey(t.to as Address, t.key);
+    const list = this.releases.get(k);
+    const at = list?.indexOf(reqId) ?? -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    if (list!.length === 0) this.releases.delete(k);
   }
 
   /** When a transfer sent now (its attempt-th send) counts as lost: the wait doubles, up to 8 times. */
@@ -285,7 +309,7 @@ export class Transfers {
    * copy. A RELEASE is sent a few times; a REPLICATE is forgotten (reconcile sends it again if still needed).
    */
   private transferTimedOut(reqId: number, t: Transfer, now: number): void {
-    this.pending.delete(reqId);
+    this.drop(reqId, t);
     this.ctx.s.count('dht.transfer.timeout');
     if (t.kind === 'release') {
       if (t.attempt < MAX_RELEASE_ATTEMPTS) this.release(t.key, t.copy, t.to as Address, t.attempt + 1);
@@ -304,4 +328,9 @@ export class Transfers {
       for (const r of t.release) this.release(t.key, released, r);
     }
   }
+}
+
+/** The index key of a pending RELEASE. */
+function releaseKey(to: Address, key: Uint8Array): string {
+  return `${to}/${keyId(key)}`;
 }
