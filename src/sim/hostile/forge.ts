@@ -19,6 +19,7 @@ import {
   type KnownOption,
   type NeighborSlot,
   type Packet,
+  type SetupOption,
 } from '../../vrr/wire/types.ts';
 
 /** The option Types a forge can build, core, DHT and multicast. */
@@ -142,16 +143,21 @@ export class FrameForge {
     });
   }
 
-  /** A SETUP from `sender` for an invented path (src invented), routed through `proxy`. */
-  setup(sender: Address, seq: number, proxy: Address): Uint8Array {
-    return this.control(sender, seq, {
+  /** A SETUP for an invented path (src invented), routed through `proxy`. */
+  setupOption(proxy: Address): SetupOption {
+    return {
       type: OptionType.SETUP,
       pathId: this.rng.u32() || 1,
       src: this.invented(),
       dst: this.address(),
       proxy,
       vset: this.addresses(4),
-    });
+    };
+  }
+
+  /** A SETUP from `sender` for an invented path, routed through `proxy`. */
+  setup(sender: Address, seq: number, proxy: Address): Uint8Array {
+    return this.control(sender, seq, this.setupOption(proxy));
   }
 
   /** A DHT PUT of a fresh key from `sender` (origin: itself or invented), at a version that may be huge. */
