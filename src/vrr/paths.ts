@@ -10,6 +10,8 @@
 //  - every route's non-null na/nb is a linked neighbour;
 //  - an inactive node has an empty vset;
 //  - `tornDownEarly` holds at most TORN_DOWN_EARLY_KEPT keys, the newest; a setup whose key it holds is turned back;
+//  - a setup whose (ea, pathId) passed here lately (`setupsSeen`, LOOP_GUARD_KEPT of them) and has no entry any more
+//    is in a loop: turned back (drop.setupLoop);
 //  - a setup that would take the route table past MAX_ROUTES entries, or MAX_ROUTES_PER_NEIGHBOR through one
 //    neighbour (limits.ts), is turned back and counted (cap.routes.*); the paths in place stay;
 //  - owned by node-context.ts alone; other modules read vset and routes, and change them only through Paths.
@@ -17,6 +19,7 @@
 import { formatAddress, type Address } from './address.ts';
 import { forwardVia } from './forwarding.ts';
 import { TORN_DOWN_EARLY_KEPT } from './limits.ts';
+import { LoopGuard, ROUTED_REQ } from './loop-guard.ts';
 import type { NodeContext } from './node-context.ts';
 import { pathPrecedes, RouteTable, routeKey, type Route } from './routes.ts';
 import { Vset } from './vset.ts';
@@ -50,6 +53,13 @@ export class Paths {
    * a path whose far end is gone, which nothing would ever remove (hard state has no refresh).
    */
   private readonly tornDownEarly = new Set<string>();
+  /**
+   * The setups seen here lately, by (ea, pathId): a setup that comes back after its entry was removed is in a loop
+   * (a pset entry pointing elsewhere than its address, as a spoofed hello makes one, sends a setup between two nodes
+   * that each take the other for the next hop; each pass tore the entry down before the next arrived, so the
+   * duplicate rule never saw it, and the setup circled at link speed). It is turned back like a duplicate.
+   */
+  private readonly setupsSeen = new LoopGuard();
 
   constructor(private readonly ctx: NodeContext) {
     this.vset = new Vset(ctx.address, ctx.config.vsetSize);
@@ -120,6 +130,14 @@ export class Paths {
     if (!fromMe && this.tornDownEarly.size > 0 && this.tornDownEarly.delete(routeKey(opt.src, opt.pathId))) {
       ctx.count('setup.afterItsTeardown');
       this.tearDownPath(opt.pathId, opt.src, sender);
+      return;
+    }
+    if (
+      this.setupsSeen.seenBefore(ROUTED_REQ, opt.src, opt.pathId) &&
+      !this.routes.has(opt.src, opt.pathId)
+    ) {
+      ctx.count('drop.setupLoop');
+      this.tearDownPath(opt.pathId, opt.src, fromMe ? null : sender);
       return;
     }
     const nh = this.setupNextHop(opt.dst, opt.proxy);
@@ -315,6 +333,7 @@ export class Paths {
     if (!this.ctx.active && this.vset.size > 0) out.push('an inactive node has virtual neighbours');
     if (this.tornDownEarly.size > TORN_DOWN_EARLY_KEPT) out.push('tornDownEarly over its cap');
     out.push(...this.routes.checkInvariants());
+    out.push(...this.setupsSeen.checkInvariants());
     return out;
   }
 }
