@@ -126,10 +126,18 @@ export function runFrameFuzz(options: FrameFuzzOptions): FrameFuzzResult {
     return n;
   };
   let phase: Phase = 'bootstrap';
+  // A flood comes from one peer, fast (a few ms apart), so that the tables it fills reach their caps.
+  let floodPort = 0;
+  let floodPeer = peers[0][0];
   for (let i = 1; i <= frames; i++) {
-    if (i % PHASE_FRAMES === 1 && i > PHASE_FRAMES) phase = rng.next() < 0.5 ? 'mix' : rng.pick(FLOODS);
-    const port = rng.int(portCount);
-    const peer = rng.pick(peers[port]);
+    if (i % PHASE_FRAMES === 1 && i > PHASE_FRAMES) {
+      phase = rng.next() < 0.5 ? 'mix' : rng.pick(FLOODS);
+      floodPort = rng.int(portCount);
+      floodPeer = rng.pick(peers[floodPort]);
+    }
+    const flood = phase !== 'mix' && phase !== 'bootstrap';
+    const port = flood && rng.next() < 0.9 ? floodPort : rng.int(portCount);
+    const peer = port === floodPort && flood ? floodPeer : rng.pick(peers[port]);
     // The link address is the sender's own, or now and then one that claims many senders.
     const from = rng.next() < 0.9 ? peer : forge.invented();
     const frame = nextFrame(phase, peer);
@@ -138,7 +146,7 @@ export function runFrameFuzz(options: FrameFuzzOptions): FrameFuzzResult {
     } catch (error) {
       problem(`frame ${i} threw out of receive(): ${(error as Error).stack ?? error}`);
     }
-    clock.runUntil(clock.now() + rng.int(20));
+    clock.runUntil(clock.now() + rng.int(flood ? 3 : 20));
     if (i % checkEvery === 0 || i === frames) check(i);
   }
 
