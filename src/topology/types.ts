@@ -71,7 +71,20 @@ export type ScenarioAction =
   | { kind: 'heal' }
   | { kind: 'crash'; node: string }
   | { kind: 'restart'; node: string }
-  | { kind: 'wait'; ms: number };
+  | { kind: 'wait'; ms: number }
+  | {
+      kind: 'hostile';
+      node: string;
+      attack: HostileAttackName;
+      /** Forged frames per second (null: the simulator's default, 1000). */
+      ratePerSec: number | null;
+      /** How long the attack lasts (null: until the run ends). */
+      durationMs: number | null;
+    };
+
+/** The attacks a `hostile` step may name (the simulator's src/sim/hostile carries them out). */
+export const HOSTILE_ATTACK_NAMES = ['spoof-hellos', 'setup-flood', 'dht-flood'] as const;
+export type HostileAttackName = (typeof HOSTILE_ATTACK_NAMES)[number];
 
 export interface ScenarioStep {
   atMs: number;

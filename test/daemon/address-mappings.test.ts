@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AddressMappings } from '../../src/daemon/address-mappings.ts';
+import { AddressMappings, mappingWritePolicy } from '../../src/daemon/address-mappings.ts';
+import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/topology/overlay-addresses.ts';
 import { DhtClient, type DhtApi, type DhtResult } from '../../src/daemon/dht-client.ts';
 import { Logger } from '../../src/daemon/logger.ts';
 
@@ -96,5 +97,64 @@ describe('daemon/address-mappings', () => {
     const after = dht.puts.length;
     await sleep(150);
     assert.equal(dht.puts.length, after, 'nothing after stop');
+  });
+});
+
+describe('daemon/address-mappings: the write rule (a mapping only from its own origin)', () => {
+  const A = 0x020000000a01; // derives to 198.18.10.1 and fd76:7272::200:0:a01
+  const B = 0x020000000b02;
+  const key = (text: string): Uint8Array => new TextEncoder().encode(text);
+  const mac = (a: number): Uint8Array => {
+    const out = new Uint8Array(6);
+    for (let i = 5, v = a; i >= 0; i--, v = Math.floor(v / 256)) out[i] = v % 256;
+    return out;
+  };
+  const copy = (origin: number, value: Uint8Array, tombstone = false) => ({
+    version: 1,
+    origin,
+    tombstone,
+    value,
+  });
+  const v4A = deriveOverlayIpv4(A).address;
+  const v6A = deriveOverlayIpv6(A).address;
+
+  it('takes a mapping that names the node putting it, and no other', () => {
+    assert.equal(mappingWritePolicy(key(`ipv4:${v4A}`), copy(A, mac(A)), undefined), null);
+    assert.match(
+      mappingWritePolicy(key(`ipv4:${v4A}`), copy(B, mac(A)), undefined)!,
+      /names .* but was put by/,
+    );
+    assert.match(
+      mappingWritePolicy(key('ipv4:10.0.0.1'), copy(A, new Uint8Array(4)), undefined)!,
+      /6-byte MAC/,
+    );
+    assert.match(mappingWritePolicy(key('ipv4:banana'), copy(A, mac(A)), undefined)!, /not an IPv4 address/);
+    assert.equal(mappingWritePolicy(key('other'), copy(B, mac(A)), undefined), null, 'other keys pass');
+  });
+
+  it('lets only the holder, or the node the address derives to, change or delete a live mapping', () => {
+    const heldByB = copy(B, mac(B));
+    assert.match(mappingWritePolicy(key('ipv4:10.0.0.1'), copy(A, mac(A)), heldByB)!, /held for/);
+    assert.equal(
+      mappingWritePolicy(key('ipv4:10.0.0.1'), copy(B, mac(B)), heldByB),
+      null,
+      'its holder refreshes it',
+    );
+    assert.equal(
+      mappingWritePolicy(key(`ipv4:${v4A}`), copy(A, mac(A)), heldByB),
+      null,
+      'A reclaims its own',
+    );
+    assert.equal(mappingWritePolicy(key(`ipv6:${v6A}`), copy(A, mac(A)), heldByB), null, 'over IPv6 too');
+    assert.match(
+      mappingWritePolicy(key('ipv4:10.0.0.1'), copy(A, new Uint8Array(0), true), heldByB)!,
+      /held for/,
+    );
+    assert.equal(mappingWritePolicy(key('ipv4:10.0.0.1'), copy(B, new Uint8Array(0), true), heldByB), null);
+    assert.equal(
+      mappingWritePolicy(key('ipv4:10.0.0.1'), copy(A, mac(A)), copy(B, new Uint8Array(0), true)),
+      null,
+      'a deleted mapping is free',
+    );
   });
 });

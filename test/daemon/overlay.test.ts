@@ -87,6 +87,17 @@ describe('daemon/overlay: the TAP against the kernel (fake node, in-memory DHT)'
     );
   });
 
+  it('passes only IPv4 and IPv6 from the mesh to the host: ARP, discovery and other frames are dropped', () => {
+    const c = report.counters;
+    assert.equal(c['overlay.fromMesh.arpDropped'], 1, JSON.stringify(c));
+    assert.equal(
+      c['overlay.fromMesh.discoveryDropped'],
+      2,
+      'router advertisements, one behind a hop-by-hop header',
+    );
+    assert.equal(c['overlay.fromMesh.notIpDropped'], 1, 'LLDP');
+  });
+
   it('counts and drops other group frames (IPv6 router solicitations, MLD reports)', () => {
     // Without a multicast extension group frames are dropped; router solicitations always are.
     const dropped =

@@ -141,5 +141,7 @@ function faultFields(action: FaultAction): Record<string, unknown> {
     case 'crash':
     case 'restart':
       return { node: action.node };
+    case 'hostile':
+      return { node: action.node, attack: action.attack };
   }
 }

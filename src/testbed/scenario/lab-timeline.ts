@@ -216,5 +216,9 @@ async function applyFault(
       await ctx.feed.follow(action.node);
       return did;
     }
+    case 'hostile':
+      throw new Error(
+        `hostile steps run in the simulator only (a lab's vrrd forges nothing): ${action.node}`,
+      );
   }
 }
