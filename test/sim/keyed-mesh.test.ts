@@ -61,7 +61,9 @@ describe('a keyed mesh in the simulator', function () {
     net.start();
     net.runFor(60_000);
     const stranger = net.addressOf('stranger');
-    for (const name of net.nodeNames()) {
+    assert.ok(!net.nodeNames().includes('stranger') && net.allNodeNames().includes('stranger'));
+    assert.ok(net.snapshots().every((s) => s.name !== 'stranger'), 'the checks leave the stranger out');
+    for (const name of net.allNodeNames()) {
       const node = net.node(name) as unknown as VrrNode;
       const linked = node
         .neighbors()

@@ -149,7 +149,12 @@ export class Lab implements LabAccess {
   }
 
   aliveNodes(): string[] {
-    return this.plan.nodes.map((n) => n.name).filter((n) => this.state.nodes[n]?.daemonPid != null);
+    // A node without the key of a keyed mesh runs but is no member: the checks leave it out, as the simulator does.
+    const keyedMesh = this.plan.nodes.some((n) => n.keyed === true);
+    return this.plan.nodes
+      .filter((n) => !keyedMesh || n.keyed === true)
+      .map((n) => n.name)
+      .filter((n) => this.state.nodes[n]?.daemonPid != null);
   }
 
   upLinks(): [string, string][] {
