@@ -62,7 +62,10 @@ describe('a keyed mesh in the simulator', function () {
     net.runFor(60_000);
     const stranger = net.addressOf('stranger');
     assert.ok(!net.nodeNames().includes('stranger') && net.allNodeNames().includes('stranger'));
-    assert.ok(net.snapshots().every((s) => s.name !== 'stranger'), 'the checks leave the stranger out');
+    assert.ok(
+      net.snapshots().every((s) => s.name !== 'stranger'),
+      'the checks leave the stranger out',
+    );
     for (const name of net.allNodeNames()) {
       const node = net.node(name) as unknown as VrrNode;
       const linked = node
