@@ -21,11 +21,11 @@ export default {
   // For the same reason Stryker's own tsconfig rewriting (which calls that API) is skipped by naming a file that
   // does not exist. It only fixes `extends`/`references` paths that leave the sandbox; tsconfig.json has none.
   tsconfigFile: 'tsconfig.stryker-skip.json',
-  // The machine is shared: one worker, and timeouts that allow for a loaded CPU (a mutant that loops forever
-  // in a simulated network is caught by the timeout and counted as detected).
+  // The machine is shared: one worker (`-- --concurrency 2` at most), and timeouts that allow for a loaded CPU
+  // (a mutant that floods a simulated network with events or loops forever is stopped and counted as detected).
   concurrency: 1,
-  timeoutFactor: 2.5,
-  timeoutMS: 15000,
+  timeoutFactor: 2,
+  timeoutMS: 10000,
   // The unmutated run records which test covers which mutant; instrumented, on a busy machine, it takes minutes.
   dryRunTimeoutMinutes: 30,
   // A rerun only tests mutants whose source or covering tests changed since the last run.
