@@ -60,6 +60,13 @@ function percent(s: Pick<FileScore, 'killed' | 'timeout' | 'survived' | 'noCover
   return valid === 0 ? 'n/a' : ((100 * (s.killed + s.timeout)) / valid).toFixed(1);
 }
 
+/** text as a Markdown code span, fenced with more backticks than it contains (mutants are often template literals). */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return longest > 0 || text === '' ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+}
+
 /** One line of Markdown per surviving or uncovered mutant, with the original source line for context. */
 function survivorLines(source: string, mutants: Mutant[]): string[] {
   const lines = source.split('\n');
@@ -77,7 +84,7 @@ function survivorLines(source: string, mutants: Mutant[]): string[] {
       const line = m.location.start.line;
       const original = oneLine(lines[line - 1] ?? '');
       const tag = m.status === 'NoCoverage' ? ' (no coverage)' : '';
-      return `- L${line} ${m.mutatorName}${tag}: \`${oneLine(m.replacement ?? '')}\` in \`${original}\``;
+      return `- L${line} ${m.mutatorName}${tag}: ${code(oneLine(m.replacement ?? ''))} in ${code(original)}`;
     });
 }
 
