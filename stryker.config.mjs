@@ -1,5 +1,5 @@
 // Mutation testing of the sans-I/O protocol core (src/vrr) with StrykerJS: `npm run mutate` (not part of
-// `npm test`; it takes an hour or more on a shared 2-core machine). Results and how to read them: docs/mutation.md.
+// `npm test`; all of src/vrr takes hours on a shared 2-core machine). How to run and read it: docs/mutation.md.
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -60,7 +60,7 @@ function percent(s: Pick<FileScore, 'killed' | 'timeout' | 'survived' | 'noCover
   return valid === 0 ? 'n/a' : ((100 * (s.killed + s.timeout)) / valid).toFixed(1);
 }
 
-/** text as a Markdown code span, fenced with more backticks than it contains (mutants are often template literals). */
+/** text as a Markdown code span, fenced with more backticks than it holds (mutants are often template literals). */
 function code(text: string): string {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
