@@ -4,18 +4,11 @@
 import { createRng, deriveSeed } from '../vrr/rng.ts';
 import { LOCAL_BIT, type Address } from '../vrr/address.ts';
 import type { LinkParams, Topology, VrrParams } from './types.ts';
+import { DEFAULT_LINK } from './defaults.ts';
 import { isConnected } from './graph.ts';
 
-/** Link parameters of the generated topologies unless overridden: 1 ms each way, nothing else. */
-export const TEST_LINK: LinkParams = {
-  delayMs: 1,
-  jitterMs: 0,
-  lossPct: 0,
-  rateBps: null,
-  duplicatePct: 0,
-  reorderPct: 0,
-  corruptPct: 0,
-};
+/** Link parameters of the generated topologies unless overridden: the loader's defaults (1 ms each way). */
+export const TEST_LINK: LinkParams = { ...DEFAULT_LINK };
 
 /** Protocol parameters of the generated topologies unless overridden. */
 export const TEST_VRR: VrrParams = { vsetSize: 4, helloMs: 1000 };
