@@ -20,6 +20,7 @@ import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from '../
 import type { HostInterface } from './host-interfaces.ts';
 import { parseCidr, type Cidr } from '../topology/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { netnsPath } from './native/netns-path.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
 
 /** The overlay interface: its name and the addresses configured on it (null = none of that family). */
@@ -56,6 +57,11 @@ export interface DaemonConfig {
   /** Link emulation per interface name (egress). */
   emulation: Record<string, Partial<LinkParams>>;
   mappings: MappingConfig;
+  /**
+   * The network namespace of the node's interfaces and overlay (a name under /run/netns or an absolute path such
+   * as /proc/PID/ns/net), or null for the daemon's own. vrrd opens its links and TAP inside it (native/netns.h).
+   */
+  netns: string | null;
 }
 
 /** Address settings as written: a CIDR, "auto" (derived from the node address) or "none". */
@@ -80,6 +86,7 @@ export interface ConfigInput {
   logLevel?: string;
   emulation?: Record<string, EmulationSpec>;
   dht?: { ttl?: string | number; refresh?: string | number };
+  netns?: string;
 }
 
 /** Default overlay interface name. */
@@ -99,6 +106,7 @@ const FILE_KEYS = [
   'logLevel',
   'emulation',
   'dht',
+  'netns',
 ] as const;
 const OVERLAY_KEYS = ['enabled', 'name', 'ipv4', 'ipv6', 'ipv6Prefix'];
 const DHT_KEYS = ['ttl', 'refresh'];
@@ -131,6 +139,11 @@ export function buildDaemonCommand(): Command {
       collectRaw,
     )
     .option('--dht-ttl <duration>', 'lifetime of the IP -> MAC mappings published in the DHT (default 5m)')
+    .option('--netns <name|path>', "run on the interfaces of this network namespace (default: vrrd's own)")
+    .option(
+      '--host <file>',
+      'host many nodes in this process, as listed in the YAML or JSON file (docs/vrrd.md)',
+    )
     .allowExcessArguments(false)
     .exitOverride();
 }
@@ -149,6 +162,7 @@ export function readConfigInput(argv: readonly string[], command = buildDaemonCo
   if (o.socket !== undefined) flags.socket = o.socket as string;
   if (o.seed !== undefined) flags.seed = o.seed as number;
   if (o.logLevel !== undefined) flags.logLevel = o.logLevel as string;
+  if (o.netns !== undefined) flags.netns = o.netns as string;
   const overlay = { ...file.overlay };
   if (o.overlay === false) overlay.enabled = false;
   if (o.overlayName !== undefined) overlay.name = o.overlayName as string;
@@ -202,6 +216,7 @@ export function checkConfigDocument(doc: unknown, where: string): ConfigInput {
   if (top.socket !== undefined) out.socket = requireString(top.socket, `${where}: socket`);
   if (top.seed !== undefined) out.seed = requireNumber(top.seed, `${where}: seed`);
   if (top.logLevel !== undefined) out.logLevel = requireString(top.logLevel, `${where}: logLevel`);
+  if (top.netns !== undefined) out.netns = requireString(top.netns, `${where}: netns`);
   if (top.interfaces !== undefined) {
     if (!Array.isArray(top.interfaces) || top.interfaces.some((i) => typeof i !== 'string')) {
       throw new RangeError(
@@ -263,6 +278,8 @@ export function resolveDaemonConfig(
       `name: expected letters, digits, '.', '_' or '-' (at most 64), found ${JSON.stringify(name)}`,
     );
   }
+  const netns = input.netns === undefined || input.netns === '' ? null : input.netns;
+  if (netns !== null) netnsPath(netns); // throws naming what was expected
   const overlayEnabled = input.overlay?.enabled !== false;
   const overlayName = input.overlay?.name ?? DEFAULT_OVERLAY_NAME;
 
@@ -277,7 +294,7 @@ export function resolveDaemonConfig(
   for (const ifname of interfaces) {
     if (!host.some((h) => h.name === ifname)) {
       throw new RangeError(
-        `interfaces: no interface named ${JSON.stringify(ifname)} here (found: ${host.map((h) => h.name).join(', ') || 'none'})`,
+        `interfaces: no interface named ${JSON.stringify(ifname)} ${netns === null ? 'here' : `in netns ${netns}`} (found: ${host.map((h) => h.name).join(', ') || 'none'})`,
       );
     }
   }
@@ -382,6 +399,7 @@ export function resolveDaemonConfig(
     logLevel,
     emulation,
     mappings: { ttlMs, refreshMs },
+    netns,
   };
 }
 
@@ -414,6 +432,7 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
       ipv6: config.overlay.ipv6 && `${config.overlay.ipv6.address}/${config.overlay.ipv6.prefixLength}`,
     },
     socket: config.socketPath,
+    ...(config.netns !== null ? { netns: config.netns } : {}),
   };
 }
 
@@ -456,7 +475,8 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-function requireMap(
+/** value as a map whose keys are all in allowed (null: any); errors say where and what was found. */
+export function requireMap(
   value: unknown,
   where: string,
   allowed: readonly string[] | null,
@@ -476,7 +496,8 @@ function requireMap(
   return value as Record<string, unknown>;
 }
 
-function requireString(value: unknown, where: string): string {
+/** value as a string; errors say where and what was found. */
+export function requireString(value: unknown, where: string): string {
   if (typeof value !== 'string')
     throw new RangeError(`${where}: expected a string, found ${describe(value)}`);
   return value;
@@ -488,7 +509,8 @@ function requireNumber(value: unknown, where: string): number {
   return value;
 }
 
-function describe(value: unknown): string {
+/** What a value is, for messages ("a map", "string \"x\"", "nothing"). */
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
