@@ -30,6 +30,7 @@ import {
 } from './config.ts';
 import type { HostInterface } from './host-interfaces.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { netnsPath } from './native/netns-path.ts';
 
 /** One hosted node as written: a vrrd configuration plus its log file. */
 export interface HostedNodeInput extends ConfigInput {
@@ -138,6 +139,7 @@ export function resolveHostConfig(
     let config: DaemonConfig;
     try {
       const netns = merged.netns === undefined || merged.netns === '' ? null : merged.netns;
+      if (netns !== null) netnsPath(netns); // a bad name fails here, before anything opens it
       config = resolveDaemonConfig(merged, interfacesOf(netns), now);
     } catch (error) {
       throw new RangeError(`node ${name}: ${(error as Error).message}`, { cause: error });
