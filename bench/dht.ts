@@ -7,8 +7,9 @@
 //   npx tsx bench/dht.ts --nodes 100 --keys 200 --seed 7
 
 import { SimNetwork } from '../src/sim/network.ts';
-import { isRingConsistent } from '../src/sim/checks/ring-consistent.ts';
-import { assignAddresses, parseTopology, type Topology } from '../src/topology/index.ts';
+import { isRingConsistent } from '../src/checks/ring-consistent/sim.ts';
+import { assignAddresses, type Topology } from '../src/topology/index.ts';
+import { parseTopology } from '../src/checks/topology.ts';
 import type { Address } from '../src/vrr/address.ts';
 import { Dht, type DhtResult } from '../src/vrr/dht/index.ts';
 import { VrrNode } from '../src/vrr/node.ts';

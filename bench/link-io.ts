@@ -3,8 +3,9 @@
 // nothing. Needs root; cleans up its namespaces even when interrupted.
 // Usage: npx tsx bench/link-io.ts [frames per run, default 200000]
 
-import { LinkPeer } from '../test/daemon/native/fixtures/link-peer-client.ts';
-import { netnsUnavailableReason, VethLab } from '../test/daemon/native/fixtures/netns.ts';
+import { LinkPeer } from '../src/testbed/bare/link-peer-client.ts';
+import { netnsUnavailableReason } from '../src/testbed/links/netns.ts';
+import { VethLab } from '../src/testbed/bare/veth-lab.ts';
 
 const FRAMES = Number(process.argv[2] ?? 200_000);
 const SIZES = [64, 512, 1400];

@@ -7,10 +7,10 @@
 //   npx tsx bench/merge.ts                 # 100, 400 and 1,000 nodes
 //   npx tsx bench/merge.ts --budget 60 --sizes 100,400
 
-import { parseTopology, loadTopology } from '../src/topology/index.ts';
+import { parseTopology, loadTopology } from '../src/checks/topology.ts';
 import type { Topology } from '../src/topology/types.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
-import { isRingConsistent, checkNetworkRing } from '../src/sim/checks/ring-consistent.ts';
+import { isRingConsistent, checkNetworkRing } from '../src/checks/ring-consistent/sim.ts';
 import { pollIntervalMs, type SimRunContext, type SimStep } from '../src/sim/steps.ts';
 import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
 

@@ -5,8 +5,8 @@
 
 import { BROADCAST, type Address } from '../src/vrr/address.ts';
 import { createRng } from '../src/vrr/rng.ts';
-import { randomGeometricTopology } from '../test/sim/helpers/topologies.ts';
-import { McastSim } from '../test/unit/vrr/multicast/sim-mcast.ts';
+import { randomGeometricTopology } from '../src/topology/code-topologies.ts';
+import { McastSim } from '../src/sim/mcast-sim.ts';
 
 const seed = Number(process.argv[2] ?? 4);
 const G: Address = 0x01005e000001;

@@ -10,9 +10,9 @@
 // A 1,000-node ring forms chaotically: the same code converges in 40 s or 75 s depending on the seed, so compare
 // changes over several seeds (--seeds), not one.
 
-import { loadTopology } from '../src/topology/index.ts';
+import { loadTopology } from '../src/checks/topology.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
-import { isRingConsistent } from '../src/sim/checks/ring-consistent.ts';
+import { isRingConsistent } from '../src/checks/ring-consistent/sim.ts';
 import { pollIntervalMs, type SimStep } from '../src/sim/steps.ts';
 import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
 

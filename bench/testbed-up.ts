@@ -1,14 +1,15 @@
 // Bench of `testbed up`: for 10, 25, 50 and 100-node grids and each runtime that can run here, the wall time
-// of `up` until the ring is consistent (with its phases), the memory per node (vrrd RSS; container memory for
-// docker), and the substrate alone (nodes and links, no vrrd) against Mininet building the same grid with
-// Debian's python3 (when the mininet package is installed). Prints figures; asserts nothing.
-// Run as root: npx tsx bench/testbed-up.ts [--runtime netns|docker] [--sizes 10,25,50,100]
+// of `up` until the ring is consistent (with its phases), the memory per node (vrrd RSS; and what the runtime
+// charges a node, e.g. a container's cgroup), and the substrate alone (nodes and links, no vrrd) against
+// Mininet building the same grid with Debian's python3 (when the mininet package is installed). Prints
+// figures; asserts nothing.
+// Run as root: npx tsx bench/testbed-up.ts [--runtime <kind>] [--sizes 10,25,50,100]
 
-import { readFileSync, rmSync, mkdtempSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { parseTopology } from '../src/topology/index.ts';
+import { parseTopology } from '../src/checks/topology.ts';
 import type { Topology } from '../src/topology/types.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';
@@ -16,7 +17,8 @@ import { planLab } from '../src/testbed/lab/plan.ts';
 import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { createVethLinks } from '../src/testbed/links/veth.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
-import type { NodeHandle, Runtime, RuntimeKind } from '../src/testbed/runtime/runtime.ts';
+import { RUNTIME_KINDS } from '../src/testbed/runtime/registry.ts';
+import type { NodeHandle, Runtime } from '../src/testbed/runtime/runtime.ts';
 import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
 
 const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 50: [5, 10], 100: [10, 10] };
@@ -41,16 +43,6 @@ function rssMb(pid: number): number {
   }
 }
 
-async function containerMemoryMb(id: string): Promise<number> {
-  for (const file of [
-    `/sys/fs/cgroup/memory/docker/${id}/memory.usage_in_bytes`,
-    `/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.current`,
-  ]) {
-    if (existsSync(file)) return Number(readFileSync(file, 'utf8')) / 2 ** 20;
-  }
-  return NaN;
-}
-
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 async function benchUp(runtime: Runtime, n: number): Promise<void> {
@@ -63,13 +55,10 @@ async function benchUp(runtime: Runtime, n: number): Promise<void> {
     const pids = Object.values(result.lab.state.nodes).map((s) => s.daemonPid!);
     await new Promise((r) => setTimeout(r, 3000)); // let the ring idle a moment
     const rss = mean(pids.map(rssMb));
-    let extra = '';
-    if (runtime.kind === 'docker') {
-      const mem = await Promise.all(
-        Object.values(result.lab.state.nodes).map((s) => containerMemoryMb(s.id)),
-      );
-      extra = `, container memory ${mean(mem).toFixed(1)} MB/node`;
-    }
+    const mem = await Promise.all([...result.lab.handles().values()].map((h) => runtime.nodeMemoryBytes(h)));
+    const extra = mem.every((m) => m !== null)
+      ? `, ${runtime.kind} accounts ${(mean(mem as number[]) / 2 ** 20).toFixed(1)} MB/node`
+      : '';
     const p = result.phases;
     console.log(
       `${runtime.kind} ${n} nodes: up ${wall.toFixed(1)} s to ${result.convergenceMs === null ? 'NO consistent ring' : 'a consistent ring'}` +
@@ -94,7 +83,7 @@ async function benchSubstrate(runtime: Runtime, n: number): Promise<{ wallS: num
     const t = Date.now();
     const cpu0 = busyCpuSeconds();
     const handles = new Map<string, NodeHandle>();
-    await mapLimit(plan.nodes, runtime.kind === 'docker' ? 6 : 12, async (node) => {
+    await mapLimit(plan.nodes, runtime.concurrency, async (node) => {
       handles.set(node.name, await runtime.createNode(identity, node.name));
     });
     const cpuPerNodeS = (busyCpuSeconds() - cpu0) / n;
@@ -152,9 +141,11 @@ async function benchMininet(n: number): Promise<number | string> {
 }
 
 const sizes = (arg('--sizes') ?? '10,25,50,100').split(',').map(Number);
-const only = arg('--runtime') as RuntimeKind | undefined;
+const only = arg('--runtime');
 process.env.VRR_TESTBED_DIR ??= mkdtempSync(join(tmpdir(), 'vrr-bench-state-'));
-for (const kind of ['netns', 'docker'] as const) {
+// Mininet builds the same grids once: the substrate of every runtime is compared with it.
+const mininet = new Map<number, number | string>();
+for (const kind of RUNTIME_KINDS) {
   if (only && only !== kind) continue;
   const runtime = await runtimeOfKind(kind);
   const reason = await runtime.unavailableReason();
@@ -166,7 +157,8 @@ for (const kind of ['netns', 'docker'] as const) {
   for (const n of sizes) await benchUp(runtime, n);
   for (const n of sizes) {
     const { wallS: ours, cpuPerNodeS } = await benchSubstrate(runtime, n);
-    const mn = kind === 'netns' ? await benchMininet(n) : null;
+    if (!mininet.has(n)) mininet.set(n, await benchMininet(n));
+    const mn = mininet.get(n);
     const vs =
       typeof mn === 'number'
         ? `, Mininet ${mn.toFixed(2)} s (ours/Mininet ${(ours / mn).toFixed(2)}x)`

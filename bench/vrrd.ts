@@ -12,9 +12,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { bundleDaemon } from '../src/daemon/daemon-bundle.ts';
-import { checkRingConsistency } from '../src/testbed/verify/ring-consistency.ts';
-import { LineLab, waitFor } from '../test/daemon/fixtures-vrrd/line-lab.ts';
-import { ip, netnsUnavailableReason, REPO_ROOT } from '../test/daemon/native/fixtures/netns.ts';
+import { checkRingConsistency } from '../src/checks/ring-consistent/verdict.ts';
+import { LineLab, waitFor } from '../src/testbed/bare/line-lab.ts';
+import {
+  createNamespaceSync,
+  createVethPairSync,
+  deleteNamespaceSync,
+  inNamespace,
+  ipSync as ip,
+  netnsUnavailableReason,
+} from '../src/testbed/links/netns.ts';
+import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const RUNS = Math.max(1, Number(process.argv[3] ?? 3));
@@ -249,7 +257,8 @@ async function wakeupFloorUs(): Promise<{ avg: number; median: number; min: numb
 }
 
 async function tcpMbps(lab: LineLab, server: number, target: string): Promise<number> {
-  const srv = execa('ip', ['netns', 'exec', lab.ns(server), 'iperf3', '-s', '-1'], { reject: false });
+  const [ipCmd, ...srvArgs] = inNamespace(lab.ns(server), ['iperf3', '-s', '-1']);
+  const srv = execa(ipCmd, srvArgs, { reject: false });
   await new Promise((r) => setTimeout(r, 500));
   const r = await lab.exec(0, 'iperf3', '-c', target, '-t', String(SECONDS), '-J');
   await srv;
@@ -263,7 +272,8 @@ async function forwardedPps(
   target: string,
   size: number,
 ): Promise<{ forwarded: number; offered: number }> {
-  const srv = execa('ip', ['netns', 'exec', lab.ns(2), 'iperf3', '-s', '-1'], { reject: false });
+  const [ipCmd, ...srvArgs] = inNamespace(lab.ns(2), ['iperf3', '-s', '-1']);
+  const srv = execa(ipCmd, srvArgs, { reject: false });
   await new Promise((r) => setTimeout(r, 500));
   const before = (await lab.ctl(1, 'stats')).summary.dataForwarded as number;
   const t0 = Date.now();
@@ -297,27 +307,24 @@ async function tsxIdleRss(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'vrrd-rss-'));
   const ns = `vrrd-${process.pid}-rss`;
   try {
-    ip('netns', 'add', ns);
-    ip('-n', ns, 'link', 'add', 'name', 'va', 'type', 'veth', 'peer', 'name', 'vb');
-    ip('-n', ns, 'link', 'set', 'va', 'up');
-    ip('-n', ns, 'link', 'set', 'vb', 'up');
+    createNamespaceSync(ns);
+    createVethPairSync({ netns: ns, ifname: 'va' }, { netns: ns, ifname: 'vb' });
     const args = ['-i', 'va', '--socket', join(dir, 's.sock'), '--hello-ms', '500', '--log-level', 'warn'];
-    const child = execa(
-      'ip',
-      ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'src/daemon/vrrd.ts', ...args],
-      { reject: false, cwd: REPO_ROOT },
-    );
+    const [cmd, ...rest] = inNamespace(ns, [
+      process.execPath,
+      '--import',
+      'tsx',
+      'src/daemon/vrrd.ts',
+      ...args,
+    ]);
+    const child = execa(cmd, rest, { reject: false, cwd: REPO_ROOT });
     await new Promise((r) => setTimeout(r, 8000));
     const rss = rssMb(child.pid!);
     child.kill('SIGTERM');
     await child;
     return rss;
   } finally {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // never created
-    }
+    deleteNamespaceSync(ns); // nothing happens when it was never created
     rmSync(dir, { recursive: true, force: true });
   }
 }

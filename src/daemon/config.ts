@@ -2,7 +2,7 @@
 // the host's interfaces into one DaemonConfig. Every default is decided here, and reported (the address's and
 // the seed's origin are kept so the daemon can log them), so the rest of the daemon never guesses.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -22,6 +22,7 @@ import { parseCidr, type Cidr } from '../topology/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { netnsPath } from './native/netns-path.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
+import { readKeyFile } from '../topology/security.ts';
 
 /** The overlay interface: its name and the addresses configured on it (null = none of that family). */
 export interface OverlayConfig {
@@ -62,6 +63,10 @@ export interface DaemonConfig {
    * as /proc/PID/ns/net), or null for the daemon's own. vrrd opens its links and TAP inside it (native/netns.h).
    */
   netns: string | null;
+  /** The mesh's network key (a keyed mesh: every frame sealed and checked), or null. Never logged. */
+  networkKey: Uint8Array | null;
+  /** The key file it was read from, for the start-up log; null without a key. */
+  keyFile: string | null;
 }
 
 /** Address settings as written: a CIDR, "auto" (derived from the node address) or "none". */
@@ -87,6 +92,7 @@ export interface ConfigInput {
   emulation?: Record<string, EmulationSpec>;
   dht?: { ttl?: string | number; refresh?: string | number };
   netns?: string;
+  keyFile?: string;
 }
 
 /** Default overlay interface name. */
@@ -107,6 +113,7 @@ const FILE_KEYS = [
   'emulation',
   'dht',
   'netns',
+  'keyFile',
 ] as const;
 const OVERLAY_KEYS = ['enabled', 'name', 'ipv4', 'ipv6', 'ipv6Prefix'];
 const DHT_KEYS = ['ttl', 'refresh'];
@@ -132,6 +139,10 @@ export function buildDaemonCommand(): Command {
     .option('--ipv6-prefix <prefix>', `/64 prefix for the auto IPv6 address (default ${DEFAULT_IPV6_PREFIX})`)
     .option('--socket <path>', `control socket (default ${DEFAULT_SOCKET} or /run/vrrd/<name>.sock)`)
     .option('--seed <n>', 'seed of every random choice (default: the time, logged)', integer)
+    .option(
+      '--key-file <file>',
+      'network key (hex or raw, mode 0600): seal and check every frame (docs/security.md)',
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices([...LOG_LEVELS]))
     .option(
       '--emulate <if:settings>',
@@ -161,6 +172,7 @@ export function readConfigInput(argv: readonly string[], command = buildDaemonCo
   if (o.interface !== undefined) flags.interfaces = o.interface as string[];
   if (o.socket !== undefined) flags.socket = o.socket as string;
   if (o.seed !== undefined) flags.seed = o.seed as number;
+  if (o.keyFile !== undefined) flags.keyFile = o.keyFile as string;
   if (o.logLevel !== undefined) flags.logLevel = o.logLevel as string;
   if (o.netns !== undefined) flags.netns = o.netns as string;
   const overlay = { ...file.overlay };
@@ -215,6 +227,7 @@ export function checkConfigDocument(doc: unknown, where: string): ConfigInput {
   if (top.helloMs !== undefined) out.helloMs = requireNumber(top.helloMs, `${where}: helloMs`);
   if (top.socket !== undefined) out.socket = requireString(top.socket, `${where}: socket`);
   if (top.seed !== undefined) out.seed = requireNumber(top.seed, `${where}: seed`);
+  if (top.keyFile !== undefined) out.keyFile = requireString(top.keyFile, `${where}: keyFile`);
   if (top.logLevel !== undefined) out.logLevel = requireString(top.logLevel, `${where}: logLevel`);
   if (top.netns !== undefined) out.netns = requireString(top.netns, `${where}: netns`);
   if (top.interfaces !== undefined) {
@@ -400,7 +413,34 @@ export function resolveDaemonConfig(
     emulation,
     mappings: { ttlMs, refreshMs },
     netns,
+    networkKey: input.keyFile !== undefined ? readPrivateKeyFile(input.keyFile) : null,
+    keyFile: input.keyFile ?? null,
   };
+}
+
+/**
+ * Reads the network key, refusing a file that group or others may read or write (as ssh refuses a private key):
+ * the key is the mesh's only secret.
+ */
+export function readPrivateKeyFile(file: string): Uint8Array {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (error) {
+    throw new RangeError(
+      `keyFile: ${file}: ${(error as NodeJS.ErrnoException).code ?? error} when reading it`,
+    );
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new RangeError(
+      `keyFile: ${file}: expected mode 0600 or stricter (the key is secret), found 0${(mode & 0o777).toString(8)}`,
+    );
+  }
+  try {
+    return readKeyFile(file);
+  } catch (error) {
+    throw new RangeError(`keyFile: ${(error as Error).message}`);
+  }
 }
 
 /** A MAC made into a node address: locally administered bit set, group bit cleared. */
@@ -423,6 +463,7 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
     addressFrom: config.addressFrom,
     seed: config.seed,
     seedFrom: config.seedFrom,
+    keyed: config.keyFile !== null ? { keyFile: config.keyFile } : false,
     interfaces: config.interfaces,
     vsetSize: config.vsetSize,
     helloMs: config.helloMs,

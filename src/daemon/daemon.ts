@@ -9,7 +9,7 @@ import { formatAddress } from '../vrr/address.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import { VrrNode } from '../vrr/node.ts';
 import { createRng, deriveSeed } from '../vrr/rng.ts';
-import { DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
+import { AUTH_TAG_LENGTH, DATA_HEADER_LENGTH } from '../vrr/wire/types.ts';
 import { AddressMappings } from './address-mappings.ts';
 import { describeConfig, type DaemonConfig } from './config.ts';
 import type { DaemonEvent } from '../control/protocol.ts';
@@ -85,6 +85,7 @@ export class Daemon {
     this.node = new VrrNode(
       { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
       env,
+      config.networkKey === null ? {} : { networkKey: config.networkKey },
     );
     this.#links = new Links({
       interfaces: config.interfaces,
@@ -248,7 +249,9 @@ export class Daemon {
   /** The overlay MTU: the smallest link MTU minus the data header, so every overlay frame fits every link. */
   #overlayMtu(): number {
     const mtus = this.config.interfaces.map((i) => this.#netns.readInterface(i)?.mtu ?? 1500);
-    return Math.min(...mtus) - DATA_HEADER_LENGTH;
+    // A keyed mesh's trailer rides inside the link MTU too.
+    const trailer = this.config.networkKey === null ? 0 : AUTH_TAG_LENGTH;
+    return Math.min(...mtus) - DATA_HEADER_LENGTH - trailer;
   }
 
   #onEvent(event: VrrEvent): void {

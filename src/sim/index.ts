@@ -28,18 +28,19 @@ export {
   type LinkDirectionStats,
   type LinkModelOptions,
 } from './link-model.ts';
+// The checks' simulator halves live with their checks (src/checks); re-exported for the simulator's users.
 export {
   pingAll,
   PROBE_NEXT_HEADER,
   type PingNetwork,
   type PingAllOptions,
   type PingAllResult,
-} from './checks/ping-all.ts';
-export { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
+} from '../checks/ping-all/sim.ts';
+export { checkNetworkRing, isRingConsistent } from '../checks/ring-consistent/sim.ts';
 export { vrrNodeFactory, simVrrNodeFactory, SimVrrNode, type SimVrrNodeOptions } from './node-factory.ts';
 export type { SimNode, SimNodeConfig, NodeFactory, NeighborView, SimDht, SimMulticast } from './sim-node.ts';
-export { simDhtCheck, type SimDhtCheckOptions, type SimDhtCheckResult } from './checks/dht.ts';
-export { startMulticastStream, type StreamHandle, type StreamResult } from './checks/multicast.ts';
+export { simDhtCheck, type SimDhtCheckOptions, type SimDhtCheckResult } from '../checks/dht/sim.ts';
+export { startMulticastStream, type StreamHandle, type StreamResult } from '../checks/multicast/sim.ts';
 export {
   scenarioSteps,
   scenarioReports,

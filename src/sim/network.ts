@@ -14,7 +14,8 @@ import type { VrrEvent } from '../vrr/events.ts';
 import type { DataPacket } from '../vrr/wire/types.ts';
 import { readKind, KIND_CONTROL } from '../vrr/wire/common-header.ts';
 import type { LinkParams, Topology } from '../topology/types.ts';
-import type { NodeSnapshot, UpLink } from '../testbed/verify/ring-consistency.ts';
+import type { NodeSnapshot, UpLink } from '../checks/node-snapshot.ts';
+import type { SimProbe } from '../checks/sim-probe.ts';
 import { SimClock } from './sim-clock.ts';
 import { QueuedEvent } from './event-queue.ts';
 import { LinkDirection, type LinkDirectionStats, type LinkModelOptions } from './link-model.ts';
@@ -98,7 +99,7 @@ interface SimLink {
 }
 
 /** A simulated network of nodes and links on a virtual clock. */
-export class SimNetwork {
+export class SimNetwork implements SimProbe {
   /** The virtual clock every node and link shares. */
   readonly clock = new SimClock();
   readonly seed: number;
@@ -112,6 +113,7 @@ export class SimNetwork {
   private readonly deliveryListeners: DeliveryListener[] = [];
   private readonly eventListeners: EventListener[] = [];
   private started = false;
+  private sampler: { everyMs: number; next: number; observe: (t: number) => void } | null = null;
   private readonly totals = {
     framesSent: 0,
     bytesSent: 0,
@@ -138,7 +140,12 @@ export class SimNetwork {
       const rec: NodeRecord = {
         name: n.name,
         address,
-        config: { address, vsetSize: n.vrr.vsetSize, helloMs: n.vrr.helloMs },
+        config: {
+          address,
+          vsetSize: n.vrr.vsetSize,
+          helloMs: n.vrr.helloMs,
+          ...(topology.security && n.keyed !== false ? { networkKey: topology.security.key } : {}),
+        },
         node: null,
         incarnation: 0,
         restarts: 0,
@@ -189,12 +196,42 @@ export class SimNetwork {
 
   /** Runs the simulation up to virtual time `timeMs`. */
   runUntil(timeMs: number): void {
-    this.clock.runUntil(timeMs);
+    this.advance(timeMs);
   }
 
   /** Runs the simulation for `ms` more milliseconds. */
   runFor(ms: number): void {
-    this.clock.runUntil(this.clock.now() + ms);
+    this.advance(this.clock.now() + ms);
+  }
+
+  /**
+   * Calls `observe(t)` at every multiple t of `everyMs` of virtual time the run passes, once the events due at t
+   * have run: how a report samples the ring over time. The observer must only read. The clock then runs in
+   * chunks ending at those times, which runs the same events in the same order (runUntil runs every event due
+   * up to its time, those an event schedules for that time included), so an observed run is the same run.
+   * Returns a function that stops the sampling.
+   */
+  sampleEvery(everyMs: number, observe: (t: number) => void): () => void {
+    if (!(everyMs > 0)) throw new RangeError(`everyMs must be > 0, found ${everyMs}`);
+    const sampler = { everyMs, next: Math.ceil(this.clock.now() / everyMs) * everyMs, observe };
+    this.sampler = sampler;
+    return () => {
+      if (this.sampler === sampler) this.sampler = null;
+    };
+  }
+
+  // The clock to `timeMs`, stopping at each sample time on the way.
+  private advance(timeMs: number): void {
+    const s = this.sampler;
+    if (s !== null) {
+      while (s.next < this.clock.now()) s.next += s.everyMs;
+      while (s.next <= timeMs && this.sampler === s) {
+        this.clock.runUntil(s.next);
+        s.observe(s.next);
+        s.next += s.everyMs;
+      }
+    }
+    this.clock.runUntil(timeMs);
   }
 
   /**
@@ -206,7 +243,7 @@ export class SimNetwork {
     for (;;) {
       if (predicate()) return this.clock.now();
       if (this.clock.now() >= opts.deadlineMs) return null;
-      this.clock.runUntil(Math.min(this.clock.now() + opts.everyMs, opts.deadlineMs));
+      this.advance(Math.min(this.clock.now() + opts.everyMs, opts.deadlineMs));
     }
   }
 

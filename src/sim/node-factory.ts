@@ -21,7 +21,9 @@ export class SimVrrNode extends VrrNode implements SimNode {
   readonly multicast: Multicast;
 
   constructor(config: SimNodeConfig, env: VrrEnv, options: SimVrrNodeOptions = {}) {
-    super({ address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs }, env);
+    super({ address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs }, env, {
+      networkKey: config.networkKey,
+    });
     // vrrd's order (DHT, then multicast): each extension takes draws from the node's rng when it attaches.
     this.dht = this.attach(new Dht(this.services, options.dht));
     this.multicast = this.attach(new Multicast(this.services, options.multicast));

@@ -9,18 +9,19 @@ import { assignAddresses } from '../topology/index.ts';
 import { SimNetwork } from './network.ts';
 import { vrrNodeFactory } from './node-factory.ts';
 import type { NodeFactory } from './sim-node.ts';
-import { round3 } from './checks/ping-all.ts';
+import { round3 } from '../checks/report.ts';
+import type { CheckReport } from '../checks/report.ts';
 import {
   convergeStep,
   defaultSteps,
   pingAllStep,
   ringConsistentStep,
-  type CheckReport,
   type SimRunContext,
   type SimStep,
 } from './steps.ts';
 import { scenarioSteps } from './scenario/timeline.ts';
 import { scenarioReports, type ScenarioStepReport } from './scenario/step-report.ts';
+import type { RunRecorder } from './scenario/run-recorder.ts';
 
 /** Settings of one simulation run. */
 export interface SimOptions {
@@ -39,6 +40,8 @@ export interface SimOptions {
   addresses?: ReadonlyMap<string, Address>;
   /** Progress lines (not part of the report). */
   onProgress?: (line: string) => void;
+  /** Records the run over time (report.html's series); the report is the same with or without. */
+  recorder?: RunRecorder;
 }
 
 /** The result of a run: same topology and seed => the same report, byte for byte. */
@@ -83,6 +86,7 @@ export function runSimulation(topology: Topology, options: SimOptions): SimRepor
     checks: [],
     progress: options.onProgress ?? (() => {}),
   };
+  options.recorder?.attach(ctx);
   network.start();
   for (const step of options.steps ?? stepsFor(topology)) step.run(ctx);
   return buildReport(ctx);

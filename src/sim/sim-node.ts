@@ -4,8 +4,10 @@
 
 import type { Address } from '../vrr/address.ts';
 import type { LinkAddress, PortId, VrrEnv } from '../vrr/env.ts';
-import type { DhtResult } from '../vrr/dht/index.ts';
-import type { RouteView } from '../testbed/verify/ring-consistency.ts';
+import type { RouteView } from '../checks/node-snapshot.ts';
+import type { SimDht, SimMulticast } from '../checks/sim-probe.ts';
+
+export type { SimDht, SimMulticast } from '../checks/sim-probe.ts';
 
 /** A physical neighbour as a node reports it. */
 export interface NeighborView {
@@ -15,22 +17,6 @@ export interface NeighborView {
   state: 'pending' | 'linked' | 'failed';
   active: boolean;
   quality: number;
-}
-
-/** The DHT calls the simulator's dht check makes (src/vrr/dht's Dht implements them). */
-export interface SimDht {
-  put(key: string, value: Uint8Array, opts: { ttlMs?: number }, done: (r: DhtResult) => void): void;
-  get(key: string, done: (r: DhtResult) => void): void;
-}
-
-/** The multicast calls the simulator's multicast check makes (src/vrr/multicast's Multicast implements them). */
-export interface SimMulticast {
-  join(group: Address): boolean;
-  leave(group: Address): boolean;
-  register(group: Address): boolean;
-  withdraw(group: Address): boolean;
-  send(group: Address, payload: Uint8Array): boolean;
-  groups(): { member: Address[]; source: Address[] };
 }
 
 /** The node surface the simulator drives (VrrNode implements it). */
@@ -58,6 +44,8 @@ export interface SimNodeConfig {
   address: Address;
   vsetSize: number;
   helloMs: number;
+  /** The mesh's network key when the node holds it (a keyed mesh). */
+  networkKey?: Uint8Array;
 }
 
 /** Builds one node with its environment. */

@@ -3,17 +3,14 @@
 // verify within T, ...) become more steps of the same shape, inserted between convergence and the checks.
 
 import type { Topology } from '../topology/types.ts';
+import type { CheckReport } from '../checks/report.ts';
+import { pingAllCheck } from '../checks/ping-all/index.ts';
+import { ringConsistentCheck } from '../checks/ring-consistent/index.ts';
+import { isRingConsistent } from '../checks/ring-consistent/sim.ts';
 import type { SimNetwork } from './network.ts';
-import { checkNetworkRing, isRingConsistent } from './checks/ring-consistent.ts';
-import { pingAll } from './checks/ping-all.ts';
+import { recorderOf } from './scenario/run-recorder.ts';
 
-/** One check's entry in the report. */
-export interface CheckReport {
-  name: string;
-  passed: boolean;
-  figures: Record<string, number>;
-  problems?: string[];
-}
+export type { CheckReport } from '../checks/report.ts';
 
 /** What steps share: the network, the run's settings, and the results so far. */
 export interface SimRunContext {
@@ -66,13 +63,7 @@ export const convergeStep: SimStep = {
 export const ringConsistentStep: SimStep = {
   name: 'ring-consistent',
   run(ctx) {
-    const result = checkNetworkRing(ctx.network);
-    ctx.checks.push(
-      withProblems(
-        { name: 'ring-consistent', passed: result.passed, figures: { ...result.figures } },
-        result.problems,
-      ),
-    );
+    ctx.checks.push(ringConsistentCheck.sim(ctx.network, runOf(ctx)));
   },
 };
 
@@ -81,16 +72,22 @@ export const pingAllStep: SimStep = {
   name: 'ping-all',
   run(ctx) {
     const before = dropCounters(ctx.network);
-    const result = pingAll(ctx.network, { samplePairs: ctx.samplePairs });
-    const problems = [...result.problems];
+    // A recorded run's report.html shows this round's pairs as the closing matrix.
+    const observer = recorderOf(ctx)?.observer('closing checks');
+    const result = pingAllCheck.sim(ctx.network, { ...runOf(ctx), observer });
     // When probes fail, say where the nodes dropped packets meanwhile: it usually names the culprit.
-    if (!result.passed) problems.push(...describeDrops(before, dropCounters(ctx.network)));
+    const drops = result.passed ? [] : describeDrops(before, dropCounters(ctx.network));
     ctx.checks.push(
-      withProblems({ name: 'ping-all', passed: result.passed, figures: { ...result.figures } }, problems),
+      drops.length > 0 ? { ...result, problems: [...(result.problems ?? []), ...drops] } : result,
     );
     ctx.progress(`ping-all: ${result.figures.delivered}/${result.figures.pairs} delivered`);
   },
 };
+
+// The run of a check that takes no section, with the run's seed and sampling.
+function runOf(ctx: SimRunContext): { spec: null; seed: number; topology: Topology; samplePairs?: number } {
+  return { spec: null, seed: ctx.seed, topology: ctx.topology, samplePairs: ctx.samplePairs };
+}
 
 /** The default run: converge, check the ring, ping every pair. */
 export function defaultSteps(): SimStep[] {
@@ -132,8 +129,4 @@ function describeDrops(
       .join(', ');
     return `nodes counted ${total} ${reason} during ping-all (most at ${top})`;
   });
-}
-
-function withProblems(report: CheckReport, problems: string[]): CheckReport {
-  return problems.length > 0 ? { ...report, problems } : report;
 }

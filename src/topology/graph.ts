@@ -28,11 +28,15 @@ export class GeneratorError extends RangeError {
   }
 }
 
-/** The connected components, each in node order; the first holds the first node. */
-export function connectedComponents(
-  nodes: readonly string[],
-  links: readonly { a: string; b: string }[],
-): string[][] {
+/** An undirected edge as callers hold it: a link ({a, b}) or a pair of names (an up link). */
+export type Edge = { readonly a: string; readonly b: string } | readonly [string, string];
+
+/**
+ * The connected component of every node: 0 for the first node's, then numbered in node order of each
+ * component's first node. Links with an end that is not among `nodes` (a crashed node's) carry nothing. The one
+ * connected-components helper: generators, the ring check's partitions and ping-all's pairs all use it.
+ */
+export function componentIndex(nodes: readonly string[], links: Iterable<Edge>): Map<string, number> {
   const index = new Map(nodes.map((name, i) => [name, i]));
   const parent = nodes.map((_, i) => i);
   const find = (i: number): number => {
@@ -42,22 +46,35 @@ export function connectedComponents(
     }
     return i;
   };
-  for (const { a, b } of links) {
-    const ra = find(index.get(a)!);
-    const rb = find(index.get(b)!);
+  for (const link of links) {
+    const [a, b] = 'a' in link ? [link.a, link.b] : link;
+    const ia = index.get(a);
+    const ib = index.get(b);
+    if (ia === undefined || ib === undefined) continue;
+    const ra = find(ia);
+    const rb = find(ib);
+    // The smaller root wins, so every root is its component's first node.
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   }
-  const byRoot = new Map<number, string[]>();
+  const numberOfRoot = new Map<number, number>();
+  const out = new Map<string, number>();
   nodes.forEach((name, i) => {
     const root = find(i);
-    const group = byRoot.get(root) ?? [];
-    group.push(name);
-    byRoot.set(root, group);
+    let n = numberOfRoot.get(root);
+    if (n === undefined) numberOfRoot.set(root, (n = numberOfRoot.size));
+    out.set(name, n);
   });
-  return [...byRoot.values()];
+  return out;
+}
+
+/** The connected components, each in node order; the first holds the first node. */
+export function connectedComponents(nodes: readonly string[], links: Iterable<Edge>): string[][] {
+  const groups: string[][] = [];
+  for (const [name, n] of componentIndex(nodes, links)) (groups[n] ??= []).push(name);
+  return groups;
 }
 
 /** True when every node can reach every other (an empty or one-node graph is connected). */
-export function isConnected(nodes: readonly string[], links: readonly { a: string; b: string }[]): boolean {
+export function isConnected(nodes: readonly string[], links: Iterable<Edge>): boolean {
   return connectedComponents(nodes, links).length <= 1;
 }

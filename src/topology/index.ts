@@ -10,8 +10,6 @@ export type {
   ScenarioAction,
   VerifySpec,
   ChecksSpec,
-  MulticastCheckSpec,
-  DhtCheckSpec,
   SourceLocation,
 } from './types.ts';
 export { loadTopology, parseTopology, TOP_LEVEL_KEYS } from './load.ts';
@@ -21,11 +19,11 @@ export { DEFAULT_LINK, DEFAULT_VRR } from './defaults.ts';
 export { parseDurationMs, parsePercent, parseRateBps, formatDuration, UnitError } from './units.ts';
 export { parseGroupAddress } from './group-address.ts';
 export { isValidNodeName, NODE_NAME_PATTERN } from './names.ts';
-export { CHECK_NAMES } from './checks.ts';
+export type { CheckCatalog, CheckSectionReader, CheckSectionContext } from './checks.ts';
 export { ACTION_KEYS } from './scenario.ts';
 export { GENERATOR_KINDS, MAX_GENERATED_NODES } from './generate.ts';
-export { connectedComponents, isConnected, GeneratorError } from './graph.ts';
-export type { Graph, GraphLink } from './graph.ts';
+export { componentIndex, connectedComponents, isConnected, GeneratorError } from './graph.ts';
+export type { Edge, Graph, GraphLink } from './graph.ts';
 export { lineGraph } from './generators/line.ts';
 export { ringGraph } from './generators/ring.ts';
 export { gridGraph, gridNodeName } from './generators/grid.ts';

@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readChecks } from './checks.ts';
+import { readChecks, type CheckCatalog } from './checks.ts';
 import { DEFAULT_LINK, DEFAULT_VRR } from './defaults.ts';
 import { TopologyError } from './errors.ts';
 import { readGenerate, type Generated } from './generate.ts';
@@ -12,6 +12,7 @@ import { readLinks } from './links.ts';
 import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
 import { readNodes } from './nodes.ts';
 import { readScenario } from './scenario.ts';
+import { readSecurity } from './security.ts';
 import type { LinkParams, Topology, VrrParams } from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import { SourceText, type Value } from './yaml-reader.ts';
@@ -26,10 +27,14 @@ export const TOP_LEVEL_KEYS = [
   'generate',
   'scenario',
   'checks',
+  'security',
 ] as const;
 
-/** Reads and parses a topology file; paths inside it (from-file) are relative to its folder. */
-export function loadTopology(file: string): Topology {
+/**
+ * Reads and parses a topology file; paths inside it (from-file) are relative to its folder. `catalog` names the
+ * checks it may use (src/checks's loadTopology passes the registry's).
+ */
+export function loadTopology(file: string, catalog: CheckCatalog): Topology {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,13 +49,14 @@ export function loadTopology(file: string): Topology {
       `${reason} when reading it`,
     );
   }
-  return parseTopology(text, file, path.dirname(path.resolve(file)));
+  return parseTopology(text, file, catalog, path.dirname(path.resolve(file)));
 }
 
 /** Parses topology text; `fileName` is used in messages, `baseDir` resolves relative paths (from-file). */
 export function parseTopology(
   text: string,
   fileName: string,
+  catalog: CheckCatalog,
   baseDir: string = path.dirname(path.resolve(fileName)),
 ): Topology {
   const root = new SourceText(fileName, text).root();
@@ -75,14 +81,16 @@ export function parseTopology(
   }
   const names = new Set(nodes.map((n) => n.name));
   const links = readLinks(top.get('links'), names, generated?.graph ?? null, link);
-  const checks = readChecks(top.get('checks'), names);
+  const checks = readChecks(top.get('checks'), names, catalog);
   const scenario = readScenario(top.get('scenario'), {
     names,
     order: nodes.map((n) => n.name),
     links,
     checks,
+    catalog,
   });
-  return { name, file: fileName, seed, nodes, links, scenario, checks };
+  const security = readSecurity(top.get('security'), baseDir);
+  return { name, file: fileName, seed, nodes, links, scenario, checks, security };
 }
 
 function readDefaults(value: Value | undefined): { vrr: VrrParams; link: LinkParams } {

@@ -9,7 +9,7 @@ import { readVrrParams } from './vrr-params.ts';
 import type { Value } from './yaml-reader.ts';
 
 /** Keys a node's map may hold. */
-export const NODE_KEYS = ['address', 'vrr'] as const;
+export const NODE_KEYS = ['address', 'vrr', 'keyed'] as const;
 
 /**
  * Reads `nodes`. Without a generator it lists the nodes; with one it may only refine generated nodes
@@ -64,6 +64,8 @@ export function readNodes(
     }
     const vrrValue = fields.get('vrr');
     if (vrrValue) node.vrr = { ...node.vrr, ...readVrrParams(vrrValue) };
+    const keyedValue = fields.get('keyed');
+    if (keyedValue) node.keyed = keyedValue.boolean('true or false: whether the node holds the network key');
   }
   return nodes;
 }

@@ -1,7 +1,7 @@
 // Reads the `scenario` timeline: steps with `at` (after the ring first converged) and one action each.
 
 import { isScalar } from 'yaml';
-import { CHECK_NAMES } from './checks.ts';
+import type { CheckCatalog } from './checks.ts';
 import { LINK_PARAM_KEYS, readUnit } from './link-params.ts';
 import { DIRECTION_KEY_HINT, isDirectionKey, linkKey, readDirectedParams, readEnds } from './links.ts';
 import { readNodeRef } from './nodes.ts';
@@ -29,6 +29,8 @@ export interface ScenarioContext {
   order: readonly string[];
   links: readonly TopologyLink[];
   checks: ChecksSpec;
+  /** The check names a verify step may use, and which of them need their section. */
+  catalog: CheckCatalog;
 }
 
 /** Reads `scenario` (absent: no steps). Steps must be in time order; equal times run in file order. */
@@ -71,7 +73,7 @@ function readAction(
 ): ScenarioAction {
   switch (kind) {
     case 'verify':
-      return { kind, checks: readVerify(value, context.checks) };
+      return { kind, checks: readVerify(value, context.checks, context.catalog) };
     case 'link-down':
     case 'link-up':
       return { kind, ...readLinkRef(value, context.names, links) };
@@ -94,26 +96,24 @@ function readAction(
   }
 }
 
-const VERIFY_FORMAT = `a list of checks (${CHECK_NAMES.join(', ')}) or a map like { ping-all: { within: 10s } }`;
-
-function readVerify(value: Value, checks: ChecksSpec): VerifySpec[] {
+function readVerify(value: Value, checks: ChecksSpec, catalog: CheckCatalog): VerifySpec[] {
+  const names = catalog.names.join(', ');
+  const format = `a list of checks (${names}) or a map like { ping-all: { within: 10s } }`;
   const specs: VerifySpec[] = [];
   const add = (nameValue: Value, name: string, withinMs: number | null): void => {
-    if (!(CHECK_NAMES as readonly string[]).includes(name)) {
-      nameValue.fail(`a check name (${CHECK_NAMES.join(', ')})`, JSON.stringify(name));
-    }
-    // multicast and dht need their parameters; a verify without them could only fail later, at run time.
-    if ((name === 'multicast' || name === 'dht') && checks[name] === null) {
+    if (!catalog.names.includes(name)) nameValue.fail(`a check name (${names})`, JSON.stringify(name));
+    // A check that needs its parameters could only fail later, at run time, without them.
+    if (catalog.sections.get(name)?.required && (checks[name] ?? null) === null) {
       nameValue.fail(`a check defined under checks (add checks.${name})`, JSON.stringify(name));
     }
     if (specs.some((s) => s.check === name))
       nameValue.fail('each check once in a step', `${JSON.stringify(name)} again`);
-    specs.push({ check: name as VerifySpec['check'], withinMs });
+    specs.push({ check: name, withinMs });
   };
   if (value.isList()) {
-    for (const item of value.list(VERIFY_FORMAT)) add(item, item.text('a check name'), null);
+    for (const item of value.list(format)) add(item, item.text('a check name'), null);
   } else {
-    const map = value.map(VERIFY_FORMAT);
+    const map = value.map(format);
     for (const { key, keyValue, value: options } of map.entries) {
       let withinMs: number | null = null;
       if (!options.isNull()) {
@@ -125,7 +125,7 @@ function readVerify(value: Value, checks: ChecksSpec): VerifySpec[] {
       add(keyValue, key, withinMs);
     }
   }
-  if (specs.length === 0) value.fail(`at least one check (${CHECK_NAMES.join(', ')})`);
+  if (specs.length === 0) value.fail(`at least one check (${names})`);
   return specs;
 }
 

@@ -1,4 +1,4 @@
-// Protocol parameters of one node, with the defaults protocol-notes §11 suggests (and why where we differ).
+// Protocol parameters of one node, with the defaults the VRR paper suggests (and why where we differ).
 
 import type { Address } from './address.ts';
 

@@ -3,7 +3,7 @@
 import type { Address } from './address.ts';
 import type { PortId } from './env.ts';
 
-/** Link state of a physical neighbour (protocol-notes §4.3). */
+/** Link state of a physical neighbour (docs/protocol.md, Neighbours). */
 export type LinkState = 'pending' | 'linked' | 'failed';
 
 /** Everything a node reports about itself. The driver stamps time and node. */

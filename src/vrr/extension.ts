@@ -7,6 +7,7 @@ import type { TimerHandle } from './env.ts';
 import type { VrrEvent } from './events.ts';
 import type { NextHop } from './forwarding.ts';
 import type { Rng } from './rng.ts';
+import type { OptionCodec } from './wire/option-codec.ts';
 import type { DataPacket, KnownOption } from './wire/types.ts';
 
 /** What a VrrNode offers its extensions. */
@@ -38,10 +39,15 @@ export interface NodeServices {
   deliverLocally(packet: DataPacket): void;
 }
 
-/** A protocol extension attached to a node. Every hook is optional but optionTypes. */
+/** A protocol extension attached to a node. Every hook is optional but optionTypes and optionCodecs. */
 export interface NodeExtension {
-  /** Option Types this extension handles (registered in the codec by the extension's own module). */
+  /** Option Types this extension handles: the node dispatches them to onOption. */
   readonly optionTypes: readonly number[];
+  /**
+   * The codecs of its options (each for one of optionTypes): attach() registers them in the node's own registry,
+   * so the node encodes and decodes them. Nothing global: a node without the extension skips such options.
+   */
+  readonly optionCodecs: readonly OptionCodec<any>[];
   /** An option of one of optionTypes arrived from a linked neighbour (sender), or was generated here. */
   onOption(option: KnownOption, sender: Address): void;
   /** The virtual set changed (members added or removed). */

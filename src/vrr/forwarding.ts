@@ -1,4 +1,4 @@
-// The forwarding rule (protocol-notes §5.1): among every endpoint this node knows, pick the one closest to the
+// The forwarding rule (docs/protocol.md, Forwarding): among every endpoint this node knows, pick the one closest to the
 // destination under the one comparator, and take the next hop toward it. NextHopExclude is the same with one
 // endpoint barred (it may still be a physical hop).
 
@@ -25,7 +25,7 @@ export interface ForwardingTables {
 /**
  * NextHop(dst) or, with `exclude`, NextHopExclude(dst, exclude). Candidates: this node, linked neighbours that
  * have been active (they are in some ring), every route endpoint, and every usable representative unless
- * `withReps` is false (data packets: see node.ts, dataHop).
+ * `withReps` is false (data packets: see data-forwarding.ts, DataForwarding.hop).
  */
 export function nextHop(
   t: ForwardingTables,
@@ -71,6 +71,11 @@ export function nextHop(
   if (best.address === -1) return { kind: 'none' };
   if (best.address === t.me) return { kind: 'local' };
   return { kind: 'forward', via: best.via, endpoint: best.address };
+}
+
+/** The neighbour a next hop goes through, or null when it is not forwarded. */
+export function forwardVia(hop: NextHop): Address | null {
+  return hop.kind === 'forward' ? hop.via : null;
 }
 
 /** The best candidate so far, with its distance to dst and its clockwise offset from dst (the tie-break). */

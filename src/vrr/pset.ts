@@ -1,4 +1,5 @@
-// Physical neighbours and the hello link state machine (protocol-notes §4.3), with link quality and hysteresis.
+// Physical neighbours and the hello link state machine (docs/protocol.md, Neighbours), with link quality and
+// hysteresis.
 //
 // Invariants (checked by test/unit/vrr/pset.test.ts):
 //  - one entry per neighbour address; its port/linkAddress are those of the latest hello heard from it;
@@ -7,7 +8,7 @@
 //    unacknowledged retransmissions); every change is returned to the caller, which owns the consequences;
 //  - a neighbour reaches `linked` only with quality >= qualityUp; a linked neighbour below qualityDown fails;
 //  - failed neighbours are not listed in hellos, so the peer sees itself missing and fails the link too.
-//  - owned by node.ts alone.
+//  - owned by links.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';
@@ -40,7 +41,7 @@ export interface Neighbor {
   state: LinkState;
   /** The neighbour's own ACTIVE flag from its latest hello. */
   active: boolean;
-  /** Seen active while linked at least once: only then is it a routing candidate (protocol-notes §6.6). */
+  /** Seen active while linked at least once: only then is it a routing candidate (docs/protocol.md, Joining). */
   everActive: boolean;
   /** When its hellos started saying ACTIVE (null while they do not). */
   activeSince: number | null;
@@ -138,7 +139,7 @@ export class Pset {
 
   /**
    * Processes one hello (part). Returns the state change it caused, if any. Only a complete set of parts is
-   * judged (wire-format.md): an incomplete set leaves the state as it was.
+   * judged (docs/wire.md, HELLO): an incomplete set leaves the state as it was.
    */
   onHello(
     port: PortId,

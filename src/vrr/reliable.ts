@@ -1,4 +1,4 @@
-// Hop-by-hop reliability for the control options marked "Ack'd hop by hop" (wire-format.md): each such packet
+// Hop-by-hop reliability for the control options marked "Ack'd hop by hop" (docs/wire.md): each such packet
 // carries a non-zero sequence, the neighbour answers with an ACK, and the sender retransmits with exponential
 // backoff until acknowledged or out of tries (then the caller fails the link). Receivers drop duplicates of
 // packets they already processed (a lost ACK makes the sender repeat) but acknowledge them again.
@@ -10,7 +10,7 @@
 //
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
 // timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed. Owned by
-// node.ts alone.
+// node-context.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';

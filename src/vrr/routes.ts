@@ -3,13 +3,13 @@
 // Invariants (checked by test/unit/vrr/routes.test.ts and by the ring checker on whole networks):
 //  - at most one entry per (ea, pathId);
 //  - na is null only when this node is ea, nb is null only when this node is eb;
-//  - every non-null na/nb is a linked physical neighbour (node.ts removes entries when a link fails);
+//  - every non-null na/nb is a linked physical neighbour (paths.ts removes entries when a link fails);
 //  - the endpoint index, `sorted`, lists exactly the entries' endpoints in ascending order, so the forwarding rule
 //    finds the closest endpoint by binary search; `sortedEntries[i]` is the index entry of `sorted[i]`;
 //  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea), and each
 //    endpoint's cached `best` is that one;
 //  - `byPath` and `inOrder` hold the same entries (`inOrder` in insertion order);
-//  - owned by node.ts alone.
+//  - owned by paths.ts alone.
 
 import type { Address } from './address.ts';
 

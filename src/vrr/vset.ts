@@ -4,7 +4,7 @@
 //  - never contains this node's own address; no duplicates;
 //  - size <= r, and every member is among the r/2 nearest clockwise or the r/2 nearest counter-clockwise of the
 //    members (so adding a closer node evicts exactly the members it pushes out);
-//  - owned by node.ts alone; other modules read `members()`.
+//  - owned by paths.ts alone; other modules read `members()`.
 
 import { clockwise, counterClockwise, type Address } from './address.ts';
 
@@ -23,7 +23,7 @@ export function closestOnEachSide(me: Address, candidates: Iterable<Address>, r:
 
 /**
  * Whether c would be among the r/2 nearest on one side of `me` if it joined `known` (c itself and `me` in
- * `known` are ignored): closestOnEachSide's rule, counted in one pass without sorting, since node.ts asks it
+ * `known` are ignored): closestOnEachSide's rule, counted in one pass without sorting, since setup.ts asks it
  * for every candidate against every ring node it knows of.
  */
 export function nearEnough(me: Address, c: Address, known: Iterable<Address>, r: number): boolean {
@@ -87,7 +87,7 @@ export class Vset {
     return this.set.delete(x);
   }
 
-  /** True when this node is a representative candidate: no member has a smaller address (protocol-notes §8). */
+  /** A representative candidate: no member has a smaller address (docs/protocol.md, Partition repair). */
   hasNoSmallerMember(): boolean {
     for (const m of this.set) if (m < this.me) return false;
     return true;

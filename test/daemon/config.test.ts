@@ -2,7 +2,7 @@
 // what was expected and what was found. No root needed.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -92,6 +92,27 @@ describe('daemon/config', () => {
     const d = resolveDaemonConfig(readConfigInput(['--config', json]), HOST);
     assert.equal(d.overlay, null);
     assert.equal(d.socketPath, '/tmp/x.sock');
+  });
+
+  it('--key-file reads a private network key and refuses one others may read', () => {
+    const key = join(dir, 'mesh.key');
+    writeFileSync(key, '00112233445566778899aabbccddeeff\n', { mode: 0o600 });
+    chmodSync(key, 0o600);
+    const c = resolveDaemonConfig(readConfigInput(['--key-file', key]), HOST, () => 1);
+    assert.equal(c.networkKey?.length, 16);
+    assert.equal(c.keyFile, key);
+    assert.equal(resolveDaemonConfig(readConfigInput([]), HOST, () => 1).networkKey, null);
+    chmodSync(key, 0o644);
+    assert.throws(
+      () => resolveDaemonConfig(readConfigInput(['--key-file', key]), HOST, () => 1),
+      /keyFile: .*mesh\.key: expected mode 0600 or stricter \(the key is secret\), found 0644/,
+    );
+    const short = join(dir, 'short.key');
+    writeFileSync(short, 'abcd', { mode: 0o600 });
+    assert.throws(
+      () => resolveDaemonConfig(readConfigInput(['--key-file', short]), HOST, () => 1),
+      /keyFile: key file .*short\.key: expected a network key: at least 32 hex digits/,
+    );
   });
 
   it('names the key, what was expected and what was found', () => {

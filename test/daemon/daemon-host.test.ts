@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
-import { ip, netnsUnavailableReason } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { checkRingConsistency } from '../../src/checks/ring-consistent/verdict.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 const ADDRESSES = [

@@ -1,5 +1,6 @@
-// The real-lab checks (src/testbed/verify/) against real daemons: four namespaces in a line with a vrrd in each,
-// wrapped in a LabAccess (exec and spawn through `ip netns exec`, ctl over the control sockets), then ping-all
+// The checks' lab halves (src/checks/*/lab.ts) against real daemons: four namespaces in a line with a vrrd in
+// each, wrapped in a LabAccess (exec and spawn through `ip netns exec`, ctl over the control sockets) and seen
+// through the testbed's LabProbe (src/testbed/verify/lab-probe.ts), then ping-all
 // over IPv4 and IPv6, the dht check with 20 keys, 6 s iperf v2 multicast streams (IPv4 and IPv6) from n0 to the
 // three others, and the ring check: all must pass. Needs root, iputils-ping and iperf (v2); skips with a printed reason otherwise.
 
@@ -12,13 +13,15 @@ import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../src/topology/overlay
 import { parseAddress } from '../../src/vrr/address.ts';
 import { NO_IMPAIRMENT } from '../../src/daemon/link-emulation.ts';
 import { parseGroupAddress } from '../../src/topology/group-address.ts';
-import { runPingAll } from '../../src/testbed/verify/ping-all.ts';
-import { runDhtCheck } from '../../src/testbed/verify/dht-check.ts';
-import { runMulticastCheck } from '../../src/testbed/verify/multicast-check.ts';
-import { runRingCheck } from '../../src/testbed/verify/ring-check.ts';
-import type { CheckResult } from '../../src/testbed/verify/check-result.ts';
-import { netnsUnavailableReason } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { runPingAll } from '../../src/checks/ping-all/lab.ts';
+import { runDhtCheck } from '../../src/checks/dht/lab.ts';
+import { runMulticastCheck } from '../../src/checks/multicast/lab.ts';
+import { runRingCheck } from '../../src/checks/ring-consistent/lab.ts';
+import type { CheckResult } from '../../src/checks/report.ts';
+import type { LabProbe } from '../../src/checks/lab-probe.ts';
+import { labProbe } from '../../src/testbed/verify/lab-probe.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2), so vset paths and trees span several hops.
@@ -108,7 +111,7 @@ function explain(result: CheckResult): string {
 
 describe('daemon: real-lab checks on four vrrd namespaces', function () {
   let lab: LineLab | undefined;
-  let access: LabAccess;
+  let access: LabProbe;
 
   before(async function () {
     const reason = netnsUnavailableReason() ?? toolsUnavailableReason();
@@ -124,7 +127,7 @@ describe('daemon: real-lab checks on four vrrd namespaces', function () {
     });
     lab.create();
     await lab.startAll();
-    access = lineLabAccess(lab);
+    access = labProbe(lineLabAccess(lab));
     await waitFor(
       async () => (await runRingCheck(access)).passed,
       60_000,
@@ -151,10 +154,10 @@ describe('daemon: real-lab checks on four vrrd namespaces', function () {
   it('ping-all: all 12 ordered pairs answer over IPv4 and IPv6', async () => {
     // ARP/ND answers come from the DHT, whose mappings are published just after convergence: retry a few
     // rounds, as a scenario's `verify ... within` would.
-    let result = await runPingAll(access, { count: 3 });
+    let result = await runPingAll(access, 7, { count: 3 });
     for (let round = 1; !result.passed && round < 5; round++) {
       console.log(`      ping-all round ${round}: ${result.figures.delivered}/${result.figures.pairs} pairs`);
-      result = await runPingAll(access, { count: 3 });
+      result = await runPingAll(access, 7, { count: 3 });
     }
     console.log(
       `      ping-all: ${result.figures.delivered}/${result.figures.pairs} pairs, mean rtt ${result.figures.meanRttMs} ms, ` +

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
-import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
-import { netnsUnavailableReason, ip } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { checkRingConsistency } from '../../src/checks/ring-consistent/verdict.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 // Ring order differs from line order (n1 < n3 < n0 < n2 < n4), so trees follow multi-hop vset paths.

@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ip, netnsUnavailableReason, REPO_ROOT } from './native/fixtures/netns.ts';
+import {
+  createNamespaceSync,
+  deleteNamespaceSync,
+  inNamespace,
+  netnsUnavailableReason,
+} from '../../src/testbed/links/netns.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 const HARNESS = fileURLToPath(new URL('./fixtures-vrrd/overlay-harness.ts', import.meta.url));
@@ -27,28 +33,22 @@ describe('daemon/overlay: the TAP against the kernel (fake node, in-memory DHT)'
     if (reason !== null) {
       skipForMissing(this, 'overlay tests', reason);
     }
-    ip('netns', 'add', ns);
+    createNamespaceSync(ns);
     try {
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      const out = execFileSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', HARNESS], {
+      const [cmd, ...args] = inNamespace(ns, [process.execPath, '--import', 'tsx', HARNESS]);
+      const out = execFileSync(cmd, args, {
         cwd: REPO_ROOT,
         encoding: 'utf8',
         timeout: 60_000,
       });
       report = JSON.parse(out.trim().split('\n').pop()!) as Report;
     } catch (error) {
-      ip('netns', 'del', ns);
+      deleteNamespaceSync(ns);
       throw error;
     }
   });
 
-  after(() => {
-    try {
-      ip('netns', 'del', ns);
-    } catch {
-      // not created (skipped) or already gone
-    }
-  });
+  after(() => deleteNamespaceSync(ns)); // not created (skipped) or already gone: nothing happens
 
   it('answers ARP and neighbour solicitations from the DHT: the kernel learns the peer MAC', () => {
     const byDst = new Map(report.neigh.map((n) => [n.dst, n]));

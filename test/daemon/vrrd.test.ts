@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../../src/control/client.ts';
-import { checkRingConsistency } from '../../src/testbed/verify/ring-consistency.ts';
+import { checkRingConsistency } from '../../src/checks/ring-consistent/verdict.ts';
 import { execa } from 'execa';
-import { netnsUnavailableReason, ip, REPO_ROOT } from './native/fixtures/netns.ts';
-import { LineLab, waitFor } from './fixtures-vrrd/line-lab.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
+import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
+import { LineLab, waitFor } from '../../src/testbed/bare/line-lab.ts';
 import { skipForMissing } from '../support/skip.ts';
 
 const INJECTOR = fileURLToPath(new URL('./fixtures-vrrd/frame-injector.ts', import.meta.url));

@@ -1,16 +1,17 @@
 // The docker runtime for real: the node image is prepared (built once per machine, then found), two node
 // containers of a lab come up unprivileged, a veth pair made from the host joins them by PID, vrrd runs in
-// each with its control socket answering from the host through the bind-mounted lab directory, the two
+// each with its control socket answering from the host through its bind-mounted node directory, the two
 // daemons become linked neighbours, IPv4 and IPv6 pings cross the overlay, streams work through spawn, and
 // removeLab leaves nothing. Needs root and a Docker engine; skips saying why otherwise.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import Docker from 'dockerode';
 import { requestOnce } from '../../src/control/client.ts';
+import { labPaths } from '../../src/testbed/lab/lab-dir.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
 import { LABELS, OWNER, type LabIdentity, type NodeHandle } from '../../src/testbed/runtime/runtime.ts';
 import { skipForMissing } from '../support/skip.ts';
@@ -31,8 +32,8 @@ describe('docker runtime: two containers, vrrd in each', function () {
   let lab: LabIdentity;
   const nodes: Record<string, NodeHandle> = {};
   const pids: Record<string, number> = {};
-  const socket = (node: string): string => join(lab.dir, 'sockets', `${node}.sock`);
-  const log = (node: string): string => join(lab.dir, 'logs', `${node}.log`);
+  const socket = (node: string): string => labPaths.socket(lab.dir, node);
+  const log = (node: string): string => labPaths.log(lab.dir, node);
 
   before(async function () {
     const reason = await runtime.unavailableReason();
@@ -40,8 +41,6 @@ describe('docker runtime: two containers, vrrd in each', function () {
       skipForMissing(this, 'docker runtime tests', reason);
     }
     const dir = mkdtempSync(join(tmpdir(), 'vrr-it-docker-'));
-    mkdirSync(join(dir, 'sockets'));
-    mkdirSync(join(dir, 'logs'));
     lab = { lab: `it-${process.pid}`, runId: `run-${Date.now()}`, dir };
     await runtime.prepare((line) => console.log(`      ${line}`));
   });
@@ -76,15 +75,23 @@ describe('docker runtime: two containers, vrrd in each', function () {
     assert.deepEqual([...(info.HostConfig.CapAdd ?? [])].sort(), ['NET_ADMIN', 'NET_RAW']);
     assert.equal(info.HostConfig.NetworkMode, 'none');
     assert.equal(info.HostConfig.Init, true);
-    assert.deepEqual(info.HostConfig.Binds, [`${lab.dir}:${lab.dir}`]);
+    // Its own node directory only: not lab.json, not the other node's socket.
+    const own = labPaths.node(lab.dir, 'a');
+    assert.deepEqual(info.HostConfig.Binds, [`${own}:${own}`]);
     assert.equal(info.Config.Labels[LABELS.owner], OWNER);
     assert.equal(info.Config.Labels[LABELS.lab], lab.lab);
     assert.equal(info.Config.Labels[LABELS.run], lab.runId);
     assert.equal(info.Config.Labels[LABELS.node], 'a');
     assert.equal(a.netns, String(info.State.Pid));
+    assert.equal(a.netnsInode, statSync(`/proc/${info.State.Pid}/ns/net`).ino);
     await assert.rejects(runtime.createNode(lab, 'a'), /exists already/);
     assert.deepEqual(await runtime.findNode(lab, 'b'), b);
     assert.equal(await runtime.findNode(lab, 'nope'), null);
+    assert.equal(
+      await runtime.findNode({ ...lab, runId: 'another-run' }, 'b'),
+      null,
+      "another run's node is not ours",
+    );
     const labs = await runtime.listLabs();
     assert.deepEqual(
       labs.find((l) => l.lab === lab.lab),

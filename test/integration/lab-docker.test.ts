@@ -14,7 +14,7 @@ import { availableRuntimes, downLabs } from '../../src/testbed/lab/down.ts';
 import { runtimeOfKind } from '../../src/testbed/runtime/select.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { DockerRuntime } from '../../src/testbed/runtime/docker.ts';
-import { loadTopology } from '../../src/topology/index.ts';
+import { loadTopology } from '../../src/checks/topology.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 import { skipForMissing } from '../support/skip.ts';
 

@@ -14,8 +14,8 @@ import { waitForRing } from '../../src/testbed/lab/ring-wait.ts';
 import { upLab, type UpResult } from '../../src/testbed/lab/up.ts';
 import { NetnsRuntime } from '../../src/testbed/runtime/netns.ts';
 import { runtimeOfKind } from '../../src/testbed/runtime/select.ts';
-import { loadTopology } from '../../src/topology/index.ts';
-import { netnsUnavailableReason } from '../daemon/native/fixtures/netns.ts';
+import { loadTopology } from '../../src/checks/topology.ts';
+import { netnsUnavailableReason } from '../../src/testbed/links/netns.ts';
 import { labName, leftovers, pingAllPairs, privateStateRoot, testbedCli } from './fixtures/lab-kit.ts';
 import { skipForMissing } from '../support/skip.ts';
 
@@ -192,6 +192,11 @@ describe('testbed lab in network namespaces', function () {
       const report = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8'));
       assert.equal(report.passed, false);
       assert.ok(existsSync(join(reports, 'timeline.jsonl')));
+      // report.html beside them: the failed run, its ring sampled over time, the stream drawn per member.
+      const html = readFileSync(join(reports, 'report.html'), 'utf8');
+      assert.match(html, /<title>[^<]*: FAIL<\/title>/);
+      assert.match(html, /<svg id="ring-health"[^>]*data-samples="[1-9]/);
+      assert.match(html, /<svg id="stream-0"/);
       assert.deepEqual(await leftovers(labName('unreach'), runtime), []);
     } finally {
       rmSync(reports, { recursive: true, force: true });

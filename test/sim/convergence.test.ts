@@ -4,10 +4,11 @@
 
 import assert from 'node:assert/strict';
 import type { Topology } from '../../src/topology/types.ts';
+import { isConnected } from '../../src/topology/graph.ts';
 import type { SimNetwork } from '../../src/sim/network.ts';
 import type { runSimulation as RunSimulation, SimReport } from '../../src/sim/run-sim.ts';
-import { pingAll } from '../../src/sim/checks/ping-all.ts';
-import { checkNetworkRing, isRingConsistent } from '../../src/sim/checks/ring-consistent.ts';
+import { pingAll } from '../../src/checks/ping-all/sim.ts';
+import { checkNetworkRing, isRingConsistent } from '../../src/checks/ring-consistent/sim.ts';
 import { gridTopology, lineTopology, randomGeometricTopology, ringTopology } from './helpers/topologies.ts';
 
 let runSimulation: typeof RunSimulation;
@@ -94,17 +95,8 @@ function connectedWithout(
   skip?: string,
 ): boolean {
   const names = network.nodeNames().filter((n) => n !== skip && network.isAlive(n));
-  const adj = new Map(names.map((n) => [n, [] as string[]]));
-  for (const [a, b] of network.upLinks()) {
-    if (cut(a, b) || !adj.has(a) || !adj.has(b)) continue;
-    adj.get(a)!.push(b);
-    adj.get(b)!.push(a);
-  }
-  const seen = new Set([names[0]]);
-  const queue = [names[0]];
-  for (let i = 0; i < queue.length; i++)
-    for (const p of adj.get(queue[i])!) if (!seen.has(p)) (seen.add(p), queue.push(p));
-  return seen.size === names.length;
+  const links = network.upLinks().filter(([a, b]) => !cut(a, b));
+  return isConnected(names, links);
 }
 
 function assertEndpointsReconnected(network: SimNetwork, paths: { ea: number; eb: number }[]): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../src/daemon/daemon-bundle.ts';
 import { planLab } from '../../src/testbed/lab/plan.ts';
 import { runSimulation } from '../../src/sim/run-sim.ts';
-import { loadTopology } from '../../src/topology/index.ts';
+import { loadTopology } from '../../src/checks/topology.ts';
 
 const dir = join(REPO_ROOT, 'topologies');
 const SIMULATED = [

@@ -6,9 +6,10 @@ import { deriveSeed } from '../../vrr/rng.ts';
 import type { ScenarioStep, Topology } from '../../topology/types.ts';
 import type { SimNetwork } from '../network.ts';
 import { runSimulation, type SimReport } from '../run-sim.ts';
-import { convergeStep, type CheckReport, type SimStep } from '../steps.ts';
-import { checkNetworkRing } from '../checks/ring-consistent.ts';
-import { pingAll } from '../checks/ping-all.ts';
+import type { CheckReport } from '../../checks/report.ts';
+import { convergeStep, type SimStep } from '../steps.ts';
+import { checkNetworkRing } from '../../checks/ring-consistent/sim.ts';
+import { pingAll } from '../../checks/ping-all/sim.ts';
 import { scenarioSteps } from '../scenario/timeline.ts';
 import { randomSchedule, type ScheduleOptions } from './schedule.ts';
 

@@ -4,7 +4,7 @@
 
 import type { SimRunContext } from '../steps.ts';
 import { pollIntervalMs } from '../steps.ts';
-import { isRingConsistent } from '../checks/ring-consistent.ts';
+import { isRingConsistent } from '../../checks/ring-consistent/sim.ts';
 import type { ScenarioStepReport } from './step-report.ts';
 
 interface PendingFault {

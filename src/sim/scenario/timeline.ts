@@ -4,12 +4,14 @@
 // checks.
 
 import type { ScenarioStep, Topology } from '../../topology/types.ts';
+import { findCheck } from '../../checks/registry.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
 import { applyFault, describeAction, isFault } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
 import { unsupportedReason, verifyCheck } from './verify.ts';
 import { finishStreams, startStreamOnStep } from './streams.ts';
+import { recorderOf } from './run-recorder.ts';
 
 /** Tuning of a timeline run. */
 export interface TimelineOptions {
@@ -28,7 +30,7 @@ export function scenarioSteps(topology: Topology, options: TimelineOptions = {})
     name: 'settle',
     run(ctx) {
       const watch = ringWatch(ctx);
-      // As a real lab awaits its multicast streams before the closing checks.
+      // As a real lab awaits its streams (multicast) before the closing checks.
       finishStreams(ctx, watch);
       watch.settle(ctx.network.now() + (options.settleMs ?? ctx.maxSimMs));
     },
@@ -97,16 +99,17 @@ function runTimelineStep(
       problems.push(`step at ${where} (${describeAction(action)}) failed: ${(error as Error).message}`);
       return;
     }
+    recorderOf(ctx)?.fault(action.kind, describeAction(action), where);
     watch.addFault(report);
     return;
   }
   const stepMs = ctx.network.now();
   for (const spec of action.checks) {
-    if (spec.check === 'multicast' && unsupportedReason(ctx.network, spec.check) === null) {
-      startStreamOnStep(ctx, report, stepMs);
+    if (findCheck(spec.check).stream && unsupportedReason(ctx.network, spec.check) === null) {
+      startStreamOnStep(ctx, report, stepMs, spec.check);
       continue;
     }
-    const outcome = verifyCheck(ctx, watch, spec, stepMs);
+    const outcome = verifyCheck(ctx, watch, spec, stepMs, where);
     if (outcome.notRun) {
       (report.notRun ??= []).push(outcome.notRun);
       continue;

@@ -5,9 +5,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { Lab } from '../lab/lab.ts';
+import { checkLabName, LabNameError } from '../lab/lab-name.ts';
 import { listLabDirs, readLabState } from '../lab/lab-state.ts';
 import { runtimeOfKind } from '../runtime/select.ts';
-import { loadTopology, parseDurationMs } from '../../topology/index.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import { parseDurationMs } from '../../topology/index.ts';
 import type { Topology } from '../../topology/types.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
 
@@ -51,6 +53,17 @@ export function verbIo(json: boolean): VerbIo {
   };
 }
 
+/** A verb stopped by SIGINT or SIGTERM (commands/interrupt.ts): exits 128 + the signal's number. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+  readonly exitCode: number;
+
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`);
+    this.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
+  }
+}
+
 /** Runs a verb's body; maps its failure to an error line and exit code. */
 export async function runVerb(json: boolean, body: (io: VerbIo) => Promise<number>): Promise<void> {
   const io = verbIo(json);
@@ -60,20 +73,28 @@ export async function runVerb(json: boolean, body: (io: VerbIo) => Promise<numbe
     const message = (error as Error).message ?? String(error);
     if (json) io.result({ ok: false, error: message });
     io.error(message);
-    process.exitCode = error instanceof UsageError ? EXIT.usage : EXIT.failed;
+    process.exitCode =
+      error instanceof Interrupted
+        ? error.exitCode
+        : error instanceof UsageError || error instanceof LabNameError
+          ? EXIT.usage
+          : EXIT.failed;
   }
 }
 
 /** Opens a lab named on the command line (a lab name, or a topology file whose name is the lab's). */
-export async function openLab(nameOrFile: string | undefined): Promise<Lab> {
-  const name = resolveLabName(nameOrFile);
+export async function openLab(nameOrFile: string | undefined, where = 'LAB'): Promise<Lab> {
+  const name = resolveLabName(nameOrFile, where);
   const state = readLabState(name);
   if (state === null) throw new UsageError(`no lab named ${JSON.stringify(name)} is up (${labsLine()})`);
-  return new Lab(state, await runtimeOfKind(state.plan.runtime));
+  return Lab.open(state, await runtimeOfKind(state.plan.runtime));
 }
 
-/** A lab name from an argument: a lab name, a topology file (its name: key), or the only lab that is up. */
-export function resolveLabName(nameOrFile: string | undefined): string {
+/**
+ * A lab name from an argument: a lab name, a topology file (its name: key), or the only lab that is up; a name
+ * that is not a lab name is refused here (LabNameError, exit 2), before it can reach a path.
+ */
+export function resolveLabName(nameOrFile: string | undefined, where = 'LAB'): string {
   if (nameOrFile === undefined) {
     const labs = listLabDirs();
     if (labs.length === 1) return labs[0];
@@ -86,7 +107,7 @@ export function resolveLabName(nameOrFile: string | undefined): string {
       throw new UsageError((error as Error).message);
     }
   }
-  return nameOrFile;
+  return checkLabName(nameOrFile, where);
 }
 
 function labsLine(): string {

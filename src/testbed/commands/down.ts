@@ -26,7 +26,7 @@ export async function downCommand(
   io: VerbIo,
 ): Promise<number> {
   if (options.all && lab !== undefined) throw new UsageError('down: give a lab name or --all, not both');
-  const name = options.all ? null : resolveLabName(lab);
+  const name = options.all ? null : resolveLabName(lab, 'down');
   const results = await downLabs(name, availableRuntimes(runtimeOfKind));
   for (const r of results) {
     const { containers, namespaces, processes, directories } = r.removed;
@@ -35,6 +35,7 @@ export async function downCommand(
         ? `lab ${r.lab}: removed ${containers} container(s), ${namespaces} namespace(s), ${processes} process(es), ${directories} directory`
         : `lab ${r.lab}: nothing to remove`,
     );
+    if (r.left !== null) io.info(`lab ${r.lab}: ${r.left}`);
   }
   if (results.length === 0) io.info('no lab to remove');
   io.result({ ok: true, labs: results });

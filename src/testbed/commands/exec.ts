@@ -3,7 +3,8 @@
 // follows) that node's vrrd log. With --json, exec collects the output and logs parses the lines.
 
 import type { Command } from 'commander';
-import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { constants, createReadStream, existsSync, openSync, statSync, watch } from 'node:fs';
+import { readNoFollow } from '../lab/daemons.ts';
 import { EXIT, openLab, runVerb, UsageError } from './context.ts';
 
 /** Adds `exec` and `logs`. */
@@ -45,7 +46,7 @@ export function registerExecCommands(program: Command): void {
         const file = lab.logFile(node);
         if (!existsSync(file)) throw new UsageError(`node ${node} has no log yet (${file})`);
         if (o.json) {
-          const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map(parseLogLine);
+          const lines = readNoFollow(file).split('\n').filter(Boolean).map(parseLogLine);
           io.result({ node, file, lines });
           return EXIT.ok;
         }
@@ -68,7 +69,9 @@ export function registerExecCommands(program: Command): void {
 
 function pipeFrom(file: string, start: number, end?: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const s = createReadStream(file, { start, end });
+    // A node can write in its own directory: a symlink planted in its log's place is not followed.
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const s = createReadStream('', { fd, start, end });
     s.on('error', reject);
     s.on('end', resolve);
     s.pipe(process.stdout, { end: false });

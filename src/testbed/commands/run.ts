@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { chooseRuntime, RUNTIME_CHOICES } from '../runtime/select.ts';
+import { checkLabName } from '../lab/lab-name.ts';
 import { runLab } from '../scenario/run-lab.ts';
 import { summarizeRun } from '../report/summary.ts';
 import {
@@ -15,6 +16,7 @@ import {
   withJson,
   type VerbIo,
 } from './context.ts';
+import { interruptible } from './interrupt.ts';
 import { parseSeedOption } from './seed.ts';
 
 /** Options of `run`. */
@@ -34,7 +36,7 @@ export function registerRunCommand(program: Command): void {
     program
       .command('run')
       .description(
-        'up, the scenario timeline, the checks, reports (report.json, junit.xml, timeline.jsonl), down',
+        'up, the scenario timeline, the checks, reports (report.json, junit.xml, timeline.jsonl, report.html), down',
       )
       .argument('<file>', 'topology file (YAML) with a scenario and checks')
       .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
@@ -55,25 +57,28 @@ export function registerRunCommand(program: Command): void {
 /** Runs `run`; resolves to the exit code. */
 export async function runCommand(file: string, options: RunCommandOptions, io: VerbIo): Promise<number> {
   const topology = loadTopologyArg(file);
+  const lab = options.name === undefined ? topology.name : checkLabName(options.name, '--name');
   const choice = runtimeChoiceArg(options.runtime);
   const settleMs = durationArg('--settle', options.settle ?? '60s');
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
   const { runtime, why } = await chooseRuntime(choice);
-  const lab = options.name ?? topology.name;
   const reportDir = resolve(options.reportDir ?? join('reports', lab));
   io.info(`seed ${seed}, replay with --seed ${seed} (or: testbed replay ${join(reportDir, 'report.json')})`);
   io.progress(`runtime ${runtime.kind} (${why})`);
-  const { report, files } = await runLab(topology, {
-    seed,
-    runtime,
-    lab,
-    reportDir,
-    keep: options.keep,
-    settleMs,
-    progress: io.progress,
-  });
+  const { report, files } = await interruptible(io, lab, (signal) =>
+    runLab(topology, {
+      seed,
+      runtime,
+      lab,
+      reportDir,
+      keep: options.keep,
+      settleMs,
+      signal,
+      progress: io.progress,
+    }),
+  );
   for (const line of summarizeRun(report)) io.info(line);
-  io.info(`reports: ${files.report}, ${files.junit}, ${files.timeline}`);
+  io.info(`reports: ${files.report}, ${files.junit}, ${files.timeline}, ${files.html}`);
   io.result({ ...report, files });
   return report.passed ? EXIT.ok : EXIT.failed;
 }

@@ -4,7 +4,8 @@
 // check failed, 2 for usage or topology errors.
 
 import type { Command } from 'commander';
-import { loadTopology, parseDurationMs } from '../../topology/index.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import { parseDurationMs } from '../../topology/index.ts';
 import type { Topology } from '../../topology/types.ts';
 import { runSimulation, DEFAULT_MAX_SIM_MS, type SimOptions, type SimReport } from '../../sim/run-sim.ts';
 import { runFuzzCommand } from '../../sim/fuzz/fuzz-command.ts';
@@ -14,6 +15,8 @@ import { fromSimReport } from '../report/run-report.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { vrrLabVersion } from '../report/versions.ts';
+import { writeHtmlReport, writeTimelineEvents } from '../report/html-report.ts';
+import { RunRecorder } from '../../sim/scenario/run-recorder.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
 export interface SimCommandOptions {
@@ -24,7 +27,7 @@ export interface SimCommandOptions {
   fuzz?: string;
   /** Replay the one fuzz schedule with this seed. */
   fuzzOne?: string;
-  /** Write report.json and junit.xml (the shapes `testbed run` writes) into this directory. */
+  /** Write report.json, junit.xml, timeline.jsonl and report.html (as `testbed run` does) into this directory. */
   reportDir?: string;
 }
 
@@ -98,8 +101,11 @@ export function runSimCommand(
   const info = options.json ? deps.stderr : deps.stdout;
   info(`seed ${seed}, replay with --seed ${seed}`);
 
+  // Only a run that writes files is recorded (the report is the same either way).
+  const recorder = options.reportDir !== undefined ? new RunRecorder() : undefined;
   const started = deps.wallNow();
   const report = deps.simulate(topology, {
+    recorder,
     seed,
     json: options.json,
     maxSimMs,
@@ -112,7 +118,12 @@ export function runSimCommand(
       ...fromSimReport(report, { version: vrrLabVersion(), topology }),
       topologyFile: resolve(file),
     };
-    const written = [writeReportJson(options.reportDir, run), writeJunit(options.reportDir, run)];
+    const written = [
+      writeReportJson(options.reportDir, run),
+      writeJunit(options.reportDir, run),
+      writeTimelineEvents(options.reportDir, recorder?.events ?? []),
+      writeHtmlReport(options.reportDir, run, recorder?.events ?? []),
+    ];
     info(`reports: ${written.join(', ')}`);
   }
   if (options.json) {
@@ -187,7 +198,7 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = defa
     .option('--fuzz-one <seed>', 'replay the one fuzz schedule with this schedule seed')
     .option(
       '--report-dir <dir>',
-      'also write report.json and junit.xml there (the shapes `testbed run` writes)',
+      'also write report.json, junit.xml, timeline.jsonl and report.html there (as `testbed run` does)',
     )
     .action((file: string, options: SimCommandOptions) => {
       process.exitCode = runSimCommand(file, options, deps);

@@ -3,7 +3,7 @@
 
 import type { Command } from 'commander';
 import type { Lab } from '../lab/lab.ts';
-import { processAlive } from '../lab/lab.ts';
+import { daemonState } from '../lab/daemons.ts';
 import { mapLimit } from '../lab/pool.ts';
 import { ringNow } from '../lab/ring-wait.ts';
 import { EXIT, openLab, runVerb, withJson, type VerbIo } from './context.ts';
@@ -97,8 +97,9 @@ async function nodeStatuses(lab: Lab): Promise<NodeStatus[]> {
   return mapLimit(lab.plan.nodes, 16, async (n) => {
     const pid = lab.state.nodes[n.name]?.daemonPid ?? null;
     const base = { name: n.name, address: n.address, ipv4: n.ipv4, ipv6: n.ipv6, pid };
-    if (pid === null) return { ...base, daemon: 'killed', vset: null, routes: null, linked: null };
-    if (!processAlive(pid)) return { ...base, daemon: 'dead', vset: null, routes: null, linked: null };
+    const state = daemonState(lab, n.name);
+    if (state === 'killed') return { ...base, daemon: 'killed', vset: null, routes: null, linked: null };
+    if (state === 'gone') return { ...base, daemon: 'dead', vset: null, routes: null, linked: null };
     try {
       const s = await lab.ctl<{ counts: { vset: number; routes: number; linked: number } }>(n.name, 'status');
       return {

@@ -4,6 +4,7 @@
 // (the lab is left up to look at), 2 for a bad file or arguments (nothing is created).
 
 import type { Command } from 'commander';
+import { checkLabName } from '../lab/lab-name.ts';
 import { upLab, type UpResult } from '../lab/up.ts';
 import { chooseRuntime, RUNTIME_CHOICES } from '../runtime/select.ts';
 import {
@@ -15,6 +16,7 @@ import {
   withJson,
   type VerbIo,
 } from './context.ts';
+import { interruptible } from './interrupt.ts';
 import { parseSeedOption } from './seed.ts';
 
 /** Options of `up` as commander hands them over. */
@@ -37,7 +39,7 @@ export function registerUpCommand(program: Command): void {
       .option('--seed <n>', 'run seed (default: the file’s, else the time; printed)')
       .option(
         '--runtime <kind>',
-        `${RUNTIME_CHOICES.join(' | ')} (auto: docker when an engine answers)`,
+        `${RUNTIME_CHOICES.join(' | ')} (auto: the first that can run here)`,
         'auto',
       )
       .option('--name <lab>', 'lab name (default: the topology’s name)')
@@ -54,6 +56,7 @@ export function registerUpCommand(program: Command): void {
 /** Runs `up`; resolves to the exit code. */
 export async function upCommand(file: string, options: UpCommandOptions, io: VerbIo): Promise<number> {
   const topology = loadTopologyArg(file);
+  const lab = options.name === undefined ? topology.name : checkLabName(options.name, '--name');
   const choice = runtimeChoiceArg(options.runtime);
   const timeoutMs = options.timeout === undefined ? undefined : durationArg('--timeout', options.timeout);
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
@@ -61,14 +64,17 @@ export async function upCommand(file: string, options: UpCommandOptions, io: Ver
   io.info(`seed ${seed}, replay with --seed ${seed}`);
   io.progress(`runtime ${runtime.kind} (${why})`);
   const started = Date.now();
-  const result = await upLab(topology, {
-    seed,
-    runtime,
-    lab: options.name,
-    timeoutMs,
-    keepOnFailure: options.keepOnFailure,
-    progress: io.progress,
-  });
+  const result = await interruptible(io, lab, (signal) =>
+    upLab(topology, {
+      seed,
+      runtime,
+      lab,
+      timeoutMs,
+      keepOnFailure: options.keepOnFailure,
+      signal,
+      progress: io.progress,
+    }),
+  );
   const wallMs = Date.now() - started;
   for (const line of upSummary(result, wallMs)) io.info(line);
   io.result(upJson(result, wallMs));

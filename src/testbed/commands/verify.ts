@@ -1,9 +1,10 @@
-// `testbed verify LAB [CHECK...]`: runs checks now against a lab that is up (default: ring-consistent and
-// ping-all, plus dht and multicast when the lab's topology defines them). Exit 0 only if every check passed.
+// `testbed verify LAB [CHECK...]`: runs checks now against a lab that is up (default: the closing checks,
+// ring-consistent and ping-all, plus every check whose section the lab's topology defines). Exit 0 only if every check passed.
 
 import type { Command } from 'commander';
-import { CHECK_NAMES, loadTopology } from '../../topology/index.ts';
-import type { ChecksSpec, VerifySpec } from '../../topology/types.ts';
+import { CHECK_NAMES, CHECKS, CLOSING_CHECKS, sectionOf } from '../../checks/registry.ts';
+import { loadTopology } from '../../checks/topology.ts';
+import type { ChecksSpec } from '../../topology/types.ts';
 import { runCheck, type CheckResult } from '../verify/index.ts';
 import { checkLines } from '../report/summary.ts';
 import { EXIT, openLab, runVerb, UsageError, withJson } from './context.ts';
@@ -24,7 +25,7 @@ export function registerVerifyCommand(program: Command): void {
   ).action((labName: string, names: string[], o: { seed?: string; json?: boolean }) =>
     runVerb(Boolean(o.json), async (io) => {
       for (const n of names) {
-        if (!(CHECK_NAMES as readonly string[]).includes(n)) {
+        if (!CHECK_NAMES.includes(n)) {
           throw new UsageError(
             `verify: expected a check name (${CHECK_NAMES.join(', ')}), found ${JSON.stringify(n)}`,
           );
@@ -32,7 +33,7 @@ export function registerVerifyCommand(program: Command): void {
       }
       const lab = await openLab(labName);
       const checks = labChecks(lab.plan.topologyFile);
-      const wanted = (names.length > 0 ? names : defaultChecks(checks)) as VerifySpec['check'][];
+      const wanted = names.length > 0 ? names : defaultChecks(checks);
       const seed = parseSeedOption(o.seed) ?? lab.plan.seed;
       const results: CheckResult[] = [];
       for (const check of wanted) {
@@ -54,13 +55,11 @@ function labChecks(file: string): ChecksSpec {
   try {
     return loadTopology(file).checks;
   } catch {
-    return { dht: null, multicast: null };
+    return {};
   }
 }
 
 function defaultChecks(checks: ChecksSpec): string[] {
-  const out = ['ring-consistent', 'ping-all'];
-  if (checks.dht) out.push('dht');
-  if (checks.multicast) out.push('multicast');
-  return out;
+  const defined = CHECKS.filter((c) => c.section && sectionOf(checks, c) !== null).map((c) => c.name);
+  return [...CLOSING_CHECKS, ...defined];
 }

@@ -2,13 +2,18 @@
 // derived from the run seed and the node name, overlay addresses, interfaces) and the link state (vrrd's
 // own emulation, when it shapes the links). A start waits until the control socket answers, then makes the
 // overlay route multicast groups (so a member's socket and a sender reach vrr0 without setup by hand).
+//
+// A daemon is recorded as (PID, start time). Before it is signalled, or reported running, the process behind
+// the PID must have that start time and run in the node's network namespace: a PID that has since passed to
+// another process is reported as a daemon that is gone, and is never signalled.
 
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { ControlClient } from '../../control/client.ts';
 import { emulationFlag } from '../links/shaping.ts';
 import { tryInNode } from '../links/node-shell.ts';
-import { processAlive, type Lab } from './lab.ts';
+import { isSameProcess, processNetnsInode, processStartTime } from './host-process.ts';
+import { checkedSocket, type Lab } from './lab.ts';
 import { plannedNode } from './plan.ts';
-import { readFileSync } from 'node:fs';
 
 /**
  * How long a vrrd that is still running may take to open its control socket. A vrrd that exits is reported at
@@ -50,20 +55,37 @@ export function vrrdFlags(lab: Lab, node: string): string[] {
   return flags;
 }
 
-/** Starts node's vrrd and waits for its control socket; records the PID in the state (not saved). */
+/** Whether node's vrrd runs: 'killed' (not meant to), 'running', or 'gone' (dead, or its PID is another's now). */
+export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gone' {
+  const s = lab.state.nodes[node];
+  if (s?.daemonPid == null) return 'killed';
+  if (s.daemonStart === null || !isSameProcess({ pid: s.daemonPid, startTime: s.daemonStart })) return 'gone';
+  // The right process, in the node's namespace (which handle() checks is still the one up created).
+  let inode: number;
+  try {
+    inode = lab.handle(node).netnsInode;
+  } catch {
+    return 'gone';
+  }
+  return processNetnsInode(s.daemonPid) === inode ? 'running' : 'gone';
+}
+
+/** Starts node's vrrd and waits for its control socket; records its PID and start time in the state (not saved). */
 export async function startDaemon(lab: Lab, node: string): Promise<number> {
   const argv = [...lab.runtime.vrrdCommand(), ...vrrdFlags(lab, node)];
   const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
+  const startTime = processStartTime(pid);
   lab.state.nodes[node].daemonPid = pid;
+  lab.state.nodes[node].daemonStart = startTime;
   const started = Date.now();
   for (;;) {
     try {
-      (await ControlClient.connect(lab.socket(node))).close();
+      (await ControlClient.connect(checkedSocket(lab.socket(node)))).close();
       break;
     } catch {
       // Not listening yet.
     }
-    if (!processAlive(pid)) {
+    if (startTime === null || !isSameProcess({ pid, startTime })) {
       throw new Error(
         `vrrd of node ${node} exited at start; its log ${lab.logFile(node)} ends:\n${logTail(lab.logFile(node))}`,
       );
@@ -81,31 +103,59 @@ export async function startDaemon(lab: Lab, node: string): Promise<number> {
   return pid;
 }
 
-/** Stops node's vrrd with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). */
-export async function stopDaemon(lab: Lab, node: string, signal: NodeJS.Signals): Promise<void> {
-  const pid = lab.state.nodes[node]?.daemonPid;
-  lab.state.nodes[node].daemonPid = null;
-  if (pid == null || !processAlive(pid)) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return;
-  }
+/**
+ * Stops node's vrrd with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). A daemon
+ * that is not running any more is only marked stopped: its PID, if someone else has it now, is not signalled.
+ * Resolves to what it found: 'stopped', or 'gone' (nothing to stop).
+ */
+export async function stopDaemon(
+  lab: Lab,
+  node: string,
+  signal: NodeJS.Signals,
+): Promise<'stopped' | 'gone'> {
+  const s = lab.state.nodes[node];
+  const running = daemonState(lab, node) === 'running';
+  const recorded = { pid: s.daemonPid ?? 0, startTime: s.daemonStart ?? -1 };
+  s.daemonPid = null;
+  s.daemonStart = null;
+  if (!running) return 'gone';
+  // Each signal is sent only while the process behind the PID is still the recorded one.
+  const send = (sig: NodeJS.Signals): void => {
+    if (!isSameProcess(recorded)) return;
+    try {
+      process.kill(recorded.pid, sig);
+    } catch {
+      // Exited in between.
+    }
+  };
+  send(signal);
   const deadline = Date.now() + 5000;
-  while (processAlive(pid)) {
+  while (isSameProcess(recorded)) {
     if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
+      send('SIGKILL');
       break;
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+  return 'stopped';
 }
 
-/** The last lines of a log file ('' when unreadable). */
+/** The last lines of a log file ('' when unreadable; a symlink in its place is not followed). */
 export function logTail(file: string, lines = 15): string {
+  return readNoFollow(file).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** A node's log, read without following a symlink a node may have planted in its place ('' when unreadable). */
+export function readNoFollow(file: string): string {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return '';
+  }
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,17 +1,21 @@
 // Taking labs down: everything a lab created is found from its name alone (lab.json when it is there, the
 // runtimes' labels and name prefixes always), so `down` works without the topology file, after a crash of
-// `up`, and twice in a row (the second finds nothing and says so).
+// `up`, and twice in a row (the second finds nothing and says so). The name is checked first; the lab
+// directory is removed only when its lab.json names this lab (removeLabDirectory), anything else is reported.
 
-import { rmSync } from 'node:fs';
 import type { RemovedSummary, Runtime, RuntimeKind } from '../runtime/runtime.ts';
-import { labDir } from './lab-dir.ts';
-import { listLabDirs, readLabState } from './lab-state.ts';
+import { RUNTIME_KINDS } from '../runtime/registry.ts';
+import { checkLabName, isLabName } from './lab-name.ts';
+import { listLabDirs, removeLabDirectory } from './lab-state.ts';
+import { removeStaleLock } from './up-lock.ts';
 
 /** What down removed, per lab. */
 export interface DownResult {
   lab: string;
   found: boolean;
   removed: RemovedSummary & { directories: number };
+  /** What was left and why (a directory that is not this lab's), or null. */
+  left: string | null;
 }
 
 /** The runtimes to search: every one that can run here (a lab's own first). */
@@ -19,9 +23,14 @@ export type RuntimeProvider = () => Promise<Runtime[]>;
 
 /** Removes one lab (or, with lab null, every lab) from every runtime and the state root. */
 export async function downLabs(lab: string | null, runtimes: RuntimeProvider): Promise<DownResult[]> {
+  if (lab !== null) checkLabName(lab, 'down');
   const all = await runtimes();
   const names = new Set<string>(lab === null ? listLabDirs() : [lab]);
-  if (lab === null) for (const r of all) for (const found of await r.listLabs()) names.add(found.lab);
+  // A runtime may hold something of a name no lab may have (made by hand): it is not ours to remove.
+  if (lab === null) {
+    for (const r of all)
+      for (const found of await r.listLabs()) if (isLabName(found.lab)) names.add(found.lab);
+  }
   const results: DownResult[] = [];
   for (const name of [...names].sort()) {
     const removed = { containers: 0, namespaces: 0, processes: 0, directories: 0 };
@@ -31,27 +40,22 @@ export async function downLabs(lab: string | null, runtimes: RuntimeProvider): P
       removed.namespaces += s.namespaces;
       removed.processes += s.processes;
     }
-    let hadDir = false;
-    try {
-      hadDir = readLabState(name) !== null || listLabDirs().includes(name);
-    } catch {
-      hadDir = true; // an unreadable lab.json is still a lab directory to remove
-    }
-    if (hadDir) {
-      rmSync(labDir(name), { recursive: true, force: true });
-      removed.directories = 1;
-    }
-    const found = removed.containers + removed.namespaces + removed.processes + removed.directories > 0;
-    results.push({ lab: name, found, removed });
+    const dir = removeLabDirectory(name, null);
+    removeStaleLock(name);
+    if (dir.removed) removed.directories = 1;
+    const found =
+      removed.containers + removed.namespaces + removed.processes + removed.directories > 0 ||
+      dir.left !== null;
+    results.push({ lab: name, found, removed, left: dir.left });
   }
   return results;
 }
 
-/** Runtimes to search for a lab's leftovers: netns always, docker when its engine answers. */
+/** Runtimes to search for a lab's leftovers: every registered one that can run here. */
 export function availableRuntimes(load: (kind: RuntimeKind) => Promise<Runtime>): RuntimeProvider {
   return async () => {
     const out: Runtime[] = [];
-    for (const kind of ['netns', 'docker'] as const) {
+    for (const kind of RUNTIME_KINDS) {
       try {
         const r = await load(kind);
         if ((await r.unavailableReason()) === null) out.push(r);

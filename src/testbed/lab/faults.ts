@@ -78,9 +78,11 @@ export async function heal(lab: Lab): Promise<string> {
 /** Crashes a node: SIGKILL to its vrrd (all protocol state lost; its links stay up). */
 export async function killNode(lab: Lab, node: string): Promise<string> {
   plannedNode(lab.plan, node);
-  await stopDaemon(lab, node, 'SIGKILL');
+  const found = await stopDaemon(lab, node, 'SIGKILL');
   lab.save();
-  return `kill ${node}: vrrd killed (SIGKILL)`;
+  return found === 'stopped'
+    ? `kill ${node}: vrrd killed (SIGKILL)`
+    : `kill ${node}: vrrd was not running (nothing signalled; its PID, if in use, is another process's)`;
 }
 
 /** Restarts a node's vrrd from nothing (killing it first if it still runs). */

@@ -1,6 +1,6 @@
-// What checks on a real lab (src/testbed/verify/) may do to it: run commands in nodes, talk to their vrrd,
-// know the plan and which links are up. The controller hands a LabAccess to every check; tests hand a fake.
-// Checks never create or remove anything, so they can run against a lab that someone else brought up.
+// What the controller's parts that only look at a lab (the checks, through verify/lab-probe.ts, and the ring
+// wait) may do to it: run commands in nodes, talk to their vrrd, know the plan and which links are up. Nothing
+// here creates or removes anything, so it works against a lab that someone else brought up.
 
 import type { ChildProcess } from 'node:child_process';
 import type { ExecOptions, ExecResult } from '../runtime/runtime.ts';

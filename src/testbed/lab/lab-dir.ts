@@ -1,8 +1,14 @@
 // Where a lab's files live on the host: one directory per lab under the state root, holding lab.json (the
-// plan and what was created), sockets/ (every vrrd's control socket), logs/ (every vrrd's log) and captures/.
-// The directory is bind-mounted at the same path into containers, so paths are the same inside and out.
+// plan and what was created; root's alone, never shown to a node) and nodes/<node>/ (that node's vrrd control
+// socket and log). A docker node mounts its own nodes/<node>/ at the same path and nothing else, so paths are
+// the same inside and out, and no node reaches lab.json or another node's socket.
+//
+// Every path is built from a checked lab name and node name (lab-name.ts, topology/names.ts): no argument can
+// make a path leave the state root.
 
 import { join } from 'node:path';
+import { isValidNodeName, NODE_NAME_RULE } from '../../topology/names.ts';
+import { checkLabName } from './lab-name.ts';
 
 /** The state root: $VRR_TESTBED_DIR, else /run/vrr-testbed (tmpfs: a reboot forgets labs, as it kills them). */
 export function stateRoot(): string {
@@ -14,17 +20,29 @@ export function labsRoot(): string {
   return join(stateRoot(), 'labs');
 }
 
-/** The directory of one lab. */
+/** The directory of one lab; throws (LabNameError) for a name that is not a lab name. */
 export function labDir(lab: string): string {
-  return join(labsRoot(), lab);
+  return join(labsRoot(), checkLabName(lab, 'lab directory'));
+}
+
+/** The lock file a running `up` holds (beside the lab's directory, which its cleanup may remove). */
+export function upLockFile(lab: string): string {
+  return join(labsRoot(), `${checkLabName(lab, 'lab lock')}.lock`);
+}
+
+function nodePart(node: string): string {
+  if (!isValidNodeName(node)) {
+    throw new Error(`node directory: expected ${NODE_NAME_RULE}, found ${JSON.stringify(node)}`);
+  }
+  return node;
 }
 
 /** The paths inside a lab directory. */
 export const labPaths = {
   state: (dir: string): string => join(dir, 'lab.json'),
-  sockets: (dir: string): string => join(dir, 'sockets'),
-  socket: (dir: string, node: string): string => join(dir, 'sockets', `${node}.sock`),
-  logs: (dir: string): string => join(dir, 'logs'),
-  log: (dir: string, node: string): string => join(dir, 'logs', `${node}.log`),
-  captures: (dir: string): string => join(dir, 'captures'),
+  nodes: (dir: string): string => join(dir, 'nodes'),
+  /** What a docker node mounts: its socket and log, nothing else of the lab. */
+  node: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node)),
+  socket: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.sock'),
+  log: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.log'),
 };

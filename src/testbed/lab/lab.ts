@@ -1,14 +1,22 @@
 // A lab that exists: its state (lab.json), its runtime, and handles to its nodes. Every verb after `up` opens
-// one through commands/context.ts openLab(name); checks see it as a LabAccess. The state is re-read on open and written back by
-// save(), so verbs run one after another from different processes see each other's changes.
+// one through commands/context.ts openLab(name); checks see it as a LabAccess. The state is re-read on open and
+// written back by save(), so verbs run one after another from different processes see each other's changes.
+//
+// Handles come from the runtime, never from lab.json: Lab.open asks findNode() for every node (by name and the
+// run's labels), and handle() checks, before every use, that the handle's network namespace is still the one
+// `up` recorded (its nsfs inode). A node whose namespace changed (a container restarted or replaced, a PID
+// reused) is refused with a message, never acted upon.
 
 import type { ChildProcess } from 'node:child_process';
+import { lstatSync } from 'node:fs';
 import { requestOnce } from '../../control/client.ts';
+import { nsfsInode } from '../links/netns.ts';
 import type { ExecOptions, ExecResult, LabIdentity, NodeHandle, Runtime } from '../runtime/runtime.ts';
 import type { LabAccess } from './lab-access.ts';
 import { labDir, labPaths } from './lab-dir.ts';
 import { writeLabState, type LabState } from './lab-state.ts';
 import type { LabPlan } from './plan.ts';
+import { mapLimit } from './pool.ts';
 
 /** The control-socket timeout for one request. */
 const CTL_TIMEOUT_MS = 20_000;
@@ -18,11 +26,46 @@ export class Lab implements LabAccess {
   readonly state: LabState;
   readonly runtime: Runtime;
   readonly identity: LabIdentity;
+  readonly #handles = new Map<string, NodeHandle>();
+  /** Why a node has no handle (not found, or not the node `up` created), for handle()'s error. */
+  readonly #missing = new Map<string, string>();
 
+  /** A lab with no node handles yet: `up` adopts them as it creates nodes; other verbs use Lab.open. */
   constructor(state: LabState, runtime: Runtime) {
     this.state = state;
     this.runtime = runtime;
     this.identity = { lab: state.plan.lab, runId: state.plan.runId, dir: labDir(state.plan.lab) };
+  }
+
+  /** Opens a lab from its state: every node's handle found by the runtime now (name and labels) and checked. */
+  static async open(state: LabState, runtime: Runtime): Promise<Lab> {
+    const lab = new Lab(state, runtime);
+    await mapLimit(Object.keys(state.nodes), 16, async (node) => {
+      const h = await runtime.findNode(lab.identity, node);
+      if (h !== null) lab.adopt(h);
+      else {
+        lab.#missing.set(
+          node,
+          `the ${runtime.kind} runtime has no running node ${node} of run ${state.plan.runId} (testbed down ${state.plan.lab})`,
+        );
+      }
+    });
+    return lab;
+  }
+
+  /** Takes a handle the runtime gave (createNode, findNode), if it is the node `up` recorded. */
+  adopt(h: NodeHandle): void {
+    const expected = this.state.nodes[h.name]?.netnsInode;
+    if (expected !== undefined && h.netnsInode !== expected) {
+      this.#missing.set(
+        h.name,
+        `its network namespace is not the one up created (inode ${h.netnsInode}, expected ${expected}): ` +
+          `it was replaced since; refusing to act on it (testbed down ${this.plan.lab})`,
+      );
+      return;
+    }
+    this.#handles.set(h.name, h);
+    this.#missing.delete(h.name);
   }
 
   get plan(): LabPlan {
@@ -30,7 +73,7 @@ export class Lab implements LabAccess {
   }
 
   get nodeCommand(): string[] {
-    return this.runtime.kind === 'netns' ? [process.execPath] : ['node'];
+    return this.runtime.nodeCommand();
   }
 
   /** Writes lab.json. */
@@ -38,7 +81,10 @@ export class Lab implements LabAccess {
     writeLabState(this.state);
   }
 
-  /** The handle of a node; throws naming the lab's nodes when there is none. */
+  /**
+   * The handle of a node, checked now: its namespace must still be the one `up` recorded. Throws naming the
+   * lab's nodes when there is no such node, and saying why when its handle cannot be trusted.
+   */
   handle(node: string): NodeHandle {
     const s = this.state.nodes[node];
     if (!s) {
@@ -46,7 +92,18 @@ export class Lab implements LabAccess {
         `lab ${this.plan.lab} has no node ${JSON.stringify(node)} (nodes: ${Object.keys(this.state.nodes).join(', ')})`,
       );
     }
-    return { name: node, netns: s.netns, nsenter: s.nsenter, id: s.id };
+    const h = this.#handles.get(node);
+    if (!h) {
+      throw new Error(`node ${node} of lab ${this.plan.lab}: ${this.#missing.get(node) ?? 'no handle'}`);
+    }
+    const now = nsfsInode(h.nsPath);
+    if (now !== s.netnsInode) {
+      throw new Error(
+        `node ${node} of lab ${this.plan.lab}: its network namespace changed (${h.nsPath} is inode ${now ?? 'gone'}, ` +
+          `up created ${s.netnsInode}); refusing to act on it (testbed down ${this.plan.lab})`,
+      );
+    }
+    return h;
   }
 
   /** Every node's handle, by name. */
@@ -73,7 +130,7 @@ export class Lab implements LabAccess {
   }
 
   ctl<T = unknown>(node: string, verb: string, args: Record<string, unknown> = {}): Promise<T> {
-    return requestOnce<T>(this.socket(node), verb, args, CTL_TIMEOUT_MS);
+    return requestOnce<T>(checkedSocket(this.socket(node)), verb, args, CTL_TIMEOUT_MS);
   }
 
   aliveNodes(): string[] {
@@ -96,12 +153,18 @@ export class Lab implements LabAccess {
   }
 }
 
-/** True when a process with this PID exists (signal 0 probes without sending anything). */
-export function processAlive(pid: number): boolean {
+/**
+ * The socket path itself, after checking it is a socket and not a symlink: a node can write in its own
+ * directory, and a link planted there must not lead the controller to some other socket of the host.
+ */
+export function checkedSocket(path: string): string {
+  let kind = 'nothing';
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = lstatSync(path);
+    if (stat.isSocket()) return path;
+    kind = stat.isSymbolicLink() ? 'a symlink' : 'not a socket';
+  } catch {
+    // kind stays 'nothing': the daemon has not opened it (yet), or it was removed.
   }
+  throw new Error(`control socket ${path}: expected a socket, found ${kind}`);
 }

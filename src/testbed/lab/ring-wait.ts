@@ -1,13 +1,14 @@
 // Waiting for a real lab's ring: every alive vrrd's tables collected over its control socket and judged by
-// the same pure checker the simulator uses (verify/ring-consistency.ts), polled until consistent or a deadline.
+// the same pure verdict the simulator uses (src/checks/ring-consistent), polled until consistent or a deadline.
 
-import { checkRingConsistency, type RingConsistencyResult } from '../verify/ring-consistency.ts';
-import { collectRingSnapshots } from '../verify/ring-check.ts';
+import { collectRingSnapshots } from '../../checks/ring-consistent/lab.ts';
+import { checkRingConsistency, type RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
+import { labProbe } from '../verify/lab-probe.ts';
 import type { LabAccess } from './lab-access.ts';
 
 /** One verdict on the lab's ring now. */
 export async function ringNow(lab: LabAccess): Promise<RingConsistencyResult> {
-  const outcomes = await collectRingSnapshots(lab);
+  const outcomes = await collectRingSnapshots(labProbe(lab));
   return checkRingConsistency(
     outcomes.map((o) => o.snapshot),
     lab.upLinks(),

@@ -1,20 +1,25 @@
-// Bringing a lab up: plan (everything decided before anything exists), lab.json written first (so `down`
-// finds a lab whose `up` crashed), the runtime prepared (the node image), nodes created, veth pairs wired,
-// links shaped, vrrd started everywhere, then the ring awaited. A failure on the way removes what was
-// created, unless the caller keeps it for inspection.
+// Bringing a lab up: plan (everything decided before anything exists), the lab name's lock taken (one `up`
+// per name at a time), lab.json written first (so `down` finds a lab whose `up` crashed), the runtime
+// prepared (the node image), nodes created, veth pairs wired, links shaped, vrrd started everywhere, then the
+// ring awaited. A failure on the way removes what this `up` created (unless the caller keeps it for
+// inspection), and so does an abort (Ctrl-C: options.signal), always. What is removed is only what carries
+// this run's label, and the lab directory only while its lab.json names this lab and run: a failing `up` can
+// never remove another lab, an earlier run of the same name, or anything outside the labs root.
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
 import { createVethLinks } from '../links/veth.ts';
 import { applyNetem, detectShaping, shapedBy, type ShapingChoice } from '../links/shaping.ts';
-import type { RingConsistencyResult } from '../verify/ring-consistency.ts';
+import type { RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
 import { startDaemon } from './daemons.ts';
 import { Lab } from './lab.ts';
-import { labDir, labPaths } from './lab-dir.ts';
-import { initialState, readLabState, writeLabState } from './lab-state.ts';
-import { planLab } from './plan.ts';
+import { labPaths } from './lab-dir.ts';
+import { checkLabName } from './lab-name.ts';
+import { initialState, readLabState, removeLabDirectory, writeLabState } from './lab-state.ts';
+import { UpLock } from './up-lock.ts';
+import { planLab, type LabPlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
 import { waitForRing } from './ring-wait.ts';
 
@@ -26,8 +31,10 @@ export interface UpOptions {
   lab?: string;
   /** How long to wait for a consistent ring (default: ringTimeoutMs(topology)). */
   timeoutMs?: number;
-  /** Leave what was created when a step fails (default: remove it). */
+  /** Leave what was created when a step fails (default: remove it). An abort removes it regardless. */
   keepOnFailure?: boolean;
+  /** Aborting it (Ctrl-C) stops `up` at the next step and removes what was created; upLab rejects with its reason. */
+  signal?: AbortSignal;
   progress: ProgressSink;
 }
 
@@ -48,24 +55,36 @@ export function ringTimeoutMs(topology: Topology): number {
   return Math.max(60_000, 20 * hello + 1000 * topology.nodes.length);
 }
 
-/** Concurrency of node creation and daemon starts: containers cost more than namespaces. */
-function concurrency(runtime: Runtime): number {
-  return runtime.kind === 'docker' ? 6 : 12;
-}
-
 /** Brings the topology up as a lab; see the file comment. */
 export async function upLab(topology: Topology, options: UpOptions): Promise<UpResult> {
-  const { runtime, progress } = options;
+  const lab = checkLabName(
+    options.lab ?? topology.name,
+    options.lab === undefined ? `${topology.file}: name` : 'lab name',
+  );
   const plan = planLab(topology, {
     seed: options.seed,
-    runtime: runtime.kind,
+    runtime: options.runtime.kind,
     runId: `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
-    lab: options.lab,
+    lab,
   });
   const lonely = plan.nodes.filter((n) => n.interfaces.length === 0).map((n) => n.name);
   if (lonely.length > 0) {
     throw new Error(`${topology.file}: node(s) ${lonely.join(', ')} have no link: vrrd needs at least one`);
   }
+  options.signal?.throwIfAborted();
+  const lock = UpLock.acquire(plan.lab);
+  try {
+    return await upLocked(topology, plan, options);
+  } finally {
+    lock.release();
+  }
+}
+
+/** upLab with the lab name's lock held. */
+async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): Promise<UpResult> {
+  const { runtime, progress, signal } = options;
+  /** Between steps: stop here when aborted (the catch below removes what exists). */
+  const checkpoint = (): void => signal?.throwIfAborted();
   if (readLabState(plan.lab) !== null) {
     throw new Error(`a lab named ${plan.lab} is up already (testbed down ${plan.lab}, or --name another)`);
   }
@@ -79,24 +98,28 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
   const state = initialState(plan, new Date().toISOString());
   writeLabState(state);
   const lab = new Lab(state, runtime);
-  for (const dir of [labPaths.sockets(lab.identity.dir), labPaths.logs(lab.identity.dir)]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const node of plan.nodes) {
+    mkdirSync(labPaths.node(lab.identity.dir, node.name), { recursive: true, mode: 0o700 });
   }
 
   const clock = (): number => Date.now();
   const phases = { prepareMs: 0, nodesMs: 0, linksMs: 0, daemonsMs: 0, ringMs: 0 };
   try {
     let t = clock();
-    const prepared = await runtime.prepare(progress);
+    // An image build can take minutes and cannot be stopped halfway: an abort does not wait for it.
+    const prepared = await untilAborted(runtime.prepare(progress), signal);
     state.image = prepared.image;
     phases.prepareMs = clock() - t;
 
     t = clock();
-    progress(`creating ${plan.nodes.length} ${runtime.kind === 'docker' ? 'containers' : 'namespaces'}`);
+    checkpoint();
+    progress(`creating ${plan.nodes.length} ${runtime.nodeNoun}`);
     let created = 0;
-    await mapLimit(plan.nodes, concurrency(runtime), async (node) => {
+    await mapLimit(plan.nodes, runtime.concurrency, async (node) => {
+      checkpoint();
       const h = await runtime.createNode(lab.identity, node.name);
-      state.nodes[node.name] = { id: h.id, netns: h.netns, nsenter: h.nsenter, daemonPid: null };
+      state.nodes[node.name] = { id: h.id, netnsInode: h.netnsInode, daemonPid: null, daemonStart: null };
+      lab.adopt(h);
       created++;
       if (created % 25 === 0 && created < plan.nodes.length)
         progress(`  ${created}/${plan.nodes.length} nodes`);
@@ -105,6 +128,7 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     phases.nodesMs = clock() - t;
 
     t = clock();
+    checkpoint();
     progress(`wiring ${plan.links.length} links`);
     await createVethLinks(plan, lab.handles());
     const shaping = await shapeLinks(lab);
@@ -112,27 +136,36 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     phases.linksMs = clock() - t;
 
     t = clock();
+    checkpoint();
     progress(`starting ${plan.nodes.length} vrrd`);
     const firstStart = clock();
-    await mapLimit(plan.nodes, concurrency(runtime), (node) => startDaemon(lab, node.name));
+    await mapLimit(plan.nodes, runtime.concurrency, (node) => {
+      checkpoint();
+      return startDaemon(lab, node.name);
+    });
     state.phase = 'up';
     lab.save();
     phases.daemonsMs = clock() - t;
 
     t = clock();
+    checkpoint();
     const timeoutMs = options.timeoutMs ?? ringTimeoutMs(topology);
     progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
-    const ring = await waitForRing(lab, timeoutMs, pollMs);
+    const ring = await waitForRing(lab, timeoutMs, pollMs, checkpoint);
     state.convergenceMs = ring.consistent ? clock() - firstStart : null;
-    if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs);
+    if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs, checkpoint);
     phases.ringMs = clock() - t;
+    checkpoint();
     lab.save();
     return { lab, prepare: prepared, shaping, convergenceMs: state.convergenceMs, ring: ring.last, phases };
   } catch (error) {
-    if (!options.keepOnFailure) {
-      progress(`up failed; removing what was created`);
-      await removeLabResources(plan.lab, runtime);
+    if (!options.keepOnFailure || signal?.aborted) {
+      progress(
+        signal?.aborted ? `interrupted; removing what was created` : `up failed; removing what was created`,
+      );
+      const left = await removeLabResources(plan.lab, plan.runId, runtime);
+      if (left !== null) progress(left);
     } else {
       state.phase = 'failed';
       lab.save();
@@ -149,9 +182,15 @@ const MAPPINGS_TIMEOUT_MS = 20_000;
  * that ARP and neighbour discovery answer, and a ping, right after `up` works. Bounded: a lab whose mappings lag
  * is still up (pings then retry until they are in).
  */
-async function waitForMappings(lab: Lab, timeoutMs: number, pollMs: number): Promise<boolean> {
+async function waitForMappings(
+  lab: Lab,
+  timeoutMs: number,
+  pollMs: number,
+  checkpoint: () => void,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    checkpoint();
     const ready = await mapLimit(lab.aliveNodes(), 16, async (node) => {
       try {
         const s = await lab.ctl<{ dht?: { mappings?: { ok: boolean }[] } }>(node, 'status');
@@ -191,8 +230,35 @@ async function shapeLinks(lab: Lab): Promise<ShapingChoice | null> {
   return choice;
 }
 
-/** Removes the lab's nodes from the runtime and its directory. */
-export async function removeLabResources(lab: string, runtime: Runtime): Promise<void> {
-  await runtime.removeLab(lab);
-  rmSync(labDir(lab), { recursive: true, force: true });
+/**
+ * Removes what one run of a lab made: the runtime's nodes labelled with that run, and the lab directory if its
+ * lab.json names this lab and run. Resolves to a line saying what was left and why, or null.
+ */
+export async function removeLabResources(
+  lab: string,
+  runId: string,
+  runtime: Runtime,
+): Promise<string | null> {
+  await runtime.removeLab(lab, runId);
+  return removeLabDirectory(lab, runId).left;
+}
+
+/** Resolves as promise does, or rejects with the signal's reason as soon as it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

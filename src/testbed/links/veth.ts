@@ -3,10 +3,10 @@
 // deletes its ends (the peer end goes with it). Setting a link down sets both ends down: both vrrd notice
 // the carrier loss at once, as with a pulled cable.
 
-import { execa } from 'execa';
 import type { LabPlan, PlannedLink } from '../lab/plan.ts';
 import { mapLimit } from '../lab/pool.ts';
 import type { NodeHandle } from '../runtime/runtime.ts';
+import { createVethPairs } from './netns.ts';
 import { ipBatch, tryInNode } from './node-shell.ts';
 
 /** How many nodes are configured at once. */
@@ -14,15 +14,12 @@ const NODE_CONCURRENCY = 8;
 
 /** Creates every link of the plan and brings both ends up (with an alias naming the peer). */
 export async function createVethLinks(plan: LabPlan, nodes: ReadonlyMap<string, NodeHandle>): Promise<void> {
-  // One `ip -batch` on the host creates all pairs: hundreds of links cost one process.
-  const adds = plan.links.map(
-    (l) =>
-      `link add name ${l.ifA} netns ${nodes.get(l.a)!.netns} type veth peer name ${l.ifB} netns ${nodes.get(l.b)!.netns}`,
+  await createVethPairs(
+    plan.links.map((l) => [
+      { netns: nodes.get(l.a)!.netns, ifname: l.ifA },
+      { netns: nodes.get(l.b)!.netns, ifname: l.ifB },
+    ]),
   );
-  if (adds.length > 0) {
-    const r = await execa('ip', ['-batch', '-'], { input: `${adds.join('\n')}\n`, reject: false });
-    if (r.failed) throw new Error(`creating veth pairs failed: ${String(r.stderr).trim() || r.shortMessage}`);
-  }
   await mapLimit(plan.nodes, NODE_CONCURRENCY, async (node) => {
     const handle = nodes.get(node.name)!;
     // No IPv6 on the link interfaces: only VRR frames cross a link, so a capture shows VRR alone.

@@ -1,5 +1,5 @@
 // Run reports: the one RunReport shape (real labs and the simulator), and its writers: report.json,
-// junit.xml, timeline.jsonl and the terminal summary.
+// junit.xml, timeline.jsonl, report.html and the terminal summary.
 
 export {
   fromSimReport,
@@ -24,3 +24,5 @@ export {
   type TimelineSummary,
 } from './timeline.ts';
 export { checkLines, summarizeRun, SHOWN_PROBLEMS } from './summary.ts';
+export { htmlReport, readTimelineEvents, writeHtmlReport, writeTimelineEvents } from './html-report.ts';
+export { reportSeries, type ReportSeries } from './report-series.ts';

@@ -5,10 +5,10 @@
 import type { SimReport } from '../../sim/run-sim.ts';
 import type { ScenarioStepReport } from '../../sim/scenario/step-report.ts';
 import type { LinkParams, Topology } from '../../topology/types.ts';
-import type { CheckResult } from '../verify/check-result.ts';
+import type { CheckResult } from '../../checks/report.ts';
 
-/** What ran the lab. */
-export type ReportRuntime = 'docker' | 'netns' | 'sim';
+/** What ran the lab: 'sim' for the simulator, else the runtime's name (runtime/registry.ts). */
+export type ReportRuntime = string;
 
 /** How a link's impairments were applied: tc netem, vrrd's own emulator, nothing, or the simulator's model. */
 export type ShapedBy = 'netem' | 'vrrd-emulation' | 'none' | 'simulated';

@@ -1,7 +1,7 @@
 // The terminal summary of a run: what ran, convergence, PASS/FAIL per step and per check with the figures
 // that matter for each check (every figure is in report.json), then the verdict. Modelled on `testbed sim`.
 
-import type { CheckResult } from '../verify/check-result.ts';
+import type { CheckResult } from '../../checks/report.ts';
 import type { RunReport, RunStepReport } from './run-report.ts';
 import { stepClassname } from './junit.ts';
 

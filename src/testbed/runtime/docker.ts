@@ -1,8 +1,9 @@
 // The docker runtime: one container per node, from the offline-built node image (src/testbed/image). A node
 // container has no network of its own (`--network none`: the controller moves veth ends into it by PID),
 // NET_ADMIN and NET_RAW and /dev/net/tun for vrrd's AF_PACKET sockets and overlay TAP, never --privileged;
-// docker's init as PID 1 so signals work and exec'd processes are reaped; the lab directory bind-mounted at
-// the same path so control sockets and logs are where the controller expects them. Everything it creates is
+// docker's init as PID 1 so signals work and exec'd processes are reaped; the node's own directory of the lab
+// (nodes/<node>/: its control socket and log) bind-mounted at the same path so they are where the controller
+// expects them, and nothing else of the lab: not lab.json, not another node's socket. Everything it creates is
 // labelled (LABELS.owner, lab, run, node), so removeLab works from labels alone after any crash.
 //
 // Processes inside: vrrd is started with docker exec (it runs in the container's cgroup and PID namespace
@@ -11,11 +12,13 @@
 // own process; removeLab kills whatever still runs in a node's network namespace before removing it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { ensureBaseImage, type BaseImageOptions } from '../image/base-image.ts';
 import { ensureNodeImage } from '../image/node-image.ts';
+import { labPaths } from '../lab/lab-dir.ts';
+import { nsfsInode } from '../links/netns.ts';
 import {
   dockerClient,
   engineUnavailableReason,
@@ -66,7 +69,9 @@ export interface DockerRuntimeOptions {
 
 /** Nodes as containers of a Docker engine. */
 export class DockerRuntime implements Runtime {
-  readonly kind = 'docker' as const;
+  readonly kind = 'docker';
+  readonly nodeNoun = 'containers';
+  readonly concurrency = 6;
   readonly #docker: Docker;
   readonly #options: DockerRuntimeOptions;
   #image: string | null;
@@ -102,6 +107,9 @@ export class DockerRuntime implements Runtime {
       throw new Error(`cannot create node ${name} of lab ${lab.lab}: no node image (call prepare() first)`);
     }
     const containerName = nodeResourceName(lab.lab, name);
+    // The node's directory exists before the engine is asked to mount it (it would create it root-owned, 0755).
+    const nodeDir = labPaths.node(lab.dir, name);
+    mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
     let container: Docker.Container;
     try {
       container = await this.#docker.createContainer({
@@ -123,8 +131,9 @@ export class DockerRuntime implements Runtime {
           ],
           Privileged: false,
           Init: true,
-          // Same path inside: vrrd's control socket and log are where the controller looks for them.
-          Binds: [`${lab.dir}:${lab.dir}`],
+          // Its own directory only, at the same path: vrrd's control socket and log are where the controller
+          // looks for them, and root in the node reaches neither lab.json nor another node's socket.
+          Binds: [`${nodeDir}:${nodeDir}`],
           Sysctls: NODE_SYSCTLS,
           // Nothing is written to the container's stdout; don't keep a json log per node.
           LogConfig: { Type: 'none', Config: {} },
@@ -144,7 +153,9 @@ export class DockerRuntime implements Runtime {
       if (!info.State.Running || !info.State.Pid) {
         throw new Error(`it is not running after start (state ${info.State.Status})`);
       }
-      return handle(name, info.Id, info.State.Pid);
+      const h = handle(name, info.Id, info.State.Pid);
+      if (h === null) throw new Error(`its init (PID ${info.State.Pid}) was gone at once`);
+      return h;
     } catch (error) {
       // A half-made node would block the next `up` with a name conflict.
       await container.remove({ force: true }).catch(() => {});
@@ -157,12 +168,28 @@ export class DockerRuntime implements Runtime {
       const info = await this.#docker.getContainer(nodeResourceName(lab.lab, name)).inspect();
       const labels = info.Config.Labels ?? {};
       if (labels[LABELS.owner] !== OWNER || labels[LABELS.lab] !== lab.lab) return null;
+      if (labels[LABELS.run] !== lab.runId || labels[LABELS.node] !== name) return null; // another run's
       if (!info.State.Running || !info.State.Pid) return null;
       return handle(name, info.Id, info.State.Pid);
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
     }
+  }
+
+  nodeCommand(): string[] {
+    return ['node'];
+  }
+
+  async nodeMemoryBytes(node: NodeHandle): Promise<number | null> {
+    // cgroup v1, then v2 (systemd driver): what the kernel charges the container, page cache included.
+    for (const file of [
+      `/sys/fs/cgroup/memory/docker/${node.id}/memory.usage_in_bytes`,
+      `/sys/fs/cgroup/system.slice/docker-${node.id}.scope/memory.current`,
+    ]) {
+      if (existsSync(file)) return Number(readFileSync(file, 'utf8'));
+    }
+    return null;
   }
 
   vrrdCommand(): string[] {
@@ -174,10 +201,8 @@ export class DockerRuntime implements Runtime {
   }
 
   async startDaemon(lab: LabIdentity, node: NodeHandle, argv: string[], logFile: string): Promise<number> {
-    if (!logFile.startsWith(`${lab.dir}/`)) {
-      throw new Error(
-        `vrrd's log ${logFile} of node ${node.name} must be under the lab directory ${lab.dir}`,
-      );
+    if (!logFile.startsWith(`${labPaths.node(lab.dir, node.name)}/`)) {
+      throw new Error(`vrrd's log ${logFile} must be in node ${node.name}'s directory of lab ${lab.lab}`);
     }
     // sh appends both streams to the log and execs: the PID the engine reports is vrrd's own (the wrapper
     // execs too). umask 077: the log is root's, as in the netns runtime.
@@ -289,9 +314,9 @@ export class DockerRuntime implements Runtime {
     return [...labs.values()];
   }
 
-  async removeLab(lab: string | null): Promise<RemovedSummary> {
+  async removeLab(lab: string | null, runId?: string): Promise<RemovedSummary> {
     const summary: RemovedSummary = { containers: 0, namespaces: 0, processes: 0 };
-    const containers = await this.#containers(lab);
+    const containers = await this.#containers(lab, runId);
     if (containers.length === 0) return summary;
     const byNetns = processesByNetns();
     await Promise.all(
@@ -315,16 +340,28 @@ export class DockerRuntime implements Runtime {
     return summary;
   }
 
-  /** The testbed's containers (of one lab, or all), running or not. */
-  async #containers(lab: string | null): Promise<Docker.ContainerInfo[]> {
+  /** The testbed's containers (of one lab, or all; of one run of it, or all), running or not. */
+  async #containers(lab: string | null, runId?: string): Promise<Docker.ContainerInfo[]> {
     const label = [`${LABELS.owner}=${OWNER}`];
     if (lab !== null) label.push(`${LABELS.lab}=${lab}`);
+    if (runId !== undefined) label.push(`${LABELS.run}=${runId}`);
     return this.#docker.listContainers({ all: true, filters: { label } });
   }
 }
 
-function handle(name: string, id: string, pid: number): NodeHandle {
-  return { name, netns: String(pid), nsenter: ['nsenter', '-t', String(pid), '-n'], id };
+/** The handle of a container whose init has host PID pid, or null when that process is gone. */
+function handle(name: string, id: string, pid: number): NodeHandle | null {
+  const nsPath = `/proc/${pid}/ns/net`;
+  const inode = nsfsInode(nsPath);
+  if (inode === null) return null;
+  return {
+    name,
+    netns: String(pid),
+    nsPath,
+    netnsInode: inode,
+    nsenter: ['nsenter', '-t', String(pid), '-n'],
+    id,
+  };
 }
 
 async function initPid(container: Docker.Container): Promise<number> {

@@ -1,17 +1,33 @@
 // The netns runtime: one named network namespace per node (`vrrlab-<lab>.<node>`), vrrd started inside it
 // from the bundle in <repo>/dist with the host's node. Needs only root and iproute2, which makes it the
 // default where no Docker engine is reachable and the way to labs of hundreds of nodes (a namespace costs
-// nothing; the node's vrrd is the only process). Namespaces carry no labels: the name prefix is the mark, and
-// `ip netns pids` finds what runs inside, so removeLab works from names alone after any crash.
+// nothing; the node's vrrd is the only process). The name prefix marks a namespace as the testbed's, its
+// loopback's alias carries the labels (lab, run, node: links/netns.ts), and `ip netns pids` finds what runs
+// inside, so removeLab works from names alone after any crash and can remove one run's namespaces only.
+// A netns node shares the host's filesystem and PID namespace: what runs in it runs as root on the host.
+// It isolates the network, not the host; labs that run untrusted code use the docker runtime.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { bundleDaemon, DEFAULT_BUNDLE_DIR } from '../../daemon/daemon-bundle.ts';
-import { join } from 'node:path';
 import {
+  createNamespace,
+  deleteNamespace,
+  inNamespace,
+  listNamespaces,
+  namespaceInode,
+  namespaceLabel,
+  NETNS_DIR,
+} from '../links/netns.ts';
+import { labPaths } from '../lab/lab-dir.ts';
+import {
+  formatLabels,
+  LABELS,
   NAME_PREFIX,
   nodeResourceName,
+  parseLabels,
   type ExecOptions,
   type ExecResult,
   type FoundLab,
@@ -27,7 +43,9 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
 /** Nodes as network namespaces on this host. */
 export class NetnsRuntime implements Runtime {
-  readonly kind = 'netns' as const;
+  readonly kind = 'netns';
+  readonly nodeNoun = 'namespaces';
+  readonly concurrency = 12;
   readonly #bundleDir: string;
 
   /** bundleDir: where prepare() writes the vrrd bundle that nodes run (default <repo>/dist). */
@@ -51,19 +69,32 @@ export class NetnsRuntime implements Runtime {
 
   async createNode(lab: LabIdentity, name: string): Promise<NodeHandle> {
     const ns = nodeResourceName(lab.lab, name);
-    if (existsSync(`/run/netns/${ns}`)) {
+    if (namespaceInode(ns) !== null) {
       throw new Error(
         `network namespace ${ns} exists already (a lab ${lab.lab} is up: testbed down ${lab.lab})`,
       );
     }
-    await run('ip', ['netns', 'add', ns]);
-    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    return handle(name, ns);
+    await createNamespace(ns, { label: formatLabels(lab, name) });
+    const h = handle(name, ns);
+    if (h === null) throw new Error(`network namespace ${ns} vanished right after it was created`);
+    return h;
   }
 
   async findNode(lab: LabIdentity, name: string): Promise<NodeHandle | null> {
     const ns = nodeResourceName(lab.lab, name);
-    return existsSync(`/run/netns/${ns}`) ? handle(name, ns) : null;
+    const labels = parseLabels(await namespaceLabel(ns));
+    if (labels[LABELS.lab] !== lab.lab || labels[LABELS.run] !== lab.runId || labels[LABELS.node] !== name) {
+      return null; // none, or another run's (or nobody's) namespace of that name
+    }
+    return handle(name, ns);
+  }
+
+  nodeCommand(): string[] {
+    return [process.execPath];
+  }
+
+  async nodeMemoryBytes(): Promise<number | null> {
+    return null; // a namespace costs nothing of its own: its processes are all there is
   }
 
   vrrdCommand(): string[] {
@@ -74,11 +105,17 @@ export class NetnsRuntime implements Runtime {
     return [process.execPath, join(this.#bundleDir, 'ctl/vrrctl.mjs')];
   }
 
-  async startDaemon(_lab: LabIdentity, node: NodeHandle, argv: string[], logFile: string): Promise<number> {
-    const fd = openSync(logFile, 'a', 0o600);
+  async startDaemon(lab: LabIdentity, node: NodeHandle, argv: string[], logFile: string): Promise<number> {
+    if (!logFile.startsWith(`${labPaths.node(lab.dir, node.name)}/`)) {
+      throw new Error(`vrrd's log ${logFile} must be in node ${node.name}'s directory of lab ${lab.lab}`);
+    }
+    // O_NOFOLLOW: a symlink planted in the log's place is refused, not followed into some host file.
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+    const fd = openSync(logFile, flags, 0o600);
     try {
       // `ip netns exec` execs the command after entering the namespace: the child's PID is vrrd's own.
-      const child = spawn('ip', ['netns', 'exec', node.id, ...argv], {
+      const [cmd, ...args] = inNamespace(node.id, argv);
+      const child = spawn(cmd, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
       });
@@ -99,7 +136,8 @@ export class NetnsRuntime implements Runtime {
     argv: string[],
     options: ExecOptions = {},
   ): Promise<ExecResult> {
-    const r = await execa('ip', ['netns', 'exec', node.id, ...argv], {
+    const [cmd, ...args] = inNamespace(node.id, argv);
+    const r = await execa(cmd, args, {
       reject: false,
       timeout: options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
       input: options.input,
@@ -113,7 +151,8 @@ export class NetnsRuntime implements Runtime {
   }
 
   spawn(_lab: LabIdentity, node: NodeHandle, argv: string[], options: { tty?: boolean } = {}): ChildProcess {
-    return spawn('ip', ['netns', 'exec', node.id, ...argv], {
+    const [cmd, ...args] = inNamespace(node.id, argv);
+    return spawn(cmd, args, {
       stdio: options.tty ? 'inherit' : ['pipe', 'pipe', 'pipe'],
     });
   }
@@ -124,43 +163,47 @@ export class NetnsRuntime implements Runtime {
       const parsed = parseName(ns);
       if (!parsed) continue;
       const found = labs.get(parsed.lab) ?? { lab: parsed.lab, runId: null, nodes: [] };
+      found.runId ??= parseLabels(await namespaceLabel(ns))[LABELS.run] ?? null;
       found.nodes.push(parsed.node);
       labs.set(parsed.lab, found);
     }
     return [...labs.values()];
   }
 
-  async removeLab(lab: string | null): Promise<RemovedSummary> {
+  async removeLab(lab: string | null, runId?: string): Promise<RemovedSummary> {
     const summary: RemovedSummary = { containers: 0, namespaces: 0, processes: 0 };
-    const mine = (await listNamespaces()).filter((ns) => {
+    const named = (await listNamespaces()).filter((ns) => {
       const parsed = parseName(ns);
       return parsed !== null && (lab === null || parsed.lab === lab);
     });
+    const mine: string[] = [];
+    for (const ns of named) {
+      if (runId === undefined || parseLabels(await namespaceLabel(ns))[LABELS.run] === runId) mine.push(ns);
+    }
     await Promise.all(
       mine.map(async (ns) => {
         // Whatever runs inside dies with it: vrrd, a capture, an iperf a check left behind.
-        const pids = await execa('ip', ['netns', 'pids', ns], { reject: false });
-        for (const pid of String(pids.stdout).split(/\s+/).filter(Boolean).map(Number)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-            summary.processes++;
-          } catch {
-            // Gone already.
-          }
-        }
-        const del = await execa('ip', ['netns', 'del', ns], { reject: false });
-        if (!del.failed) summary.namespaces++;
-        else if (existsSync(`/run/netns/${ns}`)) {
-          throw new Error(`cannot delete network namespace ${ns}: ${del.stderr}`);
-        }
+        const { processes, deleted } = await deleteNamespace(ns);
+        summary.processes += processes;
+        if (deleted) summary.namespaces++;
       }),
     );
     return summary;
   }
 }
 
-function handle(name: string, ns: string): NodeHandle {
-  return { name, netns: ns, nsenter: ['ip', 'netns', 'exec', ns], id: ns };
+/** The handle of a named namespace as it is now, or null when there is none of that name. */
+function handle(name: string, ns: string): NodeHandle | null {
+  const inode = namespaceInode(ns);
+  if (inode === null) return null;
+  return {
+    name,
+    netns: ns,
+    nsPath: `${NETNS_DIR}/${ns}`,
+    netnsInode: inode,
+    nsenter: inNamespace(ns, []),
+    id: ns,
+  };
 }
 
 /** `vrrlab-<lab>.<node>` -> its parts; null for any other name (neither part may contain a dot). */
@@ -170,19 +213,4 @@ function parseName(ns: string): { lab: string; node: string } | null {
   const dot = rest.indexOf('.');
   if (dot <= 0 || dot === rest.length - 1 || rest.indexOf('.', dot + 1) !== -1) return null;
   return { lab: rest.slice(0, dot), node: rest.slice(dot + 1) };
-}
-
-async function listNamespaces(): Promise<string[]> {
-  const r = await execa('ip', ['netns', 'list'], { reject: false });
-  if (r.failed) return [];
-  // Lines look like "name" or "name (id: 3)".
-  return String(r.stdout)
-    .split('\n')
-    .map((line) => line.split(' ')[0])
-    .filter((name) => name !== '');
-}
-
-async function run(cmd: string, args: string[]): Promise<void> {
-  const r = await execa(cmd, args, { reject: false });
-  if (r.failed) throw new Error(`${cmd} ${args.join(' ')} failed: ${String(r.stderr).trim() || r.message}`);
 }

@@ -1,22 +1,29 @@
-// The Runtime interface: what the lab controller asks of the thing that hosts nodes. Two implementations,
-// docker (one container per node, dockerode) and netns (one named network namespace per node, vrrd started
-// inside it). The controller never branches on the kind: it plans the lab, asks the runtime for nodes, wires
+// The Runtime interface: what the lab controller asks of the thing that hosts nodes. The implementations are
+// listed in registry.ts (one file each: docker.ts, one container per node; netns.ts, one named network
+// namespace per node). The controller never branches on the kind, and names none: what differs between
+// runtimes is a member of this interface. It plans the lab, asks the runtime for nodes, wires
 // veth pairs into their network namespaces (NodeHandle.netns), starts vrrd with the command the runtime
-// gives, and talks to every vrrd over control sockets in the lab directory (which each runtime makes visible
-// inside the node at the same path as on the host).
+// gives, and talks to every vrrd over its control socket in the node's own directory of the lab (which each
+// runtime makes visible inside the node at the same path as on the host; a node sees no other part of it).
 //
 // Ownership marks (containerlab style): everything a runtime creates is findable from the lab name alone,
-// without the topology file and after a crash of the controller:
+// without the topology file and after a crash of the controller, and carries the run that made it:
 //   docker: containers named `vrrlab-<lab>.<node>`, labelled LABELS.owner=OWNER, LABELS.lab, LABELS.run,
 //           LABELS.node;
-//   netns:  namespaces named `vrrlab-<lab>.<node>` (namespaces carry no labels: the prefix is the mark), the
-//           vrrd processes inside them;
-// and removeLab() removes all of it, idempotently.
+//   netns:  namespaces named `vrrlab-<lab>.<node>`, the same labels written as their loopback's alias (see
+//           links/netns.ts), the vrrd processes inside them;
+// removeLab() removes all of a lab, or only what one run made, idempotently.
+//
+// Handles are never stored: the controller asks findNode() (by name and labels, run included) each time it
+// opens a lab, and checks NodeHandle.netnsInode against the inode `up` recorded before it acts on a handle, so a
+// container or namespace replaced since (or a reused PID) is refused rather than acted upon.
 
 import type { ChildProcess } from 'node:child_process';
+import { checkLabName } from '../lab/lab-name.ts';
+import { isValidNodeName, NODE_NAME_RULE } from '../../topology/names.ts';
 
-/** The runtimes there are. */
-export type RuntimeKind = 'docker' | 'netns';
+/** A runtime's name (registry.ts lists them). */
+export type RuntimeKind = string;
 
 /** Label keys on everything the docker runtime creates. */
 export const LABELS = {
@@ -32,9 +39,31 @@ export const OWNER = 'vrr-testbed';
 /** Prefix of every container and namespace name the testbed creates. */
 export const NAME_PREFIX = 'vrrlab-';
 
-/** Container / namespace name of one node. */
+/** Container / namespace name of one node (both names checked: neither may hold a `.` or a `/`). */
 export function nodeResourceName(lab: string, node: string): string {
-  return `${NAME_PREFIX}${lab}.${node}`;
+  if (!isValidNodeName(node))
+    throw new Error(`node resource name: expected ${NODE_NAME_RULE}, found ${JSON.stringify(node)}`);
+  return `${NAME_PREFIX}${checkLabName(lab, 'node resource name')}.${node}`;
+}
+
+/** The labels of a node as `key=value` words (the netns runtime's loopback alias). */
+export function formatLabels(lab: LabIdentity, node: string): string {
+  return [
+    `${LABELS.owner}=${OWNER}`,
+    `${LABELS.lab}=${lab.lab}`,
+    `${LABELS.run}=${lab.runId}`,
+    `${LABELS.node}=${node}`,
+  ].join(' ');
+}
+
+/** `key=value` words back to labels (anything else is ignored). */
+export function parseLabels(text: string | null): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const word of (text ?? '').split(/\s+/)) {
+    const eq = word.indexOf('=');
+    if (eq > 0) labels[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return labels;
 }
 
 /** Which lab, which run, and where its files are on the host. */
@@ -42,7 +71,7 @@ export interface LabIdentity {
   lab: string;
   /** Unique per `up`: tells a lab apart from an earlier one of the same name. */
   runId: string;
-  /** Host directory of the lab (sockets/, logs/, lab.json); visible inside every node at the same path. */
+  /** Host directory of the lab (lab.json, nodes/<node>/); a node sees only its own nodes/<node>/, at the same path. */
   dir: string;
 }
 
@@ -54,6 +83,10 @@ export interface NodeHandle {
    * namespace name (netns runtime) or the decimal PID of a process inside it (docker runtime).
    */
   netns: string;
+  /** The nsfs file of that namespace (/run/netns/NAME, /proc/PID/ns/net): its inode is checked before each use. */
+  nsPath: string;
+  /** The inode of the namespace when the runtime found it: the node's identity. */
+  netnsInode: number;
   /** Argv prefix that runs a host binary inside the node's network namespace (e.g. ip, tc, ping). */
   nsenter: string[];
   /** Runtime-specific id (container id, namespace name). */
@@ -107,6 +140,18 @@ export type ProgressSink = (line: string) => void;
 export interface Runtime {
   readonly kind: RuntimeKind;
 
+  /** What its nodes are, plural, for progress lines ("containers", "namespaces"). */
+  readonly nodeNoun: string;
+
+  /** How many nodes are created (and daemons started) at once: a container costs more than a namespace. */
+  readonly concurrency: number;
+
+  /** Argv prefix that runs Node.js inside a node (checks pass small helper scripts with -e). */
+  nodeCommand(): string[];
+
+  /** The memory a node's own accounting charges it (a container's cgroup) in bytes, or null when none (bench). */
+  nodeMemoryBytes(node: NodeHandle): Promise<number | null>;
+
   /** Why this runtime cannot run here (no engine, not root, ...), or null when it can. */
   unavailableReason(): Promise<string | null>;
 
@@ -116,7 +161,7 @@ export interface Runtime {
   /** Creates (and starts) one node with no links. Throws when a node of that name exists already. */
   createNode(lab: LabIdentity, name: string): Promise<NodeHandle>;
 
-  /** Finds an existing node of a lab (after the controller exited), or null. */
+  /** Finds a running node of this lab and run (by name and labels), or null: the controller's only source of handles. */
   findNode(lab: LabIdentity, name: string): Promise<NodeHandle | null>;
 
   /** The argv that runs vrrd inside a node (prefix: the controller appends vrrd's flags). */
@@ -127,7 +172,7 @@ export interface Runtime {
 
   /**
    * Starts vrrd (argv = vrrdCommand() + flags) detached inside the node, stdout and stderr appended to
-   * logFile (a path under lab.dir); resolves to the host PID of the vrrd process once it runs.
+   * logFile (in the node's directory of the lab); resolves to the host PID of the vrrd process once it runs.
    */
   startDaemon(lab: LabIdentity, node: NodeHandle, argv: string[], logFile: string): Promise<number>;
 
@@ -140,6 +185,9 @@ export interface Runtime {
   /** Every lab this runtime has anything of. */
   listLabs(): Promise<FoundLab[]>;
 
-  /** Removes every node of the lab (all labs when lab is null) and what runs in them. Idempotent. */
-  removeLab(lab: string | null): Promise<RemovedSummary>;
+  /**
+   * Removes every node of the lab (all labs when lab is null) and what runs in them; with runId, only the nodes
+   * labelled with that run (a failed `up` removes what it made, never an earlier lab's). Idempotent.
+   */
+  removeLab(lab: string | null, runId?: string): Promise<RemovedSummary>;
 }

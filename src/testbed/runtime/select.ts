@@ -1,20 +1,24 @@
-// Which runtime hosts a lab: docker when an engine is reachable, netns otherwise (`--runtime` chooses), and
-// for an existing lab the one its lab.json names.
+// Which runtime hosts a lab: the first of the registry's runtimes that can run here (`--runtime` chooses one),
+// and for an existing lab the one its lab.json names.
 
 import type { Runtime, RuntimeKind } from './runtime.ts';
-import { NetnsRuntime } from './netns.ts';
+import { RUNTIME_KINDS, RUNTIMES, runtimeEntry } from './registry.ts';
 
-/** What --runtime accepts. */
-export const RUNTIME_CHOICES = ['auto', 'docker', 'netns'] as const;
+/** What --runtime accepts: auto, or a runtime's name. */
+export const RUNTIME_CHOICES: readonly string[] = ['auto', ...RUNTIME_KINDS];
 
 /** A --runtime value. */
-export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+export type RuntimeChoice = string;
 
 /** The runtime of a kind (not checked for availability). */
 export async function runtimeOfKind(kind: RuntimeKind): Promise<Runtime> {
-  if (kind === 'netns') return new NetnsRuntime();
-  const { DockerRuntime } = await import('./docker.ts');
-  return new DockerRuntime();
+  const runtime = await runtimeEntry(kind).load();
+  if (runtime.kind !== kind) {
+    throw new Error(
+      `the registry's runtime ${kind} calls itself ${runtime.kind} (src/testbed/runtime/registry.ts)`,
+    );
+  }
+  return runtime;
 }
 
 /** Resolves a --runtime choice to an available runtime, or throws saying why none is. */
@@ -25,11 +29,17 @@ export async function chooseRuntime(choice: RuntimeChoice): Promise<{ runtime: R
     if (reason !== null) throw new Error(`--runtime ${choice} cannot run here: ${reason}`);
     return { runtime, why: `--runtime ${choice}` };
   }
-  const docker = await runtimeOfKind('docker');
-  const dockerReason = await docker.unavailableReason();
-  if (dockerReason === null) return { runtime: docker, why: 'a Docker engine is reachable' };
-  const netns = await runtimeOfKind('netns');
-  const netnsReason = await netns.unavailableReason();
-  if (netnsReason === null) return { runtime: netns, why: `no Docker engine (${dockerReason})` };
-  throw new Error(`no runtime can run here: docker: ${dockerReason}; netns: ${netnsReason}`);
+  const refused: string[] = [];
+  for (const entry of RUNTIMES) {
+    const runtime = await runtimeOfKind(entry.kind);
+    const reason = await runtime.unavailableReason();
+    if (reason === null) {
+      return {
+        runtime,
+        why: refused.length === 0 ? 'auto: the first choice' : `auto: ${refused.join('; ')}`,
+      };
+    }
+    refused.push(`${entry.kind} cannot run here: ${reason}`);
+  }
+  throw new Error(`no runtime can run here: ${refused.join('; ')}`);
 }

@@ -2,7 +2,7 @@
 // protocol), again after a node restarts. Events keep their daemon timestamps; the TimelineWriter orders them.
 
 import { ControlClient } from '../../control/client.ts';
-import type { Lab } from '../lab/lab.ts';
+import { checkedSocket, type Lab } from '../lab/lab.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
 
 /** The subscriptions of one run. */
@@ -28,7 +28,7 @@ export class EventFeed {
     this.#clients.get(node)?.close();
     this.#clients.delete(node);
     try {
-      const client = await ControlClient.connect(this.#lab.socket(node));
+      const client = await ControlClient.connect(checkedSocket(this.#lab.socket(node)));
       this.#clients.set(node, client);
       await client.subscribe((event, missed) => {
         this.missed += missed;

@@ -2,14 +2,16 @@
 // wall-clock times relative to the ring's first consistency, with the same per-step figures: faults get
 // `ringConsistentAfterMs`, verify steps `<check>.heldAfterMs` and `<check>.<figure>`, a step that had to wait
 // for the one before it `lateMs`. A multicast verify starts a stream that runs on while later steps happen
-// (a stream across a partition is the point); its result lands on its step when the stream ends.
+// (a stream across a partition is the point); its result lands on its step when the stream ends. Checks come
+// from the registry (src/checks) by name.
 
 import type { ScenarioAction, ScenarioStep, Topology, VerifySpec } from '../../topology/types.ts';
 import { heal, impairLink, killNode, partition, restartNode, setLink } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { RunStepReport } from '../report/run-report.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
-import { runCheck, startMulticast, type CheckResult } from '../verify/index.ts';
+import { findCheck, missingSection, sectionOf } from '../../checks/registry.ts';
+import { runCheck, startCheckStream, type CheckResult } from '../verify/index.ts';
 import { describeAction as describe } from '../../sim/scenario/apply-fault.ts';
 import type { EventFeed } from './event-feed.ts';
 import type { FaultTimer } from './fault-timer.ts';
@@ -96,8 +98,8 @@ async function runStep(ctx: LabRunContext, step: ScenarioStep, report: RunStepRe
   }
   const stepAt = ctx.lab.now();
   for (const spec of action.checks) {
-    if (spec.check === 'multicast') {
-      ctx.streams.push(streamOnStep(ctx, report, stepAt, fail));
+    if (findCheck(spec.check).stream) {
+      ctx.streams.push(streamOnStep(ctx, report, stepAt, spec.check, fail));
       continue;
     }
     const { result, heldAfterMs } = await checkWithin(ctx, spec, stepAt);
@@ -126,47 +128,59 @@ async function checkWithin(
 ): Promise<{ result: CheckResult; heldAfterMs: number | null }> {
   const deadline = stepAt + (spec.withinMs ?? 0);
   for (;;) {
-    const result = await runCheck(ctx.lab, spec.check, { checks: ctx.topology.checks, seed: ctx.seed });
+    const result = await runCheck(ctx.lab, spec.check, {
+      checks: ctx.topology.checks,
+      seed: ctx.seed,
+      topology: ctx.topology,
+    });
     if (result.passed) return { result, heldAfterMs: ctx.lab.now() - stepAt };
     if (ctx.lab.now() >= deadline) return { result, heldAfterMs: null };
     await ctx.lab.sleep(Math.min(ctx.pollMs, Math.max(0, deadline - ctx.lab.now())));
   }
 }
 
-/** Starts the topology's multicast stream; when it ends, its result is recorded on the step. */
+/** Starts the named check's stream (multicast); when it ends, its result is recorded on the step. */
 async function streamOnStep(
   ctx: LabRunContext,
   report: RunStepReport,
   stepAt: number,
+  name: string,
   fail: (line: string) => void,
 ): Promise<void> {
-  const spec = ctx.topology.checks.multicast;
-  if (!spec) {
-    fail(`step at ${report.where}: multicast: the topology has no checks.multicast section`);
+  const check = findCheck(name);
+  const spec = sectionOf(ctx.topology.checks, check);
+  if (missingSection(ctx.topology.checks, check) !== null) {
+    fail(`step at ${report.where}: ${name}: the topology has no checks.${name} section`);
     return;
   }
+  const what = check.stream!.describe(spec);
   ctx.timeline.add({
     t: new Date().toISOString(),
     source: 'controller',
     type: 'stream-start',
-    group: spec.group,
+    check: name,
+    stream: what,
   });
-  // Each stream of a run on its own port (the seed's, shifted by the step's time): none counts another's.
-  const run = await startMulticast(ctx.lab, spec, ctx.seed + report.at);
-  const result = await run.stop();
+  // Each stream of a run with its own seed (the run's, shifted by the step's time), so a multicast stream gets
+  // its own port and none counts another's datagrams.
+  const run = await startCheckStream(ctx.lab, name, {
+    checks: ctx.topology.checks,
+    seed: ctx.seed + report.at,
+    topology: ctx.topology,
+  });
+  const result = await run!.stop();
   ctx.timeline.add({
     t: new Date().toISOString(),
     source: 'controller',
     type: 'stream-end',
-    group: spec.group,
+    check: name,
+    stream: what,
     passed: result.passed,
   });
   record(report, result, result.passed ? ctx.lab.now() - stepAt : null);
   if (!result.passed) {
-    fail(
-      `step at ${report.where}: multicast to ${spec.group} from ${spec.source} did not meet its expectations`,
-    );
-    for (const p of result.problems ?? []) report.problems!.push(`multicast: ${p}`);
+    fail(`step at ${report.where}: ${what} did not meet its expectations`);
+    for (const p of result.problems ?? []) report.problems!.push(`${name}: ${p}`);
   }
 }
 

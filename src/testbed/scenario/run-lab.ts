@@ -1,5 +1,5 @@
 // `testbed run`: up, the scenario timeline on the real lab, the closing checks, the reports (report.json,
-// junit.xml, timeline.jsonl), then down unless kept. Every daemon's events and every fault go into one
+// junit.xml, timeline.jsonl, report.html), then down unless kept. Every daemon's events and every fault go into one
 // timeline; the report holds the seed and the topology file, so `testbed replay report.json` re-runs the same
 // scenario in the simulator.
 
@@ -14,10 +14,13 @@ import { reportPassed, type RunReport } from '../report/run-report.ts';
 import { TimelineWriter } from '../report/timeline.ts';
 import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
+import { readTimelineEvents, writeHtmlReport } from '../report/html-report.ts';
+import { CLOSING_CHECKS } from '../../checks/registry.ts';
 import { runCheck, type CheckResult } from '../verify/index.ts';
 import { EventFeed } from './event-feed.ts';
 import { FaultTimer } from './fault-timer.ts';
 import { runLabTimeline } from './lab-timeline.ts';
+import { RingSampler } from './ring-sampler.ts';
 
 /** Settings of one run. */
 export interface RunLabOptions {
@@ -30,13 +33,18 @@ export interface RunLabOptions {
   keep?: boolean;
   /** After the last step, how long the ring gets to become consistent before the closing checks. */
   settleMs?: number;
+  /**
+   * Aborting it (Ctrl-C) during `up` removes what up created; later, it takes the lab down (unless keep) and
+   * ends the process with the exit code its reason carries (an `exitCode` field; 130 without one).
+   */
+  signal?: AbortSignal;
   progress(line: string): void;
 }
 
 /** What a run produced. */
 export interface RunLabResult {
   report: RunReport;
-  files: { report: string; junit: string; timeline: string };
+  files: { report: string; junit: string; timeline: string; html: string };
 }
 
 /** Runs the topology's scenario on a real lab; see the file comment. */
@@ -54,16 +62,31 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
     seed: options.seed,
     runtime: options.runtime,
     lab: options.lab,
+    signal: options.signal,
     progress: options.progress,
   });
   const lab = up.lab;
+  // The scenario cannot stop halfway in a useful state: an abort now takes the lab down and ends the run.
+  options.signal?.addEventListener(
+    'abort',
+    () => {
+      const code = (options.signal!.reason as { exitCode?: number })?.exitCode ?? 130;
+      options.progress(`interrupted: ${options.keep ? 'the lab is kept' : `down ${lab.plan.lab}`}`);
+      const down = options.keep ? Promise.resolve() : downLabs(lab.plan.lab, async () => [options.runtime]);
+      void down.finally(() => process.exit(code));
+    },
+    { once: true },
+  );
   const feed = new EventFeed(lab, timeline);
   const pollMs = Math.max(500, Math.min(...lab.plan.nodes.map((n) => n.vrr.helloMs)));
   const faults = new FaultTimer(lab, pollMs);
+  // report.html's ring-health chart: sampled from here until the closing checks are done.
+  const sampler = new RingSampler(lab, timeline, Math.max(1000, pollMs), lab.plan.nodes.length);
   let steps: RunLabResult['report']['steps'] = [];
   const checks: CheckResult[] = [];
   try {
     await feed.followAll();
+    sampler.start();
     const convergedAt = up.convergenceMs === null ? null : lab.now();
     timeline.add({
       t: new Date().toISOString(),
@@ -90,8 +113,8 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       options.progress('closing checks: ring-consistent, ping-all');
       await faults.settle(lab.now() + settleMs);
       await waitForRing(lab, settleMs, pollMs);
-      for (const check of ['ring-consistent', 'ping-all'] as const) {
-        checks.push(await runCheck(lab, check, { checks: topology.checks, seed: options.seed }));
+      for (const check of CLOSING_CHECKS) {
+        checks.push(await runCheck(lab, check, { checks: topology.checks, seed: options.seed, topology }));
       }
     } else {
       checks.push({
@@ -102,6 +125,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       });
     }
   } finally {
+    await sampler.stop();
     await faults.stop();
     feed.close();
     if (!options.keep) {
@@ -145,6 +169,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
       report: writeReportJson(options.reportDir, report),
       junit: writeJunit(options.reportDir, report),
       timeline: summary.path,
+      html: writeHtmlReport(options.reportDir, report, readTimelineEvents(summary.path)),
     },
   };
 }

@@ -1,60 +1,25 @@
-// The checks a scenario step or `testbed verify` runs on a real lab, by the names topology files use
-// (VerifySpec.check), and the one result type they all return.
+// The checks a scenario step, the closing checks or `testbed verify` run on a real lab: the registry's checks
+// (src/checks) by name, each over this lab's LabProbe.
 
-import type { ChecksSpec, VerifySpec } from '../../topology/types.ts';
+import type { LabCheckStream } from '../../checks/check.ts';
+import type { CheckResult } from '../../checks/report.ts';
+import { runLabCheck, startLabCheck, type LabCheckContext } from '../../checks/run-lab.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
-import type { CheckResult } from './check-result.ts';
-import { runDhtCheck } from './dht-check.ts';
-import { runMulticastCheck } from './multicast-check.ts';
-import { runPingAll, type PingAllOptions } from './ping-all.ts';
-import { runRingCheck } from './ring-check.ts';
+import { labProbe } from './lab-probe.ts';
 
-export { checkResult, capProblems, type CheckResult } from './check-result.ts';
-export { runPingAll, parsePing, choosePairs, type PingAllOptions, type PingMatrix } from './ping-all.ts';
-export { runDhtCheck, dhtCheckKey, type DhtCheckOptions } from './dht-check.ts';
-export {
-  runMulticastCheck,
-  startMulticast,
-  ensureGroupRoute,
-  receiverSource,
-  multicastPort,
-  type MulticastOptions,
-  type MulticastRun,
-} from './multicast-check.ts';
-export { runRingCheck, collectRingSnapshots, type RingCheckOptions } from './ring-check.ts';
+export { labProbe } from './lab-probe.ts';
+export type { CheckResult } from '../../checks/report.ts';
 
-/** What runCheck needs besides the lab: the topology's check parameters and the run's seed. */
-export interface RunCheckContext {
-  checks: ChecksSpec;
-  seed: number;
-  pingAll?: PingAllOptions;
+/** Runs one round of the named check (no retry); a check without its section fails saying so. */
+export function runCheck(lab: LabAccess, check: string, ctx: LabCheckContext): Promise<CheckResult> {
+  return runLabCheck(labProbe(lab), check, ctx);
 }
 
-/** Runs one round of the named check (no retry); a dht or multicast check without parameters fails saying so. */
-export async function runCheck(
+/** Starts the named check as a stream (multicast), or null when it is a plain round. */
+export function startCheckStream(
   lab: LabAccess,
-  check: VerifySpec['check'],
-  ctx: RunCheckContext,
-): Promise<CheckResult> {
-  switch (check) {
-    case 'ping-all':
-      return runPingAll(lab, { seed: ctx.seed, ...ctx.pingAll });
-    case 'ring-consistent':
-      return runRingCheck(lab);
-    case 'dht':
-      if (!ctx.checks.dht) return missingSpec('dht');
-      return runDhtCheck(lab, ctx.checks.dht, ctx.seed);
-    case 'multicast':
-      if (!ctx.checks.multicast) return missingSpec('multicast');
-      return runMulticastCheck(lab, ctx.checks.multicast, ctx.seed);
-  }
-}
-
-function missingSpec(name: 'dht' | 'multicast'): CheckResult {
-  return {
-    name,
-    passed: false,
-    figures: {},
-    problems: [`${name}: the topology has no checks.${name} section, so there is nothing to run it with`],
-  };
+  check: string,
+  ctx: LabCheckContext,
+): Promise<LabCheckStream | null> {
+  return startLabCheck(labProbe(lab), check, ctx);
 }

@@ -1,4 +1,4 @@
-// The DHT's public surface (protocol-notes §9): what the daemon and the simulator import.
+// The DHT's public surface (docs/protocol.md, DHT): what the daemon and the simulator import.
 
 export { Dht, type DhtResult, type DhtPutOptions, type DhtOptions, type DhtEntryView } from './dht.ts';
 export { hashKey, keyBytes, keyId, type DhtKey } from './hash-key.ts';

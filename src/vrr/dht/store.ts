@@ -1,4 +1,5 @@
-// DhtStore: the key-value table of one node's DHT, owned by dht.ts alone (other modules read it).
+// DhtStore: the key-value table of one node's DHT, owned by its Dht (context.ts creates it; placement, transfers
+// and requests change its entries; other code reads it).
 //
 // Invariants (checkInvariants returns every violation; test/unit/vrr/dht/store.test.ts checks them):
 //  - entries are keyed by their key bytes (keyId); an entry's hash is hashKey(key);
@@ -121,4 +122,18 @@ export class DhtStore {
 /** True when the entry has expired at `now`. */
 export function isExpired(e: Pick<DhtEntry, 'expiresAt'>, now: number): boolean {
   return e.expiresAt !== null && e.expiresAt <= now;
+}
+
+/** An empty value (tombstones, RELEASE, requests without one). */
+export const EMPTY: Uint8Array = new Uint8Array(0);
+
+/** The identity of the copy an entry holds now (a snapshot: entries are updated in place). */
+export function copyOf(e: DhtEntry): Versioned {
+  return { version: e.version, origin: e.origin, tombstone: e.tombstone, value: e.value };
+}
+
+/** Milliseconds an entry has left, as the wire carries it: 0 = never expires, else at least 1. */
+export function remainingTtl(e: Pick<DhtEntry, 'expiresAt'>, now: number): number {
+  if (e.expiresAt === null) return 0;
+  return Math.min(0xffffffff, Math.max(1, Math.ceil(e.expiresAt - now)));
 }

@@ -1,4 +1,5 @@
-// The multicast extension's public surface (protocol-notes §10): what the daemon and the simulator import.
+// The multicast extension's public surface (docs/protocol.md, Multicast and broadcast): what the daemon and the
+// simulator import.
 
 export { Multicast, type MulticastOptions, type TreeView } from './multicast.ts';
 export { groupKey, MembershipStore, type GroupRecord } from './membership.ts';

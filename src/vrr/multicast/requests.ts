@@ -4,7 +4,7 @@
 // The RVP's answer is the end-to-end ack: MEMBERS for REGISTER, SOURCES for JOIN, and the request echoed back to
 // its origin for WITHDRAW and LEAVE. Unanswered requests are sent again after a timeout that doubles with each
 // attempt, with seeded jitter (so members of one group that lost one RVP do not all retry at once), for a bounded
-// number of attempts; after the last one the periodic refresh (multicast.ts) takes over.
+// number of attempts; after the last one the periodic refresh (rendezvous.ts) takes over.
 // Invariants (tested): at most one pending request per (group, role); a pending request's attempt is in
 // [1, attempts]; a request of one role replaces the pending one of that role for that group (a LEAVE supersedes
 // an unanswered JOIN: only the latest intent is retried).

@@ -9,7 +9,7 @@
 // still be recognised as old): per (key, neighbour), the last sequence sent and the last applied. Beside them,
 // per (key, neighbour), what this node last told that neighbour as its child (BRANCH = "I hang below you",
 // PRUNE = "I do not"): a SEED or FELL from the neighbour that contradicts it may have crossed it on the link,
-// and the child re-asserts its current view (multicast.ts, "Races").
+// and the child re-asserts its current view (trees.ts, "Races").
 
 import type { Address } from '../address.ts';
 
@@ -21,7 +21,7 @@ export interface TreeEntry {
   upstream: Address | null;
   /**
    * The upstream chain is known to reach the root (an ATTACHED, a SEED flagged so, or data came down it). False
-   * while a BRANCH is pending: such a node may hang below a chain that loops back to itself (multicast.ts).
+   * while a BRANCH is pending: such a node may hang below a chain that loops back to itself (trees.ts).
    */
   attached: boolean;
   /** Neighbours packets are copied to. */

@@ -1,4 +1,4 @@
-// The decoded shapes of every VRR/1 packet and option (shared/docs/wire-format.md, docs/wire.md).
+// The decoded shapes of every VRR/1 packet and option (docs/wire.md).
 // Codec modules produce and consume these; the protocol core never touches byte offsets.
 
 import type { Address } from '../address.ts';
@@ -7,10 +7,10 @@ import type { Address } from '../address.ts';
 export const VRR_ETHERTYPE = 0x88b5;
 /** The only version this codec speaks. */
 export const VRR_VERSION = 1;
-/** Common-header flag: a 16-byte integrity tag ends the packet. */
+/** Common-header flag: a 24-byte integrity trailer (nonce, counter, truncated HMAC) ends the packet. */
 export const FLAG_AUTH = 0x80;
-/** Length of the integrity tag when FLAG_AUTH is set. */
-export const AUTH_TAG_LENGTH = 16;
+/** Length of the integrity trailer when FLAG_AUTH is set: Nonce (4), Counter (4), Tag (16). */
+export const AUTH_TAG_LENGTH = 24;
 /** Bytes of the control header before the first option. */
 export const CONTROL_HEADER_LENGTH = 16;
 /** Bytes of the data header before the payload. */
@@ -24,6 +24,8 @@ export const OptionType = {
   SETUP_FAIL: 0x04,
   TEARDOWN: 0x05,
   ACK: 0x06,
+  AUTH_CHALLENGE: 0x07,
+  AUTH_RESPONSE: 0x08,
 } as const;
 
 /** Data-header flags. */
@@ -99,6 +101,15 @@ export interface TeardownOption {
 export interface AckOption {
   type: 0x06;
   seq: number; // u16
+}
+
+/**
+ * AUTH_CHALLENGE (0x07) asks a neighbour whose nonce is unknown to prove it is live; AUTH_RESPONSE (0x08) echoes the
+ * challenge in a frame carrying the new nonce (src/vrr/auth/link-auth.ts). Only keyed meshes send them.
+ */
+export interface AuthChallengeOption {
+  type: 0x07 | 0x08;
+  challenge: number; // 48 bits
 }
 
 /** An option of a type this codec does not know: skipped, counted, kept raw for diagnostics. */
@@ -248,6 +259,7 @@ export type KnownOption =
   | SetupFailOption
   | TeardownOption
   | AckOption
+  | AuthChallengeOption
   | DhtOption
   | McastOption;
 
@@ -258,7 +270,7 @@ export interface ControlPacket {
   sender: Address;
   seq: number; // u16, 0 = nothing to acknowledge
   options: KnownOption[];
-  /** The 16-byte integrity tag when FLAG_AUTH is set (decoded: a view into the frame). */
+  /** The 24-byte integrity trailer when FLAG_AUTH is set (decoded: a view into the frame). */
   authTag?: Uint8Array;
 }
 
@@ -272,7 +284,7 @@ export interface DataPacket {
   src: Address;
   dst: Address;
   payload: Uint8Array;
-  /** The 16-byte integrity tag when FLAG_AUTH is set (decoded: a view into the frame). */
+  /** The 24-byte integrity trailer when FLAG_AUTH is set (decoded: a view into the frame). */
   authTag?: Uint8Array;
 }
 

@@ -5,8 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { LinkPeer } from './fixtures/link-peer-client.ts';
-import { exited, ip, netnsUnavailableReason, spawnInNetns, VethLab, waitForLine } from './fixtures/netns.ts';
+import { LinkPeer } from '../../../src/testbed/bare/link-peer-client.ts';
+import { exited, spawnInNetns, waitForLine } from '../../../src/testbed/bare/netns-child.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../../src/testbed/links/netns.ts';
+import { VethLab } from '../../../src/testbed/bare/veth-lab.ts';
 import { skipForMissing } from '../../support/skip.ts';
 
 const VRR = 0x88b5;

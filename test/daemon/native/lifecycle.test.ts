@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LinkPeer } from './fixtures/link-peer-client.ts';
-import { exited, netnsUnavailableReason, spawnInNetns, VethLab, waitForLine } from './fixtures/netns.ts';
+import { LinkPeer } from '../../../src/testbed/bare/link-peer-client.ts';
+import { exited, spawnInNetns, waitForLine } from '../../../src/testbed/bare/netns-child.ts';
+import { netnsUnavailableReason } from '../../../src/testbed/links/netns.ts';
+import { VethLab } from '../../../src/testbed/bare/veth-lab.ts';
 import { skipForMissing } from '../../support/skip.ts';
 
 const CLOSE_THEN_EXIT = fileURLToPath(new URL('./fixtures/close-then-exit.ts', import.meta.url));

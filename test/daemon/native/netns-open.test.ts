@@ -15,7 +15,8 @@ import {
   netnsCommandPrefix,
   type ReceivedFrame,
 } from '../../../src/daemon/native/index.ts';
-import { ip, netnsUnavailableReason, VethLab } from './fixtures/netns.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../../src/testbed/links/netns.ts';
+import { VethLab } from '../../../src/testbed/bare/veth-lab.ts';
 import { skipForMissing } from '../../support/skip.ts';
 
 const VRR = 0x88b5;

@@ -1,8 +1,9 @@
 // AF_PACKET sockets for real, between two namespaces joined by a veth pair: one link-peer child per side.
 
 import assert from 'node:assert/strict';
-import { LinkPeer } from './fixtures/link-peer-client.ts';
-import { ip, netnsUnavailableReason, VethLab } from './fixtures/netns.ts';
+import { LinkPeer } from '../../../src/testbed/bare/link-peer-client.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../../src/testbed/links/netns.ts';
+import { VethLab } from '../../../src/testbed/bare/veth-lab.ts';
 import { skipForMissing } from '../../support/skip.ts';
 
 const VRR = 0x88b5;

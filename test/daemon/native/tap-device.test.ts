@@ -4,8 +4,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LinkPeer } from './fixtures/link-peer-client.ts';
-import { ip, netnsUnavailableReason, REPO_ROOT, VethLab } from './fixtures/netns.ts';
+import { LinkPeer } from '../../../src/testbed/bare/link-peer-client.ts';
+import { ipSync as ip, netnsUnavailableReason } from '../../../src/testbed/links/netns.ts';
+import { REPO_ROOT } from '../../../src/daemon/daemon-bundle.ts';
+import { VethLab } from '../../../src/testbed/bare/veth-lab.ts';
 import { skipForMissing } from '../../support/skip.ts';
 
 const UDP_ECHO_CLIENT = fileURLToPath(new URL('./fixtures/udp-echo-client.ts', import.meta.url));

@@ -12,7 +12,7 @@ import {
 import { randomSchedule } from '../../../src/sim/fuzz/schedule.ts';
 import { runSimCommand, type SimCommandDeps } from '../../../src/testbed/commands/sim.ts';
 import { runSimulation } from '../../../src/sim/run-sim.ts';
-import { checkNetworkRing } from '../../../src/sim/checks/ring-consistent.ts';
+import { checkNetworkRing } from '../../../src/checks/ring-consistent/sim.ts';
 import { randomGeometricTopology } from '../helpers/topologies.ts';
 
 describe('fault-schedule fuzzer', function () {

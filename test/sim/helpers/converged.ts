@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../../src/sim/network.ts';
 import { vrrNodeFactory } from '../../../src/sim/node-factory.ts';
-import { isRingConsistent } from '../../../src/sim/checks/ring-consistent.ts';
+import { isRingConsistent } from '../../../src/checks/ring-consistent/sim.ts';
 import { assignAddresses } from '../../../src/topology/index.ts';
 import type { Topology } from '../../../src/topology/types.ts';
 

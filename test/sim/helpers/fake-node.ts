@@ -4,7 +4,7 @@
 import type { Address } from '../../../src/vrr/address.ts';
 import type { LinkAddress, PortId, TimerHandle, VrrEnv } from '../../../src/vrr/env.ts';
 import type { NodeFactory, NeighborView, SimNode, SimNodeConfig } from '../../../src/sim/sim-node.ts';
-import type { RouteView } from '../../../src/testbed/verify/ring-consistency.ts';
+import type { RouteView } from '../../../src/checks/ring-consistent/verdict.ts';
 
 /** A received frame as the fake node saw it. */
 export interface Received {

@@ -2,7 +2,8 @@
 // on its own step when it ends, and the run waits for it before the closing checks.
 
 import assert from 'node:assert/strict';
-import type { MulticastCheckSpec, Topology } from '../../../src/topology/types.ts';
+import type { Topology } from '../../../src/topology/types.ts';
+import type { MulticastCheckSpec } from '../../../src/checks/multicast/spec.ts';
 import { gridTopology } from '../helpers/topologies.ts';
 import { allProblems, at, play, withScenario } from './helpers.ts';
 

@@ -12,7 +12,7 @@ const cases: { what: string; text: string; message: string }[] = [
     what: 'an unknown top-level key',
     text: yaml(...abc, 'nodez: {}'),
     message:
-      'bad.yaml:9:1: nodez: expected one of name, seed, defaults, nodes, links, generate, scenario, checks, found unknown key "nodez"',
+      'bad.yaml:9:1: nodez: expected one of name, seed, defaults, nodes, links, generate, scenario, checks, security, found unknown key "nodez"',
   },
   {
     what: 'an unknown key in a link',

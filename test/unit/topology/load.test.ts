@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAddress } from '../../../src/vrr/address.ts';
-import {
-  DEFAULT_LINK,
-  loadTopology,
-  TopologyError,
-  type LinkParams,
-  type Topology,
-} from '../../../src/topology/index.ts';
+import { DEFAULT_LINK, TopologyError, type LinkParams, type Topology } from '../../../src/topology/index.ts';
+import { loadTopology } from '../../../src/checks/topology.ts';
+import type { MulticastCheckSpec } from '../../../src/checks/multicast/spec.ts';
 import { parse, topologiesDir, yaml } from './topology-test-kit.ts';
 
 const load = (file: string): Topology => loadTopology(path.join(topologiesDir, file));
@@ -66,8 +62,9 @@ describe('loadTopology', () => {
         partition.groups.map((g) => g.length),
         [6, 6],
       );
-      assert.equal(topology.checks.multicast?.rateBps, 160_000);
-      assert.equal(topology.checks.multicast?.group, '239.1.1.1');
+      const multicast = topology.checks.multicast as MulticastCheckSpec;
+      assert.equal(multicast.rateBps, 160_000);
+      assert.equal(multicast.group, '239.1.1.1');
       assert.deepEqual(topology.checks.dht, { keys: 100, expect: { foundPct: 100 } });
       assert.deepEqual(topology.scenario[2].where, {
         file: path.join(topologiesDir, 'partition-heal-12.yaml'),

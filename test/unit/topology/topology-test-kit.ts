@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTopology, TopologyError, type Topology } from '../../../src/topology/index.ts';
+import { parseTopology } from '../../../src/checks/topology.ts';
+import { TopologyError, type Topology } from '../../../src/topology/index.ts';
 
 /** The project checkout (where package.json is). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -2,7 +2,7 @@
 // with a fixed delay, and a record of every event. (The full simulator lives in src/sim; this keeps the core's
 // tests independent of it.)
 
-import { VrrNode } from '../../../src/vrr/node.ts';
+import { VrrNode, type NodeSecurity } from '../../../src/vrr/node.ts';
 import { createRng, deriveSeed } from '../../../src/vrr/rng.ts';
 import type { VrrEvent } from '../../../src/vrr/events.ts';
 import type { DataPacket } from '../../../src/vrr/wire/types.ts';
@@ -39,23 +39,41 @@ export class TestNet {
   /** Frames sent, as (from node, port, bytes): tests may inspect or tamper with traffic. */
   tap: ((from: number, port: number, frame: Uint8Array) => Uint8Array | null) | null = null;
 
-  constructor(addresses: number[], seed = 1, config: Partial<VrrConfig> = {}) {
+  constructor(
+    addresses: number[],
+    private readonly seed = 1,
+    private readonly config: Partial<VrrConfig> = {},
+    /** Each node's link protection (a network key), by index. */
+    private readonly security: (i: number) => NodeSecurity = () => ({}),
+  ) {
     addresses.forEach((address, i) => {
       this.ports.push([]);
-      this.nodes.push(
-        new VrrNode(
-          { helloMs: 1000, ...config, address },
-          {
-            now: () => this.now,
-            setTimer: (ms, fire) => this.at(this.now + ms, fire, i),
-            rng: createRng(deriveSeed(seed, `node${i}`)),
-            send: (port, _to, frame) => this.transmit(i, port, frame),
-            deliver: (packet) => this.delivered.push({ node: i, packet }),
-            emit: (event) => this.events.push({ at: this.now, node: i, event }),
-          },
-        ),
-      );
+      this.nodes.push(this.makeNode(i, address));
     });
+  }
+
+  private makeNode(i: number, address: number): VrrNode {
+    return new VrrNode(
+      { helloMs: 1000, ...this.config, address },
+      {
+        now: () => this.now,
+        setTimer: (ms, fire) => this.at(this.now + ms, fire, i),
+        rng: createRng(deriveSeed(this.seed, `node${i}`)),
+        send: (port, _to, frame) => this.transmit(i, port, frame),
+        deliver: (packet) => this.delivered.push({ node: i, packet }),
+        emit: (event) => this.events.push({ at: this.now, node: i, event }),
+      },
+      this.security(i),
+    );
+  }
+
+  /** Crashes node i and starts it again from nothing (same address, same seed, its ports kept). */
+  restart(i: number): void {
+    this.nodes[i].stop();
+    const node = this.makeNode(i, this.nodes[i].address);
+    this.nodes[i] = node;
+    this.ports[i].forEach((_, port) => node.addPort(port));
+    node.start();
   }
 
   /** Connects node a and node b with a new port on each. */

@@ -19,9 +19,10 @@ function consistent(net: TestNet): boolean {
   });
 }
 
-/** Checks the invariants stated at the top of src/vrr/node.ts on every node. */
+/** Checks the invariants stated at the top of src/vrr/node.ts (and its table modules) on every node. */
 function assertInvariants(net: TestNet): void {
   for (const n of net.nodes) {
+    assert.deepEqual(n.checkInvariants(), [], `node ${n.address.toString(16)}`);
     const routes = n.routes();
     const linked = new Set(
       n
@@ -117,6 +118,30 @@ describe('vrr/node', () => {
       ),
       'B fails the cut link to A',
     );
+  });
+
+  it('keeps every table invariant at every step while a grid forms and loses links', () => {
+    // Between any two events, not only once converged: each module's checkInvariants on every node, every 50 ms.
+    const addrs = Array.from({ length: 16 }, (_, i) => 0x020000000000 + ((i * 7919) % 101) * 0x10000 + i);
+    const net = new TestNet(addrs, 9);
+    for (let i = 0; i < 16; i++) {
+      if (i % 4 < 3) net.link(i, i + 1);
+      if (i < 12) net.link(i, i + 4);
+    }
+    net.start();
+    const steps = (ms: number) => {
+      for (let t = 0; t < ms; t += 50) {
+        net.run(50);
+        for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), [], `at ${net.now} ms`);
+      }
+    };
+    steps(40_000);
+    assert.ok(consistent(net));
+    net.cut(5, 6);
+    net.cut(9, 10);
+    steps(20_000);
+    assert.ok(consistent(net));
+    assertInvariants(net);
   });
 
   it('drops and counts malformed frames without throwing, and keeps routing', () => {

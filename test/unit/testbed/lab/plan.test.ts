@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { hostIpv4, nodeSeed, planLab, plannedLink, plannedNode } from '../../../../src/testbed/lab/plan.ts';
-import { loadTopology, parseTopology } from '../../../../src/topology/index.ts';
+import { loadTopology, parseTopology } from '../../../../src/checks/topology.ts';
 import { REPO_ROOT } from '../../../../src/daemon/daemon-bundle.ts';
 
 const opts = { seed: 7, runtime: 'netns' as const, runId: 'r1' };

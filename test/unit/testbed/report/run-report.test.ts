@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSimulation } from '../../../../src/sim/run-sim.ts';
-import { loadTopology } from '../../../../src/topology/index.ts';
+import { loadTopology } from '../../../../src/checks/topology.ts';
 import { fromSimReport, reportPassed } from '../../../../src/testbed/report/run-report.ts';
 import { reportJson, writeReportJson } from '../../../../src/testbed/report/report-json.ts';
 import { junitXml } from '../../../../src/testbed/report/junit.ts';
 import { summarizeRun } from '../../../../src/testbed/report/summary.ts';
 import { vrrLabVersion } from '../../../../src/testbed/report/versions.ts';
-import type { CheckResult } from '../../../../src/testbed/verify/check-result.ts';
+import type { CheckResult } from '../../../../src/checks/report.ts';
 import { topologiesDir } from '../../topology/topology-test-kit.ts';
 
 describe('testbed report: RunReport', () => {

@@ -1,7 +1,7 @@
 // Issue #3 ("after a partition heals, every key has one value everywhere"), constructed by hand: one holder's
 // Dht on fake NodeServices, its tables set by the test and every option it sends captured, so that the
 // messages that met in the 100-node figures (a RELEASE from a former owner, a hand-off's answer, a REPLICATE)
-// arrive in exactly the order that broke placement. The invariant (dht.ts, top): a node other than the owner
+// arrive in exactly the order that broke placement. The invariant (placement.ts, top): a node other than the owner
 // keeps a copy exactly while the owner counts on it, so a copy leaves a holder only on the answer to its own
 // latest hand-off.
 

@@ -4,7 +4,7 @@
 
 import { SimNetwork } from '../../../../src/sim/network.ts';
 import { SimVrrNode, simVrrNodeFactory } from '../../../../src/sim/node-factory.ts';
-import { isRingConsistent } from '../../../../src/sim/checks/ring-consistent.ts';
+import { isRingConsistent } from '../../../../src/checks/ring-consistent/sim.ts';
 import { assignAddresses } from '../../../../src/topology/index.ts';
 import type { Topology } from '../../../../src/topology/types.ts';
 import type { Dht, DhtOptions, DhtResult } from '../../../../src/vrr/dht/index.ts';

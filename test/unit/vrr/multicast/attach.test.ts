@@ -1,4 +1,4 @@
-// Attachment confirmation (multicast.ts, "Pending branches"): a BRANCH is pending until ATTACHED (or a SEED flagged
+// Attachment confirmation (trees.ts, "Pending branches"): a BRANCH is pending until ATTACHED (or a SEED flagged
 // so, or data) comes down from a node connected to the root. Transient routes toward the root can close a cycle of
 // pending relays, each of which stopped the next one's BRANCH; nobody in it is detached, so only the give-up of an
 // unconfirmed branch gets its members out again. (A partition-heal run, seed 16, kept three members off the tree

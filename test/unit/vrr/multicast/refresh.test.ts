@@ -1,4 +1,4 @@
-// The soft refresh of membership (multicast.ts "Membership"): an RVP that lost its record with every copy gets it
+// The soft refresh of membership (rendezvous.ts): an RVP that lost its record with every copy gets it
 // back from the sources' and members' periodic REGISTER/JOIN; a refresh changes nothing where nothing was lost
 // (no seed to a member already seeded, no notice to anybody); a hand-off merges records.
 

@@ -1,4 +1,4 @@
-// SEED installs tree state hop by hop from the source's end (multicast.ts "Trees"), and the races it takes part
+// SEED installs tree state hop by hop from the source's end (trees.ts), and the races it takes part
 // in: a SEED crossing a PRUNE on one link, a SEED overtaken by a FELL (a link failure mid-seed), a SEED and a
 // BRANCH for the same member built at once from both ends. Every delivery order ends in a coherent tree and one
 // copy of each packet per member.

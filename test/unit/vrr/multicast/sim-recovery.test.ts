@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { compareCloseness, type Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
 import type { VrrNode } from '../../../../src/vrr/node.ts';
-import { convergedMcastSim, range, treeProblems, type McastSim } from './sim-mcast.ts';
+import { convergedMcastSim, range, treeProblems, type McastSim } from '../../../../src/sim/mcast-sim.ts';
 
 const G: Address = 0x01005e000001;
 const GAP_MS = 20;

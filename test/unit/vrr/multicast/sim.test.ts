@@ -7,7 +7,7 @@ import { BROADCAST, compareCloseness, type Address } from '../../../../src/vrr/a
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
 import { createRng } from '../../../../src/vrr/rng.ts';
 import { randomGeometricTopology } from '../../../sim/helpers/topologies.ts';
-import { convergedMcastSim, range, treeProblems } from './sim-mcast.ts';
+import { convergedMcastSim, range, treeProblems } from '../../../../src/sim/mcast-sim.ts';
 
 const G: Address = 0x01005e000001;
 const GAP_MS = 20;

@@ -32,7 +32,7 @@ describe('helloNeighborCapacity', () => {
   it('gives the figures of a 1500-byte frame (about 180 slots) and respects the 2040-byte option limit', () => {
     assert.equal(helloNeighborCapacity(1500, 0), 184);
     assert.equal(helloNeighborCapacity(1500, 2), 182);
-    assert.equal(helloNeighborCapacity(1500, 2, { auth: true }), 180);
+    assert.equal(helloNeighborCapacity(1500, 2, { auth: true }), 179);
     assert.equal(helloNeighborCapacity(9000, 0), 254);
     assert.equal(helloNeighborCapacity(9000, 2), 252);
     assert.equal(helloNeighborCapacity(24, 0), 0);
@@ -55,7 +55,7 @@ describe('helloNeighborCapacity', () => {
             reps: reps(repCount),
             neighbors: MANY.slice(0, capacity),
           };
-          const overhead = 24 + 8 * repCount + (auth ? 16 : 0);
+          const overhead = 24 + 8 * repCount + (auth ? 24 : 0);
           if (overhead > mtu) {
             assert.equal(capacity, 0);
             continue;

@@ -74,7 +74,7 @@ describe('decodePacket: common header', () => {
   });
 
   it('drops an AUTH packet too short to hold header and tag as bad-length', () => {
-    const control = encodePacket(ACK_PACKET); // 24 bytes: AUTH would need 16 + 16
+    const control = encodePacket(ACK_PACKET); // 24 bytes: AUTH would need 16 + 24
     control[1] = FLAG_AUTH;
     assertDrop(decodePacket(control), 'bad-length');
     const data = encodePacket({ ...VECTORS[7].packet, flags: FLAG_AUTH } as Packet).subarray(0, 28);
@@ -126,9 +126,9 @@ describe('decodePacket: common header', () => {
 });
 
 describe('decodePacket: AUTH tag', () => {
-  it('exposes the last 16 bytes as authTag and does not parse them as options', () => {
+  it('exposes the last 24 bytes as authTag and does not parse them as options', () => {
     // A tag whose bytes would read as a Len-0 option if the codec parsed them.
-    const tag = new Uint8Array(16);
+    const tag = new Uint8Array(24);
     const packet: Packet = { ...ACK_PACKET, flags: FLAG_AUTH, authTag: tag };
     const result = decodePacket(encodePacket(packet));
     assert.ok(result.ok);
@@ -141,19 +141,19 @@ describe('decodePacket: AUTH tag', () => {
     const result = decodePacket(fromHex(vector.hex));
     assert.ok(result.ok && result.packet.kind === 'data');
     assert.deepEqual(result.packet.payload, Uint8Array.of(0x60, 0, 0, 0));
-    assert.equal(result.packet.authTag?.length, 16);
+    assert.equal(result.packet.authTag?.length, 24);
   });
 
-  it('reserves 16 zero bytes at authTagOffset when FLAG_AUTH is set without a tag (the signer fills them)', () => {
+  it('reserves 24 zero bytes at authTagOffset when FLAG_AUTH is set without a tag (the signer fills them)', () => {
     const frame = encodePacket({ ...ACK_PACKET, flags: FLAG_AUTH });
-    assert.equal(frame.length, 24 + 16);
+    assert.equal(frame.length, 24 + 24);
     assert.equal(frame[1], FLAG_AUTH);
     assert.equal(authTagOffset(frame.length), 24);
-    assert.deepEqual(frame.subarray(24), new Uint8Array(16));
+    assert.deepEqual(frame.subarray(24), new Uint8Array(24));
   });
 
-  it('sends AUTH whenever a tag is given, and refuses a tag that is not 16 bytes', () => {
-    assert.equal(encodePacket({ ...ACK_PACKET, authTag: new Uint8Array(16) })[1], FLAG_AUTH);
+  it('sends AUTH whenever a tag is given, and refuses a tag that is not 24 bytes', () => {
+    assert.equal(encodePacket({ ...ACK_PACKET, authTag: new Uint8Array(24) })[1], FLAG_AUTH);
     assert.throws(() => encodePacket({ ...ACK_PACKET, authTag: new Uint8Array(15) }), RangeError);
   });
 });

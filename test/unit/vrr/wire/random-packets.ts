@@ -89,7 +89,7 @@ export function randomOption(rng: Rng): KnownOption {
 
 /** A random valid packet: control with 0-4 options, or data with a 0-200-byte payload; 1 in 8 carries a tag. */
 export function randomPacket(rng: Rng): Packet {
-  const authTag = rng.int(8) === 0 ? randomBytes(rng, 16) : undefined;
+  const authTag = rng.int(8) === 0 ? randomBytes(rng, 24) : undefined;
   const flags = authTag ? 0x80 : 0;
   let packet: Packet;
   if (rng.int(3) > 0) {

@@ -187,13 +187,14 @@ de ad be ef`,
       src: A,
       dst: parseAddress('02:12:34:56:78:9a'),
       payload: Uint8Array.of(0x60, 0x00, 0x00, 0x00),
-      authTag: Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i),
+      authTag: Uint8Array.from({ length: 24 }, (_, i) => 0xa0 + i),
     },
-    hex: `11 80 00 28 20 01 86 dd
+    hex: `11 80 00 30 20 01 86 dd
 02 00 00 00 00 0a 02 12
 34 56 78 9a 60 00 00 00
 a0 a1 a2 a3 a4 a5 a6 a7
-a8 a9 aa ab ac ad ae af`,
+a8 a9 aa ab ac ad ae af
+b0 b1 b2 b3 b4 b5 b6 b7`,
     unknownOptions: [],
     encodable: true,
   },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { decodePacket, encodePacket } from '../../../../../src/vrr/wire/index.ts';
 import { DHT_VECTORS } from '../../dht/wire-vectors.ts';
 import { fromHex, toHexLines } from '../hex.ts';
+import { ALL_OPTIONS } from './option-test-kit.ts';
 
 const docPath = new URL('../../../../../docs/wire.md', import.meta.url);
 
@@ -12,11 +13,11 @@ describe('DHT wire test vectors', () => {
   for (const vector of DHT_VECTORS) {
     describe(vector.name, () => {
       it('encodes to the vector bytes', () => {
-        assert.equal(toHexLines(encodePacket(vector.packet)), vector.hex);
+        assert.equal(toHexLines(encodePacket(vector.packet, ALL_OPTIONS)), vector.hex);
       });
 
       it('decodes to the vector packet', () => {
-        const result = decodePacket(fromHex(vector.hex));
+        const result = decodePacket(fromHex(vector.hex), ALL_OPTIONS);
         assert.ok(result.ok, JSON.stringify(result));
         assert.deepEqual(result.packet, vector.packet);
         assert.deepEqual(result.unknownOptions, []);

@@ -1,0 +1,248 @@
+// Neighbours and hellos: the pset and the ports, and their reactions. Hellos go out every period (jittered) on
+// every port, and soon after a change that a neighbour must hear of; a hello heard updates the link state machine
+// (pset.ts), the representatives it carries (repair.ts) and may start this node's join; a link change is reported
+// and handed to whatever depended on the link; frames to a neighbour go out on the port it was last heard on.
+//
+// Invariants (checked by test/unit/vrr/links.test.ts, and those of pset.ts):
+//  - a frame goes out only to a linked neighbour whose port exists (else it is counted as drop.neighborNotLinked);
+//  - at most one periodic hello timer and one triggered hello timer are armed, and none while the node is stopped;
+//  - every link change is emitted once as a 'link' event; when a linked neighbour is lost, whatever went through
+//    it (in-flight packets, representative records, paths) is dropped before extensions hear of it;
+//  - owned by node-context.ts alone.
+
+import type { Address } from './address.ts';
+import type { LinkAddress, PortId, TimerHandle } from './env.ts';
+import type { LinkState } from './events.ts';
+import type { NodeContext } from './node-context.ts';
+import { Pset, type LinkChange } from './pset.ts';
+import { helloNeighborCapacity } from './wire/hello-parts.ts';
+import { MAX_HELLO_PARTS } from './wire/options/hello.ts';
+import { OptionType, type HelloOption } from './wire/types.ts';
+
+/** A read-only view of a physical neighbour. */
+export interface NeighborView {
+  address: Address;
+  port: PortId;
+  linkAddress: LinkAddress;
+  state: LinkState;
+  active: boolean;
+  quality: number;
+}
+
+interface PortInfo {
+  mtu: number;
+}
+
+const DEFAULT_MTU = 1500;
+
+/** The physical side of a node: its ports, its neighbours and the hellos between them. */
+export class Links {
+  readonly pset: Pset;
+  private readonly ports = new Map<PortId, PortInfo>();
+  private helloSeq: number;
+  private helloTimer: TimerHandle | null = null;
+  private triggeredHello: TimerHandle | null = null;
+
+  constructor(private readonly ctx: NodeContext) {
+    const c = ctx.config;
+    this.pset = new Pset({
+      me: ctx.address,
+      qualityWindow: c.qualityWindow,
+      qualityUp: c.qualityUp,
+      qualityDown: c.qualityDown,
+    });
+    this.helloSeq = ctx.env.rng.int(0x10000);
+  }
+
+  /** Adds an interface; hellos are broadcast on every port. */
+  addPort(port: PortId, mtu = DEFAULT_MTU): void {
+    this.ports.set(port, { mtu });
+    if (this.ctx.running) this.scheduleTriggeredHello();
+  }
+
+  /** Removes an interface (it went down): neighbours last heard on it fail at once. */
+  removePort(port: PortId): void {
+    this.ports.delete(port);
+    this.ctx.auth?.forgetPort(port);
+    for (const n of this.pset.all()) {
+      if (n.port === port) {
+        this.applyLinkChange(this.pset.fail(n.address, `port ${port} down`));
+        this.applyLinkChange(this.pset.forget(n.address, `port ${port} down`));
+      }
+    }
+  }
+
+  /** The first hello goes out after a random fraction of a period. */
+  start(): void {
+    this.scheduleHello(this.ctx.env.rng.next() * this.ctx.config.helloMs);
+  }
+
+  /** Forgets the hello timers (the node cancelled every timer). */
+  stop(): void {
+    this.helloTimer = null;
+    this.triggeredHello = null;
+  }
+
+  /** Fails a neighbour for a reason outside hellos (unacknowledged packets). */
+  fail(neighbor: Address, why: string): void {
+    this.applyLinkChange(this.pset.fail(neighbor, why));
+  }
+
+  /** Views of the neighbours, in the order first heard. */
+  views(): NeighborView[] {
+    return this.pset.all().map((n) => ({
+      address: n.address,
+      port: n.port,
+      linkAddress: n.linkAddress,
+      state: n.state,
+      active: n.active,
+      quality: this.pset.quality(n),
+    }));
+  }
+
+  /** Hello-period housekeeping: a silent linked neighbour fails (unless this node slept), another is forgotten. */
+  checkSilence(now: number, asleep: boolean): void {
+    const c = this.ctx.config;
+    for (const n of this.pset.all()) {
+      const silent = now - n.lastHeard;
+      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs && !asleep) {
+        this.applyLinkChange(this.pset.fail(n.address, `unheard for ${Math.round(silent)} ms`));
+      } else if (n.state !== 'linked' && silent > c.forgetAfterHellos * c.helloMs) {
+        this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));
+      }
+    }
+  }
+
+  private scheduleHello(delay: number): void {
+    this.helloTimer?.cancel();
+    const due = this.ctx.env.now() + delay;
+    this.helloTimer = this.ctx.timer(delay, () => {
+      this.helloTimer = null;
+      this.ctx.periodic(this.ctx.env.now() - due);
+      this.sendHello();
+      const j = this.ctx.config.helloJitter;
+      this.scheduleHello(this.ctx.config.helloMs * (1 - j + 2 * j * this.ctx.env.rng.next()));
+    });
+  }
+
+  /** A hello soon (not at once: several changes in one instant share it). */
+  scheduleTriggeredHello(): void {
+    if (this.triggeredHello || !this.ctx.running) return;
+    this.triggeredHello = this.ctx.timer(Math.min(20, this.ctx.config.helloMs / 20), () => {
+      this.triggeredHello = null;
+      this.sendHello();
+    });
+  }
+
+  private sendHello(): void {
+    const ctx = this.ctx;
+    this.helloSeq = (this.helloSeq + 1) & 0xffff;
+    const reps = ctx.repair.advertise(ctx.env.now());
+    const slots = this.pset.helloSlots();
+    for (const [port, info] of this.ports) {
+      const capacity = Math.max(1, helloNeighborCapacity(info.mtu, reps.length, { auth: ctx.auth !== null }));
+      const parts = Math.max(1, Math.ceil(slots.length / capacity));
+      if (parts > MAX_HELLO_PARTS) ctx.count('helloTruncated');
+      const partCount = Math.min(parts, MAX_HELLO_PARTS);
+      for (let part = 0; part < partCount; part++) {
+        const hello: HelloOption = {
+          type: OptionType.HELLO,
+          active: ctx.active,
+          helloSeq: this.helloSeq,
+          part,
+          parts: partCount,
+          reps,
+          neighbors: slots.slice(part * capacity, (part + 1) * capacity),
+        };
+        const frame = ctx.encode({
+          kind: 'control',
+          flags: 0,
+          sender: ctx.address,
+          seq: 0,
+          options: [hello],
+        });
+        ctx.traffic.helloOut++;
+        ctx.traffic.controlBytesOut += frame.length;
+        ctx.traffic.framesOut++;
+        ctx.env.send(port, null, frame);
+      }
+    }
+  }
+
+  /** A hello (part) from `sender`, heard on `port` from link address `from`. */
+  onHello(port: PortId, from: LinkAddress, sender: Address, hello: HelloOption): void {
+    const ctx = this.ctx;
+    if (sender === ctx.address) return; // our own broadcast looped back
+    const change = this.pset.onHello(port, from, sender, hello, ctx.env.now());
+    this.applyLinkChange(change);
+    const n = this.pset.get(sender);
+    if (n?.state === 'linked' && hello.reps.length > 0) ctx.repair.onHelloReps(sender, hello);
+    // Join through a neighbour only once it has been active for a hello period: a wave of joins through nodes
+    // that joined a moment ago lands in a ring still settling, and costs many more setup messages.
+    if (
+      n?.state === 'linked' &&
+      n.active &&
+      !ctx.active &&
+      n.activeSince !== null &&
+      ctx.env.now() - n.activeSince >= ctx.config.helloMs
+    ) {
+      ctx.setups.requestSetup(ctx.address, 'join');
+    }
+  }
+
+  private applyLinkChange(change: LinkChange | null): void {
+    if (!change) return;
+    const ctx = this.ctx;
+    const n = change.neighbor;
+    ctx.env.emit({
+      type: 'link',
+      neighbor: n.address,
+      port: n.port,
+      from: change.from,
+      to: change.to,
+      why: change.why,
+    });
+    if (change.from === 'linked') {
+      ctx.neighborLost(n.address);
+      for (const e of ctx.extensions) e.onNeighborLost?.(n.address);
+    }
+    if (change.to === 'linked') for (const e of ctx.extensions) e.onNeighborLinked?.(n.address);
+    if (change.to === 'linked' || change.from === 'unknown' || change.to === 'failed') {
+      this.scheduleTriggeredHello();
+    }
+  }
+
+  /** Sends a frame to a linked neighbour on its port; false (and counted) when it is not linked. */
+  sendFrame(to: Address, frame: Uint8Array, control: boolean): boolean {
+    const n = this.pset.get(to);
+    if (!n || n.state !== 'linked' || !this.ports.has(n.port)) {
+      this.ctx.count('drop.neighborNotLinked');
+      return false;
+    }
+    const traffic = this.ctx.traffic;
+    traffic.framesOut++;
+    if (control) traffic.controlBytesOut += frame.length;
+    this.ctx.env.send(n.port, n.linkAddress, frame);
+    return true;
+  }
+
+  /** The neighbour behind a link-layer address (data packets do not name their previous hop), or -1. */
+  senderOf(port: PortId, from: LinkAddress): Address {
+    for (const n of this.pset.values()) if (n.port === port && n.linkAddress === from) return n.address;
+    return -1;
+  }
+
+  /** Every invariant violation of this module's state (empty when all hold). */
+  checkInvariants(): string[] {
+    const out: string[] = [];
+    if (!this.ctx.running && (this.helloTimer !== null || this.triggeredHello !== null))
+      out.push('a hello timer is armed on a stopped node');
+    const seen = new Set<Address>();
+    for (const n of this.pset.all()) {
+      if (seen.has(n.address)) out.push(`neighbour ${n.address} listed twice`);
+      seen.add(n.address);
+      if (n.address === this.ctx.address) out.push('this node is its own neighbour');
+    }
+    return out;
+  }
+}

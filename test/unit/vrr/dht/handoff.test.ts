@@ -1,0 +1,223 @@
+// The old owner's side of an ownership move (placement.ts), isolated: one owner's Dht on fake
+// NodeServices with a clock the test drives, and no replica anywhere that could hand the key on in its place.
+// When a closer node appears, the owner must hand the key off toward the key's hash (HANDOFF), keep sending it
+// until acknowledged, and only on that acknowledgement release the nodes that may hold a copy from it; the
+// answer decides whether it keeps its own copy (OK: it is one of the new owner's replicas) or drops it.
+
+import assert from 'node:assert/strict';
+import type { Address } from '../../../../src/vrr/address.ts';
+import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
+import { Dht, hashKey } from '../../../../src/vrr/dht/index.ts';
+import type { VrrEvent } from '../../../../src/vrr/events.ts';
+import type { NodeServices } from '../../../../src/vrr/extension.ts';
+import { createRng } from '../../../../src/vrr/rng.ts';
+import {
+  DhtOptionType,
+  DhtStatus,
+  type DhtOption,
+  type DhtReplyOption,
+  type DhtStatusValue,
+  type DhtTransferOption,
+  type KnownOption,
+} from '../../../../src/vrr/wire/types.ts';
+import { bytes, text } from './dht-net.ts';
+
+const KEY = 'moving-key';
+const H = hashKey(KEY);
+const O = H + 20; // the owner under test: the closest node to the key it knows
+const T = H + 2; // a node closer to the key, which appears later: the new owner
+const V1 = H + 30; // O's virtual neighbours, its replicas
+const V2 = H + 40;
+const CLIENT = H + 1000; // the node that puts the key
+const NEIGHBOUR = H + 21; // O's one linked neighbour: every option O sends goes through it
+const HELLO_MS = 1000;
+
+/** O's Dht on a clock the test moves, with O's view of the ring set by the test and every option it sends kept. */
+class Owner {
+  readonly sent: DhtOption[] = [];
+  readonly events: VrrEvent[] = [];
+  vset: Address[] = [V1, V2];
+  /** The closest node O knows to the key's hash (itself while it owns the key). */
+  closest: Address = O;
+  now = 0;
+  private timers: { at: number; seq: number; fire: () => void; dead: boolean }[] = [];
+  private seq = 0;
+  readonly dht: Dht;
+
+  constructor() {
+    const config = { ...DEFAULT_CONFIG, address: O, helloMs: HELLO_MS, setupRetryMs: HELLO_MS } as VrrConfig;
+    const services: NodeServices = {
+      address: O,
+      config,
+      rng: createRng(11),
+      now: () => this.now,
+      setTimer: (ms, fire) => {
+        const t = { at: this.now + ms, seq: this.seq++, fire, dead: false };
+        this.timers.push(t);
+        return { cancel: () => void (t.dead = true) };
+      },
+      emit: (e) => this.events.push(e),
+      count: () => {},
+      isActive: () => true,
+      vsetMembers: () => this.vset,
+      linkedNeighbors: () => [NEIGHBOUR],
+      nextHop: (dst) => this.hop(dst),
+      sendToNeighbor: () => true,
+      routeToward: (dst, option) => {
+        const hop = this.hop(dst);
+        if (hop.kind !== 'forward') return hop.kind;
+        this.sent.push(option as DhtOption);
+        return 'forwarded';
+      },
+      sendDataVia: () => true,
+      deliverLocally: () => {},
+    };
+    this.dht = new Dht(services);
+  }
+
+  private hop(dst: Address) {
+    if (dst === O || (dst === H && this.closest === O)) return { kind: 'local' as const };
+    return { kind: 'forward' as const, via: NEIGHBOUR, endpoint: dst === H ? this.closest : dst };
+  }
+
+  /** Moves the clock on by ms, firing the timers due meanwhile in order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const t = this.timers[0];
+      if (!t || t.at > end) break;
+      this.timers.shift();
+      if (t.dead) continue;
+      this.now = t.at;
+      t.fire();
+    }
+    this.now = end;
+  }
+
+  deliver(option: DhtOption): void {
+    this.dht.onOption(option as KnownOption, NEIGHBOUR);
+  }
+
+  /** The transfers of one type O has sent since `from` (an index into `sent`). */
+  transfers(type: DhtTransferOption['type'], from = 0): DhtTransferOption[] {
+    return this.sent.slice(from).filter((o): o is DhtTransferOption => o.type === type);
+  }
+
+  /** A node acknowledges one of O's transfers. */
+  acknowledge(t: DhtTransferOption, status: DhtStatusValue, by: Address): void {
+    const reply: DhtReplyOption = {
+      type: DhtOptionType.REPLY,
+      hopCount: 2,
+      hopLimit: 64,
+      reqId: t.reqId,
+      target: O,
+      requestHops: 2,
+      status,
+      owner: by,
+      version: t.version,
+      ttlMs: 0,
+      value: new Uint8Array(0),
+    };
+    this.deliver(reply);
+  }
+
+  /** O's copy as "value@version/role", or null. */
+  copy(): string | null {
+    const e = this.dht.entries().find((x) => text(x.key) === KEY);
+    return e ? `${text(e.value)}@${e.version}/${e.role}` : null;
+  }
+}
+
+/** O owns the key, put by a client, and both its virtual neighbours acknowledged their replicas. */
+function ownerWithReplicas(): Owner {
+  const o = new Owner();
+  o.deliver({
+    type: DhtOptionType.PUT,
+    hopCount: 3,
+    hopLimit: 64,
+    reqId: 4711,
+    target: H,
+    origin: CLIENT,
+    explicitVersion: false,
+    version: 0,
+    ttlMs: 0,
+    key: bytes(KEY),
+    value: bytes('v'),
+  });
+  assert.equal(o.copy(), 'v@1/owner');
+  const replicates = o.transfers(DhtOptionType.REPLICATE);
+  assert.deepEqual(replicates.map((r) => r.target).sort(), [V1, V2].sort(), 'replicated to its vset');
+  o.acknowledge(replicates[0], DhtStatus.OK, replicates[0].target);
+  o.acknowledge(replicates[1], DhtStatus.OK, replicates[1].target);
+  return o;
+}
+
+/** A closer node T appears (and pushes V2 out of O's vset): O reconciles once the tables settle. */
+function closerNodeAppears(o: Owner): number {
+  const mark = o.sent.length;
+  o.vset = [T, V1];
+  o.closest = T;
+  o.dht.onVsetChange();
+  o.advance(HELLO_MS); // past settleMs (half a hello)
+  return mark;
+}
+
+describe('DHT: the old owner hands a key off when a closer node appears', () => {
+  for (const [status, keeps] of [
+    [DhtStatus.OK, true],
+    [DhtStatus.NOT_FOUND, false],
+  ] as const) {
+    it(`sends HANDOFF toward the key, and on its ack (${status === DhtStatus.OK ? 'OK' : 'NOT_FOUND'}) releases its former replicas`, () => {
+      const o = ownerWithReplicas();
+      const mark = closerNodeAppears(o);
+      const handoffs = o.transfers(DhtOptionType.HANDOFF, mark);
+      assert.equal(handoffs.length, 1, 'one HANDOFF from the old owner');
+      const [h] = handoffs;
+      assert.deepEqual(
+        [h.target, h.source, text(h.value), h.version, h.origin],
+        [H, O, 'v', 1, CLIENT],
+        'routed to the key, carrying the copy',
+      );
+      assert.ok(
+        o.events.some((e) => e.type === 'dht-handoff' && e.to === T && e.why === 'ownership moved'),
+        'the move is reported',
+      );
+      assert.equal(o.copy(), 'v@1/replica', 'O holds its copy for T until T answers');
+      assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), [], 'nothing released before the ack');
+
+      o.acknowledge(h, status, T);
+      const released = o.transfers(DhtOptionType.RELEASE, mark);
+      assert.deepEqual(
+        released.map((r) => r.target).sort(),
+        [V1, V2].sort(),
+        'every node that may hold a copy from O is released, once the new owner has it',
+      );
+      for (const r of released) assert.deepEqual([r.version, r.source, r.value.length], [1, O, 0]);
+      assert.equal(o.copy(), keeps ? 'v@1/replica' : null, 'the answer decides whether O keeps its copy');
+      assert.deepEqual(o.dht.store.checkInvariants(), []);
+    });
+  }
+
+  it('sends the HANDOFF again until acknowledged, with its release list, then releases once', () => {
+    const o = ownerWithReplicas();
+    const mark = closerNodeAppears(o);
+    const [first] = o.transfers(DhtOptionType.HANDOFF, mark);
+    assert.ok(first);
+    // Unacknowledged for the transfer timeout (3 hellos): the next reconcile (at most 5 hellos apart) resends it.
+    o.advance(10 * HELLO_MS);
+    const again = o.transfers(DhtOptionType.HANDOFF, mark);
+    assert.ok(again.length >= 2, `sent ${again.length} times`);
+    assert.notEqual(again[1].reqId, first.reqId);
+    assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), [], 'still nothing released');
+    o.acknowledge(again[again.length - 1], DhtStatus.NOT_FOUND, T);
+    assert.deepEqual(
+      o
+        .transfers(DhtOptionType.RELEASE, mark)
+        .map((r) => r.target)
+        .sort(),
+      [V1, V2].sort(),
+    );
+    assert.equal(o.copy(), null);
+  });
+});

@@ -1,0 +1,103 @@
+// Neighbours and hellos (src/vrr/links.ts) through the node's public API: frames go only to linked neighbours,
+// a lost link is reported once and cleaned up before extensions hear of it, a stopped node sends nothing.
+
+import assert from 'node:assert/strict';
+import type { Address } from '../../../src/vrr/address.ts';
+import type { NodeExtension } from '../../../src/vrr/extension.ts';
+import { TestNet } from './harness.ts';
+
+const A = 0x020000000010;
+const B = 0x020000000020;
+const C = 0x020000000030;
+
+/** A 3-node line A - B - C, converged. */
+function line(): TestNet {
+  const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+  net.run(20_000);
+  return net;
+}
+
+describe('vrr/links (neighbours and hellos)', () => {
+  it('sends a frame only to a linked neighbour, and counts the rest', () => {
+    const net = line();
+    const a = net.nodes[0];
+    const before = a.counters()['drop.neighborNotLinked'] ?? 0;
+    const packet = {
+      kind: 'data',
+      flags: 0,
+      hopLimit: 9,
+      dataFlags: 0,
+      nextHeader: 0,
+      src: A,
+      dst: C,
+    } as const;
+    assert.equal(
+      a.services.sendDataVia(C, { ...packet, payload: new Uint8Array(1) }),
+      false,
+      'C is no neighbour',
+    );
+    assert.equal(a.services.sendDataVia(B, { ...packet, payload: new Uint8Array(1) }), true);
+    assert.equal((a.counters()['drop.neighborNotLinked'] ?? 0) - before, 1);
+    assert.deepEqual(a.checkInvariants(), []);
+  });
+
+  it('reports a lost link once, after dropping the paths and records through it, then tells extensions', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const seen: { routesVia: number; repsVia: number }[] = [];
+    const probe: NodeExtension = {
+      optionTypes: [],
+      optionCodecs: [],
+      onOption: () => {},
+      onNeighborLost: (n: Address) =>
+        seen.push({
+          routesVia: b.routes().filter((r) => r.na === n || r.nb === n).length,
+          repsVia: b.representatives().filter((r) => r.via === n).length,
+        }),
+    };
+    b.attach(probe);
+    assert.ok(
+      b.routes().some((r) => r.na === C || r.nb === C),
+      'B holds paths through C',
+    );
+    const mark = net.events.length;
+    net.cut(1, 2);
+    net.run(10_000);
+    const failed = net.events
+      .slice(mark)
+      .filter(
+        (e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C && e.event.to === 'failed',
+      );
+    assert.equal(failed.length, 1, 'one failure event');
+    assert.deepEqual(seen, [{ routesVia: 0, repsVia: 0 }], 'extensions hear of it once, after the cleanup');
+    assert.deepEqual(b.checkInvariants(), []);
+  });
+
+  it('a port that goes down fails and forgets its neighbours at once', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const mark = net.events.length;
+    b.removePort(1); // B's port toward C
+    const changes = net.events
+      .slice(mark)
+      .filter((e) => e.node === 1 && e.event.type === 'link')
+      .map((e) => (e.event.type === 'link' ? `${e.event.from}>${e.event.to}` : ''));
+    assert.deepEqual(changes, ['linked>failed', 'failed>gone']);
+    assert.ok(!b.neighbors().some((n) => n.address === C));
+    assert.ok(!b.routes().some((r) => r.na === C || r.nb === C));
+    assert.deepEqual(b.checkInvariants(), []);
+  });
+
+  it('a stopped node arms no hello and sends nothing', () => {
+    const net = line();
+    let sentByA = 0;
+    net.tap = (from, _port, frame) => {
+      if (from === 0) sentByA++;
+      return frame;
+    };
+    net.nodes[0].stop();
+    net.run(10_000);
+    assert.equal(sentByA, 0);
+    assert.deepEqual(net.nodes[0].checkInvariants(), []);
+  });
+});
