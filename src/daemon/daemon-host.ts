@@ -8,7 +8,7 @@
 // close its sockets and TAP, as a SIGKILL would a vrrd of its own) and host.restart {node} (start it again from
 // nothing, same configuration). Invariant: a hosted node's state is 'running' exactly when it has a Daemon.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { ControlServer, type VerbHandler } from './control-server.ts';
 import { Daemon } from './daemon.ts';
 import type { HostConfig, HostedNodeConfig } from './host-config.ts';
@@ -17,6 +17,8 @@ import { MemoryTrimmer } from './memory-trim.ts';
 
 /** How many nodes start at once: each start forks `ip` a few times, and that is what takes the time. */
 const START_CONCURRENCY = 8;
+
+const LOG_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
 
 /** Where a hosted node is in its life. */
 export type HostedState = 'starting' | 'running' | 'crashed' | 'stopping' | 'failed';
@@ -64,7 +66,8 @@ export class DaemonHost {
     this.config = config;
     this.#logger = logger;
     for (const cfg of config.nodes) {
-      const logFd = cfg.log === null ? null : openSync(cfg.log, 'a', 0o600);
+      // O_NOFOLLOW: a symlink planted where a node's log goes is refused, not followed to some other file.
+      const logFd = cfg.log === null ? null : openSync(cfg.log, LOG_FLAGS, 0o600);
       const sink = logFd === null ? undefined : (line: string) => writeSync(logFd, line + '\n');
       this.#nodes.set(cfg.config.name, {
         cfg,

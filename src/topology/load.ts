@@ -13,7 +13,13 @@ import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
 import { readNodes } from './nodes.ts';
 import { readScenario } from './scenario.ts';
 import { readSecurity } from './security.ts';
-import type { LinkParams, Topology, VrrParams } from './types.ts';
+import {
+  DAEMONS_CHOICES,
+  type DaemonsChoice,
+  type LinkParams,
+  type Topology,
+  type VrrParams,
+} from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import { SourceText, type Value } from './yaml-reader.ts';
 
@@ -69,7 +75,7 @@ export function parseTopology(
   const name = nameValue.text(LAB_NAME_RULE);
   if (!LAB_NAME_PATTERN.test(name)) nameValue.fail(LAB_NAME_RULE, JSON.stringify(name));
   const seed = top.get('seed')?.integer('a seed: an integer from 0 to 2^53 - 1') ?? null;
-  const { vrr, link } = readDefaults(top.get('defaults'));
+  const { vrr, link, daemons } = readDefaults(top.get('defaults'));
 
   const generateValue = top.get('generate');
   const generated: Generated | null = generateValue
@@ -90,17 +96,42 @@ export function parseTopology(
     catalog,
   });
   const security = readSecurity(top.get('security'), baseDir);
-  return { name, file: fileName, seed, nodes, links, scenario, checks, security };
+  // `daemons` only when the file sets it: a topology object (and what is made from it) is unchanged otherwise.
+  return {
+    name,
+    file: fileName,
+    seed,
+    nodes,
+    links,
+    scenario,
+    checks,
+    security,
+    ...(daemons !== null ? { daemons } : {}),
+  };
 }
 
-function readDefaults(value: Value | undefined): { vrr: VrrParams; link: LinkParams } {
-  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK } };
-  const map = value.map('a map with vrr and/or link');
-  map.allowOnly(['vrr', 'link']);
+function readDefaults(value: Value | undefined): {
+  vrr: VrrParams;
+  link: LinkParams;
+  daemons: DaemonsChoice | null;
+} {
+  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, daemons: null };
+  const map = value.map('a map with vrr, link and/or daemons');
+  map.allowOnly(['vrr', 'link', 'daemons']);
   const vrrValue = map.get('vrr');
   const linkValue = map.get('link');
+  const daemonsValue = map.get('daemons');
+  let daemons: DaemonsChoice | null = null;
+  if (daemonsValue) {
+    const expected = `one of ${DAEMONS_CHOICES.join(', ')}`;
+    const text = daemonsValue.string(expected);
+    if (!(DAEMONS_CHOICES as readonly string[]).includes(text))
+      daemonsValue.fail(expected, JSON.stringify(text));
+    daemons = text as DaemonsChoice;
+  }
   return {
     vrr: { ...DEFAULT_VRR, ...(vrrValue ? readVrrParams(vrrValue) : {}) },
     link: { ...DEFAULT_LINK, ...(linkValue ? readLinkParamsMap(linkValue, 'a map of link parameters') : {}) },
+    daemons,
   };
 }

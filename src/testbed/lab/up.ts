@@ -13,11 +13,18 @@ import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
 import { createVethLinks } from '../links/veth.ts';
 import { applyNetem, detectShaping, shapedBy, type ShapingChoice } from '../links/shaping.ts';
 import type { RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
-import { startDaemon } from './daemons.ts';
+import { startDaemon, vrrdFlags } from './daemons.ts';
+import { startHosts, stopLabHosts } from './daemon-hosts.ts';
 import { Lab } from './lab.ts';
 import { labPaths } from './lab-dir.ts';
 import { checkLabName } from './lab-name.ts';
-import { initialState, readLabState, removeLabDirectory, writeLabState } from './lab-state.ts';
+import {
+  initialState,
+  readLabState,
+  removeLabDirectory,
+  writeLabState,
+  type DaemonsMode,
+} from './lab-state.ts';
 import { UpLock } from './up-lock.ts';
 import { planLab, type LabPlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
@@ -36,6 +43,8 @@ export interface UpOptions {
   /** Aborting it (Ctrl-C) stops `up` at the next step and removes what was created; upLab rejects with its reason. */
   signal?: AbortSignal;
   progress: ProgressSink;
+  /** One vrrd per node (default), or shared hosts each running a slice of the nodes (netns runtime only). */
+  daemons?: DaemonsMode;
 }
 
 /** What `up` did, with the time each phase took (for the summary and the bench). */
@@ -67,6 +76,12 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     runId: `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     lab,
   });
+  const daemons = options.daemons ?? 'per-node';
+  if (daemons === 'shared' && options.runtime.kind !== 'netns') {
+    throw new Error(
+      `--daemons shared runs vrrd hosts on this machine for netns labs; the ${options.runtime.kind} runtime runs one vrrd per node (--daemons per-node)`,
+    );
+  }
   const lonely = plan.nodes.filter((n) => n.interfaces.length === 0).map((n) => n.name);
   if (lonely.length > 0) {
     throw new Error(`${topology.file}: node(s) ${lonely.join(', ')} have no link: vrrd needs at least one`);
@@ -96,6 +111,7 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
   }
 
   const state = initialState(plan, new Date().toISOString());
+  state.daemons = { mode: options.daemons ?? 'per-node', hosts: [] };
   writeLabState(state);
   const lab = new Lab(state, runtime);
   for (const node of plan.nodes) {
@@ -137,12 +153,17 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
 
     t = clock();
     checkpoint();
-    progress(`starting ${plan.nodes.length} vrrd`);
     const firstStart = clock();
-    await mapLimit(plan.nodes, runtime.concurrency, (node) => {
-      checkpoint();
-      return startDaemon(lab, node.name);
-    });
+    if (state.daemons.mode === 'shared') {
+      progress(`starting ${plan.nodes.length} vrrd nodes in shared hosts`);
+      await startHosts(lab, runtime.vrrdCommand(), (node) => vrrdFlags(lab, node), progress);
+    } else {
+      progress(`starting ${plan.nodes.length} vrrd`);
+      await mapLimit(plan.nodes, runtime.concurrency, (node) => {
+        checkpoint();
+        return startDaemon(lab, node.name);
+      });
+    }
     state.phase = 'up';
     lab.save();
     phases.daemonsMs = clock() - t;
@@ -239,6 +260,8 @@ export async function removeLabResources(
   runId: string,
   runtime: Runtime,
 ): Promise<string | null> {
+  // Hosts first: their sockets keep the nodes' namespaces (and veth pairs) alive until they are gone.
+  await stopLabHosts(lab);
   await runtime.removeLab(lab, runId);
   return removeLabDirectory(lab, runId).left;
 }
