@@ -12,7 +12,16 @@
 // the nodes' namespaces, which keep those namespaces alive until the hosts are gone.
 
 import { availableParallelism } from 'node:os';
-import { closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ControlClient, requestOnce } from '../../control/client.ts';
@@ -70,8 +79,9 @@ export async function startHosts(
   lab: Lab,
   vrrdCommand: string[],
   vrrdFlags: (node: string) => string[],
-  progress: (line: string) => void,
+  report: { progress: (line: string) => void; started?: (nodes: number) => void },
 ): Promise<void> {
+  const { progress } = report;
   const dir = lab.identity.dir;
   mkdirSync(hostPaths.dir(dir), { recursive: true, mode: 0o700 });
   const slices = sliceNodes(lab.plan.nodes.map((n) => n.name));
@@ -87,7 +97,7 @@ export async function startHosts(
       const pid = spawnHost(vrrdCommand, file, hostPaths.log(dir, host.index));
       host.pid = pid;
       host.startTime = processStartTime(pid);
-      await waitForHost(lab, host);
+      await waitForHost(lab, host, () => report.started?.(countSockets(lab)));
       for (const node of host.nodes) markRunning(lab, node, host);
     }),
   );
@@ -221,7 +231,12 @@ function spawnHost(vrrdCommand: string[], file: string, log: string): number {
   }
 }
 
-async function waitForHost(lab: Lab, host: HostState): Promise<void> {
+/** How many nodes of the lab have their control socket: each hosted node opens it once it runs. */
+function countSockets(lab: Lab): number {
+  return lab.plan.nodes.filter((n) => existsSync(lab.socket(n.name))).length;
+}
+
+async function waitForHost(lab: Lab, host: HostState, onPoll: () => void): Promise<void> {
   const socket = hostPaths.socket(lab.identity.dir, host.index);
   const log = hostPaths.log(lab.identity.dir, host.index);
   const started = Date.now();

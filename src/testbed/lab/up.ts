@@ -7,6 +7,7 @@
 // never remove another lab, an earlier run of the same name, or anything outside the labs root.
 
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
@@ -28,6 +29,7 @@ import {
 import { UpLock } from './up-lock.ts';
 import { planLab, type LabPlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
+import { PhaseCounter } from './phase-counter.ts';
 import { waitForRing } from './ring-wait.ts';
 
 /** Settings of one `up`. */
@@ -130,16 +132,15 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     progress(`creating ${plan.nodes.length} ${runtime.nodeNoun}`);
-    let created = 0;
+    const creating = new PhaseCounter(progress, `${runtime.nodeNoun} created`, plan.nodes.length);
     await mapLimit(plan.nodes, runtime.concurrency, async (node) => {
       checkpoint();
       const h = await runtime.createNode(lab.identity, node.name);
       state.nodes[node.name] = { id: h.id, netnsInode: h.netnsInode, daemonPid: null, daemonStart: null };
       lab.adopt(h);
-      created++;
-      if (created % 25 === 0 && created < plan.nodes.length)
-        progress(`  ${created}/${plan.nodes.length} nodes`);
+      creating.tick();
     });
+    creating.end();
     lab.save();
     phases.nodesMs = clock() - t;
 
@@ -154,16 +155,25 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     const firstStart = clock();
+    const starting = new PhaseCounter(progress, 'vrrd nodes up', plan.nodes.length);
     if (state.daemons.mode === 'shared') {
       progress(`starting ${plan.nodes.length} vrrd nodes in shared hosts`);
-      await startHosts(lab, runtime.vrrdCommand(), (node) => vrrdFlags(lab, node), progress);
+      await startHosts(lab, runtime.vrrdCommand(), (node) => vrrdFlags(lab, node), {
+        progress,
+        started: (count) => starting.set(count),
+      });
     } else {
-      progress(`starting ${plan.nodes.length} vrrd`);
-      await mapLimit(plan.nodes, runtime.concurrency, (node) => {
+      // In waves bounded by the cores: a vrrd's start is CPU (node's own boot), and more at once only makes
+      // each slower (on two cores, 100 starting together took 30 s each where one takes 3 s).
+      const cores = Math.max(1, availableParallelism());
+      progress(`starting ${plan.nodes.length} vrrd, ${cores} at a time`);
+      await mapLimit(plan.nodes, cores, async (node) => {
         checkpoint();
-        return startDaemon(lab, node.name);
+        await startDaemon(lab, node.name);
+        starting.tick();
       });
     }
+    starting.end();
     state.phase = 'up';
     lab.save();
     phases.daemonsMs = clock() - t;
@@ -173,7 +183,12 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     const timeoutMs = options.timeoutMs ?? ringTimeoutMs(topology);
     progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
-    const ring = await waitForRing(lab, timeoutMs, pollMs, checkpoint);
+    const ring = await waitForRing(lab, timeoutMs, pollMs, (result, elapsedMs) => {
+      checkpoint();
+      progress.live?.(
+        `  ring: ${result.passed ? 'consistent' : `${result.problems.length} problem(s)`} after ${(elapsedMs / 1000).toFixed(0)} s`,
+      );
+    });
     state.convergenceMs = ring.consistent ? clock() - firstStart : null;
     if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs, checkpoint);
     phases.ringMs = clock() - t;
