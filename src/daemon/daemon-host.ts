@@ -208,14 +208,15 @@ export class DaemonHost {
     if (this.#stopped) throw new Error('the host is stopping');
     while (h.busy) await h.busy;
     const run = work();
-    h.busy = run.then(
+    const mine = run.then(
       () => undefined,
       () => undefined,
     );
+    h.busy = mine;
     try {
       await run;
     } finally {
-      h.busy = null;
+      if (h.busy === mine) h.busy = null;
     }
   }
 
