@@ -79,6 +79,7 @@ async function benchOne(runtime: NetnsRuntime, n: number, mode: DaemonsMode, idl
       up.convergenceMs === null
         ? 'NO consistent ring'
         : `ring consistent ${(up.convergenceMs / 1000).toFixed(1)} s after the first vrrd start`;
+    if (up.convergenceMs === null) console.log(`  problems: ${up.ring.problems.slice(0, 8).join('; ')}`);
     console.log(
       `${mode} ${n} nodes: up ${wallS.toFixed(1)} s, ${ring} (nodes ${(p.nodesMs / 1000).toFixed(1)} s, links ${(p.linksMs / 1000).toFixed(1)} s, ` +
         `daemons ${(p.daemonsMs / 1000).toFixed(1)} s, ring ${(p.ringMs / 1000).toFixed(1)} s); load before ${loadBefore}, after ${load()}`,

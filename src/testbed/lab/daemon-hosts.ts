@@ -99,6 +99,7 @@ export async function startHosts(
       host.startTime = processStartTime(pid);
       await waitForHost(lab, host, () => report.started?.(countSockets(lab)));
       for (const node of host.nodes) markRunning(lab, node, host);
+      report.started?.(countSockets(lab));
     }),
   );
   await Promise.all(lab.plan.nodes.map((n) => routeMulticast(lab, n.name)));
