@@ -32,6 +32,7 @@ local option_names = {
   [0x06] = "ACK",
   [0x07] = "AUTH_CHALLENGE",
   [0x08] = "AUTH_RESPONSE",
+  [0x09] = "PATH_PROBE",
   [0x10] = "DHT_PUT",
   [0x11] = "DHT_GET",
   [0x12] = "DHT_DELETE",
@@ -120,6 +121,14 @@ field("td_flag_vset", ProtoField.bool("vrr.teardown.flags.vset", "VSET (delibera
 field("td_path_id", ProtoField.uint32("vrr.teardown.path_id", "PathId", base.HEX))
 field("td_ea", ProtoField.ether("vrr.teardown.ea", "Ea (endpoint A)"))
 field("td_vset", ProtoField.ether("vrr.teardown.vset", "Vset member"))
+
+-- PATH_PROBE.
+field("pp_flags", ProtoField.uint8("vrr.path_probe.flags", "Flags", base.HEX))
+field("pp_flag_toward_b", ProtoField.bool("vrr.path_probe.flags.toward_b", "TOWARD_B (follows nb)", 8, nil, 0x01))
+field("pp_flag_echo", ProtoField.bool("vrr.path_probe.flags.echo", "ECHO (on its way home)", 8, nil, 0x02))
+field("pp_path_id", ProtoField.uint32("vrr.path_probe.path_id", "PathId", base.HEX))
+field("pp_ea", ProtoField.ether("vrr.path_probe.ea", "Ea (endpoint A)"))
+field("pp_nonce", ProtoField.uint32("vrr.path_probe.nonce", "Nonce", base.HEX))
 
 -- ACK.
 field("ack_seq", ProtoField.uint16("vrr.ack.seq", "Acknowledged Sequence", base.DEC))
@@ -304,6 +313,17 @@ local function teardown(tvb, t, o, len)
   return nil
 end
 
+local function path_probe(tvb, t, o, len)
+  t:add(F.pp_flags, tvb(o + 2, 1)):add(F.pp_flag_toward_b, tvb(o + 2, 1)):add(F.pp_flag_echo, tvb(o + 2, 1))
+  if len < 20 then
+    return string.format("PATH_PROBE needs 20 bytes, Len holds %d", len)
+  end
+  t:add(F.pp_path_id, tvb(o + 4, 4))
+  add_slot(t, F.pp_ea, tvb, o + 8)
+  t:add(F.pp_nonce, tvb(o + 16, 4))
+  return nil
+end
+
 local function ack(tvb, t, o)
   t:add(F.ack_seq, tvb(o + 2, 2))
   t:add(F.ack_reserved, tvb(o + 4, 4))
@@ -451,6 +471,7 @@ local bodies = {
   [0x06] = ack,
   [0x07] = auth_challenge,
   [0x08] = auth_challenge,
+  [0x09] = path_probe,
   [0x10] = dht_request,
   [0x11] = dht_request,
   [0x12] = dht_request,
@@ -478,6 +499,14 @@ local function option_summary(tvb, o, type)
     return string.format("ACK %d", tvb(o + 2, 2):uint())
   elseif type == 0x07 or type == 0x08 then
     return string.format("%s 0x%s", option_names[type], tostring(tvb(o + 2, 6):bytes()):lower())
+  elseif type == 0x09 then
+    local flags = tvb(o + 2, 1):uint()
+    return string.format(
+      "PATH_PROBE %s #0x%x%s",
+      mac(tvb, o + 8),
+      tvb(o + 4, 4):uint(),
+      bit.band(flags, 0x02) ~= 0 and " echo" or ""
+    )
   end
   return option_names[type]
 end

@@ -3,7 +3,7 @@
 // (which pairs, which keys) and the pure verdict live in the check's folder and are called by both halves.
 
 import type { CheckSectionContext } from '../topology/checks.ts';
-import type { Topology } from '../topology/types.ts';
+import type { NodeProtocol, Topology } from '../topology/types.ts';
 import type { Value } from '../topology/yaml-reader.ts';
 import type { LabProbe } from './lab-probe.ts';
 import type { CheckResult } from './report.ts';
@@ -56,6 +56,11 @@ export interface SimCheckStream {
 export interface Check<Spec = null> {
   /** The name topology files and `testbed verify` use. */
   readonly name: string;
+  /**
+   * The node protocols its lab half applies to (['vrrd'] for a check that asks vrrd); absent: every node. On a lab
+   * it sees only those nodes, and is skipped (saying so) when there are none.
+   */
+  readonly protocols?: readonly NodeProtocol[];
   /** Its section under `checks`; absent when it takes none (run.spec is then null). */
   readonly section?: CheckSection<Spec>;
   /** One round on a real lab (no retry: retrying until `within` is the caller's business). */

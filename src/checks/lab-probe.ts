@@ -4,6 +4,7 @@
 // create or remove anything, so they can run against a lab that someone else brought up.
 
 import type { ChildProcess } from 'node:child_process';
+import type { NodeProtocol } from '../topology/types.ts';
 
 /** What a command run in a node gave back. */
 export interface ProbeExecResult {
@@ -27,6 +28,8 @@ export interface ProbeNode {
   ipv6: string;
   /** The node's configured r (vset size). */
   vsetSize: number;
+  /** The routing daemon it runs; absent means vrrd. */
+  protocol?: NodeProtocol;
 }
 
 /** A lab that is up, as the checks' lab halves see it. */
@@ -49,4 +52,17 @@ export interface LabProbe {
   now(): number;
   /** Waits ms of wall-clock time. */
   sleep(ms: number): Promise<void>;
+}
+
+/**
+ * The probe seen through the nodes that run one of protocols: aliveNodes and upLinks leave the others out, so a
+ * check that asks vrrd (the ring, the DHT) judges the vrrd nodes of a lab that also has babeld nodes.
+ */
+export function restrictProbe(probe: LabProbe, protocols: readonly NodeProtocol[]): LabProbe {
+  const keep = (node: string): boolean => protocols.includes(probe.node(node).protocol ?? 'vrrd');
+  return {
+    ...probe,
+    aliveNodes: () => probe.aliveNodes().filter(keep),
+    upLinks: () => probe.upLinks().filter(([a, b]) => keep(a) && keep(b)),
+  };
 }

@@ -12,6 +12,8 @@ export interface CheckReport {
 /** A check's report plus `details`, data too big for figures (the ping matrix, per-member counts): labs add them. */
 export interface CheckResult extends CheckReport {
   details?: Record<string, unknown>;
+  /** Why the check did not run (it does not apply to the lab's nodes: babeld nodes have no ring); passed is true. */
+  skipped?: string;
 }
 
 /** Builds a result, leaving `problems` and `details` out when empty (as the simulator's reports always have). */

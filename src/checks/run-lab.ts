@@ -4,8 +4,8 @@
 
 import type { ChecksSpec, Topology } from '../topology/types.ts';
 import type { LabCheckStream } from './check.ts';
-import type { LabProbe } from './lab-probe.ts';
-import { findCheck, missingSection, sectionOf } from './registry.ts';
+import { restrictProbe, type LabProbe } from './lab-probe.ts';
+import { findCheck, missingSection, sectionOf, type AnyCheck } from './registry.ts';
 import { checkResult, type CheckResult } from './report.ts';
 
 /** What a named run needs besides the lab. */
@@ -17,9 +17,31 @@ export interface LabCheckContext {
   topology?: Topology;
 }
 
+/**
+ * The probe a check sees: only the nodes of the protocols it applies to. A skipped result instead when the lab
+ * has alive nodes but none of those (a babeld lab has no ring to check).
+ */
+function probeFor(probe: LabProbe, check: AnyCheck): LabProbe | CheckResult {
+  if (check.protocols === undefined) return probe;
+  const restricted = restrictProbe(probe, check.protocols);
+  const others = probe.aliveNodes().length - restricted.aliveNodes().length;
+  if (restricted.aliveNodes().length > 0 || others === 0) return restricted;
+  const kinds = [...new Set(probe.aliveNodes().map((n) => probe.node(n).protocol ?? 'vrrd'))].join(', ');
+  return {
+    ...checkResult(check.name, true, {}),
+    skipped: `applies to ${check.protocols.join(', ')} nodes only: skipped for ${others} ${kinds} node(s)`,
+  };
+}
+
 /** Runs one round of the named check (no retry). */
-export async function runLabCheck(probe: LabProbe, name: string, ctx: LabCheckContext): Promise<CheckResult> {
+export async function runLabCheck(
+  labProbe: LabProbe,
+  name: string,
+  ctx: LabCheckContext,
+): Promise<CheckResult> {
   const check = findCheck(name);
+  const probe = probeFor(labProbe, check);
+  if (!('exec' in probe)) return probe;
   const missing = missingSection(ctx.checks, check);
   if (missing !== null) return checkResult(name, false, {}, [`${name}: ${missing}`]);
   return check.lab(probe, { spec: sectionOf(ctx.checks, check), seed: ctx.seed, topology: ctx.topology });
@@ -30,16 +52,17 @@ export async function runLabCheck(probe: LabProbe, name: string, ctx: LabCheckCo
  * when the check is a plain round (run it with runLabCheck).
  */
 export async function startLabCheck(
-  probe: LabProbe,
+  labProbe: LabProbe,
   name: string,
   ctx: LabCheckContext,
 ): Promise<LabCheckStream | null> {
   const check = findCheck(name);
   if (!check.stream) return null;
-  const missing = missingSection(ctx.checks, check);
-  if (missing !== null) {
-    const result = checkResult(name, false, {}, [`${name}: ${missing}`]);
-    return { startedAt: probe.now(), stop: async () => result, abort: () => {} };
+  const probe = probeFor(labProbe, check);
+  const missing = 'exec' in probe ? missingSection(ctx.checks, check) : null;
+  if (!('exec' in probe) || missing !== null) {
+    const result = 'exec' in probe ? checkResult(name, false, {}, [`${name}: ${missing}`]) : probe;
+    return { startedAt: labProbe.now(), stop: async () => result, abort: () => {} };
   }
   return check.stream.lab(probe, {
     spec: sectionOf(ctx.checks, check),

@@ -8,14 +8,65 @@
 // repeats its question every second while it waits.
 
 import { formatAddress, type Address } from '../vrr/address.ts';
+import type { Versioned } from '../vrr/dht/conflict.ts';
 import type { DhtClient } from './dht-client.ts';
 import { readMac, writeMac } from './frames/ethernet.ts';
-import { formatCidr, type Cidr } from '../topology/ip-address.ts';
+import { formatCidr, parseIpv4, parseIpv6, type Cidr } from '../topology/ip-address.ts';
+import { deriveOverlayIpv4 } from '../topology/overlay-addresses.ts';
 import type { Logger } from './logger.ts';
 
 /** The DHT key of an IP address's mapping (address in canonical text). */
 export function mappingKey(family: 4 | 6, address: string): string {
   return `ipv${family}:${address}`;
+}
+
+/**
+ * The DHT write rule of mapping keys (DhtOptions.writePolicy, attached by dht-client.ts), applied by the node that
+ * stores a copy: a mapping is accepted only from its own origin. A value names the node that put it (a node maps
+ * addresses to itself only: no one can point an address at a victim); a mapping held live for one node is replaced
+ * or deleted only by that node, or by the node whose VRR address the IP address derives to (198.18.0.0/15 plus its
+ * low 17 bits; an IPv6 address ending in 0000 and its 48 bits), which can always reclaim its own. Other keys pass.
+ * Returns why a copy is refused, or null. (A first claim of an address that derives to no node, such as one the
+ * testbed moved after a collision, is taken from whoever names itself first: docs/security.md.)
+ */
+export function mappingWritePolicy(
+  key: Uint8Array,
+  copy: Versioned,
+  held: Versioned | undefined,
+): string | null {
+  const text = new TextDecoder().decode(key);
+  const family = text.startsWith('ipv4:') ? 4 : text.startsWith('ipv6:') ? 6 : null;
+  if (family === null) return null;
+  let derivesToWriter: boolean;
+  try {
+    derivesToWriter = derivesTo(family, text.slice(5), copy.origin);
+  } catch {
+    return `${text}: not an IPv${family} address`;
+  }
+  if (!copy.tombstone) {
+    if (copy.value.length !== 6) return `${text}: expected a 6-byte MAC, found ${copy.value.length} bytes`;
+    const named = readMac(copy.value, 0);
+    if (named !== copy.origin)
+      return `${text}: names ${formatAddress(named)}, but was put by ${formatAddress(copy.origin)}`;
+  }
+  if (held === undefined || held.tombstone || held.value.length !== 6) return null;
+  const holder = readMac(held.value, 0);
+  if (holder === copy.origin || derivesToWriter) return null;
+  return `${text}: held for ${formatAddress(holder)}, not ${formatAddress(copy.origin)}'s to change`;
+}
+
+// Whether an overlay IP address is the one derived from `node` (deriveOverlayIpv4; for IPv6, any /64 followed by
+// 0000 and the node's 48 bits, as deriveOverlayIpv6 builds it). Throws when the text is no address.
+function derivesTo(family: 4 | 6, text: string, node: Address): boolean {
+  if (family === 4) {
+    parseIpv4(text);
+    return deriveOverlayIpv4(node).address === text;
+  }
+  const b = parseIpv6(text);
+  if (b[8] !== 0 || b[9] !== 0) return false;
+  let a = 0;
+  for (let i = 10; i < 16; i++) a = a * 256 + b[i];
+  return a === node;
 }
 
 /** Options for AddressMappings. */

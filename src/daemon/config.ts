@@ -23,6 +23,7 @@ import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
 import { netnsPath } from './native/netns-path.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
 import { readKeyFile } from '../topology/security.ts';
+import { MAX_HELLO_MS, MIN_HELLO_MS } from '../topology/limits.ts';
 
 /** The overlay interface: its name and the addresses configured on it (null = none of that family). */
 export interface OverlayConfig {
@@ -338,8 +339,10 @@ export function resolveDaemonConfig(
     throw new RangeError(`vsetSize: expected an even integer >= 2, found ${vsetSize}`);
   }
   const helloMs = input.helloMs ?? 1000;
-  if (!(helloMs >= 10 && helloMs <= 60_000)) {
-    throw new RangeError(`helloMs: expected a number of milliseconds in [10, 60000], found ${helloMs}`);
+  if (!(helloMs >= MIN_HELLO_MS && helloMs <= MAX_HELLO_MS)) {
+    throw new RangeError(
+      `helloMs: expected a number of milliseconds in [${MIN_HELLO_MS}, ${MAX_HELLO_MS}], found ${helloMs}`,
+    );
   }
 
   let overlay: OverlayConfig | null = null;

@@ -133,6 +133,10 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
         args,
       ),
 
+    // The ring-repair representatives this node knows (src/vrr/repair.ts): how separate rings find each other.
+    representatives: () =>
+      node.representatives().map((r) => ({ address: fmt(r.address), via: fmt(r.via), seq: r.seq })),
+
     stats: () => {
       const counters = node.counters();
       let malformed = 0;

@@ -4,6 +4,7 @@
 
 import { Dht, type DhtEntryView, type DhtKey, type DhtResult } from '../vrr/dht/index.ts';
 import type { VrrNode } from '../vrr/node.ts';
+import { mappingWritePolicy } from './address-mappings.ts';
 
 export type { DhtEntryView, DhtKey, DhtResult };
 
@@ -29,7 +30,10 @@ export function attachDht(node: VrrNode): DhtApi {
   if (own && typeof own.get === 'function') return own;
   // A DHT option travels in one control packet on a real link: on 1500-byte Ethernet, 16 bytes of control header and
   // the option's own header leave 1444 bytes for key and value (docs/wire.md, DHT options).
-  return node.attach(new Dht(node.services, { maxEntryBytes: DHT_ENTRY_BYTES_ON_ETHERNET }));
+  // Address mappings are taken only from their own origin (address-mappings.ts, mappingWritePolicy).
+  return node.attach(
+    new Dht(node.services, { maxEntryBytes: DHT_ENTRY_BYTES_ON_ETHERNET, writePolicy: mappingWritePolicy }),
+  );
 }
 
 /** Largest key + value that fits one control packet on a 1500-byte Ethernet link. */

@@ -4,6 +4,10 @@
 // that frame and written back. ARP requests and neighbour solicitations are answered from the DHT (never sent).
 // Group frames (multicast MACs, broadcast) go to the multicast extension: IGMP/MLD reports become joins and
 // leaves, anything else is sent on the group's tree; a group packet delivered here is rebuilt the same way.
+// From the mesh only IPv4 and IPv6 reach the host, and never ARP nor ICMPv6 router or neighbour discovery
+// (router solicitation and advertisement, neighbour solicitation and advertisement, redirect): the host's
+// neighbour table is vrrd's to fill (neighbor-proxy.ts), and a remote node must not set the host's routes or
+// neighbours. Each dropped frame is counted (overlay.fromMesh.*).
 
 import { formatAddress, type Address } from '../vrr/address.ts';
 import { DataFlag, type DataPacket } from '../vrr/wire/types.ts';
@@ -104,13 +108,30 @@ export class Overlay {
       this.count('overlay.notForThisHost');
       return;
     }
+    if (!this.#admitFromMesh(packet)) return;
     this.#writeFrame(packet);
   }
 
   /** A group packet delivered to this node: the frame the source's host wrote (dst = the group MAC). */
   deliverGroup(packet: DataPacket): void {
+    if (!this.#admitFromMesh(packet)) return;
     this.count('overlay.groupDelivered');
     this.#writeFrame(packet);
+  }
+
+  /** Whether a packet from the mesh may reach the host: IPv4, or IPv6 that is no discovery message (counted). */
+  #admitFromMesh(packet: DataPacket): boolean {
+    if (packet.nextHeader === EtherType.IPV4) return true;
+    if (packet.nextHeader === EtherType.IPV6) {
+      const type = icmpv6TypeOf(packet.payload);
+      if (type === null || !DISCOVERY_TYPES.has(type)) return true;
+      this.count('overlay.fromMesh.discoveryDropped');
+      return false;
+    }
+    this.count(
+      packet.nextHeader === EtherType.ARP ? 'overlay.fromMesh.arpDropped' : 'overlay.fromMesh.notIpDropped',
+    );
+    return false;
   }
 
   /** Writes the frame a data packet stands for: dst, src, EtherType = Next Header, payload. */
@@ -214,4 +235,35 @@ export class Overlay {
       });
     }
   }
+}
+
+/** ICMPv6 router and neighbour discovery (RFC 4861): router solicitation to redirect. */
+const DISCOVERY_TYPES: ReadonlySet<number> = new Set([133, 134, 135, 136, 137]);
+const IPV6_EXTENSION_HEADERS: ReadonlySet<number> = new Set([0, 43, 60]); // hop-by-hop, routing, destination
+const FRAGMENT_HEADER = 44;
+const ICMPV6 = 58;
+
+/**
+ * The ICMPv6 type of an IPv6 packet, found past its extension headers (a discovery message wrapped in them is still
+ * one), or null when it carries no ICMPv6 (or is cut short, or is a later fragment, which carries no type).
+ */
+export function icmpv6TypeOf(ipv6: Uint8Array): number | null {
+  if (ipv6.length < 40 || ipv6[0] >> 4 !== 6) return null;
+  let next = ipv6[6];
+  let at = 40;
+  for (let headers = 0; headers < 16; headers++) {
+    if (next === ICMPV6) return at < ipv6.length ? ipv6[at] : null;
+    if (IPV6_EXTENSION_HEADERS.has(next)) {
+      if (at + 2 > ipv6.length) return null;
+      next = ipv6[at];
+      at += (ipv6[at + 1] + 1) * 8;
+    } else if (next === FRAGMENT_HEADER) {
+      if (at + 8 > ipv6.length || ((ipv6[at + 2] << 8) | ipv6[at + 3]) & 0xfff8) return null;
+      next = ipv6[at];
+      at += 8;
+    } else {
+      return null;
+    }
+  }
+  return null;
 }

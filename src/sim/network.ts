@@ -71,6 +71,8 @@ export interface SimNetworkCounters {
 interface NodeRecord {
   name: string;
   address: Address;
+  /** False for a node without the key of a keyed mesh: it runs, but is no member (the checks leave it out). */
+  member: boolean;
   config: SimNodeConfig;
   node: SimNode | null;
   // Bumped on crash and restart: timers and sends of an older incarnation are ignored.
@@ -140,6 +142,7 @@ export class SimNetwork implements SimProbe {
       const rec: NodeRecord = {
         name: n.name,
         address,
+        member: !(topology.security && n.keyed === false),
         config: {
           address,
           vsetSize: n.vrr.vsetSize,
@@ -247,8 +250,18 @@ export class SimNetwork implements SimProbe {
     }
   }
 
-  /** Node names in topology order. */
+  /**
+   * Names of the mesh's nodes in topology order: every node but those without the key of a keyed mesh, which run
+   * (and may misbehave) but belong to no ring, so the checks, which walk these names, leave them out.
+   */
   nodeNames(): string[] {
+    const names: string[] = [];
+    for (const rec of this.nodes.values()) if (rec.member) names.push(rec.name);
+    return names;
+  }
+
+  /** Every node's name in topology order, members of the mesh or not. */
+  allNodeNames(): string[] {
     return [...this.nodes.keys()];
   }
 
@@ -371,36 +384,38 @@ export class SimNetwork implements SimProbe {
    */
   snapshots(opts: { routes?: boolean } = {}): NodeSnapshot[] {
     const withRoutes = opts.routes ?? true;
-    return [...this.nodes.values()].map((rec) => {
-      const node = rec.node;
-      if (!node) {
+    return [...this.nodes.values()]
+      .filter((rec) => rec.member)
+      .map((rec) => {
+        const node = rec.node;
+        if (!node) {
+          return {
+            name: rec.name,
+            address: rec.address,
+            alive: false,
+            active: false,
+            vsetSize: rec.config.vsetSize,
+            vset: [],
+            routes: [],
+            linkedNeighbors: [],
+          };
+        }
         return {
           name: rec.name,
           address: rec.address,
-          alive: false,
-          active: false,
+          alive: true,
+          active: node.isActive(),
           vsetSize: rec.config.vsetSize,
-          vset: [],
-          routes: [],
-          linkedNeighbors: [],
+          vset: node.vsetMembers(),
+          routes: withRoutes ? node.routes() : [],
+          linkedNeighbors: withRoutes
+            ? node
+                .neighbors()
+                .filter((n) => n.state === 'linked')
+                .map((n) => n.address)
+            : [],
         };
-      }
-      return {
-        name: rec.name,
-        address: rec.address,
-        alive: true,
-        active: node.isActive(),
-        vsetSize: rec.config.vsetSize,
-        vset: node.vsetMembers(),
-        routes: withRoutes ? node.routes() : [],
-        linkedNeighbors: withRoutes
-          ? node
-              .neighbors()
-              .filter((n) => n.state === 'linked')
-              .map((n) => n.address)
-          : [],
-      };
-    });
+      });
   }
 
   /** Totals over the run so far. */

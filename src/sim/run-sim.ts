@@ -6,6 +6,8 @@
 import type { Address } from '../vrr/address.ts';
 import type { Topology } from '../topology/types.ts';
 import { assignAddresses } from '../topology/index.ts';
+import { createRng, deriveSeed } from '../vrr/rng.ts';
+import { HostileNode } from './hostile/hostile-node.ts';
 import { SimNetwork } from './network.ts';
 import { vrrNodeFactory } from './node-factory.ts';
 import type { NodeFactory } from './sim-node.ts';
@@ -62,6 +64,11 @@ export interface SimReport {
     simulatedMs: number;
     controlBytesPerNodePerSec: number;
     routesPerNode: { mean: number; max: number };
+    /**
+     * The caps of src/vrr/limits.ts that were reached, with how often (cap.* counters summed over every node,
+     * hostile ones included); absent when none was, as on the ready-made labs.
+     */
+    capsHit?: Record<string, number>;
   };
 }
 
@@ -71,10 +78,11 @@ export const DEFAULT_MAX_SIM_MS = 600_000;
 /** Simulates a topology with a seed and returns the report. */
 export function runSimulation(topology: Topology, options: SimOptions): SimReport {
   const { seed } = options;
+  const addresses = options.addresses ?? assignAddresses(topology, seed);
   const network = new SimNetwork(topology, {
     seed,
-    addresses: options.addresses ?? assignAddresses(topology, seed),
-    createNode: options.createNode ?? vrrNodeFactory,
+    addresses,
+    createNode: options.createNode ?? hostileAwareFactory(topology, addresses, seed),
   });
   const ctx: SimRunContext = {
     topology,
@@ -112,6 +120,11 @@ function buildReport(ctx: SimRunContext): SimReport {
     routes += n;
     maxRoutes = Math.max(maxRoutes, n);
   }
+  const capsHit: Record<string, number> = {};
+  for (const name of network.allNodeNames()) {
+    for (const [k, v] of Object.entries(network.node(name)?.counters() ?? {}))
+      if (k.startsWith('cap.')) capsHit[k] = (capsHit[k] ?? 0) + v;
+  }
   const seconds = counters.simulatedMs / 1000;
   const nodes = topology.nodes.length;
   const steps = scenarioReports(ctx);
@@ -131,6 +144,30 @@ function buildReport(ctx: SimRunContext): SimReport {
       controlBytesPerNodePerSec:
         nodes > 0 && seconds > 0 ? Math.round((10 * counters.controlBytesSent) / nodes / seconds) / 10 : 0,
       routesPerNode: { mean: alive > 0 ? round3(routes / alive) : 0, max: maxRoutes },
+      ...(Object.keys(capsHit).length > 0 ? { capsHit: sortedKeys(capsHit) } : {}),
     },
   };
+}
+
+/** The real node factory, with the nodes a `hostile` step names wrapped in a HostileNode (src/sim/hostile). */
+export function hostileAwareFactory(
+  topology: Topology,
+  addresses: ReadonlyMap<string, Address>,
+  seed: number,
+  inner: NodeFactory = vrrNodeFactory,
+): NodeFactory {
+  const hostile = new Set<Address>();
+  for (const step of topology.scenario)
+    if (step.action.kind === 'hostile') hostile.add(addresses.get(step.action.node)!);
+  if (hostile.size === 0) return inner;
+  return (config, env) => {
+    const node = inner(config, env);
+    if (!hostile.has(config.address)) return node;
+    return new HostileNode(node, env, createRng(deriveSeed(seed, `hostile:${config.address}`)));
+  };
+}
+
+/** A copy of a record with its keys in order (reports list counters sorted). */
+function sortedKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
 }

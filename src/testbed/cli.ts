@@ -13,6 +13,7 @@ import { registerCaptureCommand } from './commands/capture.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
 import { registerReplayCommand } from './commands/replay.ts';
+import { registerUiCommand } from './commands/ui.ts';
 
 /** Builds the program with every verb. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCaptureCommand(program);
   registerSimCommand(program);
   registerReplayCommand(program);
+  registerUiCommand(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 // them (LinkParams numbers). One parser for the config file, the --emulate flag, `vrrctl link set` and the
 // control socket, using the topology's own unit parsers so a topology file and vrrd agree on "2ms" or "1mbit".
 
+import { ceilingOf } from './limits.ts';
 import type { LinkParams } from './types.ts';
 import { formatDuration, parseDurationMs, parsePercent, parseRateBps, UnitError } from './units.ts';
 
@@ -37,6 +38,13 @@ export function parseEmulationSpec(spec: unknown, where: string): Partial<LinkPa
     } catch (error) {
       if (error instanceof UnitError) throw new RangeError(`${where}.${key}: ${error.message}`);
       throw error;
+    }
+    const ceiling = ceilingOf(key);
+    const ms = key === 'delay' ? out.delayMs : key === 'jitter' ? out.jitterMs : undefined;
+    if (ceiling !== undefined && ms !== undefined && ms > ceiling) {
+      throw new RangeError(
+        `${where}.${key}: expected a duration of at most ${formatDuration(ceiling)}, found ${formatDuration(ms)}`,
+      );
     }
   }
   return out;

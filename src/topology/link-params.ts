@@ -1,8 +1,10 @@
 // Reads link impairments (delay, jitter, loss, rate, duplicate, reorder, corrupt) from a map in the file.
 
 import { isScalar } from 'yaml';
+import { MAX_DELAY_MS, MAX_JITTER_MS } from './limits.ts';
 import type { LinkParams } from './types.ts';
 import {
+  formatDuration,
   parseDurationMs,
   parsePercent,
   parseRateBps,
@@ -38,10 +40,10 @@ export function readLinkParams(map: Mapping): Partial<LinkParams> {
     if (!value) continue;
     switch (key) {
       case 'delay':
-        params.delayMs = readUnit(value, DURATION_FORMAT, parseDurationMs);
+        params.delayMs = readCapped(value, MAX_DELAY_MS);
         break;
       case 'jitter':
-        params.jitterMs = readUnit(value, DURATION_FORMAT, parseDurationMs);
+        params.jitterMs = readCapped(value, MAX_JITTER_MS);
         break;
       case 'loss':
         params.lossPct = readUnit(value, PERCENT_FORMAT, parsePercent);
@@ -81,6 +83,13 @@ export function readUnit<T>(value: Value, expected: string, parse: (raw: string 
     if (error instanceof UnitError) value.fail(error.expected, error.found);
     throw error;
   }
+}
+
+// A duration no longer than its ceiling (limits.ts).
+function readCapped(value: Value, ceilingMs: number): number {
+  const ms = readUnit(value, DURATION_FORMAT, parseDurationMs);
+  if (ms > ceilingMs) value.fail(`a duration of at most ${formatDuration(ceilingMs)}`, formatDuration(ms));
+  return ms;
 }
 
 function isUnlimited(value: Value): boolean {

@@ -10,13 +10,14 @@ import { readGenerate, type Generated } from './generate.ts';
 import { readLinkParamsMap } from './link-params.ts';
 import { readLinks } from './links.ts';
 import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
-import { readNodes } from './nodes.ts';
+import { readNodes, readProtocol } from './nodes.ts';
 import { readScenario } from './scenario.ts';
 import { readSecurity } from './security.ts';
 import {
   DAEMONS_CHOICES,
   type DaemonsChoice,
   type LinkParams,
+  type NodeProtocol,
   type Topology,
   type VrrParams,
 } from './types.ts';
@@ -75,13 +76,13 @@ export function parseTopology(
   const name = nameValue.text(LAB_NAME_RULE);
   if (!LAB_NAME_PATTERN.test(name)) nameValue.fail(LAB_NAME_RULE, JSON.stringify(name));
   const seed = top.get('seed')?.integer('a seed: an integer from 0 to 2^53 - 1') ?? null;
-  const { vrr, link, daemons } = readDefaults(top.get('defaults'));
+  const { vrr, link, protocol, daemons } = readDefaults(top.get('defaults'));
 
   const generateValue = top.get('generate');
   const generated: Generated | null = generateValue
     ? readGenerate(generateValue, { fileSeed: seed, baseDir })
     : null;
-  const nodes = readNodes(top.get('nodes'), generated, vrr);
+  const nodes = readNodes(top.get('nodes'), generated, vrr, protocol);
   if (nodes.length === 0) {
     top.self.fail('a topology with nodes or generate', top.has('nodes') ? 'no nodes' : 'neither');
   }
@@ -113,13 +114,17 @@ export function parseTopology(
 function readDefaults(value: Value | undefined): {
   vrr: VrrParams;
   link: LinkParams;
+  protocol: NodeProtocol;
   daemons: DaemonsChoice | null;
 } {
-  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, daemons: null };
-  const map = value.map('a map with vrr, link and/or daemons');
-  map.allowOnly(['vrr', 'link', 'daemons']);
+  if (!value) {
+    return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, protocol: 'vrrd', daemons: null };
+  }
+  const map = value.map('a map with vrr, link, protocol and/or daemons');
+  map.allowOnly(['vrr', 'link', 'protocol', 'daemons']);
   const vrrValue = map.get('vrr');
   const linkValue = map.get('link');
+  const protocolValue = map.get('protocol');
   const daemonsValue = map.get('daemons');
   let daemons: DaemonsChoice | null = null;
   if (daemonsValue) {
@@ -130,6 +135,7 @@ function readDefaults(value: Value | undefined): {
     daemons = text as DaemonsChoice;
   }
   return {
+    protocol: protocolValue ? readProtocol(protocolValue) : 'vrrd',
     vrr: { ...DEFAULT_VRR, ...(vrrValue ? readVrrParams(vrrValue) : {}) },
     link: { ...DEFAULT_LINK, ...(linkValue ? readLinkParamsMap(linkValue, 'a map of link parameters') : {}) },
     daemons,

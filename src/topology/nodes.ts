@@ -4,12 +4,12 @@ import { formatAddress, isNodeAddress, parseAddress } from '../vrr/address.ts';
 import type { Address } from '../vrr/address.ts';
 import type { Generated } from './generate.ts';
 import { NODE_NAME_RULE, isValidNodeName } from './names.ts';
-import type { TopologyNode, VrrParams } from './types.ts';
+import { NODE_PROTOCOLS, type NodeProtocol, type TopologyNode, type VrrParams } from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import type { Value } from './yaml-reader.ts';
 
 /** Keys a node's map may hold. */
-export const NODE_KEYS = ['address', 'vrr', 'keyed'] as const;
+export const NODE_KEYS = ['address', 'vrr', 'keyed', 'protocol'] as const;
 
 /**
  * Reads `nodes`. Without a generator it lists the nodes; with one it may only refine generated nodes
@@ -19,12 +19,15 @@ export function readNodes(
   value: Value | undefined,
   generated: Generated | null,
   defaultVrr: VrrParams,
+  defaultProtocol: NodeProtocol = 'vrrd',
 ): TopologyNode[] {
-  const nodes: TopologyNode[] = (generated?.graph.nodes ?? []).map((name) => ({
+  const fresh = (name: string): TopologyNode => ({
     name,
     address: null,
     vrr: { ...defaultVrr },
-  }));
+    ...(defaultProtocol !== 'vrrd' ? { protocol: defaultProtocol } : {}),
+  });
+  const nodes: TopologyNode[] = (generated?.graph.nodes ?? []).map(fresh);
   const byName = new Map(nodes.map((node) => [node.name, node]));
   if (!value) return nodes;
 
@@ -42,12 +45,12 @@ export function readNodes(
       );
     }
     if (!node) {
-      node = { name, address: null, vrr: { ...defaultVrr } };
+      node = fresh(name);
       nodes.push(node);
       byName.set(name, node);
     }
     if (nodeValue.isNull()) continue;
-    const fields = nodeValue.map('a map with address and/or vrr, or nothing');
+    const fields = nodeValue.map('a map with address, vrr, keyed and/or protocol, or nothing');
     fields.allowOnly(NODE_KEYS);
     const addressValue = fields.get('address');
     if (addressValue) {
@@ -66,8 +69,24 @@ export function readNodes(
     if (vrrValue) node.vrr = { ...node.vrr, ...readVrrParams(vrrValue) };
     const keyedValue = fields.get('keyed');
     if (keyedValue) node.keyed = keyedValue.boolean('true or false: whether the node holds the network key');
+    const protocolValue = fields.get('protocol');
+    if (protocolValue) {
+      const protocol = readProtocol(protocolValue);
+      if (protocol === 'vrrd') delete node.protocol;
+      else node.protocol = protocol;
+    }
   }
   return nodes;
+}
+
+const PROTOCOL_RULE = `the routing daemon the node runs: ${NODE_PROTOCOLS.join(' or ')}`;
+
+/** Reads `protocol` (defaults or a node). */
+export function readProtocol(value: Value): NodeProtocol {
+  const text = value.text(PROTOCOL_RULE);
+  const protocol = NODE_PROTOCOLS.find((p) => p === text);
+  if (protocol === undefined) value.fail(PROTOCOL_RULE, JSON.stringify(text));
+  return protocol;
 }
 
 const NODE_ADDRESS_RULE =

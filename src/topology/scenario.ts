@@ -5,7 +5,15 @@ import type { CheckCatalog } from './checks.ts';
 import { LINK_PARAM_KEYS, readUnit } from './link-params.ts';
 import { DIRECTION_KEY_HINT, isDirectionKey, linkKey, readDirectedParams, readEnds } from './links.ts';
 import { readNodeRef } from './nodes.ts';
-import type { ChecksSpec, ScenarioAction, ScenarioStep, TopologyLink, VerifySpec } from './types.ts';
+import {
+  HOSTILE_ATTACK_NAMES,
+  type ChecksSpec,
+  type HostileAttackName,
+  type ScenarioAction,
+  type ScenarioStep,
+  type TopologyLink,
+  type VerifySpec,
+} from './types.ts';
 import { DURATION_FORMAT, formatDuration, parseDurationMs } from './units.ts';
 import type { Value } from './yaml-reader.ts';
 
@@ -20,6 +28,7 @@ export const ACTION_KEYS = [
   'crash',
   'restart',
   'wait',
+  'hostile',
 ] as const;
 
 /** What the scenario may refer to. */
@@ -93,7 +102,29 @@ function readAction(
       if (ms <= 0) value.fail('a duration > 0');
       return { kind, ms };
     }
+    case 'hostile':
+      return readHostile(value, context.names);
   }
+}
+
+// `hostile: { node: x, attack: setup-flood, rate: 500, for: 20s }`: node x starts forging frames (simulator only).
+function readHostile(value: Value, names: ReadonlySet<string>): ScenarioAction {
+  const attacks = HOSTILE_ATTACK_NAMES.join(', ');
+  const map = value.map(`a map like { node: x, attack: setup-flood } (attacks: ${attacks})`);
+  map.allowOnly(['node', 'attack', 'rate', 'for']);
+  const node = readNodeRef(map.require('node', 'a hostile step with node: <name>'), names);
+  const attackValue = map.require('attack', `a hostile step with attack: one of ${attacks}`);
+  const attack = attackValue.text(`one of ${attacks}`);
+  if (!(HOSTILE_ATTACK_NAMES as readonly string[]).includes(attack))
+    attackValue.fail(`one of ${attacks}`, JSON.stringify(attack));
+  const rate = map.get('rate');
+  const ratePerSec = rate
+    ? rate.integer('a number of forged frames per second, from 1 to 100000', 1, 100_000)
+    : null;
+  const forValue = map.get('for');
+  const durationMs = forValue ? readUnit(forValue, DURATION_FORMAT, parseDurationMs) : null;
+  if (forValue && durationMs! <= 0) forValue.fail('a duration > 0');
+  return { kind: 'hostile', node, attack: attack as HostileAttackName, ratePerSec, durationMs };
 }
 
 function readVerify(value: Value, checks: ChecksSpec, catalog: CheckCatalog): VerifySpec[] {

@@ -21,6 +21,12 @@ export interface VrrParams {
   helloMs: number;
 }
 
+/** The routing daemon a lab node runs: VRR's own, or babeld (a reference protocol to compare against). */
+export type NodeProtocol = 'vrrd' | 'babeld';
+
+/** Every protocol a node may run, as topology files spell them. */
+export const NODE_PROTOCOLS: readonly NodeProtocol[] = ['vrrd', 'babeld'];
+
 export interface TopologyNode {
   name: string;
   /** Pinned address, or null to derive one from the run seed and the name. */
@@ -28,6 +34,8 @@ export interface TopologyNode {
   vrr: VrrParams;
   /** False for a node that runs without the mesh's network key (a stranger, in tests of a keyed mesh). */
   keyed?: boolean;
+  /** 'babeld' for a node that runs babeld instead of vrrd; absent means vrrd (and keeps reports as they were). */
+  protocol?: NodeProtocol;
 }
 
 export interface TopologyLink {
@@ -63,7 +71,20 @@ export type ScenarioAction =
   | { kind: 'heal' }
   | { kind: 'crash'; node: string }
   | { kind: 'restart'; node: string }
-  | { kind: 'wait'; ms: number };
+  | { kind: 'wait'; ms: number }
+  | {
+      kind: 'hostile';
+      node: string;
+      attack: HostileAttackName;
+      /** Forged frames per second (null: the simulator's default, 1000). */
+      ratePerSec: number | null;
+      /** How long the attack lasts (null: until the run ends). */
+      durationMs: number | null;
+    };
+
+/** The attacks a `hostile` step may name (the simulator's src/sim/hostile carries them out). */
+export const HOSTILE_ATTACK_NAMES = ['spoof-hellos', 'setup-flood', 'dht-flood'] as const;
+export type HostileAttackName = (typeof HOSTILE_ATTACK_NAMES)[number];
 
 export interface ScenarioStep {
   atMs: number;

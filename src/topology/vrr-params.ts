@@ -1,5 +1,6 @@
 // Reads protocol parameters (`vrr: { vsetSize, helloMs }`) from defaults.vrr or a node.
 
+import { MAX_HELLO_MS, MIN_HELLO_MS } from './limits.ts';
 import type { VrrParams } from './types.ts';
 import type { Value } from './yaml-reader.ts';
 
@@ -19,6 +20,11 @@ export function readVrrParams(value: Value): Partial<VrrParams> {
     params.vsetSize = n;
   }
   const helloMs = map.get('helloMs');
-  if (helloMs) params.helloMs = helloMs.integer('a whole number of milliseconds >= 1, like 1000', 1);
+  if (helloMs)
+    params.helloMs = helloMs.integer(
+      `a whole number of milliseconds from ${MIN_HELLO_MS} to ${MAX_HELLO_MS}, like 1000`,
+      MIN_HELLO_MS,
+      MAX_HELLO_MS,
+    );
   return params;
 }

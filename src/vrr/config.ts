@@ -44,6 +44,11 @@ export interface VrrConfig {
   selfCheckMaxHellos: number;
   /** A refused or failed target is not asked again for this many periods. */
   refusalHoldHellos: number;
+  /**
+   * K of the path check (src/vrr/path-check.ts): an endpoint probes each of its paths once it has gone K periods
+   * unverified, at most ceil(E / K) probes a period for E paths; so every path is probed within 2K periods. 0: off.
+   */
+  pathCheckHellos: number;
 }
 
 /** Defaults; `helloMs`-relative values are computed by resolveConfig. */
@@ -66,6 +71,7 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   refusalHoldHellos: 4,
   selfCheckFirstHellos: 2,
   selfCheckMaxHellos: 32,
+  pathCheckHellos: 8,
 };
 
 /** Fills defaults in and checks the values; throws a RangeError naming the bad field. */

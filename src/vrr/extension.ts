@@ -60,4 +60,6 @@ export interface NodeExtension {
   onGroupData?(packet: DataPacket, sender: Address): void;
   /** The node stopped. */
   onStop?(): void;
+  /** Entries of its bounded tables now, by name (VrrNode.tableSizes; the caps are in limits.ts). */
+  tableSizes?(): Record<string, number>;
 }

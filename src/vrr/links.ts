@@ -6,6 +6,7 @@
 // Invariants (checked by test/unit/vrr/links.test.ts, and those of pset.ts):
 //  - a frame goes out only to a linked neighbour whose port exists (else it is counted as drop.neighborNotLinked);
 //  - at most one periodic hello timer and one triggered hello timer are armed, and none while the node is stopped;
+//  - a neighbour is first heard only when its port has room (pset.ts, MAX_NEIGHBORS_PER_PORT);
 //  - every link change is emitted once as a 'link' event; when a linked neighbour is lost, whatever went through
 //    it (in-flight packets, representative records, paths) is dropped before extensions hear of it;
 //  - owned by node-context.ts alone.
@@ -14,6 +15,7 @@ import type { Address } from './address.ts';
 import type { LinkAddress, PortId, TimerHandle } from './env.ts';
 import type { LinkState } from './events.ts';
 import type { NodeContext } from './node-context.ts';
+import { MAX_NEIGHBORS_PER_PORT } from './limits.ts';
 import { Pset, type LinkChange } from './pset.ts';
 import { helloNeighborCapacity } from './wire/hello-parts.ts';
 import { MAX_HELLO_PARTS } from './wire/options/hello.ts';
@@ -173,6 +175,7 @@ export class Links {
   onHello(port: PortId, from: LinkAddress, sender: Address, hello: HelloOption): void {
     const ctx = this.ctx;
     if (sender === ctx.address) return; // our own broadcast looped back
+    if (this.pset.get(sender)?.port !== port && !this.makeRoom(port)) return;
     const change = this.pset.onHello(port, from, sender, hello, ctx.env.now());
     this.applyLinkChange(change);
     const n = this.pset.get(sender);
@@ -188,6 +191,19 @@ export class Links {
     ) {
       ctx.setups.requestSetup(ctx.address, 'join');
     }
+  }
+
+  /** Room on a port for a neighbour heard for the first time (pset.roomOnPort); false when it is ignored. */
+  private makeRoom(port: PortId): boolean {
+    const room = this.pset.roomOnPort(port);
+    if (room === 'room') return true;
+    if (room === 'full') {
+      this.ctx.count('cap.pset.refused');
+      return false;
+    }
+    this.ctx.count('cap.pset.evicted');
+    this.applyLinkChange(this.pset.forget(room.address, `port ${port} full`));
+    return true;
   }
 
   private applyLinkChange(change: LinkChange | null): void {
@@ -238,11 +254,16 @@ export class Links {
     if (!this.ctx.running && (this.helloTimer !== null || this.triggeredHello !== null))
       out.push('a hello timer is armed on a stopped node');
     const seen = new Set<Address>();
+    const perPort = new Map<PortId, number>();
     for (const n of this.pset.all()) {
+      perPort.set(n.port, (perPort.get(n.port) ?? 0) + 1);
       if (seen.has(n.address)) out.push(`neighbour ${n.address} listed twice`);
       seen.add(n.address);
       if (n.address === this.ctx.address) out.push('this node is its own neighbour');
     }
+    for (const [port, count] of perPort)
+      if (count > MAX_NEIGHBORS_PER_PORT)
+        out.push(`${count} neighbours on port ${port}, cap ${MAX_NEIGHBORS_PER_PORT}`);
     return out;
   }
 }

@@ -9,9 +9,10 @@
 //  - owned by setup.ts alone.
 
 import type { Address } from './address.ts';
+import { LOOP_GUARD_KEPT } from './limits.ts';
 
-/** Routed requests remembered for loop detection. */
-export const LOOP_GUARD_KEPT = 512;
+// Routed requests remembered for loop detection: LOOP_GUARD_KEPT (limits.ts).
+export { LOOP_GUARD_KEPT };
 /** Kinds of routed request in the guard's keys. */
 export const ROUTED_REQ = 0;
 export const ROUTED_FAIL = 1;

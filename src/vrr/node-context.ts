@@ -5,6 +5,7 @@
 //
 //   links.ts           pset and ports: neighbours, hellos, link state, frames out          (Links)
 //   paths.ts           vset and routes: path setup and teardown, the teardown-first guard  (Paths)
+//   path-check.ts      end-to-end probes of this node's paths, their schedule              (PathCheck)
 //   setup.ts           pending setups, hold-offs, the loop guard: routed setup_req/fail     (SetupRequests)
 //   self-check.ts      the vset self-check timer                                             (SelfCheck)
 //   repair.ts          representatives: bootstrap election, partition repair               (Repair, RepTable)
@@ -25,6 +26,7 @@ import type { TimerHandle, VrrEnv } from './env.ts';
 import type { NodeExtension } from './extension.ts';
 import { nextHop, type ForwardingTables, type NextHop } from './forwarding.ts';
 import { Links } from './links.ts';
+import { PathCheck } from './path-check.ts';
 import { Paths } from './paths.ts';
 import { ReliableControl } from './reliable.ts';
 import { Repair } from './repair.ts';
@@ -49,6 +51,7 @@ export class NodeContext {
   readonly links: Links;
   readonly reliable: ReliableControl;
   readonly paths: Paths;
+  readonly pathCheck: PathCheck;
   readonly setups: SetupRequests;
   readonly selfCheck: SelfCheck;
   readonly data: DataForwarding;
@@ -84,6 +87,7 @@ export class NodeContext {
       env.rng.u32(),
     );
     this.paths = new Paths(this);
+    this.pathCheck = new PathCheck(this);
     this.setups = new SetupRequests(this);
     this.selfCheck = new SelfCheck(this);
     this.data = new DataForwarding(this);
@@ -213,5 +217,6 @@ export class NodeContext {
       return;
     }
     this.repair.seekBetterNeighbors(now);
+    this.pathCheck.tick(now);
   }
 }

@@ -9,6 +9,8 @@
 //  - those of every table module (links.ts, paths.ts, setup.ts, self-check.ts; repair.ts and reliable.ts);
 //  - an inactive node has an empty vset and relays nothing but its own join;
 //  - nothing thrown escapes receive(): a frame that cannot be decoded is counted and dropped;
+//  - ACKs, and packets to acknowledge, are taken only from linked neighbours; what a frame can make the node hold
+//    is bounded by the caps of limits.ts (each table states its own), every eviction or refusal counted (cap.*);
 //  - an option Type is dispatched to at most one extension, and the node decodes exactly the core's options and
 //    those of its attached extensions (its registry is its own: nothing global is changed by attaching).
 
@@ -143,6 +145,7 @@ export class VrrNode {
     ctx.stopTimers();
     ctx.links.stop();
     ctx.selfCheck.stop();
+    ctx.pathCheck.stop();
     for (const e of ctx.extensions) e.onStop?.();
   }
 
@@ -211,6 +214,25 @@ export class VrrNode {
     };
   }
 
+  /**
+   * Entries of every bounded table now (limits.ts has the caps): neighbours (and the most on one port), routes,
+   * representatives, setup requests and holds, and those of attached extensions. For tests, the fuzz and reports.
+   */
+  tableSizes(): Record<string, number> {
+    const ctx = this.ctx;
+    const perPort = new Map<PortId, number>();
+    for (const n of ctx.links.pset.values()) perPort.set(n.port, (perPort.get(n.port) ?? 0) + 1);
+    const sizes: Record<string, number> = {
+      neighbors: ctx.links.pset.all().length,
+      neighborsOnOnePort: Math.max(0, ...perPort.values()),
+      routes: ctx.paths.routes.size,
+      representatives: ctx.repair.table.size,
+      ...ctx.setups.sizes(),
+    };
+    for (const e of ctx.extensions) Object.assign(sizes, e.tableSizes?.());
+    return sizes;
+  }
+
   /** Representatives currently known (address, and the neighbour toward it). */
   representatives(): { address: Address; via: Address; seq: number }[] {
     return this.ctx.repair.table
@@ -231,6 +253,7 @@ export class VrrNode {
       ...ctx.paths.checkInvariants(),
       ...ctx.setups.checkInvariants(),
       ...ctx.selfCheck.checkInvariants(),
+      ...ctx.pathCheck.checkInvariants(),
     ];
   }
 
@@ -263,7 +286,9 @@ export class VrrNode {
           ctx.links.onHello(port, from, sender, opt);
           break;
         case OptionType.ACK:
-          ctx.reliable.acked(sender, opt.seq);
+          // Only a linked neighbour has packets of ours to acknowledge (a forged ACK must not stop a retransmission).
+          if (ctx.links.pset.isLinked(sender)) ctx.reliable.acked(sender, opt.seq);
+          else ctx.count('drop.ackFromUnlinked');
           break;
         default:
           if (!firstTime) break;
@@ -288,6 +313,8 @@ export class VrrNode {
         return ctx.setups.handleSetupFail(opt, sender);
       case OptionType.TEARDOWN:
         return ctx.paths.handleTeardown(opt, sender);
+      case OptionType.PATH_PROBE:
+        return ctx.pathCheck.handleProbe(opt, sender);
       default: {
         const ext = this.extensionByType.get(opt.type as number);
         if (ext) ext.onOption(opt, sender);

@@ -10,10 +10,16 @@
 //  - every route's non-null na/nb is a linked neighbour;
 //  - an inactive node has an empty vset;
 //  - `tornDownEarly` holds at most TORN_DOWN_EARLY_KEPT keys, the newest; a setup whose key it holds is turned back;
+//  - a setup whose (ea, pathId) passed here lately (`setupsSeen`, LOOP_GUARD_KEPT of them) and has no entry any more
+//    is in a loop: turned back (drop.setupLoop);
+//  - a setup that would take the route table past MAX_ROUTES entries, or MAX_ROUTES_PER_NEIGHBOR through one
+//    neighbour (limits.ts), is turned back and counted (cap.routes.*); the paths in place stay;
 //  - owned by node-context.ts alone; other modules read vset and routes, and change them only through Paths.
 
 import { formatAddress, type Address } from './address.ts';
 import { forwardVia } from './forwarding.ts';
+import { TORN_DOWN_EARLY_KEPT } from './limits.ts';
+import { LoopGuard, ROUTED_REQ } from './loop-guard.ts';
 import type { NodeContext } from './node-context.ts';
 import { pathPrecedes, RouteTable, routeKey, type Route } from './routes.ts';
 import { Vset } from './vset.ts';
@@ -28,8 +34,8 @@ export interface RouteView {
   nb: Address | null;
 }
 
-/** Teardowns that came before their setup, remembered until it comes (a retransmission is due within seconds). */
-export const TORN_DOWN_EARLY_KEPT = 256;
+// Teardowns that came before their setup are remembered until it comes (a retransmission is due within seconds).
+export { TORN_DOWN_EARLY_KEPT };
 
 /** Adds key to a set kept to its newest `cap` entries (a Set iterates in insertion order). */
 function remember(set: Set<string>, key: string, cap: number): void {
@@ -47,6 +53,13 @@ export class Paths {
    * a path whose far end is gone, which nothing would ever remove (hard state has no refresh).
    */
   private readonly tornDownEarly = new Set<string>();
+  /**
+   * The setups seen here lately, by (ea, pathId): a setup that comes back after its entry was removed is in a loop
+   * (a pset entry pointing elsewhere than its address, as a spoofed hello makes one, sends a setup between two nodes
+   * that each take the other for the next hop; each pass tore the entry down before the next arrived, so the
+   * duplicate rule never saw it, and the setup circled at link speed). It is turned back like a duplicate.
+   */
+  private readonly setupsSeen = new LoopGuard();
 
   constructor(private readonly ctx: NodeContext) {
     this.vset = new Vset(ctx.address, ctx.config.vsetSize);
@@ -119,8 +132,17 @@ export class Paths {
       this.tearDownPath(opt.pathId, opt.src, sender);
       return;
     }
+    if (
+      this.setupsSeen.seenBefore(ROUTED_REQ, opt.src, opt.pathId) &&
+      !this.routes.has(opt.src, opt.pathId)
+    ) {
+      ctx.count('drop.setupLoop');
+      this.tearDownPath(opt.pathId, opt.src, fromMe ? null : sender);
+      return;
+    }
     const nh = this.setupNextHop(opt.dst, opt.proxy);
     const route: Route = { ea: opt.src, eb: opt.dst, pathId: opt.pathId, na: fromMe ? null : sender, nb: nh };
+    if (this.overCap(opt, route, fromMe)) return;
     const added = opt.src !== opt.dst && this.routes.add(route);
     if (!added || (!fromMe && !ctx.links.pset.isLinked(sender))) {
       // A duplicate (ea, pathId) means a loop: both copies die (TearDownPath removes the existing one).
@@ -152,6 +174,36 @@ export class Paths {
       if (!ctx.active) ctx.becomeActive(`setup from ${formatAddress(opt.src)}`);
       ctx.setups.learnCandidates(opt.vset, 'vset of a refused setup', opt.src);
     }
+  }
+
+  /**
+   * Refuses a new path that would break a route-table cap (limits.ts: MAX_ROUTES, MAX_ROUTES_PER_NEIGHBOR): paths in
+   * place are kept (a flood must not break working paths), the setup is turned back (a teardown without a vset:
+   * its origin sees a failure and asks again later). A path this node started ends before it began: the target it
+   * took as a virtual neighbour for it leaves the vset again. True when refused.
+   */
+  private overCap(opt: SetupOption, route: Route, fromMe: boolean): boolean {
+    const ctx = this.ctx;
+    if (opt.src === opt.dst || (!fromMe && !ctx.links.pset.isLinked(route.na!))) return false;
+    if (this.routes.has(opt.src, opt.pathId)) return false; // a duplicate: handled as a loop
+    const cap = this.routes.refusal(route.na, route.nb);
+    if (cap === null) return false;
+    ctx.count(`cap.routes.${cap}`);
+    if (!fromMe) {
+      this.tearDownPath(opt.pathId, opt.src, route.na);
+      return true;
+    }
+    this.dropIfPathless(opt.dst, 'route table full');
+    return true;
+  }
+
+  /** A virtual neighbour left without a path to it leaves the vset. */
+  private dropIfPathless(other: Address, why: string): void {
+    const ctx = this.ctx;
+    if (!this.vset.has(other) || this.routes.between(ctx.address, other).length > 0) return;
+    this.vset.remove(other);
+    ctx.env.emit({ type: 'vset-remove', member: other, why });
+    ctx.notifyVsetChange([], [other]);
   }
 
   /** teardown{<pathId, ea>, V} from sender. */
@@ -190,6 +242,22 @@ export class Paths {
         this.endpointLost(other, null);
       }
     }
+  }
+
+  /** A path of mine found broken (path-check.ts): remove it, tear down what is left of it, ask `other` again. */
+  dropBroken(r: Route, why: string): void {
+    const ctx = this.ctx;
+    this.removeRoute(r, why);
+    const next = r.ea === ctx.address ? r.nb : r.na;
+    if (next !== null && ctx.links.pset.isLinked(next)) {
+      ctx.sendControl(next, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+    }
+    this.endpointLost(r.ea === ctx.address ? r.eb : r.ea, null);
+  }
+
+  /** A path found broken here before its setup came (path-check.ts): its setup, if it comes, is turned back. */
+  rememberTornDown(ea: Address, pathId: number): void {
+    remember(this.tornDownEarly, routeKey(ea, pathId), TORN_DOWN_EARLY_KEPT);
   }
 
   /** The path to `other` is gone. Deliberate (V given): learn from V. Failure: ask `other` again. */
@@ -248,12 +316,7 @@ export class Paths {
     ctx.env.emit({ type: 'path-down', ea: r.ea, eb: r.eb, pathId: r.pathId, why });
     const me = ctx.address;
     if (r.ea !== me && r.eb !== me) return;
-    const other = r.ea === me ? r.eb : r.ea;
-    if (this.vset.has(other) && this.routes.between(me, other).length === 0) {
-      this.vset.remove(other);
-      ctx.env.emit({ type: 'vset-remove', member: other, why });
-      ctx.notifyVsetChange([], [other]);
-    }
+    this.dropIfPathless(r.ea === me ? r.eb : r.ea, why);
   }
 
   /** Inserts a virtual neighbour and tears down the paths to those it pushes out (with my vset attached). */
@@ -285,6 +348,8 @@ export class Paths {
     }
     if (!this.ctx.active && this.vset.size > 0) out.push('an inactive node has virtual neighbours');
     if (this.tornDownEarly.size > TORN_DOWN_EARLY_KEPT) out.push('tornDownEarly over its cap');
+    out.push(...this.routes.checkInvariants());
+    out.push(...this.setupsSeen.checkInvariants());
     return out;
   }
 }

@@ -7,13 +7,16 @@
 //  - state changes only through `transition` (the table) or through failure (timeout, low quality, lost port,
 //    unacknowledged retransmissions); every change is returned to the caller, which owns the consequences;
 //  - a neighbour reaches `linked` only with quality >= qualityUp; a linked neighbour below qualityDown fails;
-//  - failed neighbours are not listed in hellos, so the peer sees itself missing and fails the link too.
+//  - failed neighbours are not listed in hellos, so the peer sees itself missing and fails the link too;
+//  - at most MAX_NEIGHBORS_PER_PORT neighbours were last heard on one port (limits.ts): links.ts asks roomOnPort
+//    before a newcomer is heard, and forgets the unlinked neighbour it names (or ignores the newcomer);
 //  - owned by links.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';
 import type { LinkAddress, PortId } from './env.ts';
 import type { LinkState } from './events.ts';
+import { MAX_NEIGHBORS_PER_PORT } from './limits.ts';
 import { NeighborState, type HelloOption, type NeighborSlot } from './wire/types.ts';
 
 /** How a received hello lists me: L (linked, active or not), P (pending) or M (missing). */
@@ -118,6 +121,23 @@ export class Pset {
   // Adds a neighbour heard for the first time (a no-op for one already listed).
   private insert(n: Neighbor): void {
     if (!this.byAddress.has(n.address)) this.byAddress.set(n.address, n);
+  }
+
+  /**
+   * Whether a neighbour not yet listed may be heard on `port` (MAX_NEIGHBORS_PER_PORT): 'room', the unlinked
+   * neighbour of that port heard least recently (to forget first), or 'full' when every one of them is linked
+   * (links that work are never given up for a newcomer, who may be one of a flood of invented addresses).
+   */
+  roomOnPort(port: PortId, cap = MAX_NEIGHBORS_PER_PORT): 'room' | 'full' | Neighbor {
+    let onPort = 0;
+    let stalest: Neighbor | null = null;
+    for (const n of this.byAddress.values()) {
+      if (n.port !== port) continue;
+      onPort++;
+      if (n.state !== 'linked' && (stalest === null || n.lastHeard < stalest.lastHeard)) stalest = n;
+    }
+    if (onPort < cap) return 'room';
+    return stalest ?? 'full';
   }
 
   /** Receive ratio of n's hellos over the window, in [0, 1]. */

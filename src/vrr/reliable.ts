@@ -9,12 +9,14 @@
 // it, and retransmitting then only adds load until links fail for want of CPU, not of connectivity.
 //
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
-// timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed. Owned by
-// node-context.ts alone.
+// timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed; state is
+// kept only for linked neighbours (node.ts takes ACKs and acknowledged packets from them alone, and a lost link
+// forgets its neighbour), at most DEDUPE_WINDOW sequences each (limits.ts). Owned by node-context.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';
 import type { TimerHandle } from './env.ts';
+import { DEDUPE_WINDOW } from './limits.ts';
 
 interface Pending {
   readonly neighbor: Address;
@@ -83,9 +85,6 @@ export interface ReliableEnv {
 
 /** How often one packet's retransmission may be put off because its timer fired late (see arm()). */
 const MAX_LATE_DEFERRALS = 3;
-
-/** Remembered received sequences per neighbour, for duplicate suppression. */
-const DEDUPE_WINDOW = 64;
 
 /** Hop-by-hop acknowledgement and retransmission state of one node. */
 export class ReliableControl {

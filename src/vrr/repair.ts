@@ -17,6 +17,7 @@
 //    neighbour are dropped when that neighbour is lost;
 //  - a record is usable for repValidMs after its sequence last increased; it is then kept, unusable, for purgeMs;
 //  - `live` holds every usable record (and, until the next expire(), records that went stale since the last);
+//  - at most MAX_REPRESENTATIVES records (limits.ts): a new one evicts the record refreshed longest ago;
 //  - owned by Repair alone (the forwarding rule and the node's views read it).
 // Invariants of its reactions, Repair (checked by test/unit/vrr/repair.test.ts and repair-merge.test.ts):
 //  - an active node learns records only from active neighbours (a record is a route, and inactive nodes do not
@@ -26,6 +27,7 @@
 
 import type { Address } from './address.ts';
 import { forwardVia } from './forwarding.ts';
+import { MAX_REPRESENTATIVES } from './limits.ts';
 import type { NodeContext } from './node-context.ts';
 import { seqDiff } from './pset.ts';
 import type { HelloOption, RepSlot } from './wire/types.ts';
@@ -54,6 +56,8 @@ export class RepTable {
    */
   private readonly live = new Set<RepRecord>();
   private selfSeq: number;
+  /** Records dropped to make room (MAX_REPRESENTATIVES), since creation: Repair counts them (cap.reps.evicted). */
+  evictions = 0;
 
   constructor(
     private readonly me: Address,
@@ -72,6 +76,7 @@ export class RepTable {
       if (slot.address === this.me) continue;
       const rec = this.byAddress.get(slot.address);
       if (!rec) {
+        if (this.byAddress.size >= MAX_REPRESENTATIVES) this.evictStalest();
         const created = { address: slot.address, seq: slot.seq, heardFrom: from, refreshedAt: now };
         this.byAddress.set(slot.address, created);
         this.live.add(created);
@@ -85,6 +90,22 @@ export class RepTable {
       }
     }
     return fresh;
+  }
+
+  // Drops the record refreshed longest ago (unusable ones first: theirs is -Infinity or old) to make room.
+  private evictStalest(): void {
+    let stalest: RepRecord | null = null;
+    for (const r of this.byAddress.values())
+      if (stalest === null || r.refreshedAt < stalest.refreshedAt) stalest = r;
+    if (stalest === null) return;
+    this.byAddress.delete(stalest.address);
+    this.live.delete(stalest);
+    this.evictions++;
+  }
+
+  /** Records held (usable or not). */
+  get size(): number {
+    return this.byAddress.size;
   }
 
   /**
@@ -185,7 +206,9 @@ export class Repair {
     // Active nodes learn representatives only from active neighbours: the record is a route, and inactive nodes
     // do not relay. Inactive nodes learn from everyone: for them it is the bootstrap election.
     if (!hello.active && ctx.active) return;
+    const evicted = this.table.evictions;
     const fresh = this.table.learn(sender, hello.reps, ctx.env.now());
+    if (this.table.evictions > evicted) ctx.count('cap.reps.evicted', this.table.evictions - evicted);
     if (ctx.active) {
       for (const r of fresh) this.connectDirect(r, 'representative of another ring');
     } else if (fresh.some((r) => this.advertisedSmallest === null || r < this.advertisedSmallest)) {

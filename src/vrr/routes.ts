@@ -9,9 +9,14 @@
 //  - among parallel paths to one endpoint, every node picks the same one (smallest pathId, then ea), and each
 //    endpoint's cached `best` is that one;
 //  - `byPath` and `inOrder` hold the same entries (`inOrder` in insertion order);
+//  - `throughCount` counts, per neighbour, the entries whose na or nb it is (once per entry): what the caps read;
+//  - at most MAX_ROUTES entries, at most MAX_ROUTES_PER_NEIGHBOR through one neighbour (limits.ts): paths.ts
+//    asks `refusal` before it adds one, and refuses the path when it names a cap;
 //  - owned by paths.ts alone.
 
 import type { Address } from './address.ts';
+import { AddressMap } from './address-map.ts';
+import { MAX_ROUTES, MAX_ROUTES_PER_NEIGHBOR } from './limits.ts';
 
 /** One vset-path as seen by this node. */
 export interface Route {
@@ -54,9 +59,44 @@ export class RouteTable {
    */
   private readonly sorted: Address[] = [];
   private readonly sortedEntries: EndpointEntry[] = [];
+  /** Entries per neighbour that is their na or nb (the per-neighbour cap). */
+  private readonly throughCount = new AddressMap<number>();
 
   get size(): number {
     return this.inOrder.size;
+  }
+
+  /** Entries whose next hop either way is neighbour n. */
+  countThrough(n: Address): number {
+    return this.throughCount.get(n) ?? 0;
+  }
+
+  /**
+   * The cap a new entry with these next hops would break ('total' or 'perNeighbor'), or null when it fits
+   * (MAX_ROUTES, MAX_ROUTES_PER_NEIGHBOR; tests pass smaller caps).
+   */
+  refusal(
+    na: Address | null,
+    nb: Address | null,
+    caps = { total: MAX_ROUTES, perNeighbor: MAX_ROUTES_PER_NEIGHBOR },
+  ): 'total' | 'perNeighbor' | null {
+    if (this.inOrder.size >= caps.total) return 'total';
+    if (na !== null && this.countThrough(na) >= caps.perNeighbor) return 'perNeighbor';
+    if (nb !== null && this.countThrough(nb) >= caps.perNeighbor) return 'perNeighbor';
+    return null;
+  }
+
+  // Counts a route in (by 1) or out (by -1) of its neighbours' counts: once per neighbour.
+  private through(route: Route, by: 1 | -1): void {
+    this.bump(route.na, by);
+    if (route.nb !== route.na) this.bump(route.nb, by);
+  }
+
+  private bump(n: Address | null, by: 1 | -1): void {
+    if (n === null) return;
+    const count = (this.throughCount.get(n) ?? 0) + by;
+    if (count === 0) this.throughCount.delete(n);
+    else this.throughCount.set(n, count);
   }
 
   /** Adds an entry; false (and nothing changes) if (ea, pathId) already exists. */
@@ -73,6 +113,7 @@ export class RouteTable {
       this.byPath.set(key, [slot, route]);
     }
     this.inOrder.add(route);
+    this.through(route, 1);
     if (route.na !== null) this.index(route.ea, route);
     if (route.nb !== null) this.index(route.eb, route);
     return true;
@@ -106,9 +147,29 @@ export class RouteTable {
       this.byPath.delete(key);
     }
     this.inOrder.delete(route);
+    this.through(route, -1);
     if (route.na !== null) this.unindex(route.ea, route);
     if (route.nb !== null) this.unindex(route.eb, route);
     return route;
+  }
+
+  /** Every violation of the counts and caps (the ring checker and paths.ts check the rest). */
+  checkInvariants(): string[] {
+    const out: string[] = [];
+    if (this.size > MAX_ROUTES) out.push(`${this.size} routes, cap ${MAX_ROUTES}`);
+    const counted = new Map<Address, number>();
+    for (const r of this.inOrder) {
+      for (const n of r.na === r.nb ? [r.na] : [r.na, r.nb])
+        if (n !== null) counted.set(n, (counted.get(n) ?? 0) + 1);
+    }
+    for (const [n, c] of counted) {
+      if (c !== this.countThrough(n))
+        out.push(`neighbour ${n}: ${c} routes, counted ${this.countThrough(n)}`);
+      if (c > MAX_ROUTES_PER_NEIGHBOR)
+        out.push(`neighbour ${n}: ${c} routes, cap ${MAX_ROUTES_PER_NEIGHBOR}`);
+    }
+    if (counted.size !== this.throughCount.size) out.push('routes counted through neighbours that have none');
+    return out;
   }
 
   /** Every entry, in insertion order. */

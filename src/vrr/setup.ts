@@ -10,11 +10,14 @@
 //    again: its request ends at its next retry;
 //  - a hold ends refusalHoldHellos periods after it was set (the hello period's housekeeping drops it); a node on
 //    hold is not asked again (requestSetup, learnCandidates, direct setups) before then;
+//  - at most MAX_PENDING_SETUPS requests to others (a new one is not started) and MAX_SETUP_HOLDS holds (the one
+//    ending soonest is dropped for a new one): limits.ts;
 //  - the loop guard's (loop-guard.ts);
 //  - owned by node-context.ts alone.
 
 import { isGroupAddress, type Address } from './address.ts';
 import type { TimerHandle } from './env.ts';
+import { MAX_PENDING_SETUPS, MAX_SETUP_HOLDS } from './limits.ts';
 import { LoopGuard, ROUTED_FAIL, ROUTED_REQ } from './loop-guard.ts';
 import type { NodeContext } from './node-context.ts';
 import { nearEnough } from './vset.ts';
@@ -41,6 +44,11 @@ export class SetupRequests {
 
   constructor(private readonly ctx: NodeContext) {}
 
+  /** Entries of the bounded tables: requests under way, holds (tableSizes). */
+  sizes(): { pendingSetups: number; setupHolds: number } {
+    return { pendingSetups: this.pending.size, setupHolds: this.holdOff.size };
+  }
+
   /** Whether a request to target is under way. */
   isPending(target: Address): boolean {
     return this.pending.has(target);
@@ -55,7 +63,22 @@ export class SetupRequests {
   hold(target: Address, refused = false): void {
     const c = this.ctx.config;
     const until = this.ctx.env.now() + c.refusalHoldHellos * c.helloMs;
+    if (!this.holdOff.has(target) && this.holdOff.size >= MAX_SETUP_HOLDS) this.evictSoonestHold();
     this.holdOff.set(target, { until, refused });
+  }
+
+  // Makes room for a hold (MAX_SETUP_HOLDS): the one that ends soonest goes, a little early.
+  private evictSoonestHold(): void {
+    let soonest: Address | null = null;
+    let at = Infinity;
+    for (const [a, h] of this.holdOff) {
+      if (h.until < at) {
+        at = h.until;
+        soonest = a;
+      }
+    }
+    if (soonest !== null) this.holdOff.delete(soonest);
+    this.ctx.count('cap.holds.evicted');
   }
 
   /** Drops the holds that ran out. */
@@ -129,6 +152,11 @@ export class SetupRequests {
   requestSetup(target: Address, why: string, informant: Address | null = null): void {
     if (this.pending.has(target)) return;
     if (target !== this.ctx.address && (this.ctx.paths.vset.has(target) || this.holdOff.has(target))) return;
+    if (target !== this.ctx.address && this.pending.size >= MAX_PENDING_SETUPS) {
+      // The node's own join is never refused: it is one request, and without it the node stays out of the ring.
+      this.ctx.count('cap.setups.refused');
+      return;
+    }
     this.pending.set(target, { attempt: 0, token: 0, timer: null, why, informant });
     this.ctx.count(`why.${why}`);
     this.attemptSetup(target);
@@ -351,6 +379,8 @@ export class SetupRequests {
     const longest = c.refusalHoldHellos * c.helloMs;
     for (const [target, h] of this.holdOff)
       if (h.until > ctx.env.now() + longest) out.push(`hold of ${target} lasts beyond ${longest} ms`);
+    if (this.holdOff.size > MAX_SETUP_HOLDS) out.push(`${this.holdOff.size} holds, cap ${MAX_SETUP_HOLDS}`);
+    if (this.pending.size > MAX_PENDING_SETUPS + 1) out.push(`${this.pending.size} pending setups`);
     return [...out, ...this.guard.checkInvariants()];
   }
 }

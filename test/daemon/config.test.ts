@@ -128,6 +128,15 @@ describe('daemon/config', () => {
       [['--ipv4', 'fd00::1/64'], /overlay.ipv4: expected an IPv4 CIDR, found fd00::1\/64/],
       [['--emulate', 'eth0:delay=5'], /emulation.eth0.delay: expected a duration like 500us/],
       [
+        ['--emulate', 'eth0:delay=11s'],
+        /emulation.eth0.delay: expected a duration of at most 10s, found 11s/,
+      ],
+      [
+        ['--emulate', 'eth0:jitter=2m'],
+        /emulation.eth0.jitter: expected a duration of at most 10s, found 2m/,
+      ],
+      [['--hello-ms', '70000'], /helloMs: expected a number of milliseconds in \[10, 60000\], found 70000/],
+      [
         ['--emulate', 'eth2:delay=5ms', '-i', 'eth0'],
         /emulation.eth2: not one of the interfaces vrrd runs on \(eth0\)/,
       ],

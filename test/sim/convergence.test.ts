@@ -40,8 +40,6 @@ function assertHealthy(report: SimReport): void {
 }
 
 describe('simulated VRR converges', function () {
-  this.timeout(600_000);
-
   it('on a 3-node line', () => {
     const report = runSimulation(lineTopology(3), { seed: 1 });
     assertHealthy(report);
@@ -131,7 +129,6 @@ function converge(network: SimNetwork, deadlineMs: number): number {
 }
 
 describe('simulated VRR repairs failures in a 100-node graph', function () {
-  this.timeout(600_000);
   const topology = randomGeometricTopology(100, 4);
 
   it('repairs a link failure', () => {
@@ -177,8 +174,6 @@ describe('simulated VRR repairs failures in a 100-node graph', function () {
 });
 
 describe('simulated VRR is deterministic', function () {
-  this.timeout(600_000);
-
   it('gives the same JSON report for the same seed, and another for another seed', () => {
     const topology = ringTopology(10, { link: { delayMs: 2, jitterMs: 1, lossPct: 1 } });
     const first = JSON.stringify(runSimulation(topology, { seed: 77 }));

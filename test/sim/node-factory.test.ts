@@ -6,8 +6,6 @@ import { convergedNetwork } from './helpers/converged.ts';
 import { lineTopology } from './helpers/topologies.ts';
 
 describe('the simulator node factory', function () {
-  this.timeout(60_000);
-
   it('builds VrrNodes carrying a DHT and multicast, and a restarted node gets fresh ones', () => {
     const network = convergedNetwork(lineTopology(3), 5);
     for (const name of network.nodeNames()) {

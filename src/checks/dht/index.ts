@@ -11,6 +11,7 @@ import { dhtSection, type DhtCheckSpec } from './spec.ts';
 /** The dht check. */
 export const dhtCheck: Check<DhtCheckSpec> = {
   name: 'dht',
+  protocols: ['vrrd'],
   section: dhtSection,
   lab: (probe, run) => runDhtCheck(probe, run.spec, run.seed),
   sim(network, run) {

@@ -12,6 +12,7 @@ import { multicastSection, type MulticastCheckSpec } from './spec.ts';
 /** The multicast check. */
 export const multicastCheck: Check<MulticastCheckSpec> = {
   name: 'multicast',
+  protocols: ['vrrd'],
   section: multicastSection,
   lab: (probe, run) => runMulticastCheck(probe, run.spec, run.seed),
   sim(network, run) {

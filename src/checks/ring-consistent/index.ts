@@ -9,6 +9,7 @@ import { checkNetworkRing, isRingConsistent } from './sim.ts';
 /** The ring-consistent check. */
 export const ringConsistentCheck: Check = {
   name: 'ring-consistent',
+  protocols: ['vrrd'],
   lab: (probe) => runRingCheck(probe),
   sim(network) {
     const result = checkNetworkRing(network);

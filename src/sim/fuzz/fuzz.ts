@@ -12,16 +12,21 @@ import { checkNetworkRing } from '../../checks/ring-consistent/sim.ts';
 import { pingAll } from '../../checks/ping-all/sim.ts';
 import { scenarioSteps } from '../scenario/timeline.ts';
 import { randomSchedule, type ScheduleOptions } from './schedule.ts';
+import { completePathsReport } from './complete-paths.ts';
 
 /** Checks the network after a schedule healed and quiesced; any failed report is a violation. */
 export type InvariantChecker = (network: SimNetwork) => CheckReport[];
 
-/** The default invariants: one consistent ring (per partition, and there is one), ping-all delivers 100 %. */
+/**
+ * The default invariants: one consistent ring (per partition, and there is one), every vset path complete both
+ * ways (complete-paths.ts), ping-all delivers 100 %.
+ */
 export const defaultInvariants: InvariantChecker = (network) => {
   const ring = checkNetworkRing(network, { maxProblems: 20 });
   const ping = pingAll(network);
   return [
     { name: 'ring-consistent', passed: ring.passed, figures: { ...ring.figures }, problems: ring.problems },
+    completePathsReport(network.snapshots()),
     { name: 'ping-all', passed: ping.passed, figures: { ...ping.figures }, problems: ping.problems },
   ];
 };

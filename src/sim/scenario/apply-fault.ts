@@ -1,6 +1,7 @@
 // Fault actions of a timeline mapped onto the simulated network.
 
 import type { ScenarioAction, Topology } from '../../topology/types.ts';
+import { HostileNode } from '../hostile/hostile-node.ts';
 import type { SimNetwork } from '../network.ts';
 
 /** A timeline action that changes the network (everything but verify and wait). */
@@ -31,6 +32,19 @@ export function applyFault(network: SimNetwork, topology: Topology, action: Faul
       return network.crash(action.node);
     case 'restart':
       return network.restart(action.node);
+    case 'hostile': {
+      const node = network.node(action.node);
+      if (!(node instanceof HostileNode))
+        throw new Error(
+          `node ${action.node} is not running as a hostile node (it is down, or built by a custom factory)`,
+        );
+      node.attack({
+        attack: action.attack,
+        ...(action.ratePerSec !== null ? { ratePerSec: action.ratePerSec } : {}),
+        ...(action.durationMs !== null ? { durationMs: action.durationMs } : {}),
+      });
+      return;
+    }
   }
 }
 
@@ -50,6 +64,8 @@ export function describeAction(action: ScenarioAction): string {
       return `${action.kind} ${action.node}`;
     case 'wait':
       return `wait ${action.ms} ms`;
+    case 'hostile':
+      return `hostile ${action.node} ${action.attack}`;
     case 'verify':
       return `verify ${action.checks.map((c) => (c.withinMs === null ? c.check : `${c.check} within ${c.withinMs} ms`)).join(', ')}`;
   }

@@ -65,9 +65,9 @@ export class RunRecorder {
     };
   }
 
-  /** A fault applied now. */
-  fault(action: string, detail: string, where: string): void {
-    this.add(this.#now(), 'fault', { action, detail, where });
+  /** A fault applied now; `fields` are the action's own (a, b, groups, node), which a replay applies. */
+  fault(action: string, detail: string, where: string, fields: Record<string, unknown> = {}): void {
+    this.add(this.#now(), 'fault', { action, detail, where, ...fields });
   }
 
   /** One ping-all round that just ended: every pair asked, delivered (hops) or not. */

@@ -6,7 +6,7 @@
 import type { ScenarioStep, Topology } from '../../topology/types.ts';
 import { findCheck } from '../../checks/registry.ts';
 import type { SimRunContext, SimStep } from '../steps.ts';
-import { applyFault, describeAction, isFault } from './apply-fault.ts';
+import { applyFault, describeAction, isFault, type FaultAction } from './apply-fault.ts';
 import { ringWatch } from './ring-watch.ts';
 import { scenarioLog, type ScenarioStepReport } from './step-report.ts';
 import { unsupportedReason, verifyCheck } from './verify.ts';
@@ -99,7 +99,7 @@ function runTimelineStep(
       problems.push(`step at ${where} (${describeAction(action)}) failed: ${(error as Error).message}`);
       return;
     }
-    recorderOf(ctx)?.fault(action.kind, describeAction(action), where);
+    recorderOf(ctx)?.fault(action.kind, describeAction(action), where, faultFields(action));
     watch.addFault(report);
     return;
   }
@@ -123,5 +123,25 @@ function runTimelineStep(
       problems.push(`step at ${where}: ${spec.check} did not hold ${within}`);
       for (const p of outcome.problems) problems.push(`${spec.check}: ${p}`);
     }
+  }
+}
+
+// A fault's fields for its timeline line: the link, groups or node it acted on. The scenario's heal also brings
+// downed links back (apply-fault.ts), which a replay must know.
+function faultFields(action: FaultAction): Record<string, unknown> {
+  switch (action.kind) {
+    case 'link-down':
+    case 'link-up':
+    case 'impair':
+      return { a: action.a, b: action.b };
+    case 'partition':
+      return { groups: action.groups.map((g) => [...g]) };
+    case 'heal':
+      return { restoresLinks: true };
+    case 'crash':
+    case 'restart':
+      return { node: action.node };
+    case 'hostile':
+      return { node: action.node, attack: action.attack };
   }
 }

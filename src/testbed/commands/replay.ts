@@ -29,7 +29,9 @@ export function replayCommand(path: string, options: Pick<SimCommandOptions, 'js
   try {
     report = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    return fail(`expected a report.json written by testbed run, found ${(error as Error).message}`);
+    // One line: JSON.parse quotes the start of the text, newlines included.
+    const found = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+    return fail(`expected a report.json written by testbed run, found ${found}`);
   }
   if (typeof report.seed !== 'number' || !Number.isSafeInteger(report.seed)) {
     return fail(`expected a "seed" integer, found ${JSON.stringify(report.seed)}`);

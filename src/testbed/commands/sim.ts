@@ -16,7 +16,7 @@ import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { vrrLabVersion } from '../report/versions.ts';
 import { writeHtmlReport, writeTimelineEvents } from '../report/html-report.ts';
-import { RunRecorder } from '../../sim/scenario/run-recorder.ts';
+import { SimTimelineRecorder } from '../ui/sim-timeline.ts';
 
 /** Options of the verb as commander hands them over (strings, unparsed). */
 export interface SimCommandOptions {
@@ -91,6 +91,13 @@ export function runSimCommand(
   } catch (error) {
     return usage((error as Error).message);
   }
+  // The simulator runs VRR only: a babeld node (a reference protocol) exists only in real labs.
+  const babeld = topology.nodes.filter((n) => n.protocol === 'babeld').map((n) => n.name);
+  if (babeld.length > 0) {
+    return usage(
+      `${file}: the simulator runs vrrd nodes only, and ${babeld.length} node(s) run babeld (${babeld.slice(0, 3).join(', ')}${babeld.length > 3 ? ', ...' : ''}): run it as a lab (testbed up --runtime netns)`,
+    );
+  }
 
   if (options.fuzz !== undefined || options.fuzzOne !== undefined) {
     return runFuzzCommand(file, topology, { ...options, seed: seedOption, maxSimMs }, deps);
@@ -101,8 +108,10 @@ export function runSimCommand(
   const info = options.json ? deps.stderr : deps.stdout;
   info(`seed ${seed}, replay with --seed ${seed}`);
 
-  // Only a run that writes files is recorded (the report is the same either way).
-  const recorder = options.reportDir !== undefined ? new RunRecorder() : undefined;
+  // Only a run that writes files is recorded (the report is the same either way). The recorder also keeps every
+  // node's events and the nodes and links, so the one timeline.jsonl feeds report.html and `testbed ui --replay`.
+  const recorder =
+    options.reportDir !== undefined ? new SimTimelineRecorder(topology, seed, resolve(file)) : undefined;
   const started = deps.wallNow();
   const report = deps.simulate(topology, {
     recorder,

@@ -7,10 +7,14 @@ import { daemonState } from '../lab/daemons.ts';
 import { daemonsSummary, describeDaemons } from '../lab/daemons-summary.ts';
 import { mapLimit } from '../lab/pool.ts';
 import { ringNow } from '../lab/ring-wait.ts';
+import { babelRoutes } from '../lab/babeld.ts';
+import { protocolOf } from '../lab/plan.ts';
 import { EXIT, openLab, runVerb, withJson, type VerbIo } from './context.ts';
 
 interface NodeStatus {
   name: string;
+  /** The routing daemon it runs; a babeld node's routes are its kernel routes (proto babel), vset and linked '-'. */
+  protocol: string;
   address: string;
   ipv4: string;
   ipv6: string;
@@ -54,10 +58,12 @@ export async function statusCommand(name: string | undefined, io: VerbIo): Promi
   io.info(
     `lab ${plan.lab} (${plan.runtime}, run ${plan.runId}, seed ${plan.seed}, phase ${state.phase}): ${plan.nodes.length} nodes, ${plan.links.length} links, ${describeDaemons(state)}`,
   );
-  io.info('node             address            ipv4               daemon         vset routes linked');
+  io.info(
+    'node             address            ipv4               protocol daemon         vset routes linked',
+  );
   for (const n of nodes) {
     io.info(
-      `${n.name.padEnd(16)} ${n.address.padEnd(18)} ${n.ipv4.padEnd(18)} ${n.daemon.padEnd(14)} ${String(n.vset ?? '-').padStart(4)} ${String(n.routes ?? '-').padStart(6)} ${String(n.linked ?? '-').padStart(6)}`,
+      `${n.name.padEnd(16)} ${n.address.padEnd(18)} ${n.ipv4.padEnd(18)} ${n.protocol.padEnd(8)} ${n.daemon.padEnd(14)} ${String(n.vset ?? '-').padStart(4)} ${String(n.routes ?? '-').padStart(6)} ${String(n.linked ?? '-').padStart(6)}`,
     );
   }
   const down = links.filter((l) => l.state !== 'up');
@@ -98,10 +104,15 @@ export async function statusCommand(name: string | undefined, io: VerbIo): Promi
 async function nodeStatuses(lab: Lab): Promise<NodeStatus[]> {
   return mapLimit(lab.plan.nodes, 16, async (n) => {
     const pid = lab.state.nodes[n.name]?.daemonPid ?? null;
-    const base = { name: n.name, address: n.address, ipv4: n.ipv4, ipv6: n.ipv6, pid };
+    const protocol = protocolOf(n);
+    const base = { name: n.name, protocol, address: n.address, ipv4: n.ipv4, ipv6: n.ipv6, pid };
     const state = daemonState(lab, n.name);
     if (state === 'killed') return { ...base, daemon: 'killed', vset: null, routes: null, linked: null };
     if (state === 'gone') return { ...base, daemon: 'dead', vset: null, routes: null, linked: null };
+    if (protocol === 'babeld') {
+      const routes = await babelRoutes(lab, n.name).catch(() => null);
+      return { ...base, daemon: 'running', vset: null, routes: routes?.length ?? null, linked: null };
+    }
     try {
       const s = await lab.ctl<{ counts: { vset: number; routes: number; linked: number } }>(n.name, 'status');
       return {

@@ -72,11 +72,12 @@ export function hostDocument(
 }
 
 /**
- * Starts one host per slice (all at once) and waits until each answers on its control socket, which it opens
+ * Starts one host per slice of nodes (the lab's vrrd nodes; all hosts at once) and waits until each answers on its control socket, which it opens
  * once all its nodes run; records every node as run by its host. Throws naming the host and its log's end.
  */
 export async function startHosts(
   lab: Lab,
+  nodes: readonly string[],
   vrrdCommand: string[],
   vrrdFlags: (node: string) => string[],
   report: { progress: (line: string) => void; started?: (nodes: number) => void },
@@ -84,7 +85,7 @@ export async function startHosts(
   const { progress } = report;
   const dir = lab.identity.dir;
   mkdirSync(hostPaths.dir(dir), { recursive: true, mode: 0o700 });
-  const slices = sliceNodes(lab.plan.nodes.map((n) => n.name));
+  const slices = sliceNodes(nodes);
   const hosts: HostState[] = slices.map((nodes, index) => ({ index, pid: null, startTime: null, nodes }));
   lab.state.daemons = { mode: 'shared', hosts };
   progress(`  ${hosts.length} vrrd host(s): ${hosts.map((h) => h.nodes.length).join(' + ')} nodes`);
@@ -97,12 +98,12 @@ export async function startHosts(
       const pid = spawnHost(vrrdCommand, file, hostPaths.log(dir, host.index));
       host.pid = pid;
       host.startTime = processStartTime(pid);
-      await waitForHost(lab, host, () => report.started?.(countSockets(lab)));
+      await waitForHost(lab, host, () => report.started?.(countSockets(lab, nodes)));
       for (const node of host.nodes) markRunning(lab, node, host);
-      report.started?.(countSockets(lab));
+      report.started?.(countSockets(lab, nodes));
     }),
   );
-  await Promise.all(lab.plan.nodes.map((n) => routeMulticast(lab, n.name)));
+  await Promise.all(nodes.map((n) => routeMulticast(lab, n)));
 }
 
 /** The host that runs node (shared mode), or null. */
@@ -232,9 +233,9 @@ function spawnHost(vrrdCommand: string[], file: string, log: string): number {
   }
 }
 
-/** How many nodes of the lab have their control socket: each hosted node opens it once it runs. */
-function countSockets(lab: Lab): number {
-  return lab.plan.nodes.filter((n) => existsSync(lab.socket(n.name))).length;
+/** How many of nodes have their control socket: each hosted node opens it once it runs. */
+function countSockets(lab: Lab, nodes: readonly string[]): number {
+  return nodes.filter((n) => existsSync(lab.socket(n))).length;
 }
 
 async function waitForHost(lab: Lab, host: HostState, onPoll: () => void): Promise<void> {

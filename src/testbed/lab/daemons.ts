@@ -18,7 +18,9 @@ import { isSameProcess, processNetnsInode, processStartTime } from './host-proce
 import { crashHosted, hostAlive, hostOf, restartHosted } from './daemon-hosts.ts';
 import { checkedSocket, type Lab } from './lab.ts';
 import { daemonsMode } from './lab-state.ts';
+import { labPaths } from './lab-dir.ts';
 import { plannedNode } from './plan.ts';
+import { babeldFlags, prepareBabeldNode } from './babeld.ts';
 
 /**
  * How long a vrrd that is still running may take to open its control socket. A vrrd that exits is reported at
@@ -51,6 +53,7 @@ export function vrrdFlags(lab: Lab, node: string): string[] {
     'info',
   ];
   if (n.interfaces.length > 0) flags.push('-i', n.interfaces.map((i) => i.ifname).join(','));
+  if (n.keyed) flags.push('--key-file', labPaths.key(lab.identity.dir, n.name));
   for (const i of n.interfaces) {
     const link = lab.plan.links[i.link];
     const state = lab.state.links[i.link];
@@ -64,9 +67,9 @@ export function vrrdFlags(lab: Lab, node: string): string[] {
 export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gone' {
   const s = lab.state.nodes[node];
   if (s?.daemonPid == null) return 'killed';
-  if (daemonsMode(lab.state) === 'shared') {
-    const host = hostOf(lab, node);
-    return host !== null && host.pid === s.daemonPid && hostAlive(host) ? 'running' : 'gone';
+  if (isHosted(lab, node)) {
+    const host = hostOf(lab, node)!;
+    return host.pid === s.daemonPid && hostAlive(host) ? 'running' : 'gone';
   }
   if (s.daemonStart === null || !isSameProcess({ pid: s.daemonPid, startTime: s.daemonStart })) return 'gone';
   // The right process, in the node's namespace (which handle() checks is still the one up created).
@@ -79,9 +82,13 @@ export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gon
   return processNetnsInode(s.daemonPid) === inode ? 'running' : 'gone';
 }
 
-/** Starts node's vrrd and waits for its control socket; records its PID and start time in the state (not saved). */
+/**
+ * Starts node's daemon: vrrd (waits for its control socket), or babeld on a babeld node (waits until it has
+ * run a moment: a bad configuration ends it at once). Records its PID and start time in the state (not saved).
+ */
 export async function startDaemon(lab: Lab, node: string): Promise<number> {
-  if (daemonsMode(lab.state) === 'shared') return restartHosted(lab, node);
+  if (lab.protocol(node) === 'babeld') return startBabeld(lab, node);
+  if (isHosted(lab, node)) return restartHosted(lab, node);
   const argv = [...lab.runtime.vrrdCommand(), ...vrrdFlags(lab, node)];
   const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
   const startTime = processStartTime(pid);
@@ -113,8 +120,27 @@ export async function startDaemon(lab: Lab, node: string): Promise<number> {
   return pid;
 }
 
+/** How long a babeld must keep running after its start to count as started. */
+const BABELD_SETTLE_MS = 300;
+
+async function startBabeld(lab: Lab, node: string): Promise<number> {
+  await prepareBabeldNode(lab, node);
+  const argv = [...(await lab.runtime.babeldCommand()), ...babeldFlags(lab, node)];
+  const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
+  const startTime = processStartTime(pid);
+  lab.state.nodes[node].daemonPid = pid;
+  lab.state.nodes[node].daemonStart = startTime;
+  await new Promise((r) => setTimeout(r, BABELD_SETTLE_MS));
+  if (startTime === null || !isSameProcess({ pid, startTime })) {
+    throw new Error(
+      `babeld of node ${node} exited at start; its log ${lab.logFile(node)} ends:\n${logTail(lab.logFile(node))}`,
+    );
+  }
+  return pid;
+}
+
 /**
- * Stops node's vrrd with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). A daemon
+ * Stops node's daemon (vrrd or babeld) with signal (SIGKILL: a crash) and waits until it is gone (SIGKILL after 5 s). A daemon
  * that is not running any more is only marked stopped: its PID, if someone else has it now, is not signalled.
  * Resolves to what it found: 'stopped', or 'gone' (nothing to stop).
  */
@@ -124,7 +150,7 @@ export async function stopDaemon(
   signal: NodeJS.Signals,
 ): Promise<'stopped' | 'gone'> {
   // A hosted node stops the same way whatever the signal: nothing is sent on the way out (Daemon.stop).
-  if (daemonsMode(lab.state) === 'shared') return crashHosted(lab, node);
+  if (isHosted(lab, node)) return crashHosted(lab, node);
   const s = lab.state.nodes[node];
   const running = daemonState(lab, node) === 'running';
   const recorded = { pid: s.daemonPid ?? 0, startTime: s.daemonStart ?? -1 };
@@ -150,6 +176,11 @@ export async function stopDaemon(
     await new Promise((r) => setTimeout(r, 20));
   }
   return 'stopped';
+}
+
+/** Whether node runs in a shared vrrd host (shared mode, and a vrrd node: babeld nodes keep a process each). */
+function isHosted(lab: Lab, node: string): boolean {
+  return daemonsMode(lab.state) === 'shared' && hostOf(lab, node) !== null;
 }
 
 /** The last lines of a log file ('' when unreadable; a symlink in its place is not followed). */

@@ -1,6 +1,6 @@
 // Where a lab's files live on the host: one directory per lab under the state root, holding lab.json (the
 // plan and what was created; root's alone, never shown to a node) and nodes/<node>/ (that node's vrrd control
-// socket and log). A docker node mounts its own nodes/<node>/ at the same path and nothing else, so paths are
+// socket and log, or a babeld node's config, pid, state and log). A docker node mounts its own nodes/<node>/ at the same path and nothing else, so paths are
 // the same inside and out, and no node reaches lab.json or another node's socket.
 //
 // Every path is built from a checked lab name and node name (lab-name.ts, topology/names.ts): no argument can
@@ -45,4 +45,11 @@ export const labPaths = {
   node: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node)),
   socket: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.sock'),
   log: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'vrrd.log'),
+  /** A keyed node's network key (mode 0600), in the directory only that node mounts. */
+  key: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'network.key'),
+  /** A babeld node's files (lab/babeld.ts): config, pid file, state file and log. */
+  babeldConf: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.conf'),
+  babeldPid: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.pid'),
+  babeldState: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.state'),
+  babeldLog: (dir: string, node: string): string => join(dir, 'nodes', nodePart(node), 'babeld.log'),
 };

@@ -29,6 +29,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { LinkParams } from '../../topology/types.ts';
 import type { LabPlan } from './plan.ts';
+import { NODE_PROTOCOLS } from '../../topology/types.ts';
 import { labDir, labPaths, labsRoot } from './lab-dir.ts';
 import { checkLabName, isLabName } from './lab-name.ts';
 import { isValidNodeName, NODE_NAME_RULE } from '../../topology/names.ts';
@@ -168,6 +169,10 @@ function checkPlanNames(plan: LabPlan, file: string): void {
   if (!Array.isArray(plan.nodes) || !Array.isArray(plan.links)) bad('a plan with nodes and links', plan);
   for (const node of plan.nodes) {
     if (!isValidNodeName(node?.name)) bad(NODE_NAME_RULE, node?.name);
+    // The protocol picks the program a node runs: only the ones there are.
+    if (node.protocol !== undefined && !NODE_PROTOCOLS.includes(node.protocol)) {
+      bad(`a protocol (${NODE_PROTOCOLS.join(', ')})`, node.protocol);
+    }
     for (const i of node.interfaces ?? []) {
       if (!IFNAME_PATTERN.test(i?.ifname)) bad(`an interface name like eth1`, i?.ifname);
       if (!isValidNodeName(i?.peer)) bad(NODE_NAME_RULE, i?.peer);

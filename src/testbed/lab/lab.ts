@@ -15,7 +15,8 @@ import type { ExecOptions, ExecResult, LabIdentity, NodeHandle, Runtime } from '
 import type { LabAccess } from './lab-access.ts';
 import { labDir, labPaths } from './lab-dir.ts';
 import { writeLabState, type LabState } from './lab-state.ts';
-import type { LabPlan } from './plan.ts';
+import { plannedNode, protocolOf, type LabPlan } from './plan.ts';
+import type { NodeProtocol } from '../../topology/types.ts';
 import { mapLimit } from './pool.ts';
 
 /** The control-socket timeout for one request. */
@@ -116,9 +117,16 @@ export class Lab implements LabAccess {
     return labPaths.socket(this.identity.dir, node);
   }
 
-  /** The log file of a node's vrrd. */
+  /** The log file of a node's daemon (vrrd's, or babeld's on a babeld node). */
   logFile(node: string): string {
-    return labPaths.log(this.identity.dir, node);
+    return this.protocol(node) === 'babeld'
+      ? labPaths.babeldLog(this.identity.dir, node)
+      : labPaths.log(this.identity.dir, node);
+  }
+
+  /** The routing daemon a node runs. */
+  protocol(node: string): NodeProtocol {
+    return protocolOf(plannedNode(this.plan, node));
   }
 
   exec(node: string, argv: string[], options?: ExecOptions): Promise<ExecResult> {
@@ -130,11 +138,23 @@ export class Lab implements LabAccess {
   }
 
   ctl<T = unknown>(node: string, verb: string, args: Record<string, unknown> = {}): Promise<T> {
+    if (this.protocol(node) !== 'vrrd') {
+      return Promise.reject(
+        new Error(
+          `node ${node} runs ${this.protocol(node)}, not vrrd: it has no control socket to ask ${verb}`,
+        ),
+      );
+    }
     return requestOnce<T>(checkedSocket(this.socket(node)), verb, args, CTL_TIMEOUT_MS);
   }
 
   aliveNodes(): string[] {
-    return this.plan.nodes.map((n) => n.name).filter((n) => this.state.nodes[n]?.daemonPid != null);
+    // A node without the key of a keyed mesh runs but is no member: the checks leave it out, as the simulator does.
+    const keyedMesh = this.plan.nodes.some((n) => n.keyed === true);
+    return this.plan.nodes
+      .filter((n) => !keyedMesh || n.keyed === true)
+      .map((n) => n.name)
+      .filter((n) => this.state.nodes[n]?.daemonPid != null);
   }
 
   upLinks(): [string, string][] {

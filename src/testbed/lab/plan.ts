@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { formatAddress, type Address } from '../../vrr/address.ts';
 import { assignAddresses } from '../../topology/addresses.ts';
-import type { LinkParams, Topology, VrrParams } from '../../topology/types.ts';
+import type { LinkParams, NodeProtocol, Topology, VrrParams } from '../../topology/types.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6 } from '../../topology/overlay-addresses.ts';
 import { formatIpv4, parseIpv4 } from '../../topology/ip-address.ts';
 import type { RuntimeKind } from '../runtime/runtime.ts';
@@ -24,6 +24,8 @@ export interface PlannedNode {
   /** VRR address, text form (02:..). */
   address: string;
   vrr: VrrParams;
+  /** The routing daemon it runs (absent in a lab.json from before babeld nodes: vrrd). */
+  protocol?: NodeProtocol;
   /** Overlay addresses as CIDRs (`198.18.0.11/15`, `fd76:7272::200:0:b/64`). */
   ipv4: string;
   ipv6: string;
@@ -31,6 +33,8 @@ export interface PlannedNode {
   seed: number;
   /** The node's link interfaces, in link order. */
   interfaces: { ifname: string; link: number; peer: string }[];
+  /** True when its vrrd holds the mesh's network key (a keyed mesh; the key itself is only in the node's key file). */
+  keyed?: boolean;
 }
 
 /** One link: a veth pair. */
@@ -87,10 +91,12 @@ export function planLab(topology: Topology, options: PlanOptions): LabPlan {
       name: node.name,
       address: formatAddress(address),
       vrr: node.vrr,
+      protocol: node.protocol ?? 'vrrd',
       ipv4: ipv4.get(node.name)!,
       ipv6: `${v6.address}/${v6.prefixLength}`,
       seed: nodeSeed(options.seed, node.name),
       interfaces: interfaces.get(node.name)!,
+      ...(topology.security && node.keyed !== false ? { keyed: true } : {}),
     };
   });
   return {
@@ -107,6 +113,11 @@ export function planLab(topology: Topology, options: PlanOptions): LabPlan {
 /** A node's vrrd seed: 32 bits of SHA-256(`${runSeed}:node:${name}`). */
 export function nodeSeed(runSeed: number, name: string): number {
   return createHash('sha256').update(`${runSeed}:node:${name}`).digest().readUInt32BE(0);
+}
+
+/** The routing daemon a planned node runs. */
+export function protocolOf(node: PlannedNode): NodeProtocol {
+  return node.protocol ?? 'vrrd';
 }
 
 /** The IPv4 overlay address (without prefix length) of a planned node. */

@@ -4,14 +4,16 @@
 import { collectRingSnapshots } from '../../checks/ring-consistent/lab.ts';
 import { checkRingConsistency, type RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
 import { labProbe } from '../verify/lab-probe.ts';
+import { restrictProbe } from '../../checks/lab-probe.ts';
 import type { LabAccess } from './lab-access.ts';
 
-/** One verdict on the lab's ring now. */
+/** One verdict on the lab's ring now: its vrrd nodes' (babeld nodes have none; a lab of only those passes). */
 export async function ringNow(lab: LabAccess): Promise<RingConsistencyResult> {
-  const outcomes = await collectRingSnapshots(labProbe(lab));
+  const probe = restrictProbe(labProbe(lab), ['vrrd']);
+  const outcomes = await collectRingSnapshots(probe);
   return checkRingConsistency(
     outcomes.map((o) => o.snapshot),
-    lab.upLinks(),
+    probe.upLinks().map(([a, b]) => [a, b]),
   );
 }
 

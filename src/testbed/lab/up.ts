@@ -6,7 +6,7 @@
 // this run's label, and the lab directory only while its lab.json names this lab and run: a failing `up` can
 // never remove another lab, an earlier run of the same name, or anything outside the labs root.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Topology } from '../../topology/types.ts';
@@ -27,7 +27,8 @@ import {
   type DaemonsMode,
 } from './lab-state.ts';
 import { UpLock } from './up-lock.ts';
-import { planLab, type LabPlan } from './plan.ts';
+import { planLab, protocolOf, type LabPlan } from './plan.ts';
+import { waitForBabelRoutes } from './babeld.ts';
 import { mapLimit } from './pool.ts';
 import { PhaseCounter } from './phase-counter.ts';
 import { waitForRing } from './ring-wait.ts';
@@ -88,6 +89,8 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
   if (lonely.length > 0) {
     throw new Error(`${topology.file}: node(s) ${lonely.join(', ')} have no link: vrrd needs at least one`);
   }
+  // babeld nodes need a runtime whose nodes have babeld: refused before anything is created.
+  if (plan.nodes.some((n) => protocolOf(n) === 'babeld')) await options.runtime.babeldCommand();
   options.signal?.throwIfAborted();
   const lock = UpLock.acquire(plan.lab);
   try {
@@ -118,6 +121,12 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
   const lab = new Lab(state, runtime);
   for (const node of plan.nodes) {
     mkdirSync(labPaths.node(lab.identity.dir, node.name), { recursive: true, mode: 0o700 });
+    // The key goes only where that node's vrrd reads it (a docker node mounts its own directory, nothing else).
+    if (node.keyed && topology.security) {
+      writeFileSync(labPaths.key(lab.identity.dir, node.name), Buffer.from(topology.security.key), {
+        mode: 0o600,
+      });
+    }
   }
 
   const clock = (): number => Date.now();
@@ -149,30 +158,44 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     progress(`wiring ${plan.links.length} links`);
     await createVethLinks(plan, lab.handles());
     const shaping = await shapeLinks(lab);
+    const unshaped = babeldUnshaped(lab, shaping);
+    if (unshaped > 0) {
+      progress(
+        `warning: ${unshaped} impaired link(s) end at babeld nodes, but links are shaped by vrrd's emulation here (${shaping?.reason}): babeld's side is not impaired`,
+      );
+    }
     lab.save();
     phases.linksMs = clock() - t;
 
     t = clock();
     checkpoint();
+    const babeld = plan.nodes.filter((n) => protocolOf(n) === 'babeld').length;
     const firstStart = clock();
-    const starting = new PhaseCounter(progress, 'vrrd nodes up', plan.nodes.length);
-    if (state.daemons.mode === 'shared') {
-      progress(`starting ${plan.nodes.length} vrrd nodes in shared hosts`);
-      await startHosts(lab, runtime.vrrdCommand(), (node) => vrrdFlags(lab, node), {
-        progress,
-        started: (count) => starting.set(count),
-      });
-    } else {
-      // In waves bounded by the cores: a vrrd's start is CPU (node's own boot), and more at once only makes
-      // each slower (on two cores, 100 starting together took 30 s each where one takes 3 s).
-      const cores = Math.max(1, availableParallelism());
-      progress(`starting ${plan.nodes.length} vrrd, ${cores} at a time`);
-      await mapLimit(plan.nodes, cores, async (node) => {
-        checkpoint();
-        await startDaemon(lab, node.name);
-        starting.tick();
-      });
+    const starting = new PhaseCounter(progress, 'daemons up', plan.nodes.length);
+    // Shared mode hosts the vrrd nodes; babeld nodes (and every node in per-node mode) run a process each.
+    const shared = state.daemons.mode === 'shared';
+    const hosted = shared ? plan.nodes.filter((n) => protocolOf(n) !== 'babeld') : [];
+    const own = shared ? plan.nodes.filter((n) => protocolOf(n) === 'babeld') : plan.nodes;
+    const andBabeld = babeld > 0 ? ` and ${babeld} babeld` : '';
+    if (hosted.length > 0) {
+      progress(`starting ${hosted.length} vrrd nodes in shared hosts${andBabeld}`);
+      await startHosts(
+        lab,
+        hosted.map((n) => n.name),
+        runtime.vrrdCommand(),
+        (node) => vrrdFlags(lab, node),
+        { progress, started: (count) => starting.set(count) },
+      );
     }
+    // In waves bounded by the cores: a daemon's start is CPU (node's own boot), and more at once only makes
+    // each slower (on two cores, 100 vrrd starting together took 30 s each where one takes 3 s).
+    const cores = Math.max(1, availableParallelism());
+    if (!shared) progress(`starting ${plan.nodes.length - babeld} vrrd${andBabeld}, ${cores} at a time`);
+    await mapLimit(own, cores, async (node) => {
+      checkpoint();
+      await startDaemon(lab, node.name);
+      starting.tick();
+    });
     starting.end();
     state.phase = 'up';
     lab.save();
@@ -181,7 +204,9 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     const timeoutMs = options.timeoutMs ?? ringTimeoutMs(topology);
-    progress(`waiting for the ring (at most ${Math.round(timeoutMs / 1000)} s)`);
+    progress(
+      `waiting for the ring${babeld > 0 ? " and babeld's routes" : ''} (at most ${Math.round(timeoutMs / 1000)} s)`,
+    );
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
     const ring = await waitForRing(lab, timeoutMs, pollMs, (result, elapsedMs) => {
       checkpoint();
@@ -189,7 +214,14 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
         `  ring: ${result.passed ? 'consistent' : `${result.problems.length} problem(s)`} after ${(elapsedMs / 1000).toFixed(0)} s`,
       );
     });
-    state.convergenceMs = ring.consistent ? clock() - firstStart : null;
+    // babeld nodes converge when each has a kernel route to every other (a ring of no vrrd nodes is consistent).
+    const routes =
+      babeld === 0
+        ? 0
+        : await waitForBabelRoutes(lab, Math.max(0, timeoutMs - (clock() - t)), pollMs, checkpoint);
+    if (babeld > 0 && routes === null) progress('babeld routes incomplete at the deadline');
+    const converged = ring.consistent && routes !== null;
+    state.convergenceMs = converged ? clock() - firstStart : null;
     if (ring.consistent) await waitForMappings(lab, MAPPINGS_TIMEOUT_MS, pollMs, checkpoint);
     phases.ringMs = clock() - t;
     checkpoint();
@@ -227,7 +259,8 @@ async function waitForMappings(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     checkpoint();
-    const ready = await mapLimit(lab.aliveNodes(), 16, async (node) => {
+    const vrrd = lab.aliveNodes().filter((n) => lab.protocol(n) === 'vrrd');
+    const ready = await mapLimit(vrrd, 16, async (node) => {
       try {
         const s = await lab.ctl<{ dht?: { mappings?: { ok: boolean }[] } }>(node, 'status');
         const mappings = s.dht?.mappings ?? [];
@@ -240,6 +273,16 @@ async function waitForMappings(
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** Impaired links with a babeld end when vrrd emulates the impairments (babeld has no such emulation). */
+function babeldUnshaped(lab: Lab, shaping: ShapingChoice | null): number {
+  if (shaping?.mechanism !== 'vrrd-emulation') return 0;
+  return lab.plan.links.filter(
+    (l) =>
+      lab.state.links[l.index].shapedBy === 'vrrd-emulation' &&
+      (lab.protocol(l.a) === 'babeld' || lab.protocol(l.b) === 'babeld'),
+  ).length;
 }
 
 /** Decides how impaired links are shaped and applies netem where it is the mechanism. */

@@ -48,6 +48,7 @@ export function summarizeRun(report: RunReport): string[] {
 export function checkLines(check: CheckResult, indent: string): string[] {
   const keys = KEY_FIGURES[check.name]?.filter((k) => k in check.figures) ?? Object.keys(check.figures);
   const figures = keys.map((k) => `${k} ${check.figures[k]}`).join(', ');
+  if (check.skipped !== undefined) return [`${indent}SKIP ${check.name}: ${check.skipped}`];
   const lines = [`${indent}${check.passed ? 'PASS' : 'FAIL'} ${check.name}: ${figures}`];
   lines.push(...problemLines(check.problems ?? [], `${indent}     `));
   return lines;

@@ -196,6 +196,13 @@ export class DockerRuntime implements Runtime {
     return ['vrrd'];
   }
 
+  async babeldCommand(): Promise<string[]> {
+    // The node image (image/) is built with what vrrd needs and no babeld: say so rather than fail in a node.
+    throw new Error(
+      'the docker node image has no babeld, so babeld nodes run only with --runtime netns (the host then needs babeld)',
+    );
+  }
+
   vrrctlCommand(): string[] {
     return ['vrrctl'];
   }

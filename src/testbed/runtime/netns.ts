@@ -8,7 +8,7 @@
 // It isolates the network, not the host; labs that run untrusted code use the docker runtime.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { bundleDaemon, DEFAULT_BUNDLE_DIR } from '../../daemon/daemon-bundle.ts';
@@ -40,6 +40,9 @@ import {
 } from './runtime.ts';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+
+/** Where Debian (and a source install) put babeld. */
+const BABELD_PATHS = ['/usr/sbin/babeld', '/usr/local/sbin/babeld', '/usr/local/bin/babeld'];
 
 /** Nodes as network namespaces on this host. */
 export class NetnsRuntime implements Runtime {
@@ -99,6 +102,16 @@ export class NetnsRuntime implements Runtime {
 
   vrrdCommand(): string[] {
     return [process.execPath, join(this.#bundleDir, 'daemon/vrrd.mjs')];
+  }
+
+  async babeldCommand(): Promise<string[]> {
+    // A namespace runs the host's binaries: the host's babeld (Debian's package) is the node's.
+    for (const path of BABELD_PATHS) {
+      if (existsSync(path)) return [path];
+    }
+    throw new Error(
+      `babeld nodes need babeld on this host (looked for ${BABELD_PATHS.join(', ')}): apt-get install babeld`,
+    );
   }
 
   vrrctlCommand(): string[] {

@@ -170,11 +170,17 @@ export interface Runtime {
   /** The argv that runs vrrd inside a node (prefix: the controller appends vrrd's flags). */
   vrrdCommand(): string[];
 
+  /**
+   * The argv that runs babeld inside a node (prefix: the controller appends its flags), for nodes whose topology
+   * says `protocol: babeld`; rejects saying why when this runtime's nodes cannot run it.
+   */
+  babeldCommand(): Promise<string[]>;
+
   /** The argv that runs vrrctl inside a node (prefix). */
   vrrctlCommand(): string[];
 
   /**
-   * Starts vrrd (argv = vrrdCommand() + flags) detached inside the node, stdout and stderr appended to
+   * Starts vrrd (argv = vrrdCommand() + flags; or babeld's) detached inside the node, stdout and stderr appended to
    * logFile (in the node's directory of the lab); resolves to the host PID of the vrrd process once it runs.
    */
   startDaemon(lab: LabIdentity, node: NodeHandle, argv: string[], logFile: string): Promise<number>;

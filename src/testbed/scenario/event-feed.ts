@@ -5,15 +5,18 @@ import { ControlClient } from '../../control/client.ts';
 import { checkedSocket, type Lab } from '../lab/lab.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
 
+/** Where the feed puts events: a run's timeline, or anything else that takes them (the UI's live page). */
+export type EventSink = Pick<TimelineWriter, 'add'>;
+
 /** The subscriptions of one run. */
 export class EventFeed {
   readonly #lab: Lab;
-  readonly #timeline: TimelineWriter;
+  readonly #timeline: EventSink;
   readonly #clients = new Map<string, ControlClient>();
   /** Events the daemons said they skipped (a subscriber that fell behind). */
   missed = 0;
 
-  constructor(lab: Lab, timeline: TimelineWriter) {
+  constructor(lab: Lab, timeline: EventSink) {
     this.#lab = lab;
     this.#timeline = timeline;
   }

@@ -5,6 +5,7 @@
 
 import type { LabAccess } from '../lab/lab-access.ts';
 import { ringNow } from '../lab/ring-wait.ts';
+import { protocolOf } from '../lab/plan.ts';
 import type { RunStepReport } from '../report/run-report.ts';
 
 interface PendingFault {
@@ -32,6 +33,8 @@ export class FaultTimer {
 
   /** Registers a fault applied now; its figure stays null until the ring is seen consistent. */
   addFault(report: RunStepReport): void {
+    // A lab of babeld nodes has no ring: no figure rather than a vacuous 0 ms (its ping-all verifies time it).
+    if (!this.#lab.plan.nodes.some((n) => protocolOf(n) === 'vrrd')) return;
     report.figures.ringConsistentAfterMs = null;
     this.#pending.push({ report, appliedAt: this.#lab.now() });
     this.#loop ??= this.#run();

@@ -82,12 +82,15 @@ async function runStep(ctx: LabRunContext, step: ScenarioStep, report: RunStepRe
   if (action.kind !== 'verify') {
     try {
       const did = await applyFault(ctx, action);
+      // The action's own fields (a, b, groups, node, ...) too, so a replay need not parse `did`.
+      const { kind, ...fields } = action;
       ctx.timeline.add({
         t: new Date().toISOString(),
         source: 'controller',
         type: 'fault',
-        action: action.kind,
+        action: kind,
         did,
+        ...fields,
       });
     } catch (error) {
       fail(`step at ${report.where} (${describe(action)}) failed: ${(error as Error).message}`);
@@ -213,5 +216,9 @@ async function applyFault(
       await ctx.feed.follow(action.node);
       return did;
     }
+    case 'hostile':
+      throw new Error(
+        `hostile steps run in the simulator only (a lab's vrrd forges nothing): ${action.node}`,
+      );
   }
 }

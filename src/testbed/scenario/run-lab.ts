@@ -17,7 +17,9 @@ import { writeReportJson } from '../report/report-json.ts';
 import { writeJunit } from '../report/junit.ts';
 import { readTimelineEvents, writeHtmlReport } from '../report/html-report.ts';
 import { CLOSING_CHECKS } from '../../checks/registry.ts';
-import { runCheck, type CheckResult } from '../verify/index.ts';
+import { labProbe, runCheck, type CheckResult } from '../verify/index.ts';
+import { collectRingSnapshots } from '../../checks/ring-consistent/lab.ts';
+import { formatAddress } from '../../vrr/address.ts';
 import { EventFeed } from './event-feed.ts';
 import { FaultTimer } from './fault-timer.ts';
 import { runLabTimeline } from './lab-timeline.ts';
@@ -90,6 +92,16 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
   const checks: CheckResult[] = [];
   try {
     await feed.followAll();
+    // The tables as the feed starts: a replay of the timeline (testbed ui) starts from them, not from nothing.
+    const tables = await collectRingSnapshots(labProbe(lab));
+    timeline.add({
+      t: new Date().toISOString(),
+      source: 'controller',
+      type: 'tables',
+      nodes: Object.fromEntries(
+        tables.map(({ snapshot: s }) => [s.name, { active: s.active, vset: s.vset.map(formatAddress) }]),
+      ),
+    });
     sampler.start();
     const convergedAt = up.convergenceMs === null ? null : lab.now();
     timeline.add({

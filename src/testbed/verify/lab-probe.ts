@@ -3,7 +3,7 @@
 
 import type { LabProbe } from '../../checks/lab-probe.ts';
 import type { LabAccess } from '../lab/lab-access.ts';
-import { hostIpv4, hostIpv6, plannedNode } from '../lab/plan.ts';
+import { hostIpv4, hostIpv6, plannedNode, protocolOf } from '../lab/plan.ts';
 
 /** The checks' view of a lab that is up. */
 export function labProbe(lab: LabAccess): LabProbe {
@@ -18,6 +18,7 @@ export function labProbe(lab: LabAccess): LabProbe {
         ipv4: hostIpv4(planned),
         ipv6: hostIpv6(planned),
         vsetSize: planned.vrr.vsetSize,
+        protocol: protocolOf(planned),
       };
     },
     exec: (node, argv, options) => lab.exec(node, argv, options),

@@ -15,6 +15,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Address } from '../address.ts';
 import type { LinkAddress, PortId, VrrEnv } from '../env.ts';
+import { MAX_AUTH_SENDERS_PER_PORT } from '../limits.ts';
 import { readU16, readU32, writeU16, writeU32 } from '../wire/fields.ts';
 import { encodePacket } from '../wire/packet.ts';
 import { AUTH_TAG_LENGTH, FLAG_AUTH, OptionType, type KnownOption, type Packet } from '../wire/types.ts';
@@ -24,8 +25,8 @@ import { ReplayWindow } from './replay-window.ts';
 export const AUTH_MAC_LENGTH = 16;
 /** The shortest network key accepted (128 bits). */
 export const MIN_NETWORK_KEY_LENGTH = 16;
-/** Senders remembered per port; a flood of invented link addresses evicts the least recently heard. */
-export const MAX_AUTH_SENDERS_PER_PORT = 256;
+// Senders remembered per port (limits.ts): a flood of invented link addresses evicts the least recently heard.
+export { MAX_AUTH_SENDERS_PER_PORT };
 /** A challenge is answered, or re-sent, at most this often per sender. */
 export const CHALLENGE_INTERVAL_MS = 200;
 /** A challenge is good for this long. */

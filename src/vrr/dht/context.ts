@@ -9,11 +9,19 @@
 // Invariants (test/unit/vrr/dht/*.test.ts):
 //  - a request id names at most one outstanding request or transfer (newReqId);
 //  - REPLY, REPLICATE and RELEASE are handled only at their exact target; the rest where routing ends;
-//  - nothing is sent or armed once `stopped`.
+//  - nothing is sent or armed once `stopped`;
+//  - a copy is stored only if refusal() allows it: the caps of limits.ts (MAX_DHT_ENTRIES, per origin,
+//    MAX_VERSION_JUMP) and the application's write rule; each refusal is counted.
 
 import type { Address } from '../address.ts';
 import type { NodeServices } from '../extension.ts';
 import type { Rng } from '../rng.ts';
+import {
+  MAX_DHT_ENTRIES,
+  MAX_DHT_ENTRIES_PER_ORIGIN,
+  MAX_VERSION_JUMP,
+  REPLICA_HOLD_HELLOS,
+} from '../limits.ts';
 import { DHT_MAX_ENTRY_BYTES } from '../wire/options/dht-fields.ts';
 import { DhtOptionType, type DhtOption } from '../wire/types.ts';
 import type { Versioned } from './conflict.ts';
@@ -47,13 +55,30 @@ export interface DhtOptions {
   maxEntryBytes?: number;
   /** Answers to writes remembered to recognise retries (default 1024). */
   replyCacheSize?: number;
+  /** A replica's copy lapses this long after its owner last confirmed it (default REPLICA_HOLD_HELLOS periods). */
+  replicaHoldMs?: number;
+  /** Entries held at most (default and maximum MAX_DHT_ENTRIES: tests pass smaller caps). */
+  maxEntries?: number;
+  /** Entries whose copy one origin put, at most (default and maximum MAX_DHT_ENTRIES_PER_ORIGIN). */
+  maxEntriesPerOrigin?: number;
+  /**
+   * Which copies this node accepts for a key (its application's rule, e.g. vrrd's address mappings: only from the
+   * node they name): the reason a copy is refused, or null. Asked for every PUT, DELETE and transfer stored here.
+   */
+  writePolicy?: DhtWritePolicy;
 }
+
+/** A write rule: why `copy` may not replace `held` (undefined: the key is not held here), or null. */
+export type DhtWritePolicy = (key: Uint8Array, copy: Versioned, held: Versioned | undefined) => string | null;
+
+/** Why a copy was not stored (each counted: cap.dht.* for the caps, dht.refused.policy for the write rule). */
+export type DhtRefusal = 'total' | 'perOrigin' | 'versionJump' | 'policy';
 
 /** The shared state of one node's DHT. */
 export class DhtContext {
   readonly me: Address;
   readonly rng: Rng;
-  readonly opts: Required<DhtOptions>;
+  readonly opts: Required<Omit<DhtOptions, 'writePolicy'>> & Pick<DhtOptions, 'writePolicy'>;
   /** The key-value table. */
   readonly store: DhtStore;
   stopped = false;
@@ -80,8 +105,37 @@ export class DhtContext {
       tombstoneMs: options.tombstoneMs ?? 300 * hello,
       maxEntryBytes: Math.min(options.maxEntryBytes ?? DHT_MAX_ENTRY_BYTES, DHT_MAX_ENTRY_BYTES),
       replyCacheSize: options.replyCacheSize ?? 1024,
+      replicaHoldMs: options.replicaHoldMs ?? REPLICA_HOLD_HELLOS * hello,
+      maxEntries: Math.min(options.maxEntries ?? MAX_DHT_ENTRIES, MAX_DHT_ENTRIES),
+      maxEntriesPerOrigin: Math.min(
+        options.maxEntriesPerOrigin ?? MAX_DHT_ENTRIES_PER_ORIGIN,
+        MAX_DHT_ENTRIES_PER_ORIGIN,
+      ),
+      writePolicy: options.writePolicy,
     };
-    this.store = new DhtStore(this.me);
+    this.store = new DhtStore(this.me, {
+      total: this.opts.maxEntries,
+      perOrigin: this.opts.maxEntriesPerOrigin,
+    });
+  }
+
+  /**
+   * Why `copy` of key may not be stored here over `held` (undefined: not held), or null; a refusal is counted. The
+   * caps (limits.ts): a key not held while the table is full, an origin at its cap; a version more than
+   * MAX_VERSION_JUMP ahead of the held one (`bounded`: of 0 when none is held, for PUTs; a transfer of a key not
+   * held carries its history from the node that held it, and is taken at its version); then the write rule.
+   */
+  refusal(key: Uint8Array, copy: Versioned, held: DhtEntry | undefined, bounded: boolean): DhtRefusal | null {
+    let why: DhtRefusal | null = this.store.refusal(key, copy.origin);
+    if (
+      why === null &&
+      (held !== undefined || bounded) &&
+      copy.version > (held?.version ?? 0) + MAX_VERSION_JUMP
+    )
+      why = 'versionJump';
+    if (why === null && this.opts.writePolicy?.(key, copy, held) != null) why = 'policy';
+    if (why !== null) this.s.count(why === 'policy' ? 'dht.refused.policy' : `cap.dht.${why}`);
+    return why;
   }
 
   /**
@@ -138,6 +192,8 @@ export class DhtContext {
       owner,
       replicas: new Map(),
       inFlight: new Map(),
+      heldUntil: role === 'replica' ? this.s.now() + this.opts.replicaHoldMs : null,
+      confirmedAt: this.s.now(),
     };
   }
 
@@ -147,6 +203,7 @@ export class DhtContext {
    * is lost it is sent again with the new copy.
    */
   setCopy(e: DhtEntry, copy: Versioned, expiresAt: number | null): void {
+    this.store.retag(e, copy.origin);
     e.version = copy.version;
     e.origin = copy.origin;
     e.tombstone = copy.tombstone;

@@ -155,6 +155,10 @@ export class Dht implements NodeExtension {
     this.requests.stop();
   }
 
+  tableSizes(): Record<string, number> {
+    return { dhtEntries: this.store.size, dhtEntriesOfOneOrigin: this.store.largestOrigin() };
+  }
+
   // ---------------------------------------------------------------- argument checks
 
   private checkKey(k: Uint8Array): string | null {

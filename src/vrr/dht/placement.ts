@@ -31,6 +31,10 @@
 // leaves a node only after the owner acknowledged holding it (or it expired). Hand-offs are sent again until
 // acknowledged (while the ring converges, answers get lost), with a doubling wait.
 //
+// Replicas expire: a replica's copy lapses replicaHoldMs (REPLICA_HOLD_HELLOS periods, limits.ts) after its owner
+// last confirmed it (a REPLICATE, or OK to a hand-off), and owners send every replica their copy again every third
+// of that, so a copy planted by a node that is not (or no longer) the owner does not stay for good.
+//
 // Invariants: the placement invariant above (test/unit/vrr/dht/placement.test.ts, figures.test.ts); an old
 // owner hands a key off toward its hash and releases the nodes that may hold its copies only once the hand-off is
 // acknowledged (handoff.test.ts); a burst of table changes is reconciled once, at most maxSettleMs after its first
@@ -63,15 +67,26 @@ export class Placement {
       this.ctx.remove(e, 'expired');
       return;
     }
+    if (e.heldUntil !== null && e.heldUntil <= now) {
+      // No owner confirmed this copy for replicaHoldMs: whoever it was held for no longer counts on it.
+      this.ctx.s.count('dht.replica.lapsed');
+      this.ctx.remove(e, 'replica lapsed');
+      return;
+    }
     const c = this.closestKnown(e.hash);
     const vset = this.ctx.s.vsetMembers();
     if (c === this.ctx.me) {
       if (e.role !== 'owner') {
         e.role = 'owner';
         e.owner = this.ctx.me;
+        e.heldUntil = null;
+        e.confirmedAt = now;
         e.inFlight.delete('handoff');
         this.ctx.emitRole(e, 'no closer node known');
       }
+      // Every third of the replicas' hold, each gets the copy again whatever it acknowledged: their hold moves on.
+      const refresh = now - e.confirmedAt >= this.ctx.opts.replicaHoldMs / 3;
+      if (refresh) e.confirmedAt = now;
       if (holder !== null && vset.includes(holder)) {
         e.replicas.set(holder, copyOf(e));
         this.ctx.transfers.cancelRelease(e.key, holder);
@@ -84,7 +99,8 @@ export class Placement {
       }
       for (const m of vset) {
         const held = e.replicas.get(m);
-        if ((!held || compareCopies(held, e) !== 0) && !e.inFlight.has(m)) this.ctx.transfers.transfer(e, m);
+        if ((refresh || !held || compareCopies(held, e) !== 0) && !e.inFlight.has(m))
+          this.ctx.transfers.transfer(e, m);
       }
       return;
     }
@@ -97,6 +113,7 @@ export class Placement {
       const release = [...new Set([...e.replicas.keys(), ...sentTo, ...vset])].filter((m) => m !== c);
       e.role = 'replica';
       e.owner = c;
+      e.heldUntil = now + this.ctx.opts.replicaHoldMs;
       e.replicas.clear();
       e.inFlight.clear();
       this.ctx.emitRole(e, 'a closer node is known');

@@ -6,7 +6,8 @@
 // Invariants (test/unit/vrr/dht/requests.test.ts, dht.test.ts): a request id is in the table from send until it
 // settles, then never again; settle() runs the callback only for a request still in the table, so a late or
 // duplicated reply cannot run it twice; a write is answered only by the node where its routing ended, after the
-// new version is stored and its replication started; owned by dht.ts alone.
+// new version is stored and its replication started; a write the caps or the write rule refuse (context.ts,
+// refusal) is answered REFUSED and changes nothing; owned by dht.ts alone.
 
 import type { Address } from '../address.ts';
 import type { TimerHandle } from '../env.ts';
@@ -20,6 +21,7 @@ import {
 } from '../wire/types.ts';
 import type { Versioned } from './conflict.ts';
 import type { DhtContext } from './context.ts';
+import { MAX_VERSION_JUMP } from '../limits.ts';
 import { hashKey } from './hash-key.ts';
 import { ReplyCache } from './reply-cache.ts';
 import { EMPTY, remainingTtl, type DhtEntry } from './store.ts';
@@ -250,7 +252,10 @@ export class DhtRequests {
         }
         const version = opt.explicitVersion ? opt.version : (cur?.version ?? 0) + 1;
         if (version < 1 || version > MAX_U32) return answer(DhtStatus.REFUSED, cur);
-        const copy = { version, origin: opt.origin, tombstone: false, value: opt.value.slice() };
+        const copy = { version, origin: opt.origin, tombstone: false, value: opt.value };
+        // The caps (a full table, an origin at its cap, a version too far ahead) and the write rule.
+        if (this.ctx.refusal(opt.key, copy, cur, true) !== null) return answer(DhtStatus.REFUSED, cur);
+        copy.value = opt.value.slice();
         const e = this.write(opt.key, copy, opt.ttlMs > 0 ? now + opt.ttlMs : null, 'put');
         return answer(DhtStatus.OK, e);
       }
@@ -260,6 +265,7 @@ export class DhtRequests {
         // The tombstone must outlive every older copy that could come back after a partition heals.
         const expiresAt = Math.max(now + this.ctx.opts.tombstoneMs, live.expiresAt ?? 0);
         const copy = { version: live.version + 1, origin: opt.origin, tombstone: true, value: EMPTY };
+        if (this.ctx.refusal(opt.key, copy, cur, true) !== null) return answer(DhtStatus.REFUSED, cur);
         return answer(DhtStatus.OK, this.write(opt.key, copy, expiresAt, 'delete'));
       }
     }
@@ -298,7 +304,10 @@ function toResult(kind: RequestKind, outcome: RequestOutcome): DhtResult {
     case DhtStatus.REFUSED:
       return {
         ok: false,
-        error: `${kind} refused by the owner: version ${outcome.version} is the last one`,
+        version: outcome.version,
+        error:
+          `${kind} refused by the owner, which holds version ${outcome.version}: the last version, a version ` +
+          `more than ${MAX_VERSION_JUMP} ahead of it, a full table or the application's write rule`,
         ...base,
       };
   }

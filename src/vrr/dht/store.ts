@@ -7,9 +7,16 @@
 //  - role 'owner' <=> owner === this node; a replica has no `replicas`; neither `replicas` nor `inFlight`
 //    names this node;
 //  - a tombstone (a deleted key, kept so that older copies cannot bring it back) has an empty value and expires;
-//  - lookups never return an expired entry (expiresAt <= now); sweep() removes them.
+//  - lookups never return an expired entry (expiresAt <= now); sweep() removes them;
+//  - at most `caps.total` entries (MAX_DHT_ENTRIES), at most `caps.perOrigin` (MAX_DHT_ENTRIES_PER_ORIGIN) whose copy
+//    one origin put (limits.ts): the DHT asks refusal() before it stores a copy, and refuses it when full (a key
+//    not held, or a copy by another origin); `originCount` counts the entries per origin (retag() keeps it right
+//    when a copy is replaced in place);
+//  - heldUntil is set exactly on replicas: a replica's copy lapses then unless its owner confirms it again
+//    (REPLICA_HOLD_HELLOS; placement.ts removes it).
 
 import type { Address } from '../address.ts';
+import { MAX_DHT_ENTRIES, MAX_DHT_ENTRIES_PER_ORIGIN } from '../limits.ts';
 import { DHT_MAX_ENTRY_BYTES, DHT_MAX_KEY_BYTES } from '../wire/options/dht-fields.ts';
 import type { Versioned } from './conflict.ts';
 import { hashKey, keyId } from './hash-key.ts';
@@ -41,13 +48,65 @@ export interface DhtEntry {
   replicas: Map<Address, Versioned>;
   /** Transfers of this version awaiting acknowledgement: replica address (REPLICATE) or 'handoff' -> reqId. */
   inFlight: Map<Address | 'handoff', number>;
+  /** Replica: local time at which the copy lapses unless the owner confirms it again; null on the owner. */
+  heldUntil: number | null;
+  /** Owner: when it last sent its copy to every replica whatever they acknowledged (the replicas' refresh). */
+  confirmedAt: number;
+}
+
+/** The table's caps (limits.ts; tests pass smaller ones). */
+export interface DhtStoreCaps {
+  total: number;
+  perOrigin: number;
 }
 
 /** The table. */
 export class DhtStore {
   private readonly map = new Map<string, DhtEntry>();
+  /** Entries per origin (the node that put their copy). */
+  private readonly originCount = new Map<Address, number>();
 
-  constructor(readonly me: Address) {}
+  constructor(
+    readonly me: Address,
+    readonly caps: DhtStoreCaps = { total: MAX_DHT_ENTRIES, perOrigin: MAX_DHT_ENTRIES_PER_ORIGIN },
+  ) {}
+
+  /**
+   * The cap that storing a copy of key put by `origin` would break, or null when it fits: 'total' for a key not
+   * held while the table is full, 'perOrigin' when origin's entries are at their cap (and the key's copy is not
+   * origin's already).
+   */
+  refusal(key: Uint8Array, origin: Address): 'total' | 'perOrigin' | null {
+    const held = this.map.get(keyId(key));
+    if (held === undefined && this.map.size >= this.caps.total) return 'total';
+    if (held?.origin !== origin && this.countOf(origin) >= this.caps.perOrigin) return 'perOrigin';
+    return null;
+  }
+
+  /** The most entries any one origin put. */
+  largestOrigin(): number {
+    let most = 0;
+    for (const n of this.originCount.values()) most = Math.max(most, n);
+    return most;
+  }
+
+  /** Entries whose copy origin put. */
+  countOf(origin: Address): number {
+    return this.originCount.get(origin) ?? 0;
+  }
+
+  /** The entry's copy is about to be replaced by one that origin put (keeps the per-origin count right). */
+  retag(e: DhtEntry, origin: Address): void {
+    if (e.origin === origin || this.map.get(keyId(e.key)) !== e) return;
+    this.bump(e.origin, -1);
+    this.bump(origin, 1);
+  }
+
+  private bump(origin: Address, by: 1 | -1): void {
+    const n = this.countOf(origin) + by;
+    if (n === 0) this.originCount.delete(origin);
+    else this.originCount.set(origin, n);
+  }
 
   /** Number of entries, expired and tombstones included (until sweep()). */
   get size(): number {
@@ -64,12 +123,20 @@ export class DhtStore {
   set(entry: DhtEntry): void {
     const problems = this.problemsOf(entry);
     if (problems.length > 0) throw new RangeError(`DhtStore.set: ${problems.join('; ')}`);
-    this.map.set(keyId(entry.key), entry);
+    const id = keyId(entry.key);
+    const before = this.map.get(id);
+    if (before !== undefined) this.bump(before.origin, -1);
+    this.bump(entry.origin, 1);
+    this.map.set(id, entry);
   }
 
   /** Removes the entry for a key; true if there was one. */
   remove(key: Uint8Array): boolean {
-    return this.map.delete(keyId(key));
+    const id = keyId(key);
+    const e = this.map.get(id);
+    if (e === undefined) return false;
+    this.bump(e.origin, -1);
+    return this.map.delete(id);
   }
 
   /** Every entry (expired ones too, until sweep()), in insertion order. */
@@ -83,6 +150,7 @@ export class DhtStore {
     for (const [id, e] of this.map) {
       if (isExpired(e, now)) {
         this.map.delete(id);
+        this.bump(e.origin, -1);
         gone.push(e);
       }
     }
@@ -92,10 +160,19 @@ export class DhtStore {
   /** Every invariant violation in the table (empty when all hold). Expiry is checked by lookups, not here. */
   checkInvariants(): string[] {
     const out: string[] = [];
+    const counted = new Map<Address, number>();
     for (const [id, e] of this.map) {
       if (id !== keyId(e.key)) out.push(`entry under ${id} has key ${keyId(e.key)}`);
       for (const p of this.problemsOf(e)) out.push(`${id}: ${p}`);
+      counted.set(e.origin, (counted.get(e.origin) ?? 0) + 1);
     }
+    if (this.map.size > this.caps.total) out.push(`${this.map.size} entries, cap ${this.caps.total}`);
+    for (const [origin, n] of counted) {
+      if (n !== this.countOf(origin))
+        out.push(`origin ${origin}: ${n} entries, counted ${this.countOf(origin)}`);
+      if (n > this.caps.perOrigin) out.push(`origin ${origin}: ${n} entries, cap ${this.caps.perOrigin}`);
+    }
+    if (counted.size !== this.originCount.size) out.push('entries counted for origins that have none');
     return out;
   }
 
@@ -112,6 +189,8 @@ export class DhtStore {
     if ((e.role === 'owner') !== (e.owner === this.me)) out.push(`role ${e.role} with owner ${e.owner}`);
     if (e.role === 'replica' && e.replicas.size > 0) out.push('a replica lists replicas');
     if (e.replicas.has(this.me) || e.inFlight.has(this.me)) out.push('replicated to itself');
+    if ((e.role === 'replica') !== (e.heldUntil !== null))
+      out.push(`role ${e.role} with heldUntil ${e.heldUntil}`);
     if (e.tombstone && (e.value.length > 0 || e.expiresAt === null)) {
       out.push('a tombstone with a value or without expiry');
     }

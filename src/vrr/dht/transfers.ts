@@ -4,11 +4,15 @@
 // one of my replicas", NOT_FOUND "I have it, you need not keep it".
 //
 // Invariants (test/unit/vrr/dht/handoff.test.ts, placement.test.ts):
-//  - every transfer awaiting its REPLY is in `pending` under its request id, with the time it counts as lost;
+//  - every transfer awaiting its REPLY is in `pending` under its request id, with the time it counts as lost; the
+//    RELEASEs among them are indexed in `releases` by (target, key), exactly;
 //  - an entry's inFlight names a pending transfer of its current copy (REPLICATE) or any HANDOFF of it;
 //  - a HANDOFF is sent again until acknowledged, with its release list; the nodes on that list are released only
 //    once it is acknowledged (or superseded by a newer copy from the owner);
 //  - a RELEASE never drops a copy by itself: the holder asks the owner (hands its copy off);
+//  - a copy the caps or the write rule refuse (context.ts, refusal) is answered REFUSED and not stored; a REFUSED
+//    REPLICATE does not count as held, a REFUSED HANDOFF as unanswered (sent again when its wait runs out);
+//  - a replica's heldUntil moves on whenever its owner confirms the copy (REPLICATE, or OK to a hand-off);
 //  - owned by dht.ts alone.
 
 import type { Address } from '../address.ts';
@@ -19,9 +23,9 @@ import {
   type DhtStatusValue,
   type DhtTransferOption,
 } from '../wire/types.ts';
-import { compareBytes, compareCopies, type Versioned } from './conflict.ts';
+import { compareCopies, type Versioned } from './conflict.ts';
 import type { DhtContext } from './context.ts';
-import { hashKey } from './hash-key.ts';
+import { hashKey, keyId } from './hash-key.ts';
 import { copyOf, EMPTY, remainingTtl, type DhtEntry } from './store.ts';
 
 /** A REPLICATE, HANDOFF or RELEASE awaiting its acknowledgement. */
@@ -50,6 +54,11 @@ const MAX_RELEASE_ATTEMPTS = 8;
 /** The transfers of one node awaiting their acknowledgement, and the handling of those that arrive. */
 export class Transfers {
   private readonly pending = new Map<number, Transfer>();
+  /**
+   * The pending RELEASEs by (target, key): cancelRelease runs for every transfer, and a scan of `pending` there made
+   * a table of n keys cost n^2 per reconcile (a DHT flood turned that into minutes of CPU).
+   */
+  private readonly releases = new Map<string, number[]>();
 
   constructor(private readonly ctx: DhtContext) {}
 
@@ -62,6 +71,11 @@ export class Transfers {
   onReply(reply: DhtReplyOption): boolean {
     const t = this.pending.get(reply.reqId);
     if (!t) return false;
+    if (reply.status === DhtStatus.REFUSED && t.kind === 'handoff') {
+      // The owner's table is full (or the copy broke a rule there): keep the copy, ask again when the wait runs out.
+      this.ctx.s.count('dht.handoff.refused');
+      return true;
+    }
     this.transferAcked(reply.reqId, t, reply);
     return true;
   }
@@ -97,6 +111,8 @@ export class Transfers {
     let e = this.ctx.store.get(opt.key, now);
     let push = false;
     if (!e) {
+      if (this.ctx.refusal(opt.key, incoming, undefined, false) !== null)
+        return this.ack(opt, DhtStatus.REFUSED, 0);
       // A copy sent to a replica is held for its sender; a hand-off ends at the node closest to the key.
       e = replicate
         ? this.ctx.newEntry(opt.key.slice(), 'replica', opt.source)
@@ -106,6 +122,8 @@ export class Transfers {
       this.ctx.emitStore(e, replicate ? 'replicated' : 'handed off');
     } else {
       const cmp = compareCopies(incoming, e);
+      if (cmp > 0 && this.ctx.refusal(opt.key, incoming, e, false) !== null)
+        return this.ack(opt, DhtStatus.REFUSED, e.version);
       if (cmp > 0) {
         this.ctx.setCopy(e, incoming, expiresAt);
         this.ctx.emitStore(e, replicate ? 'replicated (newer)' : 'handed off (newer)');
@@ -121,6 +139,7 @@ export class Transfers {
       // if the sender is not the owner in my eyes.
       e.owner = opt.source;
       e.inFlight.delete('handoff');
+      e.heldUntil = now + this.ctx.opts.replicaHoldMs; // the owner confirms the copy
     }
     // A hand-off's source holds the same copy as I do now unless mine won: no need to replicate it again.
     const holder = !replicate && compareCopies(e, incoming) === 0 ? opt.source : null;
@@ -173,14 +192,15 @@ export class Transfers {
   }
 
   private transferAcked(reqId: number, t: Transfer, reply: DhtReplyOption): void {
-    this.pending.delete(reqId);
+    this.drop(reqId, t);
     if (t.kind === 'release') return;
     const e = this.ctx.store.get(t.key, this.ctx.s.now());
     if (t.kind === 'replicate') {
       if (!e) return;
       // The replica holds t.copy now, whether or not it is still the latest (then the next reconcile sends it).
       if (e.inFlight.get(t.to) === reqId) e.inFlight.delete(t.to);
-      if (e.role === 'owner') e.replicas.set(t.to as Address, t.copy);
+      // REFUSED: the replica's table is full; reconcile sends the copy again later.
+      if (e.role === 'owner' && reply.status === DhtStatus.OK) e.replicas.set(t.to as Address, t.copy);
       return;
     }
     // The owner holds the hand-off's copy or a better one now: release the nodes listed, naming the better of
@@ -189,6 +209,8 @@ export class Transfers {
     for (const r of t.release) this.release(t.key, released, r);
     if (!e || e.inFlight.get(t.to) !== reqId) return; // superseded: the owner sent a newer copy meanwhile
     e.inFlight.delete(t.to);
+    if (e.role === 'replica' && reply.status === DhtStatus.OK)
+      e.heldUntil = this.ctx.s.now() + this.ctx.opts.replicaHoldMs; // the owner counts on this copy
     // Not one of the owner's replicas: drop the copy, unless a newer one arrived meanwhile (from the owner).
     if (e.role === 'replica' && reply.status !== DhtStatus.OK && compareCopies(e, t.copy) <= 0) {
       this.ctx.remove(e, 'handed off: not a replica');
@@ -216,6 +238,10 @@ export class Transfers {
     const reqId = this.ctx.newReqId();
     const deadline = this.transferDeadline(attempt);
     this.pending.set(reqId, { kind: 'release', key, to, copy, deadline, attempt, release: [] });
+    const k = releaseKey(to, key);
+    const list = this.releases.get(k);
+    if (list === undefined) this.releases.set(k, [reqId]);
+    else list.push(reqId);
     this.ctx.s.count('dht.transfer.release');
     this.sendCopy('release', key, hashKey(key), copy, 0, to, reqId);
   }
@@ -253,9 +279,23 @@ export class Transfers {
 
   /** Forgets the RELEASE of key to `to` still awaiting its acknowledgement, if any: it is not sent again. */
   cancelRelease(key: Uint8Array, to: Address): void {
-    for (const [reqId, t] of this.pending) {
-      if (t.kind === 'release' && t.to === to && compareBytes(t.key, key) === 0) this.pending.delete(reqId);
-    }
+    const k = releaseKey(to, key);
+    const list = this.releases.get(k);
+    if (list === undefined) return;
+    this.releases.delete(k);
+    for (const reqId of list) this.pending.delete(reqId);
+  }
+
+  // Forgets a pending transfer (and its index entry, for a RELEASE).
+  private drop(reqId: number, t: Transfer): void {
+    this.pending.delete(reqId);
+    if (t.kind !== 'release') return;
+    const k = releaseKey(t.to as Address, t.key);
+    const list = this.releases.get(k);
+    const at = list?.indexOf(reqId) ?? -1;
+    if (at < 0) return;
+    list!.splice(at, 1);
+    if (list!.length === 0) this.releases.delete(k);
   }
 
   /** When a transfer sent now (its attempt-th send) counts as lost: the wait doubles, up to 8 times. */
@@ -269,7 +309,7 @@ export class Transfers {
    * copy. A RELEASE is sent a few times; a REPLICATE is forgotten (reconcile sends it again if still needed).
    */
   private transferTimedOut(reqId: number, t: Transfer, now: number): void {
-    this.pending.delete(reqId);
+    this.drop(reqId, t);
     this.ctx.s.count('dht.transfer.timeout');
     if (t.kind === 'release') {
       if (t.attempt < MAX_RELEASE_ATTEMPTS) this.release(t.key, t.copy, t.to as Address, t.attempt + 1);
@@ -288,4 +328,9 @@ export class Transfers {
       for (const r of t.release) this.release(t.key, released, r);
     }
   }
+}
+
+/** The index key of a pending RELEASE. */
+function releaseKey(to: Address, key: Uint8Array): string {
+  return `${to}/${keyId(key)}`;
 }

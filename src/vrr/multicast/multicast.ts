@@ -80,12 +80,12 @@ export class Multicast implements NodeExtension {
     return true;
   }
 
-  /** Becomes a source of a group: registers at the RVP, which answers with the members to seed. */
+  /** Becomes a source of a group: registers at the RVP, which answers with the members to seed (false: table full). */
   register(group: Address): boolean {
     if (!isGroupAddress(group)) return false;
     if (group === BROADCAST || this.st.sourcing.has(group)) return true;
+    if (this.trees.tree.ensure(this.st.me, group) === undefined) return false; // the table is full (counted)
     this.st.sourcing.add(group);
-    this.trees.tree.ensure(this.st.me, group);
     this.rendezvous.requests.start(McastOptionType.REGISTER, group);
     this.rendezvous.armRefresh();
     return true;
@@ -175,6 +175,19 @@ export class Multicast implements NodeExtension {
 
   onNeighborLinked(): void {
     this.scheduleCheck();
+  }
+
+  tableSizes(): Record<string, number> {
+    let parties = 0;
+    for (const r of this.rendezvous.rvp.values()) parties = Math.max(parties, r.sources.size, r.members.size);
+    for (const set of [...this.st.sourcesOf.values(), ...this.rendezvous.knownMembers.values()])
+      parties = Math.max(parties, set.size);
+    return {
+      mcastTrees: this.trees.tree.size,
+      mcastTreeRecords: this.trees.tree.records,
+      rvpGroups: this.rendezvous.rvp.size,
+      mcastPartiesOfOneGroup: parties,
+    };
   }
 
   onStop(): void {

@@ -21,6 +21,8 @@
 //  - `rvpOf` names, per group this node sources or joined, the node whose answer it last had;
 //  - `knownMembers` has an entry only for a group this node sources;
 //  - at most one soft-refresh timer is armed, only while this node sources or joins a group;
+//  - a request for a group the RVP has no room for, or from a party its record has no room for, goes unanswered
+//    (membership.ts's caps); a source knows at most MAX_GROUP_PARTIES members of a group (limits.ts);
 //  - owned by multicast.ts alone (trees.ts sends through routeMembership).
 
 import type { Address } from '../address.ts';
@@ -28,13 +30,14 @@ import type { TimerHandle } from '../env.ts';
 import type { NodeServices } from '../extension.ts';
 import { MCAST_MAX_LISTED } from '../wire/options/mcast-membership.ts';
 import { McastOptionType, type McastMembershipOption } from '../wire/types.ts';
+import { MAX_GROUP_PARTIES } from '../limits.ts';
 import { groupKey, MembershipStore } from './membership.ts';
 import { MembershipRequests, type RequestType } from './requests.ts';
 import type { McastState, ResolvedMulticastOptions } from './state.ts';
 
 /** The membership records held here (as RVP or replica) and the membership requests this node makes. */
 export class Rendezvous {
-  readonly rvp = new MembershipStore();
+  readonly rvp: MembershipStore;
   readonly requests: MembershipRequests;
   /** Source side: the members of each sourced group already seeded or told of (a refresh seeds only new ones). */
   readonly knownMembers = new Map<Address, Set<Address>>();
@@ -48,6 +51,7 @@ export class Rendezvous {
   private readonly sourcing: Set<Address>;
 
   constructor(private readonly st: McastState) {
+    this.rvp = new MembershipStore((name) => st.s.count(name));
     this.s = st.s;
     this.me = st.me;
     this.opts = st.opts;
@@ -146,8 +150,12 @@ export class Rendezvous {
         let known = this.knownMembers.get(g);
         if (!known) this.knownMembers.set(g, (known = new Set()));
         for (const m of opt.members) {
-          if (m === this.me) continue;
-          if (answer && !known.has(m)) this.st.trees.seed(g, m);
+          if (m === this.me || known.has(m)) continue;
+          if (known.size >= MAX_GROUP_PARTIES) {
+            this.s.count('cap.mcast.parties');
+            break;
+          }
+          if (answer) this.st.trees.seed(g, m);
           known.add(m);
         }
         if (opt.members.includes(this.me)) this.st.trees.learnSource(g, this.me);
@@ -178,7 +186,7 @@ export class Rendezvous {
           !sameMembers(before.sources, opt.sources) ||
           !sameMembers(before.members, opt.members) ||
           before.role !== (owner ? 'owner' : 'replica');
-        this.rvp.replace(g, opt.sources, opt.members, owner ? 'owner' : 'replica');
+        if (this.rvp.replace(g, opt.sources, opt.members, owner ? 'owner' : 'replica') === undefined) return;
         this.s.emit({ type: 'mcast-rvp', group: g, role: owner ? 'owner' : 'replica', why: 'replicate' });
         // Re-replicate only what is new here: while the ring settles two nodes may both believe they own the
         // group, and unconditional re-replication would bounce the record between them forever.
@@ -196,6 +204,7 @@ export class Rendezvous {
   private atRvp(opt: McastMembershipOption): void {
     const g = opt.group;
     const rec = this.rvp.ensure(g, 'owner');
+    if (rec === undefined) return; // full (counted): unanswered, the requester retries and refreshes later
     if (rec.role !== 'owner') {
       rec.role = 'owner';
       this.s.emit({ type: 'mcast-rvp', group: g, role: 'owner', why: 'request reached me' });
@@ -205,7 +214,7 @@ export class Rendezvous {
     switch (opt.type) {
       case McastOptionType.REGISTER:
         changed = !rec.sources.has(who);
-        rec.sources.add(who);
+        if (!this.rvp.add(rec.sources, who)) return; // full (counted): unanswered
         this.toNode(McastOptionType.MEMBERS, who, g, [], [...rec.members]);
         if (changed) this.tellMembersLater(g, who, [...rec.members]);
         break;
@@ -215,7 +224,7 @@ export class Rendezvous {
         break;
       case McastOptionType.JOIN:
         changed = !rec.members.has(who);
-        rec.members.add(who);
+        if (!this.rvp.add(rec.members, who)) return; // full (counted): unanswered
         this.toNode(McastOptionType.SOURCES, who, g, [...rec.sources], []);
         if (changed)
           for (const src of rec.sources)

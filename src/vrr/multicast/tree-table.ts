@@ -10,8 +10,12 @@
 // per (key, neighbour), what this node last told that neighbour as its child (BRANCH = "I hang below you",
 // PRUNE = "I do not"): a SEED or FELL from the neighbour that contradicts it may have crossed it on the link,
 // and the child re-asserts its current view (trees.ts, "Races").
+// Caps (limits.ts, tested in tables.test.ts): at most MAX_MCAST_TREES entries (ensure() refuses a new one when full,
+// counted as cap.mcast.trees: trees.ts turns the message that asked for it back); at most MAX_MCAST_TREE_RECORDS
+// sequence and child records in each of their maps (the oldest is forgotten, counted as cap.mcast.records).
 
 import type { Address } from '../address.ts';
+import { MAX_MCAST_TREE_RECORDS, MAX_MCAST_TREES } from '../limits.ts';
 
 /** One (root, group) tree as this node sees it. */
 export interface TreeEntry {
@@ -40,15 +44,25 @@ export class TreeTable {
   private readonly applied = new Map<string, number>();
   private readonly childSaid = new Map<string, boolean>();
 
+  constructor(
+    /** Counts a refusal or an eviction (cap.mcast.trees, cap.mcast.records). */
+    private readonly count: (name: string) => void = () => {},
+    private readonly caps = { trees: MAX_MCAST_TREES, records: MAX_MCAST_TREE_RECORDS },
+  ) {}
+
   get(root: Address, group: Address): TreeEntry | undefined {
     return this.entries.get(treeKey(root, group));
   }
 
-  /** The entry for (root, group), created empty (detached, no downstream) when absent. */
-  ensure(root: Address, group: Address): TreeEntry {
+  /** The entry for (root, group), created empty (detached, no downstream) when absent; undefined when full. */
+  ensure(root: Address, group: Address): TreeEntry | undefined {
     const k = treeKey(root, group);
     let e = this.entries.get(k);
     if (!e) {
+      if (this.entries.size >= this.caps.trees) {
+        this.count('cap.mcast.trees');
+        return undefined;
+      }
       e = { root, group, upstream: null, attached: false, downstream: new Set() };
       this.entries.set(k, e);
     }
@@ -71,7 +85,7 @@ export class TreeTable {
   nextSeq(root: Address, group: Address, neighbor: Address): number {
     const k = `${treeKey(root, group)}>${neighbor}`;
     const s = ((this.sent.get(k) ?? 0) % 0xffffffff) + 1;
-    this.sent.set(k, s);
+    this.record(this.sent, k, s);
     return s;
   }
 
@@ -79,13 +93,28 @@ export class TreeTable {
   accept(root: Address, group: Address, neighbor: Address, seq: number): boolean {
     const k = `${treeKey(root, group)}<${neighbor}`;
     if (seq <= (this.applied.get(k) ?? 0)) return false;
-    this.applied.set(k, seq);
+    this.record(this.applied, k, seq);
     return true;
   }
 
   /** Records that this node last told neighbour it hangs below it (BRANCH: true) or not (PRUNE: false). */
   noteChildMessage(root: Address, group: Address, neighbor: Address, attached: boolean): void {
-    this.childSaid.set(`${treeKey(root, group)}>${neighbor}`, attached);
+    this.record(this.childSaid, `${treeKey(root, group)}>${neighbor}`, attached);
+  }
+
+  // Sets a record, forgetting the oldest one of its map beyond the cap (a flood of invented trees must not grow them;
+  // a record forgotten early only lets one stale message through, which the child's re-assertion repairs).
+  private record<V>(map: Map<string, V>, k: string, v: V): void {
+    if (!map.has(k) && map.size >= this.caps.records) {
+      map.delete(map.keys().next().value as string);
+      this.count('cap.mcast.records');
+    }
+    map.set(k, v);
+  }
+
+  /** Sequence and child records held (all three maps). */
+  get records(): number {
+    return this.sent.size + this.applied.size + this.childSaid.size;
   }
 
   /** What this node last told neighbour as its child on this tree: true (BRANCH), false (PRUNE), or undefined. */
@@ -111,5 +140,9 @@ export class TreeTable {
       if (e.downstream.has(me)) throw new Error(`${k}: this node is downstream`);
       if (e.attached && e.upstream === null) throw new Error(`${k}: attached without an upstream`);
     }
+    if (this.entries.size > this.caps.trees)
+      throw new Error(`${this.entries.size} trees, cap ${this.caps.trees}`);
+    for (const map of [this.sent, this.applied, this.childSaid] as Map<string, unknown>[])
+      if (map.size > this.caps.records) throw new Error(`${map.size} records, cap ${this.caps.records}`);
   }
 }

@@ -49,6 +49,8 @@
 //  - `pendingBranch` holds a token only for a tree whose branch awaits ATTACHED; `lastBranch` only branches sent
 //    within the last hello period (older ones are dropped by the check);
 //  - a detached entry (no upstream) is attached to nothing and awaits no ATTACHED;
+//  - a tree a message asks for while the table is full (MAX_MCAST_TREES, tree-table.ts) is refused: a BRANCH gets
+//    a FELL (not FINAL), a SEED a PRUNE; a member knows at most MAX_GROUP_PARTIES sources of a group (limits.ts);
 //  - owned by multicast.ts alone (group-data.ts and rendezvous.ts call in).
 
 import { BROADCAST, type Address } from '../address.ts';
@@ -59,6 +61,7 @@ import {
   McastOptionType,
   type McastTreeOption,
 } from '../wire/types.ts';
+import { MAX_GROUP_PARTIES } from '../limits.ts';
 import { groupKey } from './membership.ts';
 import type { McastState, ResolvedMulticastOptions } from './state.ts';
 import { TreeTable, treeKey, type TreeEntry } from './tree-table.ts';
@@ -73,7 +76,7 @@ export interface TreeView {
 
 /** The forwarding table of one node and the reactions to tree messages. */
 export class Trees {
-  readonly tree = new TreeTable();
+  readonly tree: TreeTable;
   /** The broadcast tree's root key. */
   readonly bcastRoot = groupKey(BROADCAST);
   /** Consecutive non-final FELLs per tree: the re-branch delay doubles with each (reset by a data packet). */
@@ -91,6 +94,7 @@ export class Trees {
   private readonly sourcesOf: Map<Address, Set<Address>>;
 
   constructor(private readonly st: McastState) {
+    this.tree = new TreeTable((name) => st.s.count(name));
     this.s = st.s;
     this.me = st.me;
     this.opts = st.opts;
@@ -141,7 +145,9 @@ export class Trees {
   check(): void {
     if (this.opts.broadcast) {
       const e = this.tree.ensure(this.bcastRoot, BROADCAST);
-      if (this.isRoot(e) && e.upstream !== null) {
+      if (e === undefined) {
+        // The table is full (cap.mcast.trees): the next check tries again.
+      } else if (this.isRoot(e) && e.upstream !== null) {
         // A node closer to the key appeared and I am it: leave my former upstream, I am the root now.
         this.sendTree(e.upstream, McastOptionType.PRUNE, e);
         this.detach(e);
@@ -156,7 +162,7 @@ export class Trees {
       for (const src of sources) {
         if (src === this.me) continue;
         const e = this.tree.ensure(src, group);
-        if (e.upstream === null) this.branchUp(e, 'check');
+        if (e !== undefined && e.upstream === null) this.branchUp(e, 'check');
       }
     }
     // A relay whose branch found no way to the root keeps its downstream and tries again whenever the ring
@@ -179,10 +185,14 @@ export class Trees {
     if (!this.joined.has(group)) return;
     let set = this.sourcesOf.get(group);
     if (!set) this.sourcesOf.set(group, (set = new Set()));
+    if (!set.has(source) && set.size >= MAX_GROUP_PARTIES) {
+      this.s.count('cap.mcast.parties');
+      return;
+    }
     set.add(source);
     if (source === this.me) return; // the source's own copies are not delivered back to it
     const e = this.tree.ensure(source, group);
-    if (e.upstream === null) this.branchUp(e, 'learned source');
+    if (e !== undefined && e.upstream === null) this.branchUp(e, 'learned source');
   }
 
   private sendTree(
@@ -322,7 +332,7 @@ export class Trees {
   /** The source seeds its tree toward a member. */
   seed(group: Address, member: Address): void {
     const e = this.tree.ensure(this.me, group);
-    if (this.seedOn(e, member, 0)) this.s.count('mcast.seed');
+    if (e !== undefined && this.seedOn(e, member, 0)) this.s.count('mcast.seed');
   }
 
   /** Passes a SEED one hop on toward member from tree e, installing that hop as a downstream; false if it cannot. */
@@ -400,6 +410,11 @@ export class Trees {
       return;
     }
     e = this.tree.ensure(root, group);
+    if (e === undefined) {
+      // The table is full (counted): `from` forgets its new downstream; the member branches itself later.
+      this.sendTree(from, McastOptionType.PRUNE, opt);
+      return;
+    }
     if (e.upstream !== from) {
       this.detach(e);
       e.upstream = from;
@@ -476,6 +491,11 @@ export class Trees {
       return;
     }
     const e = this.tree.ensure(opt.root, opt.group);
+    if (e === undefined) {
+      // The table is full (counted): refuse without FINAL, the brancher tries again after its backoff.
+      this.sendTree(sender, McastOptionType.FELL, opt);
+      return;
+    }
     const mine = this.lastBranch.get(treeKey(opt.root, opt.group));
     if (
       e.upstream !== null &&

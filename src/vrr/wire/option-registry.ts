@@ -24,6 +24,7 @@ import type { OptionCodec } from './option-codec.ts';
 import { ackCodec } from './options/ack.ts';
 import { authChallengeCodec, authResponseCodec } from './options/auth-challenge.ts';
 import { helloCodec } from './options/hello.ts';
+import { pathProbeCodec } from './options/path-probe.ts';
 import { setupCodec, setupFailCodec, setupReqCodec } from './options/setup.ts';
 import { teardownCodec } from './options/teardown.ts';
 
@@ -37,6 +38,7 @@ export const CORE_OPTION_CODECS: readonly OptionCodec<any>[] = [
   ackCodec,
   authChallengeCodec,
   authResponseCodec,
+  pathProbeCodec,
 ];
 
 /** A table from option Type (0-255) to its codec. */

@@ -26,6 +26,7 @@ export const OptionType = {
   ACK: 0x06,
   AUTH_CHALLENGE: 0x07,
   AUTH_RESPONSE: 0x08,
+  PATH_PROBE: 0x09,
 } as const;
 
 /** Data-header flags. */
@@ -110,6 +111,23 @@ export interface AckOption {
 export interface AuthChallengeOption {
   type: 0x07 | 0x08;
   challenge: number; // 48 bits
+}
+
+/** PATH_PROBE flag: the probe travels toward endpoint B (along nb); clear: toward endpoint A (along na). */
+export const PATH_PROBE_TOWARD_B = 0x01;
+/** PATH_PROBE flag: the far endpoint turned the probe back; it is on its way home to the endpoint that sent it. */
+export const PATH_PROBE_ECHO = 0x02;
+
+/**
+ * PATH_PROBE (0x09): an endpoint verifies its path (ea, pathId) end to end (src/vrr/path-check.ts). It follows the
+ * route entries hop by hop; the far endpoint turns it back; a relay without the entry answers with a TEARDOWN.
+ */
+export interface PathProbeOption {
+  type: 0x09;
+  flags: number; // u8: PATH_PROBE_TOWARD_B | PATH_PROBE_ECHO
+  pathId: number; // u32
+  ea: Address;
+  nonce: number; // u32, chosen by the probing endpoint
 }
 
 /** An option of a type this codec does not know: skipped, counted, kept raw for diagnostics. */
@@ -260,6 +278,7 @@ export type KnownOption =
   | TeardownOption
   | AckOption
   | AuthChallengeOption
+  | PathProbeOption
   | DhtOption
   | McastOption;
 

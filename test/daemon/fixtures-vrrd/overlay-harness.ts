@@ -118,6 +118,36 @@ overlay.deliver({
   dst: PEER,
   payload: new Uint8Array(28),
 });
+// From the mesh, only IPv4 and IPv6 that is no discovery message reach the host: an ARP reply, router
+// advertisements (one behind a hop-by-hop header) and an LLDP frame are dropped and counted.
+const fromPeer = (nextHeader: number, payload: Uint8Array): void =>
+  overlay.deliver({
+    kind: 'data',
+    flags: 0,
+    hopLimit: 64,
+    dataFlags: 0,
+    nextHeader,
+    src: PEER,
+    dst: ME,
+    payload,
+  });
+const routerAdvertisement = (hopByHop: boolean): Uint8Array => {
+  const rest = hopByHop ? [58, 0, 5, 2, 0, 0, 1, 0, 134, 0, 0, 0, 64, 0, 7, 8] : [134, 0, 0, 0, 64, 0, 7, 8];
+  const out = new Uint8Array(40 + rest.length);
+  out[0] = 0x60;
+  out[5] = rest.length;
+  out[6] = hopByHop ? 0 : 58;
+  out[7] = 255;
+  out.set([0xfe, 0x80], 8);
+  out.set([0xff, 0x02], 24);
+  out[39] = 1;
+  out.set(rest, 40);
+  return out;
+};
+fromPeer(0x0806, new Uint8Array(28));
+fromPeer(0x86dd, routerAdvertisement(false));
+fromPeer(0x86dd, routerAdvertisement(true));
+fromPeer(0x88cc, new Uint8Array(20));
 await tick(500);
 
 const report = {

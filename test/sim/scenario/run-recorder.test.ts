@@ -12,7 +12,7 @@ import { loadTopology } from '../../../src/checks/topology.ts';
 import { topologiesDir } from '../../unit/topology/topology-test-kit.ts';
 
 describe('RunRecorder: a simulated run over time', function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   const topology = loadTopology(join(topologiesDir, 'partition-heal-12.yaml'));
   const plain = runSimulation(topology, { seed: 12 });
   const recorder = new RunRecorder();

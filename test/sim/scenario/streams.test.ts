@@ -21,8 +21,6 @@ function withMulticast(topology: Topology, spec: MulticastCheckSpec | null = MCA
 }
 
 describe('scenario timeline: multicast streams', function () {
-  this.timeout(300_000);
-
   it('a stream runs across a partition and its heal; its figures land on its own step', () => {
     const topo = withMulticast(
       withScenario(gridTopology(3, 3), [

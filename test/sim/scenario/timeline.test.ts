@@ -9,8 +9,6 @@ import type { NodeFactory } from '../../../src/sim/sim-node.ts';
 import { VrrNode } from '../../../src/vrr/node.ts';
 
 describe('scenario timeline (small graphs)', function () {
-  this.timeout(300_000);
-
   it('link-down, verify within, heal: every step reported with its figures', () => {
     const topo = withScenario(ringTopology(6), [
       at(0, { kind: 'verify', checks: [{ check: 'ring-consistent', withinMs: null }] }, 1),

@@ -13,8 +13,6 @@ function withDht(topology: Topology, keys = 20): Topology {
 const WEST = ['r0c0', 'r0c1', 'r1c0', 'r1c1'];
 
 describe('scenario timeline: the dht check', function () {
-  this.timeout(300_000);
-
   it('holds on a converged lab, with its figures on the step', () => {
     const topo = withDht(
       withScenario(gridTopology(3, 3), [

@@ -24,6 +24,8 @@ export interface FakeHandlers {
   names?: string[];
   alive?: string[];
   upLinks?: [string, string][];
+  /** Nodes that run babeld instead of vrrd. */
+  babeld?: string[];
 }
 
 /** The fake lab and what it saw. */
@@ -47,6 +49,7 @@ export function fakeLab(n: number, handlers: FakeHandlers): FakeLab {
         ipv4: fakeIpv4(i),
         ipv6: fakeIpv6(i),
         vsetSize: 2,
+        ...(handlers.babeld?.includes(name) ? { protocol: 'babeld' as const } : {}),
       },
     ]),
   );

@@ -83,7 +83,7 @@ function recorded(network: SimNetwork): { net: PingNetwork; pinged: string[]; dh
 const distinct = (lines: string[]): string[] => [...new Set(lines)];
 
 describe('checks: one seed, the same sample in a lab and in the simulator', function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   // 30 nodes: above the lab's sampling threshold (20), below the simulator's (400).
   const topology = gridTopology(5, 6);
   let network: SimNetwork;

@@ -5,7 +5,7 @@ import { parseAddress } from '../../../src/vrr/address.ts';
 import { DEFAULT_LINK, TopologyError, type LinkParams, type Topology } from '../../../src/topology/index.ts';
 import { loadTopology } from '../../../src/checks/topology.ts';
 import type { MulticastCheckSpec } from '../../../src/checks/multicast/spec.ts';
-import { parse, topologiesDir, yaml } from './topology-test-kit.ts';
+import { errorOf, parse, topologiesDir, yaml } from './topology-test-kit.ts';
 
 const load = (file: string): Topology => loadTopology(path.join(topologiesDir, file));
 const linkBetween = (t: Topology, a: string, b: string) =>
@@ -17,6 +17,7 @@ describe('loadTopology', () => {
       'line-3.yaml': { nodes: 3, links: 2, seed: 3 },
       'ring-10.yaml': { nodes: 10, links: 10, seed: 10 },
       'grid-3x3.yaml': { nodes: 9, links: 12, seed: 42 },
+      'grid-3x3-babeld.yaml': { nodes: 9, links: 12, seed: 42 },
       'grid-5x5.yaml': { nodes: 25, links: 40, seed: 55 },
       'grid-32x32.yaml': { nodes: 1024, links: 1984, seed: 1024 },
       'rgg-100.yaml': { nodes: 100, links: 418, seed: 100 },
@@ -309,5 +310,41 @@ describe('loadTopology', () => {
       assert.equal(error.expected, 'an even integer >= 2');
       assert.equal(error.found, '5');
     }
+  });
+});
+
+describe('node protocol (babeld nodes)', () => {
+  it('takes protocol from defaults and per node; vrrd nodes carry no protocol field', () => {
+    const t = parse(
+      [
+        'name: t',
+        'defaults: { protocol: babeld }',
+        'nodes:',
+        '  a: {}',
+        '  b: { protocol: vrrd }',
+        'links:',
+        '  - [a, b]',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      t.nodes.map((n) => [n.name, n.protocol]),
+      [
+        ['a', 'babeld'],
+        ['b', undefined],
+      ],
+    );
+    const g = parse(['name: g', 'defaults: { protocol: babeld }', 'generate: { line: { n: 2 } }'].join('\n'));
+    assert.ok(g.nodes.every((n) => n.protocol === 'babeld'));
+  });
+
+  it('refuses an unknown protocol with file, line and column', () => {
+    assert.match(
+      errorOf(['name: t', 'nodes:', '  a: { protocol: olsr }'].join('\n')),
+      /^bad\.yaml:3:\d+: nodes\.a\.protocol: expected the routing daemon the node runs: vrrd or babeld, found "olsr"/,
+    );
+    assert.match(
+      errorOf(['name: t', 'defaults:', '  protocol: 3', 'nodes:', '  a: {}'].join('\n')),
+      /^bad\.yaml:3:\d+: defaults\.protocol: expected the routing daemon the node runs/,
+    );
   });
 });

@@ -263,6 +263,24 @@ function cases(): Case[] {
       },
     },
     {
+      name: 'PATH_PROBE echo',
+      bytes: encode(
+        control(B, 6, [
+          { type: OptionType.PATH_PROBE, flags: 0x02, pathId: 0x102, ea: Y, nonce: 0xdeadbeef },
+        ]),
+      ),
+      expect: {
+        'vrr.opt.type': '0x09',
+        'vrr.opt.len': '3',
+        'vrr.path_probe.flags': '0x02',
+        'vrr.path_probe.flags.toward_b': '0',
+        'vrr.path_probe.flags.echo': '1',
+        'vrr.path_probe.path_id': '0x00000102',
+        'vrr.path_probe.ea': '02:00:00:00:00:14',
+        'vrr.path_probe.nonce': '0xdeadbeef',
+      },
+    },
+    {
       name: 'ACK (a 24-byte packet in a padded 60-byte frame)',
       bytes: encode(control(B, 0, [{ type: OptionType.ACK, seq: 2 }])),
       expect: {
@@ -660,7 +678,7 @@ function cases(): Case[] {
 }
 
 describe('wireshark/vrr.lua: every VRR/1 field, decoded by tshark', function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   const all = cases();
   let frames: DissectedFrame[] = [];
   let dir = '';

@@ -7,8 +7,6 @@ import { gridTopology } from '../../../sim/helpers/topologies.ts';
 const SPEC = { keys: 30, expect: { foundPct: 100 } };
 
 describe('sim check: dht', function () {
-  this.timeout(120_000);
-
   it('puts keys from seeded nodes and finds every one from other nodes on a converged lab', () => {
     const network = convergedNetwork(gridTopology(3, 3), 3);
     const result = simDhtCheck(network, SPEC, 3);

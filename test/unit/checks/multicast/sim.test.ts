@@ -30,8 +30,6 @@ function stream(network: SimNetwork, s: MulticastCheckSpec, during?: () => void)
 }
 
 describe('sim check: multicast', function () {
-  this.timeout(120_000);
-
   it('delivers a stream to every member of a small graph', () => {
     const network = convergedNetwork(gridTopology(3, 3), 2);
     const result = stream(network, spec());

@@ -25,7 +25,7 @@ async function cli(
 }
 
 describe('testbed: lab names that would be paths', function () {
-  this.timeout(180_000);
+  this.timeout(540_000);
   let root = '';
   let state = '';
 

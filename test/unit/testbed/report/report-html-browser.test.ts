@@ -30,7 +30,7 @@ interface PageFacts {
 }
 
 describe('report.html of partition-heal-12 in headless chromium', function () {
-  this.timeout(180_000);
+  this.timeout(540_000);
   let dir = '';
   let browser: TestBrowser | null = null;
   let facts: PageFacts;

@@ -51,8 +51,6 @@ function assertInvariants(net: DhtNet): void {
 }
 
 describe('Dht on small networks', function () {
-  this.timeout(30_000);
-
   it('puts, gets and deletes from different nodes', () => {
     const net = ringNet(8);
     assert.ok(net.nodes.every((n) => n.isActive()));

@@ -19,6 +19,8 @@ function entry(key: string, extra: Partial<DhtEntry> = {}): DhtEntry {
     owner: ME,
     replicas: new Map(),
     inFlight: new Map(),
+    heldUntil: extra.role === 'replica' ? 1000 : null,
+    confirmedAt: 0,
     ...extra,
   };
 }
@@ -79,5 +81,43 @@ describe('DhtStore', () => {
     store.set(e);
     e.role = 'replica';
     assert.match(store.checkInvariants().join('\n'), /role replica with owner/);
+  });
+
+  it('refuses a key beyond its total cap and an origin beyond its cap, and counts entries per origin', () => {
+    const store = new DhtStore(ME, { total: 4, perOrigin: 2 });
+    const A = 0x020000000011;
+    const B = 0x020000000012;
+    const C = 0x020000000013;
+    store.set(entry('a1', { origin: A }));
+    store.set(entry('a2', { origin: A }));
+    assert.equal(store.refusal(Uint8Array.of(0x61, 0x33), A), 'perOrigin', 'a third key of A');
+    assert.equal(store.refusal(new TextEncoder().encode('a1'), A), null, 'a new copy of a key A holds');
+    assert.equal(store.refusal(new TextEncoder().encode('a1'), B), null, 'another origin takes over a key');
+    store.set(entry('b1', { origin: B }));
+    store.set(entry('c1', { origin: C }));
+    assert.equal(store.refusal(Uint8Array.of(0x7a), C), 'total', 'a fifth key');
+    assert.equal(store.refusal(new TextEncoder().encode('c1'), C), null, 'an update of a held key');
+    // A copy replaced in place by another origin's moves the count.
+    const e = store.get(new TextEncoder().encode('a1'), 0)!;
+    store.retag(e, B);
+    e.origin = B;
+    assert.equal(store.countOf(A), 1);
+    assert.equal(store.countOf(B), 2);
+    assert.deepEqual(store.checkInvariants(), []);
+    store.remove(new TextEncoder().encode('b1'));
+    assert.equal(store.countOf(B), 1);
+    assert.deepEqual(store.sweep(0), []);
+    assert.deepEqual(store.checkInvariants(), []);
+  });
+
+  it('sets heldUntil exactly on replicas', () => {
+    const store = new DhtStore(ME);
+    assert.throws(
+      () => store.set(entry('r', { role: 'replica', owner: OTHER, heldUntil: null })),
+      /heldUntil/,
+    );
+    assert.throws(() => store.set(entry('o', { heldUntil: 5 })), /heldUntil/);
+    store.set(entry('r', { role: 'replica', owner: OTHER }));
+    assert.deepEqual(store.checkInvariants(), []);
   });
 });

@@ -28,8 +28,6 @@ function holders(sim: McastSim, role: 'owner' | 'replica'): string[] {
 }
 
 describe('multicast recovery on a 100-node random geometric graph', function () {
-  this.timeout(180_000);
-
   it('a source that registers after its 10 members seeds the tree: every packet exactly once', () => {
     const { sim, pick } = convergedMcastSim(11);
     const [src, ...members] = pick(11);

@@ -18,7 +18,9 @@ function assertNoDuplicates(got: number[], who: string): void {
 }
 
 describe('multicast on a 100-node random geometric graph', function () {
-  this.timeout(120_000);
+  // Slowest (the partition while the tree forms): 2.1 s measured at a moderate load, 7.6 s with the machine's
+  // two cores shared six ways.
+  this.timeout(45_000);
 
   it('one source and 10 members: every packet of a steady stream exactly once', () => {
     const { sim, pick } = convergedMcastSim(4);

@@ -12,7 +12,7 @@ const G = 0x01005e000001;
 describe('TreeTable', () => {
   it('keeps one entry per (root, group), created detached', () => {
     const t = new TreeTable();
-    const e = t.ensure(N, G);
+    const e = t.ensure(N, G)!;
     assert.equal(t.ensure(N, G), e);
     assert.equal(e.upstream, null);
     assert.equal(e.downstream.size, 0);
@@ -25,7 +25,7 @@ describe('TreeTable', () => {
 
   it('checkInvariants catches an upstream that is downstream, or this node in the tree', () => {
     const t = new TreeTable();
-    const e = t.ensure(N, G);
+    const e = t.ensure(N, G)!;
     e.upstream = N;
     e.downstream.add(N);
     assert.throws(() => t.checkInvariants(ME), /upstream is downstream/);
@@ -52,6 +52,50 @@ describe('TreeTable', () => {
   });
 });
 
+describe('TreeTable caps', () => {
+  it('refuses a new tree beyond its cap (counted) and keeps updating held ones', () => {
+    const counted: string[] = [];
+    const t = new TreeTable((n) => counted.push(n), { trees: 2, records: 4 });
+    assert.ok(t.ensure(N, G) && t.ensure(ME, G));
+    assert.equal(t.ensure(N, BROADCAST), undefined);
+    assert.ok(t.ensure(N, G), 'a held tree is still found');
+    assert.deepEqual(counted, ['cap.mcast.trees']);
+    t.delete(N, G);
+    assert.ok(t.ensure(N, BROADCAST), 'room again');
+    t.checkInvariants(ME);
+  });
+
+  it('forgets the oldest sequence record beyond its cap (counted)', () => {
+    const counted: string[] = [];
+    const t = new TreeTable((n) => counted.push(n), { trees: 2, records: 3 });
+    for (let i = 0; i < 5; i++) assert.equal(t.accept(N + i, G, ME, 7), true);
+    assert.equal(t.records, 3);
+    assert.equal(counted.filter((c) => c === 'cap.mcast.records').length, 2);
+    assert.equal(t.accept(N + 4, G, ME, 7), false, 'the newest are kept');
+    assert.equal(t.accept(N, G, ME, 7), true, 'the oldest was forgotten');
+    t.checkInvariants(ME);
+  });
+});
+
+describe('MembershipStore caps', () => {
+  it('refuses a new group and a new party beyond their caps, and cuts copies to them (counted)', () => {
+    const counted: string[] = [];
+    const s = new MembershipStore((n) => counted.push(n), { groups: 1, parties: 2 });
+    const r = s.ensure(G, 'owner')!;
+    assert.equal(s.ensure(BROADCAST, 'owner'), undefined);
+    assert.ok(s.add(r.members, N) && s.add(r.members, ME));
+    assert.equal(s.add(r.members, N + 5), false);
+    s.replace(G, [N, ME, N + 1, N + 2], [], 'replica');
+    assert.equal(s.get(G)!.sources.size, 2);
+    assert.deepEqual(counted, [
+      'cap.mcast.groups',
+      'cap.mcast.parties',
+      'cap.mcast.parties',
+      'cap.mcast.parties',
+    ]);
+  });
+});
+
 describe('TreeTable child messages', () => {
   it('remembers what this node last told a neighbour as its child, per tree, until the link is lost', () => {
     const t = new TreeTable();
@@ -72,7 +116,7 @@ describe('TreeTable child messages', () => {
 describe('MembershipStore', () => {
   it('holds one record per group, replaced whole by a copy', () => {
     const s = new MembershipStore();
-    const r = s.ensure(G, 'replica');
+    const r = s.ensure(G, 'replica')!;
     r.sources.add(N);
     s.replace(G, [ME], [N], 'owner');
     assert.deepEqual([...s.get(G)!.sources], [ME]);

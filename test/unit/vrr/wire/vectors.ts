@@ -209,4 +209,21 @@ b0 b1 b2 b3 b4 b5 b6 b7`,
     unknownOptions: [0x7f],
     encodable: false,
   },
+  {
+    name: 'PATH_PROBE toward endpoint B',
+    packet: {
+      kind: 'control',
+      flags: 0,
+      sender: B,
+      seq: 6,
+      options: [{ type: OptionType.PATH_PROBE, flags: 0x01, pathId: 0x00000102, ea: Y, nonce: 0xdeadbeef }],
+    },
+    hex: `10 00 00 28 02 00 00 00
+00 0b 00 06 00 00 00 00
+09 03 01 00 00 00 01 02
+02 00 00 00 00 14 00 00
+de ad be ef 00 00 00 00`,
+    unknownOptions: [],
+    encodable: true,
+  },
 ];

@@ -1,0 +1,176 @@
+// The path check: each endpoint verifies its vset paths end to end now and then, because hard state is never
+// refreshed. A path broken somewhere along the way (a relay that lost its entry in a crash and restart, a teardown
+// lost at a hop that was not linked at that moment) would otherwise stay half installed for ever: its endpoint keeps
+// a virtual neighbour it cannot reach, and nothing repairs it.
+//
+// A PATH_PROBE{ea, pathId, nonce} leaves the endpoint along its own entry (nb from ea, na from eb) and follows the
+// entries hop by hop. A relay whose entry is missing, or does not lead back to the neighbour the probe came from,
+// answers that neighbour with a TEARDOWN (no vset: a failure), which removes the path up to the probing endpoint;
+// that endpoint then asks its virtual neighbour again (Paths.endpointLost). The far endpoint turns the probe back
+// (ECHO). A probe that has not come home within probeTimeoutMs tears the path down from this end (Paths.dropBroken)
+// and asks again. Both endpoints probe, so both halves of a path cut in the middle go.
+//
+// Reliability: the probe rides the hop-by-hop acknowledged control path (reliable.ts), like every other routed
+// option: a probe lost on a lossy link is retransmitted there, and a hop that never acknowledges fails its link
+// (whose teardown then removes the path anyway). So a missing echo means a broken path, not a lost frame, and the
+// timeout can tear down without second-guessing. It costs one acknowledgement per hop.
+//
+// The bound (config.pathCheckHellos = K): a path is due once it has gone K periods unprobed (its first probe K
+// periods after this node first saw it); each period this node probes the ceil(E / K) most overdue of its E paths.
+// Steady state probes every path once every K periods; a burst of paths created at once is cleared within K more:
+// every path is probed within 2K periods of its last probe, and a break is repaired within 2K periods plus
+// probeTimeoutMs plus one path setup.
+//
+// Invariants (checked by checkInvariants, test/unit/vrr/path-check.test.ts):
+//  - `lastProbed` holds keys of routes this node is an endpoint of, and nothing else after each tick;
+//  - at most one probe per path is in flight, with its own timer: `inFlight` and its timers are the same keys;
+//  - at most ceil(E / K) probes start per tick.
+
+import type { Address } from './address.ts';
+import type { TimerHandle } from './env.ts';
+import type { NodeContext } from './node-context.ts';
+import { routeKey, type Route } from './routes.ts';
+import { OptionType, PATH_PROBE_ECHO, PATH_PROBE_TOWARD_B, type PathProbeOption } from './wire/types.ts';
+
+interface Probe {
+  nonce: number;
+  timer: TimerHandle;
+}
+
+/** The end-to-end verification of this node's paths: its schedule and its probes in flight. */
+export class PathCheck {
+  /** When each of my endpoint paths was last probed (or first seen), by routeKey. */
+  private readonly lastProbed = new Map<string, number>();
+  private readonly inFlight = new Map<string, Probe>();
+  private nextNonce = 1;
+
+  constructor(private readonly ctx: NodeContext) {}
+
+  /** How long a probe may take to come home: every hop may retransmit a few times before it fails its link. */
+  get probeTimeoutMs(): number {
+    const c = this.ctx.config;
+    return 2 * c.helloMs + c.maxRetransmits * c.ackTimeoutMs;
+  }
+
+  /** Once per hello period of an active node: probe the most overdue paths, ceil(E / K) at most. */
+  tick(now: number): void {
+    const ctx = this.ctx;
+    const k = ctx.config.pathCheckHellos;
+    if (!(k > 0)) return;
+    const mine = this.endpointPaths();
+    const keys = new Set<string>();
+    for (const r of mine) {
+      const key = routeKey(r.ea, r.pathId);
+      keys.add(key);
+      if (!this.lastProbed.has(key)) this.lastProbed.set(key, now);
+    }
+    for (const key of this.lastProbed.keys()) if (!keys.has(key)) this.lastProbed.delete(key);
+    for (const [key, p] of this.inFlight) {
+      if (!keys.has(key)) {
+        p.timer.cancel();
+        this.inFlight.delete(key);
+      }
+    }
+    const dueBefore = now - k * ctx.config.helloMs;
+    const due = mine.filter((r) => {
+      const key = routeKey(r.ea, r.pathId);
+      return (this.lastProbed.get(key) as number) <= dueBefore && !this.inFlight.has(key);
+    });
+    // Most overdue first; ties in route order (deterministic).
+    due.sort(
+      (a, b) =>
+        (this.lastProbed.get(routeKey(a.ea, a.pathId)) as number) -
+        (this.lastProbed.get(routeKey(b.ea, b.pathId)) as number),
+    );
+    const budget = Math.ceil(mine.length / k);
+    for (const r of due.slice(0, budget)) this.probe(r, now);
+  }
+
+  /** Sends one probe along r from this endpoint and arms its timeout. */
+  private probe(r: Route, now: number): void {
+    const ctx = this.ctx;
+    const key = routeKey(r.ea, r.pathId);
+    this.lastProbed.set(key, now);
+    const fromA = r.ea === ctx.address;
+    const next = fromA ? r.nb : r.na;
+    if (next === null || !ctx.links.pset.isLinked(next)) return; // the link's failure tears it down
+    const nonce = this.nextNonce;
+    this.nextNonce = (this.nextNonce % 0xffffffff) + 1;
+    const opt: PathProbeOption = {
+      type: OptionType.PATH_PROBE,
+      flags: fromA ? PATH_PROBE_TOWARD_B : 0,
+      pathId: r.pathId,
+      ea: r.ea,
+      nonce,
+    };
+    ctx.count('pathProbe.sent');
+    const timer = ctx.timer(this.probeTimeoutMs, () => {
+      this.inFlight.delete(key);
+      const still = ctx.paths.routes.get(r.ea, r.pathId);
+      if (still === undefined) return;
+      ctx.count('pathProbe.timedOut');
+      ctx.paths.dropBroken(still, 'path probe did not come back');
+    });
+    this.inFlight.set(key, { nonce, timer });
+    ctx.sendControl(next, opt);
+  }
+
+  /** A PATH_PROBE from a linked neighbour: pass it on along the entry, turn it back, or report the break. */
+  handleProbe(opt: PathProbeOption, sender: Address): void {
+    const ctx = this.ctx;
+    const r = ctx.paths.routes.get(opt.ea, opt.pathId);
+    const towardB = (opt.flags & PATH_PROBE_TOWARD_B) !== 0;
+    const from = r === undefined ? undefined : towardB ? r.na : r.nb;
+    if (r === undefined || from !== sender) {
+      // The path is broken here: tell the side the probe came from, which tears it down to its endpoint.
+      ctx.count('pathProbe.brokenHere');
+      if (r === undefined) ctx.paths.rememberTornDown(opt.ea, opt.pathId);
+      ctx.sendControl(sender, { type: OptionType.TEARDOWN, pathId: opt.pathId, ea: opt.ea, vset: null });
+      return;
+    }
+    const next = towardB ? r.nb : r.na;
+    if (next !== null) {
+      if (ctx.links.pset.isLinked(next)) ctx.sendControl(next, opt);
+      else ctx.count('pathProbe.nextHopUnlinked');
+      return;
+    }
+    if ((opt.flags & PATH_PROBE_ECHO) === 0) {
+      // I am the far endpoint: send it home.
+      ctx.sendControl(sender, { ...opt, flags: (towardB ? 0 : PATH_PROBE_TOWARD_B) | PATH_PROBE_ECHO });
+      return;
+    }
+    const key = routeKey(opt.ea, opt.pathId);
+    const p = this.inFlight.get(key);
+    if (p === undefined || p.nonce !== opt.nonce) {
+      ctx.count('pathProbe.staleEcho');
+      return;
+    }
+    p.timer.cancel();
+    this.inFlight.delete(key);
+    ctx.count('pathProbe.verified');
+  }
+
+  /** Cancels the probes in flight and forgets the schedule (the node stopped). */
+  stop(): void {
+    for (const p of this.inFlight.values()) p.timer.cancel();
+    this.inFlight.clear();
+    this.lastProbed.clear();
+  }
+
+  /** The routes this node is an endpoint of (the paths to its virtual neighbours), in route order. */
+  private endpointPaths(): Route[] {
+    const ctx = this.ctx;
+    const out: Route[] = [];
+    for (const m of ctx.paths.vset.members()) out.push(...ctx.paths.routes.between(ctx.address, m));
+    return out;
+  }
+
+  /** Every invariant violation of the schedule (empty when all hold). */
+  checkInvariants(): string[] {
+    const out: string[] = [];
+    for (const key of this.inFlight.keys()) {
+      if (!this.lastProbed.has(key)) out.push(`probe ${key} in flight but not scheduled`);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,191 @@
+// The core's caps (src/vrr/limits.ts), table by table: the neighbours of one port, the route table in total and
+// per neighbour, representatives, holds; and ACKs taken only from linked neighbours. Tables are driven directly
+// where they take a smaller cap, and a lone node is fed crafted frames (FrameForge) where the cap is the constant.
+// (DHT: test/unit/vrr/dht/caps.test.ts, store.test.ts; multicast: multicast/tables.test.ts.)
+
+import assert from 'node:assert/strict';
+import { FrameForge } from '../../../src/sim/hostile/forge.ts';
+import { SimClock } from '../../../src/sim/sim-clock.ts';
+import type { Address } from '../../../src/vrr/address.ts';
+import {
+  MAX_NEIGHBORS_PER_PORT,
+  MAX_REPRESENTATIVES,
+  MAX_SETUP_HOLDS,
+  TABLE_CAPS,
+  tablesOverCap,
+} from '../../../src/vrr/limits.ts';
+import { Pset } from '../../../src/vrr/pset.ts';
+import { RepTable } from '../../../src/vrr/repair.ts';
+import { createRng } from '../../../src/vrr/rng.ts';
+import { RouteTable } from '../../../src/vrr/routes.ts';
+import { VrrNode } from '../../../src/vrr/node.ts';
+import { NeighborState, OptionType } from '../../../src/vrr/wire/types.ts';
+
+const ME = 0x020000000001;
+const N1 = 0x020000000002;
+const N2 = 0x020000000003;
+
+/** A lone node on a virtual clock with `ports` ports, and a forge to feed it frames. */
+function lone(ports = 2) {
+  const clock = new SimClock();
+  const sent: Uint8Array[] = [];
+  const node = new VrrNode(
+    { address: ME, helloMs: 1000 },
+    {
+      now: () => clock.now(),
+      setTimer: (ms, fire) => clock.schedule(ms, fire),
+      rng: createRng(1),
+      send: (_p, _to, frame) => void sent.push(frame),
+      deliver: () => {},
+      emit: () => {},
+    },
+  );
+  for (let p = 0; p < ports; p++) node.addPort(p);
+  node.start();
+  const forge = new FrameForge(createRng(2));
+  const seqs = new Map<Address, number>();
+  /** A hello from `sender` on `port` listing the node as pending (it links at once). */
+  const hello = (port: number, sender: Address): void => {
+    const seq = (seqs.get(sender) ?? 0) + 1;
+    seqs.set(sender, seq);
+    node.receive(
+      port,
+      sender,
+      forge.control(sender, 0, {
+        type: OptionType.HELLO,
+        active: false,
+        helloSeq: seq,
+        part: 0,
+        parts: 1,
+        reps: [],
+        neighbors: [{ address: ME, state: NeighborState.PENDING, quality: 255 }],
+      }),
+    );
+  };
+  return { node, clock, forge, hello, sent };
+}
+
+describe('vrr/limits: the core caps', () => {
+  it('TABLE_CAPS names a cap for every bounded table VrrNode.tableSizes() reports', () => {
+    const { node } = lone();
+    for (const name of Object.keys(node.tableSizes()))
+      if (name !== 'neighbors') assert.ok(name in TABLE_CAPS, `${name} has a cap`);
+    assert.deepEqual(tablesOverCap({ routes: 9000, representatives: 1 }), ['routes: 9000 > 8192']);
+  });
+
+  it('pset: room on a port while below the cap, then the stalest unlinked neighbour, then none', () => {
+    const pset = new Pset({ me: ME, qualityWindow: 10, qualityUp: 0.6, qualityDown: 0.3 });
+    const hello = (a: Address, t: number, listed: boolean) =>
+      pset.onHello(
+        0,
+        a,
+        a,
+        {
+          type: OptionType.HELLO,
+          active: false,
+          helloSeq: t,
+          part: 0,
+          parts: 1,
+          reps: [],
+          neighbors: listed ? [{ address: ME, state: NeighborState.PENDING, quality: 255 }] : [],
+        },
+        t,
+      );
+    hello(N1, 1, false); // pending
+    hello(N2, 2, true); // linked
+    assert.equal(pset.roomOnPort(0, 3), 'room');
+    assert.equal(pset.roomOnPort(1, 2), 'room', 'another port');
+    assert.equal((pset.roomOnPort(0, 2) as { address: Address }).address, N1, 'the unlinked one goes');
+    hello(N1, 3, true);
+    assert.equal(pset.roomOnPort(0, 2), 'full', 'linked neighbours are never given up');
+  });
+
+  it(`a node keeps at most ${MAX_NEIGHBORS_PER_PORT} neighbours per port, and counts what it turned away`, () => {
+    const { node, forge, hello } = lone();
+    for (let i = 0; i < MAX_NEIGHBORS_PER_PORT + 40; i++) hello(0, forge.invented());
+    const sizes = node.tableSizes();
+    assert.equal(sizes.neighborsOnOnePort, MAX_NEIGHBORS_PER_PORT);
+    assert.equal(node.counters()['cap.pset.refused'], 40, 'all linked: the newcomers are ignored');
+    hello(1, forge.invented());
+    assert.equal(node.tableSizes().neighbors, MAX_NEIGHBORS_PER_PORT + 1, 'the other port has room');
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  it('routes: refuses a new entry past the total or the per-neighbour cap, counting each neighbour once', () => {
+    const t = new RouteTable();
+    const caps = { total: 3, perNeighbor: 2 };
+    t.add({ ea: N1, eb: N2, pathId: 1, na: N1, nb: N1 });
+    assert.equal(t.countThrough(N1), 1, 'na = nb counts once');
+    assert.equal(t.refusal(N1, N2, caps), null);
+    t.add({ ea: N1, eb: N2, pathId: 2, na: N1, nb: N2 });
+    assert.equal(t.refusal(N2, N1, caps), 'perNeighbor');
+    assert.equal(t.refusal(N2, null, caps), null);
+    t.add({ ea: N2, eb: ME, pathId: 3, na: N2, nb: null });
+    assert.equal(t.refusal(null, null, caps), 'total');
+    t.remove(N1, 1);
+    assert.equal(t.countThrough(N1), 1);
+    assert.deepEqual(t.checkInvariants(), []);
+  });
+
+  it('routes: a node turns back setups through one neighbour past MAX_ROUTES_PER_NEIGHBOR', () => {
+    const { node, clock, forge, hello } = lone(1);
+    hello(0, N1);
+    hello(0, N1);
+    assert.equal(node.neighbors()[0].state, 'linked');
+    let seq = 1;
+    for (let i = 0; i < 2100; i++) {
+      // Setups for invented paths through N1 back to N1 (proxy N1): each installs an entry with na = nb = N1.
+      node.receive(0, N1, forge.setup(N1, seq, N1));
+      seq = (seq % 0xffff) + 1;
+      // The clock barely moves: N1, which acknowledges nothing, is not failed meanwhile (the first retransmission
+      // waits 150 ms).
+      if (i % 50 === 0) {
+        hello(0, N1);
+        clock.runUntil(clock.now() + 1);
+      }
+    }
+    assert.equal(node.tableSizes().routes, 2048);
+    assert.equal(node.counters()['cap.routes.perNeighbor'], 2100 - 2048);
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  it(`representatives: at most ${MAX_REPRESENTATIVES}, the record refreshed longest ago evicted`, () => {
+    const reps = new RepTable(ME, 6000, 0);
+    for (let i = 0; i < MAX_REPRESENTATIVES + 10; i++)
+      reps.learn(N1, [{ address: 0x030000000000 + i, seq: 1 }], i);
+    assert.equal(reps.size, MAX_REPRESENTATIVES);
+    assert.equal(reps.evictions, 10);
+    assert.equal(reps.nextHopToward(0x030000000000, 300), null, 'the oldest went first');
+    assert.equal(reps.nextHopToward(0x030000000000 + MAX_REPRESENTATIVES + 9, 300), N1);
+  });
+
+  it(`holds: at most ${MAX_SETUP_HOLDS}, the one ending soonest dropped for a new one`, () => {
+    const { node, forge, hello } = lone(1);
+    hello(0, N1);
+    hello(0, N1);
+    for (let i = 0; i < MAX_SETUP_HOLDS + 30; i++) {
+      // A refusal (setup_fail) for this node from an invented node: it holds that node off.
+      node.receive(
+        0,
+        N1,
+        forge.control(N1, 1 + (i % 0xfffe), {
+          type: OptionType.SETUP_FAIL,
+          token: i + 1,
+          src: forge.invented(),
+          dst: ME,
+          proxy: N1,
+          vset: [],
+        }),
+      );
+    }
+    assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
+    assert.equal(node.counters()['cap.holds.evicted'], 30);
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  it('takes ACKs only from linked neighbours', () => {
+    const { node, forge } = lone(1);
+    node.receive(0, N2, forge.control(N2, 0, { type: OptionType.ACK, seq: 5 }));
+    assert.equal(node.counters()['drop.ackFromUnlinked'], 1);
+  });
+});

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { incompletePaths } from '../../../src/sim/fuzz/complete-paths.ts';
+import type { VrrNode } from '../../../src/vrr/node.ts';
+import { TestNet } from './harness.ts';
+
+// A line A(10) - R(20) - B(30), r = 2: A and B are virtual neighbours over a path through R.
+const A = 0;
+const R = 1;
+const B = 2;
+const HELLO = 1000;
+
+function line(config: Record<string, number>): TestNet {
+  const net = new TestNet([10, 20, 30], 7, { vsetSize: 2, ...config });
+  net.link(A, R).link(R, B).start();
+  net.run(60_000);
+  return net;
+}
+
+const snapshot = (net: TestNet) =>
+  net.nodes.map((n) => ({ address: n.address, vset: n.vsetMembers(), routes: n.routes() }));
+
+// The test hook: R loses its entry of the A-B path silently (as a relay that crashed and came back before its
+// neighbours noticed, or a teardown that reached it while the path's other hop was not linked).
+function dropEntryAtRelay(net: TestNet): void {
+  const path = net.nodes[A].routes().find(
+    (r) => r.ea !== r.eb && [r.ea, r.eb].includes(30) && [r.ea, r.eb].includes(10),
+  );
+  assert.ok(path, 'A has a path to B');
+  const relay = (
+    net.nodes[R] as unknown as { ctx: { paths: { routes: { remove(ea: number, id: number): unknown } } } }
+  ).ctx;
+  assert.ok(relay.paths.routes.remove(path.ea, path.pathId), 'R held the entry');
+}
+
+function routeCount(n: VrrNode): number {
+  return n.routes().length;
+}
+
+describe('vrr/path-check (verified paths)', () => {
+  it('reproduces the bug: without the check, a relay that lost its entry leaves the path broken for good', () => {
+    const net = line({ pathCheckHellos: 0 });
+    assert.deepEqual(incompletePaths(snapshot(net)), [], 'converged with complete paths');
+    dropEntryAtRelay(net);
+    net.run(300_000);
+    const problems = incompletePaths(snapshot(net));
+    assert.ok(problems.length > 0, 'hard state is never refreshed: the half paths stay');
+    assert.ok(
+      problems.some((p) => p.includes('holds no entry')),
+      problems.join('\n'),
+    );
+  });
+
+  it('finds and repairs the broken path within the bound: 2K periods, one probe timeout, one setup', () => {
+    const K = 4;
+    const net = line({ pathCheckHellos: K });
+    assert.deepEqual(incompletePaths(snapshot(net)), [], 'converged with complete paths');
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+    dropEntryAtRelay(net);
+    assert.ok(incompletePaths(snapshot(net)).length > 0, 'broken now');
+    const probeTimeoutMs = 2 * HELLO + 5 * 150;
+    const setupMs = 3 * HELLO;
+    // Hello periods are jittered by up to 10 %: a period is at most 1.1 HELLO.
+    const boundMs = 2 * K * 1.1 * HELLO + probeTimeoutMs + setupMs;
+    let repairedAt: number | null = null;
+    const start = net.now;
+    while (net.now - start < boundMs && repairedAt === null) {
+      net.run(100);
+      if (incompletePaths(snapshot(net)).length === 0) repairedAt = net.now - start;
+    }
+    assert.notEqual(
+      repairedAt,
+      null,
+      `repaired within ${boundMs} ms: ${incompletePaths(snapshot(net)).join('; ')}`,
+    );
+    const c = net.nodes[A].counters();
+    const cb = net.nodes[B].counters();
+    assert.ok(
+      (net.nodes[R].counters()['pathProbe.brokenHere'] ?? 0) +
+        (c['pathProbe.timedOut'] ?? 0) +
+        (cb['pathProbe.timedOut'] ?? 0) >
+        0,
+      'the probe found it',
+    );
+    // And it stays repaired, with no stray entries and every invariant holding.
+    net.run(60_000);
+    assert.deepEqual(incompletePaths(snapshot(net)), []);
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+    assert.ok(routeCount(net.nodes[R]) >= 1);
+  });
+
+  it('verifies healthy paths without tearing them down, at most ceil(E / K) probes per endpoint per period', () => {
+    const K = 4;
+    const net = line({ pathCheckHellos: K });
+    const before = net.nodes.map((n) =>
+      n
+        .routes()
+        .map((r) => `${r.ea}/${r.pathId}`)
+        .sort(),
+    );
+    const sent0 = net.nodes.map((n) => n.counters()['pathProbe.sent'] ?? 0);
+    const periods = 40;
+    net.run(periods * HELLO);
+    const after = net.nodes.map((n) =>
+      n
+        .routes()
+        .map((r) => `${r.ea}/${r.pathId}`)
+        .sort(),
+    );
+    assert.deepEqual(after, before, 'no healthy path was torn down');
+    for (let i = 0; i < 3; i++) {
+      const c = net.nodes[i].counters();
+      const sent = (c['pathProbe.sent'] ?? 0) - sent0[i];
+      const e = net.nodes[i].vsetMembers().length; // one path per virtual neighbour here
+      // At most ceil(E/K) a period; at least one probe per path every 2K periods.
+      assert.ok(sent <= Math.ceil(e / K) * (periods + 4), `node ${i}: ${sent} probes in ${periods} periods`);
+      assert.ok(
+        sent >= Math.floor(periods / (2 * K)) * e,
+        `node ${i}: only ${sent} probes in ${periods} periods`,
+      );
+      assert.equal(c['pathProbe.timedOut'] ?? 0, 0);
+    }
+  });
+});
