@@ -84,8 +84,15 @@ async function benchOne(runtime: NetnsRuntime, n: number, mode: DaemonsMode, idl
       `${mode} ${n} nodes: up ${wallS.toFixed(1)} s, ${ring} (nodes ${(p.nodesMs / 1000).toFixed(1)} s, links ${(p.linksMs / 1000).toFixed(1)} s, ` +
         `daemons ${(p.daemonsMs / 1000).toFixed(1)} s, ring ${(p.ringMs / 1000).toFixed(1)} s); load before ${loadBefore}, after ${load()}`,
     );
-    await new Promise((r) => setTimeout(r, settleS * 1000));
     const pids = [...new Set(Object.values(up.lab.state.nodes).map((s) => s.daemonPid!))];
+    // The daemons' CPU from their start to the end of up (ring and mappings): what the lab needs of the machine
+    // while it forms, against what it needs idle; starved of it (a loaded machine), a ring forms late or not at all.
+    const upCpuS = sum(pids.map(cpuTicks)) / TICKS_PER_S;
+    const formingS = (p.daemonsMs + p.ringMs) / 1000;
+    console.log(
+      `${mode} ${n} nodes forming: vrrd CPU ${upCpuS.toFixed(1)} s over ${formingS.toFixed(1)} s (${(upCpuS / formingS).toFixed(2)} cores on average)`,
+    );
+    await new Promise((r) => setTimeout(r, settleS * 1000));
     const loadIdle = load();
     const t0 = pids.map(cpuTicks);
     const w0 = Date.now();
