@@ -20,6 +20,7 @@ import { parseEmulationPairs, parseEmulationSpec, type EmulationSpec } from '../
 import type { HostInterface } from './host-interfaces.ts';
 import { parseCidr, type Cidr } from '../topology/ip-address.ts';
 import { isLogLevel, LOG_LEVELS, type LogLevel } from './logger.ts';
+import { netnsPath } from './native/netns-path.ts';
 import { deriveOverlayIpv4, deriveOverlayIpv6, DEFAULT_IPV6_PREFIX } from '../topology/overlay-addresses.ts';
 import { readKeyFile } from '../topology/security.ts';
 import { MAX_HELLO_MS, MIN_HELLO_MS } from '../topology/limits.ts';
@@ -58,6 +59,11 @@ export interface DaemonConfig {
   /** Link emulation per interface name (egress). */
   emulation: Record<string, Partial<LinkParams>>;
   mappings: MappingConfig;
+  /**
+   * The network namespace of the node's interfaces and overlay (a name under /run/netns or an absolute path such
+   * as /proc/PID/ns/net), or null for the daemon's own. vrrd opens its links and TAP inside it (native/netns.h).
+   */
+  netns: string | null;
   /** The mesh's network key (a keyed mesh: every frame sealed and checked), or null. Never logged. */
   networkKey: Uint8Array | null;
   /** The key file it was read from, for the start-up log; null without a key. */
@@ -86,6 +92,7 @@ export interface ConfigInput {
   logLevel?: string;
   emulation?: Record<string, EmulationSpec>;
   dht?: { ttl?: string | number; refresh?: string | number };
+  netns?: string;
   keyFile?: string;
 }
 
@@ -106,6 +113,7 @@ const FILE_KEYS = [
   'logLevel',
   'emulation',
   'dht',
+  'netns',
   'keyFile',
 ] as const;
 const OVERLAY_KEYS = ['enabled', 'name', 'ipv4', 'ipv6', 'ipv6Prefix'];
@@ -143,6 +151,11 @@ export function buildDaemonCommand(): Command {
       collectRaw,
     )
     .option('--dht-ttl <duration>', 'lifetime of the IP -> MAC mappings published in the DHT (default 5m)')
+    .option('--netns <name|path>', "run on the interfaces of this network namespace (default: vrrd's own)")
+    .option(
+      '--host <file>',
+      'host many nodes in this process, as listed in the YAML or JSON file (docs/vrrd.md)',
+    )
     .allowExcessArguments(false)
     .exitOverride();
 }
@@ -162,6 +175,7 @@ export function readConfigInput(argv: readonly string[], command = buildDaemonCo
   if (o.seed !== undefined) flags.seed = o.seed as number;
   if (o.keyFile !== undefined) flags.keyFile = o.keyFile as string;
   if (o.logLevel !== undefined) flags.logLevel = o.logLevel as string;
+  if (o.netns !== undefined) flags.netns = o.netns as string;
   const overlay = { ...file.overlay };
   if (o.overlay === false) overlay.enabled = false;
   if (o.overlayName !== undefined) overlay.name = o.overlayName as string;
@@ -216,6 +230,7 @@ export function checkConfigDocument(doc: unknown, where: string): ConfigInput {
   if (top.seed !== undefined) out.seed = requireNumber(top.seed, `${where}: seed`);
   if (top.keyFile !== undefined) out.keyFile = requireString(top.keyFile, `${where}: keyFile`);
   if (top.logLevel !== undefined) out.logLevel = requireString(top.logLevel, `${where}: logLevel`);
+  if (top.netns !== undefined) out.netns = requireString(top.netns, `${where}: netns`);
   if (top.interfaces !== undefined) {
     if (!Array.isArray(top.interfaces) || top.interfaces.some((i) => typeof i !== 'string')) {
       throw new RangeError(
@@ -277,6 +292,8 @@ export function resolveDaemonConfig(
       `name: expected letters, digits, '.', '_' or '-' (at most 64), found ${JSON.stringify(name)}`,
     );
   }
+  const netns = input.netns === undefined || input.netns === '' ? null : input.netns;
+  if (netns !== null) netnsPath(netns); // throws naming what was expected
   const overlayEnabled = input.overlay?.enabled !== false;
   const overlayName = input.overlay?.name ?? DEFAULT_OVERLAY_NAME;
 
@@ -291,7 +308,7 @@ export function resolveDaemonConfig(
   for (const ifname of interfaces) {
     if (!host.some((h) => h.name === ifname)) {
       throw new RangeError(
-        `interfaces: no interface named ${JSON.stringify(ifname)} here (found: ${host.map((h) => h.name).join(', ') || 'none'})`,
+        `interfaces: no interface named ${JSON.stringify(ifname)} ${netns === null ? 'here' : `in netns ${netns}`} (found: ${host.map((h) => h.name).join(', ') || 'none'})`,
       );
     }
   }
@@ -398,6 +415,7 @@ export function resolveDaemonConfig(
     logLevel,
     emulation,
     mappings: { ttlMs, refreshMs },
+    netns,
     networkKey: input.keyFile !== undefined ? readPrivateKeyFile(input.keyFile) : null,
     keyFile: input.keyFile ?? null,
   };
@@ -458,6 +476,7 @@ export function describeConfig(config: DaemonConfig): Record<string, unknown> {
       ipv6: config.overlay.ipv6 && `${config.overlay.ipv6.address}/${config.overlay.ipv6.prefixLength}`,
     },
     socket: config.socketPath,
+    ...(config.netns !== null ? { netns: config.netns } : {}),
   };
 }
 
@@ -500,7 +519,8 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-function requireMap(
+/** value as a map whose keys are all in allowed (null: any); errors say where and what was found. */
+export function requireMap(
   value: unknown,
   where: string,
   allowed: readonly string[] | null,
@@ -520,7 +540,8 @@ function requireMap(
   return value as Record<string, unknown>;
 }
 
-function requireString(value: unknown, where: string): string {
+/** value as a string; errors say where and what was found. */
+export function requireString(value: unknown, where: string): string {
   if (typeof value !== 'string')
     throw new RangeError(`${where}: expected a string, found ${describe(value)}`);
   return value;
@@ -532,7 +553,8 @@ function requireNumber(value: unknown, where: string): number {
   return value;
 }
 
-function describe(value: unknown): string {
+/** What a value is, for messages ("a map", "string \"x\"", "nothing"). */
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';

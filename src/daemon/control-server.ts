@@ -153,9 +153,13 @@ export class ControlServer {
     // Half-open allowed: a client may send its requests and end its side (`nc -U`), and still get the replies.
     const server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
     this.#server = server;
+    // The umask is the process's: it is restored as soon as listen() returns, before anything else can run
+    // (bind() happens inside listen(), synchronously), so a vrrd hosting many nodes never creates another
+    // node's directory or file under it while one node's socket is being bound.
     const oldMask = process.umask(0o177);
+    let listening: Promise<void>;
     try {
-      await new Promise<void>((resolve, reject) => {
+      listening = new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.path, () => {
           server.off('error', reject);
@@ -165,6 +169,7 @@ export class ControlServer {
     } finally {
       process.umask(oldMask);
     }
+    await listening;
     chmodSync(this.path, 0o600);
     server.on('error', (error) => this.#logger.error('control socket error', { error }));
   }

@@ -30,6 +30,8 @@ export interface VerbContext {
   control: () => ControlServer | null;
   startedAt: number;
   version: string;
+  /** per-node: this process runs only this node; shared: a vrrd --host runs it with others. */
+  mode: 'per-node' | 'shared';
 }
 
 /** The handler of every verb but subscribe/unsubscribe (the server's own). */
@@ -45,6 +47,8 @@ export function buildVerbHandlers(ctx: VerbContext): Record<string, VerbHandler>
         address: fmt(node.address),
         name: config.name,
         pid: process.pid,
+        mode: ctx.mode,
+        ...(config.netns ? { netns: config.netns } : {}),
         version: ctx.version,
         active: node.isActive(),
         startedAt: new Date(ctx.startedAt).toISOString(),

@@ -1,10 +1,10 @@
-// A running vrrd: the protocol core (VrrNode) wired to real links, the overlay TAP, the DHT mappings and the
-// control socket. Start-up order matters: the control socket is the last thing to appear, so a client that can
-// connect finds a daemon that is fully up; stop() undoes everything in reverse and leaves no file behind.
+// One running node of vrrd: the protocol core (VrrNode) wired to real links, the overlay TAP, the DHT mappings
+// and the control socket, all in the node's network namespace (NodeNamespace). A vrrd process runs one Daemon
+// (per-node mode) or many, under a DaemonHost (shared mode, daemon-host.ts), which share the event loop and
+// nothing else. Start-up order matters: the control socket is the last thing to appear, so a client that can
+// connect finds a node that is fully up; stop() undoes everything in reverse and leaves no file behind.
 
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { formatAddress } from '../vrr/address.ts';
 import type { VrrEvent } from '../vrr/events.ts';
 import { VrrNode } from '../vrr/node.ts';
@@ -16,11 +16,10 @@ import type { DaemonEvent } from '../control/protocol.ts';
 import { ControlServer } from './control-server.ts';
 import { buildVerbHandlers } from './control-verbs.ts';
 import { attachDht, DhtClient } from './dht-client.ts';
-import { readHostInterface } from './host-interfaces.ts';
 import { Links } from './links.ts';
 import type { Logger, LogLevel } from './logger.ts';
-import { trimMemory } from './native/index.ts';
 import { NeighborProxy } from './neighbor-proxy.ts';
+import { NodeNamespace } from './node-namespace.ts';
 import { Overlay } from './overlay.ts';
 import { MulticastGroups } from './multicast-groups.ts';
 import {
@@ -39,15 +38,6 @@ const MAPPINGS_QUIET_HELLOS = 3;
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 1000;
 
-/**
- * Memory trimming: every TRIM_CHECK_MS, if more than BUSY_FRAMES frames went through the links and the overlay
- * since the last check, traffic is flowing; at the first quiet check after that, one full garbage collection
- * frees the frame buffers the burst left behind (an idle daemon allocates too little to trigger one: tens of MB
- * of dead buffers would otherwise stay for good) and malloc's free pages go back to the system.
- */
-const TRIM_CHECK_MS = 5000;
-const BUSY_FRAMES = 2000;
-
 /** Log level of each core event type (the noisy ones are debug). */
 const EVENT_LEVEL: Record<string, LogLevel> = {
   link: 'info',
@@ -63,24 +53,34 @@ const EVENT_LEVEL: Record<string, LogLevel> = {
   'mcast-tree': 'debug',
 };
 
-/** A running daemon. */
-export class Vrrd {
+/** How a node runs: alone in its vrrd process, or hosted with others in one (`vrrd --host`). */
+export type DaemonMode = 'per-node' | 'shared';
+
+/** Options of Daemon.start. */
+export interface DaemonOptions {
+  /** Reported by the status verb; default per-node. */
+  mode?: DaemonMode;
+}
+
+/** One running node. */
+export class Daemon {
   readonly config: DaemonConfig;
   readonly node: VrrNode;
+  readonly mode: DaemonMode;
   readonly #logger: Logger;
+  readonly #netns: NodeNamespace;
   readonly #links: Links;
   #overlay: Overlay | null = null;
   #mappings: AddressMappings | null = null;
   #multicast: MulticastGroups | null = null;
   #control: ControlServer | null = null;
   #stopped = false;
-  #trimTimer: NodeJS.Timeout | null = null;
-  #framesAtLastCheck = 0;
-  #busySinceTrim = true; // start-up leaves garbage behind too: the first quiet check collects it
 
-  private constructor(config: DaemonConfig, logger: Logger) {
+  private constructor(config: DaemonConfig, logger: Logger, netns: NodeNamespace, mode: DaemonMode) {
     this.config = config;
+    this.mode = mode;
     this.#logger = logger;
+    this.#netns = netns;
     const env = new WallEnv(createRng(deriveSeed(config.seed, formatAddress(config.address))));
     this.node = new VrrNode(
       { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
@@ -93,6 +93,7 @@ export class Vrrd {
       seed: config.seed,
       pollMs: Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, config.helloMs / 2)),
       logger,
+      netns,
     });
     env.connect({
       send: (port, to, frame) => this.#links.send(port, to, frame),
@@ -101,10 +102,14 @@ export class Vrrd {
     });
   }
 
-  /** Starts a daemon; on failure everything already opened is closed again before the error propagates. */
-  static async start(config: DaemonConfig, logger: Logger): Promise<Vrrd> {
+  /**
+   * Starts a node in its namespace (config.netns); on failure everything already opened is closed again before
+   * the error propagates.
+   */
+  static async start(config: DaemonConfig, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
     await ControlServer.preparePath(config.socketPath);
-    const d = new Vrrd(config, logger);
+    const netns = config.netns === null ? NodeNamespace.own() : NodeNamespace.join(config.netns);
+    const d = new Daemon(config, logger, netns, options.mode ?? 'per-node');
     try {
       await d.#start();
     } catch (error) {
@@ -129,11 +134,17 @@ export class Vrrd {
     this.#multicast = multicast;
 
     if (config.overlay) {
-      const overlay = Overlay.open({ name: config.overlay.name, mtu: this.#overlayMtu(), node, logger });
+      const overlay = Overlay.open({
+        name: config.overlay.name,
+        mtu: this.#overlayMtu(),
+        node,
+        logger,
+        netns: this.#netns.openOption,
+      });
       this.#overlay = overlay;
       const addresses = [config.overlay.ipv4, config.overlay.ipv6].filter((a) => a !== null);
-      await configureOverlayAddresses(overlay.name, addresses);
-      await enableOverlayMulticast(overlay.name);
+      await configureOverlayAddresses(overlay.name, addresses, this.#netns);
+      await enableOverlayMulticast(overlay.name, this.#netns);
       overlay.setMulticast(multicast);
       const mappings = new AddressMappings({
         dht,
@@ -141,7 +152,7 @@ export class Vrrd {
         ttlMs: config.mappings.ttlMs,
         refreshMs: config.mappings.refreshMs,
         quietMs: MAPPINGS_QUIET_HELLOS * config.helloMs,
-        addresses: cachedInterfaceAddresses(overlay.name, ADDRESS_CACHE_MS),
+        addresses: cachedInterfaceAddresses(overlay.name, ADDRESS_CACHE_MS, Date.now, this.#netns),
         count: (name, by) => overlay.count(name, by),
         logger,
       });
@@ -169,8 +180,6 @@ export class Vrrd {
     });
     node.start();
     this.#mappings?.start();
-    this.#trimTimer = setInterval(() => this.#trimAfterTraffic(), TRIM_CHECK_MS);
-    this.#trimTimer.unref();
 
     const control = new ControlServer(
       config.socketPath,
@@ -185,6 +194,7 @@ export class Vrrd {
         control: () => this.#control,
         startedAt,
         version: packageVersion(),
+        mode: this.mode,
       }),
       logger,
     );
@@ -194,14 +204,19 @@ export class Vrrd {
       address: formatAddress(node.address),
       socket: config.socketPath,
       pid: process.pid,
+      mode: this.mode,
+      ...(config.netns !== null ? { netns: config.netns } : {}),
     });
   }
 
-  /** Stops the node, closes the control socket (removing its file), the links and the overlay. Idempotent. */
+  /**
+   * Stops the node, closes the control socket (removing its file), the links and the overlay (which removes the
+   * TAP and its addresses). Nothing is sent on the way out: a stop looks like a crash to the neighbours, which
+   * find out from missing hellos and failed carriers, as when the process dies. Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    if (this.#trimTimer) clearInterval(this.#trimTimer);
     this.node.stop();
     this.#mappings?.stop();
     this.#multicast?.stop();
@@ -213,28 +228,27 @@ export class Vrrd {
       this.#links.close();
       this.#overlay?.close();
       this.#overlay = null;
+      this.#netns.close();
     }
   }
 
-  #trimAfterTraffic(): void {
+  /** Whether stop() has been called. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Frames through the links and the overlay since start (what the memory trimmer watches). */
+  framesSeen(): number {
     let frames = 0;
     for (const l of this.#links.report()) frames += (l.socket?.rx ?? 0) + (l.socket?.tx ?? 0);
     const tap = this.#overlay?.counters().tap;
     if (tap) frames += tap.rx + tap.tx;
-    const busy = frames - this.#framesAtLastCheck > BUSY_FRAMES;
-    this.#framesAtLastCheck = frames;
-    if (busy) {
-      this.#busySinceTrim = true;
-    } else if (this.#busySinceTrim) {
-      this.#busySinceTrim = false;
-      collectGarbage();
-      trimMemory();
-    }
+    return frames;
   }
 
   /** The overlay MTU: the smallest link MTU minus the data header, so every overlay frame fits every link. */
   #overlayMtu(): number {
-    const mtus = this.config.interfaces.map((i) => readHostInterface(i)?.mtu ?? 1500);
+    const mtus = this.config.interfaces.map((i) => this.#netns.readInterface(i)?.mtu ?? 1500);
     // A keyed mesh's trailer rides inside the link MTU too.
     const trailer = this.config.networkKey === null ? 0 : AUTH_TAG_LENGTH;
     return Math.min(...mtus) - DATA_HEADER_LENGTH - trailer;
@@ -259,22 +273,6 @@ export class Vrrd {
     this.#logger.log(level, `event ${fields.type}`, { event: fields });
     this.#control?.publish(event);
   }
-}
-
-let gc: (() => void) | null | undefined;
-
-/** A full garbage collection, when the runtime lets one be asked for (V8's gc extension); else nothing. */
-function collectGarbage(): void {
-  if (gc === undefined) {
-    try {
-      // Exposes gc() to contexts created from now on: the daemon's own is unchanged.
-      setFlagsFromString('--expose-gc');
-      gc = runInNewContext('gc') as () => void;
-    } catch {
-      gc = null;
-    }
-  }
-  gc?.();
 }
 
 /** A core event with its addresses written as text. */

@@ -7,10 +7,10 @@ import type { LinkParams } from '../topology/types.ts';
 import type { LinkAddress, PortId } from '../vrr/env.ts';
 import { createRng, deriveSeed } from '../vrr/rng.ts';
 import { formatEmulation, isUnimpaired } from '../topology/emulation-spec.ts';
-import { readHostInterface } from './host-interfaces.ts';
 import { LinkEmulator, NO_IMPAIRMENT, type LinkEmulatorCounters } from './link-emulation.ts';
 import type { Logger } from './logger.ts';
 import { openPacketSocket, VRR_ETHERTYPE, type LinkCounters, type PacketSocket } from './native/index.ts';
+import type { NodeNamespace } from './node-namespace.ts';
 import { monotonicNow } from './wall-env.ts';
 
 /** Frames per wake-up of a link's socket. */
@@ -36,6 +36,8 @@ export interface LinksOptions {
   /** Carrier polling period. */
   pollMs: number;
   logger: Logger;
+  /** Where the interfaces are: sockets are opened and carriers read there. */
+  netns: NodeNamespace;
 }
 
 /** One interface as `vrrctl link show` reports it. */
@@ -176,7 +178,7 @@ export class Links {
 
   /** Brings a link's socket in line with its interface's carrier. */
   #check(link: Link): void {
-    const info = readHostInterface(link.ifname);
+    const info = this.#opts.netns.readInterface(link.ifname);
     const usable = info !== null && info.up && info.carrier;
     if (usable && !link.socket) this.#open(link);
     else if (!usable && link.socket) {
@@ -193,10 +195,18 @@ export class Links {
     try {
       // Batched writes: the frames one wake-up produces (a burst forwarded, a TSO super-packet cut into
       // segments) leave in one sendmmsg; a larger budget lets a busy link's backlog go in fewer wake-ups.
-      socket = openPacketSocket(link.ifname, VRR_ETHERTYPE, { batchWrites: true, budget: LINK_BUDGET });
+      socket = openPacketSocket(link.ifname, VRR_ETHERTYPE, {
+        batchWrites: true,
+        budget: LINK_BUDGET,
+        netns: this.#opts.netns.openOption,
+      });
     } catch (error) {
       // Raced with the interface going away again: the next poll retries.
-      this.#opts.logger.warn('cannot open packet socket', { interface: link.ifname, error });
+      this.#opts.logger.warn('cannot open packet socket', {
+        interface: link.ifname,
+        netns: this.#opts.netns.label,
+        error,
+      });
       return;
     }
     link.socket = socket;

@@ -1,64 +1,65 @@
-// Configuring the overlay TAP's IP addresses (and the MULTICAST flag) with `ip` at start; the addresses
-// themselves are derived in src/topology/overlay-addresses.ts.
+// Configuring the overlay TAP's IP addresses (and the MULTICAST flag) with `ip` at start, inside the node's
+// namespace, and reading them back for the DHT mappings; the addresses themselves are derived in
+// src/topology/overlay-addresses.ts.
 
 import { execFile } from 'node:child_process';
-import { parseCidr, type Cidr } from '../topology/ip-address.ts';
+import type { Cidr } from '../topology/ip-address.ts';
+import { NodeNamespace } from './node-namespace.ts';
+
+const OWN = NodeNamespace.own();
 
 /**
  * Puts the addresses on the overlay interface. `replace` makes a restart after a crash idempotent; IPv6 goes
  * without duplicate address detection, which would only delay start-up: DAD probes are multicast and the
  * overlay answers neighbour solicitations from the DHT, where a duplicate would show as a conflicting mapping.
  */
-export async function configureOverlayAddresses(ifname: string, addresses: readonly Cidr[]): Promise<void> {
+export async function configureOverlayAddresses(
+  ifname: string,
+  addresses: readonly Cidr[],
+  ns: NodeNamespace = OWN,
+): Promise<void> {
   for (const cidr of addresses) {
     const args =
       cidr.family === 4
         ? ['-4', 'addr', 'replace', `${cidr.address}/${cidr.prefixLength}`, 'dev', ifname]
         : ['-6', 'addr', 'replace', `${cidr.address}/${cidr.prefixLength}`, 'dev', ifname, 'nodad'];
-    const result = await run('ip', args);
+    const [file, ...argv] = ns.ipArgv(args);
+    const result = await run(file, argv);
     if (result.exitCode !== 0) {
       throw new Error(
-        `ip ${args.join(' ')} failed (exit ${result.exitCode}): ${String(result.stderr).trim()}`,
+        `${[file, ...argv].join(' ')} failed (exit ${result.exitCode}, netns ${ns.label}): ${String(result.stderr).trim()}`,
       );
     }
   }
 }
 
-/** The IPv4 and IPv6 addresses configured on an interface now (what the node publishes in the DHT). */
-export async function readInterfaceAddresses(ifname: string): Promise<Cidr[]> {
-  const result = await run('ip', ['-j', 'addr', 'show', 'dev', ifname]);
-  if (result.exitCode !== 0) return [];
-  const parsed = JSON.parse(String(result.stdout) || '[]') as {
-    addr_info?: { family: string; local: string; prefixlen: number; tentative?: boolean }[];
-  }[];
-  const out: Cidr[] = [];
-  for (const link of parsed) {
-    for (const a of link.addr_info ?? []) {
-      if (a.family !== 'inet' && a.family !== 'inet6') continue;
-      try {
-        out.push(parseCidr(`${a.local}/${a.prefixlen}`));
-      } catch {
-        // An address ip printed in a form we do not read: not published, nothing else breaks.
-      }
-    }
+/**
+ * The IPv4 and IPv6 addresses configured on an interface now (what the node publishes in the DHT), read by the
+ * addon (getifaddrs inside the namespace): no `ip` child, which from a daemon of tens of MB costs a fork.
+ */
+export async function readInterfaceAddresses(ifname: string, ns: NodeNamespace = OWN): Promise<Cidr[]> {
+  try {
+    return ns.addresses(ifname);
+  } catch {
+    return []; // the namespace is gone (the node is stopping): nothing to publish
   }
-  return out;
 }
 
 /**
  * readInterfaceAddresses behind a cache of maxAgeMs: the mapping publisher asks on every vset change and every
- * second while a node has no ring, and each ask forks `ip` from a daemon of tens of MB. In a lab of a hundred
- * daemons on two cores those forks alone starve the hellos; an address added by hand shows within maxAgeMs.
+ * second while a node has no ring; in a lab of a hundred nodes on two cores those reads add up. An address
+ * added by hand shows within maxAgeMs.
  */
 export function cachedInterfaceAddresses(
   ifname: string,
   maxAgeMs: number,
   now: () => number = Date.now,
+  ns: NodeNamespace = OWN,
 ): () => Promise<Cidr[]> {
   let cached: { at: number; addresses: Promise<Cidr[]> } | null = null;
   return () => {
     if (cached === null || now() - cached.at >= maxAgeMs) {
-      cached = { at: now(), addresses: readInterfaceAddresses(ifname) };
+      cached = { at: now(), addresses: readInterfaceAddresses(ifname, ns) };
     }
     return cached.addresses;
   };
@@ -68,10 +69,13 @@ export function cachedInterfaceAddresses(
  * Turns the MULTICAST flag on (so the kernel sends IGMP/MLD reports on the interface and accepts group frames
  * there) and adds no route: which groups go to the overlay is the host's routing to decide.
  */
-export async function enableOverlayMulticast(ifname: string): Promise<void> {
-  const result = await run('ip', ['link', 'set', 'dev', ifname, 'multicast', 'on']);
+export async function enableOverlayMulticast(ifname: string, ns: NodeNamespace = OWN): Promise<void> {
+  const [file, ...argv] = ns.ipArgv(['link', 'set', 'dev', ifname, 'multicast', 'on']);
+  const result = await run(file, argv);
   if (result.exitCode !== 0) {
-    throw new Error(`ip link set ${ifname} multicast on failed: ${String(result.stderr).trim()}`);
+    throw new Error(
+      `ip link set ${ifname} multicast on failed (netns ${ns.label}): ${String(result.stderr).trim()}`,
+    );
   }
 }
 

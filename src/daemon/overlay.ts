@@ -31,6 +31,8 @@ export interface OverlayOptions {
   mtu: number;
   node: OverlayNode;
   logger: Logger;
+  /** The namespace to create the TAP in (undefined: here). */
+  netns?: string;
 }
 
 /** The overlay interface and its translation to and from data packets. */
@@ -56,7 +58,13 @@ export class Overlay {
   static open(opts: OverlayOptions): Overlay {
     // Offload: the host's TCP hands over 64 KiB super-packets (cut back into MTU-sized segments natively) and
     // receives merged ones; batched writes make each wake-up's deliveries one merge opportunity.
-    const settings = { mtu: opts.mtu, mac: opts.node.address, up: true, batchWrites: true };
+    const settings = {
+      mtu: opts.mtu,
+      mac: opts.node.address,
+      up: true,
+      batchWrites: true,
+      netns: opts.netns,
+    };
     let tap: TapDevice;
     try {
       tap = openTap(opts.name, { ...settings, offload: true });

@@ -1,29 +1,68 @@
-// vrrd: the VRR daemon's entry point. Reads the configuration, starts a Vrrd, and stops it cleanly on SIGTERM
-// or SIGINT (exit 0). A bad configuration exits 2 with a one-line reason; a failed start exits 1.
+// vrrd: the VRR daemon's entry point. Reads the configuration, starts one node (a Daemon; with --netns, on the
+// interfaces of another namespace) or, with --host FILE, many (a DaemonHost: shared mode), and stops cleanly on
+// SIGTERM or SIGINT (exit 0). A bad configuration exits 2 with a one-line reason; a failed start exits 1.
 // Usage: node --import tsx src/daemon/vrrd.ts [--name N] [-i IF ...] [--hello-ms MS] [--socket PATH] ...
+//        node --import tsx src/daemon/vrrd.ts --host hosts.yaml [--log-level L]
 
 import { pathToFileURL } from 'node:url';
 import { CommanderError } from 'commander';
-import { readConfigInput, resolveDaemonConfig, type DaemonConfig } from './config.ts';
-import { Vrrd } from './daemon.ts';
-import { listHostInterfaces } from './host-interfaces.ts';
+import {
+  buildDaemonCommand,
+  readConfigInput,
+  resolveDaemonConfig,
+  type ConfigInput,
+  type DaemonConfig,
+} from './config.ts';
+import { Daemon } from './daemon.ts';
+import { DaemonHost } from './daemon-host.ts';
+import { loadHostFile, resolveHostConfig, type HostConfig } from './host-config.ts';
 import { Logger } from './logger.ts';
+import { MemoryTrimmer } from './memory-trim.ts';
+import { NodeNamespace } from './node-namespace.ts';
+
+/** What runs until a signal: one node or a host of many. */
+interface Running {
+  stop(): Promise<void>;
+}
 
 /** Runs vrrd until a signal stops it; resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let config: DaemonConfig;
+  const command = buildDaemonCommand();
+  let start: () => Promise<Running>;
+  let logger: Logger;
   try {
-    config = resolveDaemonConfig(readConfigInput(argv), listHostInterfaces());
+    const input = readConfigInput(argv, command);
+    const hostFile = command.opts<{ host?: string }>().host;
+    if (hostFile !== undefined) {
+      const config = resolveHost(hostFile, argv, input);
+      logger = new Logger(config.logLevel, undefined, { host: true });
+      const hostLogger = logger;
+      start = () => DaemonHost.start(config, hostLogger);
+    } else {
+      const config = resolveNode(input);
+      logger = new Logger(config.logLevel, undefined, config.name ? { name: config.name } : {});
+      const nodeLogger = logger;
+      start = async () => {
+        const daemon = await Daemon.start(config, nodeLogger);
+        const trimmer = new MemoryTrimmer(() => daemon.framesSeen());
+        trimmer.start();
+        return {
+          stop: async () => {
+            trimmer.stop();
+            await daemon.stop();
+          },
+        };
+      };
+    }
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     process.stderr.write(`vrrd: ${(error as Error).message}\n`);
     return 2;
   }
-  const logger = new Logger(config.logLevel, undefined, config.name ? { name: config.name } : {});
 
-  let daemon: Vrrd;
+  let running: Running;
   try {
-    daemon = await Vrrd.start(config, logger);
+    running = await start();
   } catch (error) {
     logger.error('vrrd failed to start', { error: (error as Error).message });
     return 1;
@@ -35,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info('vrrd stopping', { signal });
-      daemon.stop().then(
+      running.stop().then(
         () => {
           logger.info('vrrd stopped');
           resolve(0);
@@ -48,11 +87,45 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    // A bug that escapes every handler: log it, release the interfaces and the socket file, exit non-zero.
+    // A bug that escapes every handler: log it, release the interfaces and the socket files, exit non-zero. In
+    // shared mode that takes every hosted node down: a host is one process, and its state is no longer trusted.
     process.on('uncaughtException', (error) => {
       logger.error('uncaught exception', { error: String(error?.stack ?? error) });
-      daemon.stop().finally(() => process.exit(1));
+      running.stop().finally(() => process.exit(1));
     });
+  });
+}
+
+/** One node: the configuration resolved against the interfaces of its namespace (--netns, or here). */
+function resolveNode(input: ConfigInput): DaemonConfig {
+  if (input.netns === undefined || input.netns === '') {
+    return resolveDaemonConfig(input, NodeNamespace.own().listInterfaces());
+  }
+  const ns = NodeNamespace.join(input.netns);
+  try {
+    return resolveDaemonConfig(input, ns.listInterfaces());
+  } finally {
+    ns.close();
+  }
+}
+
+/** The host file, resolved; --log-level may be given too (the host's own lines), nothing else. */
+function resolveHost(file: string, argv: readonly string[], input: ConfigInput): HostConfig {
+  const others = argv.filter((a) => a.startsWith('-') && !/^--(host|log-level)(=|$)/.test(a));
+  if (others.length > 0) {
+    throw new RangeError(
+      `--host: the host file configures every node; found other flags too (${others.join(' ')})`,
+    );
+  }
+  const host = loadHostFile(file);
+  if (input.logLevel !== undefined) host.logLevel = input.logLevel;
+  return resolveHostConfig(host, (netns) => {
+    const ns = netns === null ? NodeNamespace.own() : NodeNamespace.join(netns);
+    try {
+      return ns.listInterfaces();
+    } finally {
+      ns.close();
+    }
   });
 }
 

@@ -13,7 +13,14 @@ import { LAB_NAME_PATTERN, LAB_NAME_RULE } from './names.ts';
 import { readNodes, readProtocol } from './nodes.ts';
 import { readScenario } from './scenario.ts';
 import { readSecurity } from './security.ts';
-import type { LinkParams, NodeProtocol, Topology, VrrParams } from './types.ts';
+import {
+  DAEMONS_CHOICES,
+  type DaemonsChoice,
+  type LinkParams,
+  type NodeProtocol,
+  type Topology,
+  type VrrParams,
+} from './types.ts';
 import { readVrrParams } from './vrr-params.ts';
 import { SourceText, type Value } from './yaml-reader.ts';
 
@@ -69,7 +76,7 @@ export function parseTopology(
   const name = nameValue.text(LAB_NAME_RULE);
   if (!LAB_NAME_PATTERN.test(name)) nameValue.fail(LAB_NAME_RULE, JSON.stringify(name));
   const seed = top.get('seed')?.integer('a seed: an integer from 0 to 2^53 - 1') ?? null;
-  const { vrr, link, protocol } = readDefaults(top.get('defaults'));
+  const { vrr, link, protocol, daemons } = readDefaults(top.get('defaults'));
 
   const generateValue = top.get('generate');
   const generated: Generated | null = generateValue
@@ -90,23 +97,47 @@ export function parseTopology(
     catalog,
   });
   const security = readSecurity(top.get('security'), baseDir);
-  return { name, file: fileName, seed, nodes, links, scenario, checks, security };
+  // `daemons` only when the file sets it: a topology object (and what is made from it) is unchanged otherwise.
+  return {
+    name,
+    file: fileName,
+    seed,
+    nodes,
+    links,
+    scenario,
+    checks,
+    security,
+    ...(daemons !== null ? { daemons } : {}),
+  };
 }
 
 function readDefaults(value: Value | undefined): {
   vrr: VrrParams;
   link: LinkParams;
   protocol: NodeProtocol;
+  daemons: DaemonsChoice | null;
 } {
-  if (!value) return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, protocol: 'vrrd' };
-  const map = value.map('a map with vrr, link and/or protocol');
-  map.allowOnly(['vrr', 'link', 'protocol']);
+  if (!value) {
+    return { vrr: { ...DEFAULT_VRR }, link: { ...DEFAULT_LINK }, protocol: 'vrrd', daemons: null };
+  }
+  const map = value.map('a map with vrr, link, protocol and/or daemons');
+  map.allowOnly(['vrr', 'link', 'protocol', 'daemons']);
   const vrrValue = map.get('vrr');
   const linkValue = map.get('link');
   const protocolValue = map.get('protocol');
+  const daemonsValue = map.get('daemons');
+  let daemons: DaemonsChoice | null = null;
+  if (daemonsValue) {
+    const expected = `one of ${DAEMONS_CHOICES.join(', ')}`;
+    const text = daemonsValue.string(expected);
+    if (!(DAEMONS_CHOICES as readonly string[]).includes(text))
+      daemonsValue.fail(expected, JSON.stringify(text));
+    daemons = text as DaemonsChoice;
+  }
   return {
     protocol: protocolValue ? readProtocol(protocolValue) : 'vrrd',
     vrr: { ...DEFAULT_VRR, ...(vrrValue ? readVrrParams(vrrValue) : {}) },
     link: { ...DEFAULT_LINK, ...(linkValue ? readLinkParamsMap(linkValue, 'a map of link parameters') : {}) },
+    daemons,
   };
 }

@@ -98,6 +98,15 @@ export interface ScenarioStep {
  */
 export type ChecksSpec = Readonly<Record<string, unknown>>;
 
+/**
+ * How a lab runs vrrd (`defaults.daemons`, or `testbed up --daemons`): one process per node, shared hosts each
+ * running many nodes, or auto (shared for network-namespace labs, per-node for containers).
+ */
+export const DAEMONS_CHOICES = ['per-node', 'shared', 'auto'] as const;
+
+/** One of DAEMONS_CHOICES. */
+export type DaemonsChoice = (typeof DAEMONS_CHOICES)[number];
+
 /** A loaded topology: nodes and links listed or generated, defaults applied, every name resolved. */
 export interface Topology {
   name: string;
@@ -111,4 +120,6 @@ export interface Topology {
   checks: ChecksSpec;
   /** The keyed mesh's settings, or null (absent: frames are neither sealed nor checked). */
   security?: SecuritySpec | null;
+  /** How a lab of it runs vrrd, when the file says (defaults.daemons); the simulator ignores it. */
+  daemons?: DaemonsChoice;
 }

@@ -98,7 +98,17 @@ describe('host safety: netns labs', function () {
     });
 
     it('is not signalled by kill, restart or down: the controller checks who is behind it', async function () {
-      const up = await testbedCli(['up', 'topologies/line-3.yaml', '--runtime', 'netns', '--name', lab]);
+      // One vrrd per node: the PID under test is n1's own (a shared host's PID is checked the same way).
+      const up = await testbedCli([
+        'up',
+        'topologies/line-3.yaml',
+        '--runtime',
+        'netns',
+        '--daemons',
+        'per-node',
+        '--name',
+        lab,
+      ]);
       assert.equal(up.exitCode, 0, up.stderr);
       const [vrrd] = await pidsIn(lab, 'n1');
       assert.ok(vrrd, 'vrrd runs in n1');

@@ -1,6 +1,8 @@
-// Module entry: openTap(name, mtu, mac, up, offload) and openPacketSocket(ifname, etherType, rcvBufBytes), each
-// returning { channel, name, ifindex, mtu, mac }, runBatched(fn) and trimMemory(). The typed API is in index.ts; this layer
-// only validates.
+// Module entry: openTap(name, mtu, mac, up, offload, netns) and openPacketSocket(ifname, etherType, rcvBufBytes,
+// netns), each returning { channel, name, ifindex, mtu, mac }, runBatched(fn), trimMemory() and the namespace
+// queries of namespace_binding.cc. netns (optional, "" = here) is the path of the network namespace to open the
+// device or socket in (netns.h says how and why it is safe); the fd keeps that namespace. The typed API is in
+// index.ts; this layer only validates.
 #include <napi.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -9,6 +11,8 @@
 #endif
 
 #include "frame_channel.h"
+#include "namespace_binding.h"
+#include "netns.h"
 #include "packet_socket.h"
 #include "sys_error.h"
 #include "tap_device.h"
@@ -60,7 +64,7 @@ Napi::Value Opened(Napi::Env env, int fd, FrameChannel::Kind kind, uint16_t ethe
   return result;
 }
 
-// openTap(name: string, mtu: number (0 = keep), mac: number (-1 = keep), up: boolean, offload: boolean)
+// openTap(name: string, mtu: number (0 = keep), mac: number (-1 = keep), up: boolean, offload: boolean, netns?: string)
 Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TapOptions options;
@@ -77,17 +81,21 @@ Napi::Value OpenTapBinding(const Napi::CallbackInfo& info) {
   }
   options.up = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
   options.offload = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  std::string netns;
+  if (!NetnsArg(info, 5, "openTap", &netns)) return env.Undefined();
   int fd = -1;
   InterfaceInfo iface;
-  SysError error = OpenTap(options, &fd, &iface);
+  // The device is created, configured and queried inside the namespace (tun binds a device to the namespace of
+  // the thread that opened /dev/net/tun; the interface ioctls act where their socket was made).
+  SysError error = InNetns(netns, [&] { return OpenTap(options, &fd, &iface); });
   if (error.failed()) {
-    ThrowSysError(env, "openTap(" + options.name + ")", error);
+    ThrowSysError(env, "openTap(" + options.name + NetnsSuffix(netns) + ")", error);
     return env.Undefined();
   }
   return Opened(env, fd, FrameChannel::Kind::kTap, 0, iface, options.offload);
 }
 
-// openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number (0 = kernel default))
+// openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number (0 = kernel default), netns?: string)
 Napi::Value OpenPacketSocketBinding(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string ifname;
@@ -98,11 +106,16 @@ Napi::Value OpenPacketSocketBinding(const Napi::CallbackInfo& info) {
   }
   uint32_t etherType = info[1].As<Napi::Number>().Uint32Value();
   int rcvBuf = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  std::string netns;
+  if (!NetnsArg(info, 3, "openPacketSocket", &netns)) return env.Undefined();
   int fd = -1;
   InterfaceInfo iface;
-  SysError error = OpenPacketSocket(ifname, static_cast<uint16_t>(etherType), rcvBuf, &fd, &iface);
+  // socket(), the ifindex lookup and bind() all inside: the index names an interface of that namespace.
+  SysError error = InNetns(netns, [&] {
+    return OpenPacketSocket(ifname, static_cast<uint16_t>(etherType), rcvBuf, &fd, &iface);
+  });
   if (error.failed()) {
-    ThrowSysError(env, "openPacketSocket(" + ifname + ")", error);
+    ThrowSysError(env, "openPacketSocket(" + ifname + NetnsSuffix(netns) + ")", error);
     return env.Undefined();
   }
   return Opened(env, fd, FrameChannel::Kind::kPacket, static_cast<uint16_t>(etherType), iface);
@@ -132,6 +145,7 @@ static Napi::Object InitLinkIo(Napi::Env env, Napi::Object exports) {
   exports.Set("openPacketSocket", Napi::Function::New(env, OpenPacketSocketBinding, "openPacketSocket"));
   exports.Set("runBatched", Napi::Function::New(env, FrameChannel::RunBatched, "runBatched"));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemoryBinding, "trimMemory"));
+  RegisterNamespaceBindings(env, exports);
   return exports;
 }
 

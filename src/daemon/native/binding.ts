@@ -53,10 +53,35 @@ export interface NativeOpened {
   mac: number;
 }
 
-/** The addon's exports. */
+/** An interface as an ioctl socket of its namespace reads it. */
+export interface NativeInterface {
+  name: string;
+  ifindex: number;
+  mtu: number;
+  mac: number;
+  /** ARPHRD_* (1 = Ethernet, 772 = loopback). */
+  hwType: number;
+  /** IFF_* flags, low 16 bits. */
+  flags: number;
+  /** The driver's carrier now (ETHTOOL_GLINK): 1, 0, or -1 when the driver cannot tell. */
+  carrier: number;
+}
+
+/** An IP address on an interface. */
+export interface NativeAddress {
+  family: 4 | 6;
+  address: string;
+  prefixLength: number;
+}
+
+/** The addon's exports. netns arguments are absolute paths of namespace files; '' is the current namespace. */
 export interface NativeBinding {
-  openTap(name: string, mtu: number, mac: number, up: boolean, offload: boolean): NativeOpened;
-  openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number): NativeOpened;
+  openTap(name: string, mtu: number, mac: number, up: boolean, offload: boolean, netns: string): NativeOpened;
+  openPacketSocket(ifname: string, etherType: number, rcvBufBytes: number, netns: string): NativeOpened;
+  openInterfaceQuery(netns: string): number;
+  queryInterface(fd: number, name: string): NativeInterface | null;
+  listInterfaces(netns: string): string[];
+  interfaceAddresses(netns: string, name: string): NativeAddress[];
   runBatched<T>(fn: () => T): T;
   trimMemory(): boolean;
 }

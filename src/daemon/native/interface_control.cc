@@ -2,9 +2,12 @@
 #include "interface_control.h"
 
 #include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
 
+#include <cerrno>
 #include <cstring>
 
 namespace vrr {
@@ -32,6 +35,27 @@ SysError QueryInterface(int sock, const std::string& name, InterfaceInfo* info) 
   req = RequestFor(name);
   if (ioctl(sock, SIOCGIFHWADDR, &req) < 0) return LastSysError("ioctl(SIOCGIFHWADDR)");
   std::memcpy(info->mac, req.ifr_hwaddr.sa_data, kMacLength);
+  info->hwType = req.ifr_hwaddr.sa_family;
+  req = RequestFor(name);
+  if (ioctl(sock, SIOCGIFFLAGS, &req) < 0) return LastSysError("ioctl(SIOCGIFFLAGS)");
+  info->flags = static_cast<unsigned short>(req.ifr_flags);
+  return SysError{};
+}
+
+SysError QueryCarrier(int sock, const std::string& name, int* carrier) {
+  ethtool_value value;
+  std::memset(&value, 0, sizeof value);
+  value.cmd = ETHTOOL_GLINK;
+  ifreq req = RequestFor(name);
+  req.ifr_data = reinterpret_cast<char*>(&value);
+  if (ioctl(sock, SIOCETHTOOL, &req) < 0) {
+    if (errno == EOPNOTSUPP) {
+      *carrier = -1;
+      return SysError{};
+    }
+    return LastSysError("ioctl(SIOCETHTOOL, ETHTOOL_GLINK)");
+  }
+  *carrier = value.data != 0 ? 1 : 0;
   return SysError{};
 }
 

@@ -2,6 +2,7 @@
 // (source MAC, payload after the Ethernet header); sends a payload to a MAC, the header built natively.
 
 import { nativeBinding, type LinkCounters, type NativeChannel, type NativeOpened } from './binding.ts';
+import { netnsPath } from './netns-path.ts';
 import { checkBudget, checkInterfaceName, checkMac } from './validate.ts';
 
 /** The EtherType of VRR frames (IEEE 802 Local Experimental EtherType 1). */
@@ -28,6 +29,11 @@ export interface PacketSocketOptions {
    * sendmmsg when it ends; send() then says true when queued and a refusal shows only in the counters.
    */
   batchWrites?: boolean;
+  /**
+   * The network namespace to open the socket in (a name under /run/netns or an absolute path such as
+   * /proc/PID/ns/net; see netns-path.ts). Default: the current one. The socket stays in it for good.
+   */
+  netns?: string;
 }
 
 /** An open packet socket. MAC, MTU and ifindex are read once, at open. */
@@ -99,7 +105,7 @@ export class PacketSocket {
   }
 }
 
-/** Opens a non-blocking packet socket on interface ifname that sees only frames of etherType. */
+/** Opens a non-blocking packet socket on interface ifname (of opts.netns) that sees only frames of etherType. */
 export function openPacketSocket(
   ifname: string,
   etherType: number = VRR_ETHERTYPE,
@@ -119,7 +125,7 @@ export function openPacketSocket(
     );
   }
   const budget = checkBudget('openPacketSocket', opts.budget);
-  const opened = nativeBinding().openPacketSocket(ifname, etherType, rcvBuf);
+  const opened = nativeBinding().openPacketSocket(ifname, etherType, rcvBuf, netnsPath(opts.netns));
   if (opts.batchWrites) opened.channel.batchWrites(true);
   return new PacketSocket(opened, etherType, budget);
 }

@@ -1,6 +1,7 @@
 // A TAP device (IFF_TAP | IFF_NO_PI) on Node's loop: whole Ethernet frames in and out, never blocking.
 
 import { nativeBinding, type LinkCounters, type NativeChannel, type NativeOpened } from './binding.ts';
+import { netnsPath } from './netns-path.ts';
 import { checkBudget, checkInterfaceName, checkMac } from './validate.ts';
 
 /** Options for openTap; anything left out keeps the kernel's default. */
@@ -21,6 +22,8 @@ export interface TapOptions {
   offload?: boolean;
   /** Write the frames written during a batch when it ends (see runBatched); write() then says true when queued. */
   batchWrites?: boolean;
+  /** The network namespace to create the device in (see netns-path.ts); default the current one. */
+  netns?: string;
 }
 
 /** An open TAP device. The device exists as long as it is open: close() removes it. */
@@ -89,7 +92,7 @@ export class TapDevice {
   }
 }
 
-/** Creates the TAP device `name` (at most 15 bytes) in the current network namespace, non-blocking. */
+/** Creates the TAP device `name` (at most 15 bytes) in opts.netns (default: the current one), non-blocking. */
 export function openTap(name: string, opts: TapOptions = {}): TapDevice {
   checkInterfaceName('openTap', name);
   if (opts.mtu !== undefined && !(Number.isInteger(opts.mtu) && opts.mtu >= 68 && opts.mtu <= 65535)) {
@@ -103,6 +106,7 @@ export function openTap(name: string, opts: TapOptions = {}): TapDevice {
     opts.mac ?? -1,
     opts.up ?? false,
     opts.offload ?? false,
+    netnsPath(opts.netns),
   );
   if (opts.batchWrites) opened.channel.batchWrites(true);
   return new TapDevice(opened, budget);

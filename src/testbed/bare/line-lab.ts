@@ -1,10 +1,11 @@
 // A bare lab for the vrrd tests and bench (no controller): namespaces in a line joined by veth pairs (node i's
 // "e" end to node i+1's "w" end), optionally one extra namespace hanging off the last node (for injecting
-// frames), and a vrrd in each line namespace. Everything is named `vrrd-<pid>-<label>-...`, and destroy()
-// removes it all (daemons, namespaces, socket directory), also after a failure half-way through create().
+// frames), and a vrrd in each line namespace (per-node mode, start()) or one vrrd hosting every node (shared
+// mode, startHost()). Everything is named `vrrd-<pid>-<label>-...`, and destroy() removes it all (daemons,
+// namespaces, socket directory), also after a failure half-way through create().
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -54,6 +55,8 @@ export class LineLab {
   readonly opts: LineLabOptions;
   readonly daemons: (LabDaemon | null)[] = [];
   socketDir = '';
+  /** The vrrd --host process (shared mode), or null. */
+  host: LabDaemon | null = null;
   #namespaces: string[] = [];
 
   /** Names the lab; nothing exists until create(). */
@@ -143,6 +146,114 @@ export class LineLab {
       `vrrd n${i} to open its control socket ${socket}`,
     );
     return d;
+  }
+
+  /** The host's control socket (shared mode). */
+  get hostSocket(): string {
+    return join(this.socketDir, 'host.sock');
+  }
+
+  /** The log file of node i in shared mode. */
+  hostedLog(i: number): string {
+    return join(this.socketDir, `n${i}.log`);
+  }
+
+  /**
+   * Shared mode: starts one vrrd hosting every node (each in its namespace, with the flags start() would give
+   * it) and waits until every node's control socket and the host's answer. daemons[i].child is the host.
+   */
+  async startHost(): Promise<void> {
+    const nodes = [...Array(this.opts.size).keys()].map((i) => ({
+      name: `n${i}`,
+      netns: this.ns(i),
+      socket: join(this.socketDir, `n${i}.sock`),
+      log: this.hostedLog(i),
+      address: this.opts.addresses[i],
+      interfaces: [...(i > 0 ? ['w'] : []), ...(i + 1 < this.opts.size ? ['e'] : [])],
+    }));
+    const file = join(this.socketDir, 'host.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        control: this.hostSocket,
+        defaults: {
+          helloMs: this.opts.helloMs,
+          vsetSize: this.opts.vsetSize,
+          seed: this.opts.seed,
+          logLevel: 'debug',
+        },
+        nodes,
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        ...(this.opts.nodeArgs ?? []),
+        ...(this.opts.vrrdBundle ? [this.opts.vrrdBundle] : ['--import', 'tsx', 'src/daemon/vrrd.ts']),
+        '--host',
+        file,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const host: LabDaemon = {
+      index: -1,
+      ns: '',
+      socket: this.hostSocket,
+      address: 0,
+      child,
+      log: '',
+      exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+    };
+    child.stderr!.on('data', (chunk: Buffer) => (host.log += chunk.toString('utf8')));
+    this.host = host;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`vrrd --host exited (${child.exitCode}) at start:\n${tail(host.log)}`);
+        try {
+          (await ControlClient.connect(this.hostSocket)).close();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+      `vrrd --host to open ${this.hostSocket}`,
+    );
+    for (const n of nodes) this.#hosted(Number(n.name.slice(1)));
+  }
+
+  /** Records hosted node i as running (its socket answers once the host says it runs). */
+  #hosted(i: number): void {
+    const host = this.host!;
+    this.daemons[i] = {
+      index: i,
+      ns: this.ns(i),
+      socket: join(this.socketDir, `n${i}.sock`),
+      address: parseAddress(this.opts.addresses[i]),
+      child: host.child,
+      log: '',
+      exit: host.exit,
+    };
+  }
+
+  /** One request to the host's control socket. */
+  hostCtl<T = any>(verb: string, args: Record<string, unknown> = {}): Promise<T> {
+    return requestOnce<T>(this.hostSocket, verb, args, 60_000);
+  }
+
+  /** Shared mode: crashes hosted node i (host.crash). */
+  async crashHosted(i: number): Promise<any> {
+    const r = await this.hostCtl('host.crash', { node: `n${i}` });
+    this.daemons[i] = null;
+    return r;
+  }
+
+  /** Shared mode: starts hosted node i again from nothing (host.restart). */
+  async restartHosted(i: number): Promise<any> {
+    const r = await this.hostCtl('host.restart', { node: `n${i}` });
+    this.#hosted(i);
+    return r;
   }
 
   /** Sends a signal to node i's vrrd and waits for it to exit. */
@@ -238,8 +349,9 @@ export class LineLab {
 
   /** Stops every daemon (SIGKILL after 5 s), deletes the namespaces and the socket directory. Never throws. */
   async destroy(): Promise<void> {
+    const processes = this.host ? [this.host] : this.daemons;
     await Promise.all(
-      this.daemons.map(async (d) => {
+      processes.map(async (d) => {
         if (!d || d.child.exitCode !== null || d.child.signalCode !== null) return;
         d.child.kill('SIGTERM');
         const timer = setTimeout(() => d.child.kill('SIGKILL'), 5000);
@@ -253,6 +365,7 @@ export class LineLab {
 
   /** The last lines of every daemon's log (for a failing test's message). */
   logs(lines = 30): string {
+    if (this.host) return `--- host ---\n${tail(this.host.log, lines)}`;
     return this.daemons
       .filter((d): d is LabDaemon => d !== null)
       .map((d) => `--- n${d.index} ---\n${tail(d.log, lines)}`)

@@ -12,6 +12,7 @@ import { loadTopology } from '../../checks/topology.ts';
 import { parseDurationMs } from '../../topology/index.ts';
 import type { Topology } from '../../topology/types.ts';
 import { RUNTIME_CHOICES, type RuntimeChoice } from '../runtime/select.ts';
+import type { ProgressSink } from '../runtime/runtime.ts';
 
 /** Exit codes of every verb. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -26,8 +27,8 @@ export interface VerbIo {
   json: boolean;
   /** A line for the human summary (stdout; stderr with --json). */
   info(line: string): void;
-  /** A progress line (stderr; dropped with --json unless on a terminal). */
-  progress(line: string): void;
+  /** A progress line (stderr; dropped with --json unless on a terminal); on a terminal also progress.live. */
+  progress: ProgressSink;
   /** The one JSON result (stdout, only with --json). */
   result(value: unknown): void;
   /** An error line (stderr). */
@@ -38,14 +39,31 @@ export interface VerbIo {
 export function verbIo(json: boolean): VerbIo {
   const tty = Boolean(process.stderr.isTTY);
   const started = Date.now();
+  const stamp = (): string => ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+  // A live line (a progress bar) stays on the terminal until the next line of any kind replaces it.
+  let liveShown = false;
+  const clearLive = (): void => {
+    if (liveShown) process.stderr.write('\r\x1b[K');
+    liveShown = false;
+  };
+  const progress: ProgressSink = (line) => {
+    if (json && !tty) return;
+    clearLive();
+    process.stderr.write(tty ? `\x1b[2m${stamp()}s\x1b[0m ${line}\n` : `${stamp()}s ${line}\n`);
+  };
+  if (tty) {
+    progress.live = (line) => {
+      process.stderr.write(`\r\x1b[K\x1b[2m${stamp()}s\x1b[0m ${line}`);
+      liveShown = true;
+    };
+  }
   return {
     json,
-    info: (line) => (json ? process.stderr : process.stdout).write(`${line}\n`),
-    progress: (line) => {
-      if (json && !tty) return;
-      const t = ((Date.now() - started) / 1000).toFixed(1).padStart(5);
-      process.stderr.write(tty ? `\x1b[2m${t}s\x1b[0m ${line}\n` : `${t}s ${line}\n`);
+    info: (line) => {
+      clearLive();
+      (json ? process.stderr : process.stdout).write(`${line}\n`);
     },
+    progress,
     result: (value) => {
       if (json) process.stdout.write(`${JSON.stringify(value)}\n`);
     },

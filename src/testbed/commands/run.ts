@@ -18,6 +18,7 @@ import {
 } from './context.ts';
 import { interruptible } from './interrupt.ts';
 import { parseSeedOption } from './seed.ts';
+import { DAEMONS_HELP, daemonsChoiceArg, resolveDaemons } from './up.ts';
 
 /** Options of `run`. */
 export interface RunCommandOptions {
@@ -27,6 +28,7 @@ export interface RunCommandOptions {
   reportDir?: string;
   keep?: boolean;
   settle?: string;
+  daemons?: string;
   json?: boolean;
 }
 
@@ -48,7 +50,8 @@ export function registerRunCommand(program: Command): void {
         'after the last step, how long the ring gets before the closing checks',
         '60s',
       )
-      .option('--keep', 'leave the lab up afterwards'),
+      .option('--keep', 'leave the lab up afterwards')
+      .option('--daemons <mode>', DAEMONS_HELP),
   ).action((file: string, options: RunCommandOptions) =>
     runVerb(Boolean(options.json), (io) => runCommand(file, options, io)),
   );
@@ -61,10 +64,12 @@ export async function runCommand(file: string, options: RunCommandOptions, io: V
   const choice = runtimeChoiceArg(options.runtime);
   const settleMs = durationArg('--settle', options.settle ?? '60s');
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
+  const daemonsChoice = daemonsChoiceArg(options.daemons) ?? topology.daemons ?? 'auto';
   const { runtime, why } = await chooseRuntime(choice);
+  const daemons = resolveDaemons(daemonsChoice, runtime.kind);
   const reportDir = resolve(options.reportDir ?? join('reports', lab));
   io.info(`seed ${seed}, replay with --seed ${seed} (or: testbed replay ${join(reportDir, 'report.json')})`);
-  io.progress(`runtime ${runtime.kind} (${why})`);
+  io.progress(`runtime ${runtime.kind} (${why}), daemons ${daemons}`);
   const { report, files } = await interruptible(io, lab, (signal) =>
     runLab(topology, {
       seed,
@@ -75,6 +80,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: V
       settleMs,
       signal,
       progress: io.progress,
+      daemons,
     }),
   );
   for (const line of summarizeRun(report)) io.info(line);

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { Lab } from '../lab/lab.ts';
 import { daemonState } from '../lab/daemons.ts';
+import { daemonsSummary, describeDaemons } from '../lab/daemons-summary.ts';
 import { mapLimit } from '../lab/pool.ts';
 import { ringNow } from '../lab/ring-wait.ts';
 import { babelRoutes } from '../lab/babeld.ts';
@@ -55,7 +56,7 @@ export async function statusCommand(name: string | undefined, io: VerbIo): Promi
   });
   const { plan, state } = lab;
   io.info(
-    `lab ${plan.lab} (${plan.runtime}, run ${plan.runId}, seed ${plan.seed}, phase ${state.phase}): ${plan.nodes.length} nodes, ${plan.links.length} links`,
+    `lab ${plan.lab} (${plan.runtime}, run ${plan.runId}, seed ${plan.seed}, phase ${state.phase}): ${plan.nodes.length} nodes, ${plan.links.length} links, ${describeDaemons(state)}`,
   );
   io.info(
     'node             address            ipv4               protocol daemon         vset routes linked',
@@ -81,6 +82,7 @@ export async function statusCommand(name: string | undefined, io: VerbIo): Promi
     ok: healthy,
     lab: plan.lab,
     runtime: plan.runtime,
+    daemons: daemonsSummary(state),
     runId: plan.runId,
     seed: plan.seed,
     phase: state.phase,

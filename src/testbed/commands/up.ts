@@ -13,11 +13,15 @@ import {
   loadTopologyArg,
   runtimeChoiceArg,
   runVerb,
+  UsageError,
   withJson,
   type VerbIo,
 } from './context.ts';
 import { interruptible } from './interrupt.ts';
 import { parseSeedOption } from './seed.ts';
+import { DAEMONS_CHOICES, type DaemonsChoice } from '../../topology/types.ts';
+import { daemonsSummary, describeDaemons } from '../lab/daemons-summary.ts';
+import type { DaemonsMode } from '../lab/lab-state.ts';
 
 /** Options of `up` as commander hands them over. */
 export interface UpCommandOptions {
@@ -26,6 +30,7 @@ export interface UpCommandOptions {
   name?: string;
   timeout?: string;
   keepOnFailure?: boolean;
+  daemons?: string;
   json?: boolean;
 }
 
@@ -47,7 +52,8 @@ export function registerUpCommand(program: Command): void {
         '--timeout <duration>',
         'how long to wait for a consistent ring (default: 60s or more for big labs)',
       )
-      .option('--keep-on-failure', 'leave what was created when up fails (default: remove it)'),
+      .option('--keep-on-failure', 'leave what was created when up fails (default: remove it)')
+      .option('--daemons <mode>', DAEMONS_HELP),
   ).action((file: string, options: UpCommandOptions) =>
     runVerb(Boolean(options.json), (io) => upCommand(file, options, io)),
   );
@@ -60,9 +66,11 @@ export async function upCommand(file: string, options: UpCommandOptions, io: Ver
   const choice = runtimeChoiceArg(options.runtime);
   const timeoutMs = options.timeout === undefined ? undefined : durationArg('--timeout', options.timeout);
   const seed = parseSeedOption(options.seed) ?? topology.seed ?? Date.now() % 2 ** 32;
+  const daemonsChoice = daemonsChoiceArg(options.daemons) ?? topology.daemons ?? 'auto';
   const { runtime, why } = await chooseRuntime(choice);
+  const daemons = resolveDaemons(daemonsChoice, runtime.kind);
   io.info(`seed ${seed}, replay with --seed ${seed}`);
-  io.progress(`runtime ${runtime.kind} (${why})`);
+  io.progress(`runtime ${runtime.kind} (${why}), daemons ${daemons}`);
   const started = Date.now();
   const result = await interruptible(io, lab, (signal) =>
     upLab(topology, {
@@ -73,6 +81,7 @@ export async function upCommand(file: string, options: UpCommandOptions, io: Ver
       keepOnFailure: options.keepOnFailure,
       signal,
       progress: io.progress,
+      daemons,
     }),
   );
   const wallMs = Date.now() - started;
@@ -89,6 +98,7 @@ export function upJson(result: UpResult, wallMs: number): Record<string, unknown
     lab: plan.lab,
     runId: plan.runId,
     runtime: plan.runtime,
+    daemons: daemonsSummary(state),
     seed: plan.seed,
     image: result.prepare.image,
     engine: result.prepare.engine,
@@ -108,7 +118,8 @@ export function upSummary(result: UpResult, wallMs: number): string[] {
   const { plan, state } = result.lab;
   const lines = [
     `lab ${plan.lab}: ${plan.nodes.length} nodes, ${plan.links.length} links, runtime ${plan.runtime}` +
-      (result.prepare.image ? ` (image ${result.prepare.image})` : ''),
+      (result.prepare.image ? ` (image ${result.prepare.image})` : '') +
+      `, ${describeDaemons(state)}`,
   ];
   const by = new Map<string, number>();
   for (const l of state.links) by.set(l.shapedBy, (by.get(l.shapedBy) ?? 0) + 1);
@@ -128,4 +139,26 @@ export function upSummary(result: UpResult, wallMs: number): string[] {
     `     npm run testbed -- status ${plan.lab}    npm run testbed -- down ${plan.lab}`,
   );
   return lines;
+}
+
+/** The help of --daemons (up and run). */
+export const DAEMONS_HELP =
+  `${DAEMONS_CHOICES.join(' | ')}: one vrrd per node, or one vrrd host per core running a slice of the nodes ` +
+  '(netns only); auto: shared for netns, per-node for docker (default: the topology’s defaults.daemons, else auto)';
+
+/** --daemons as given, checked; undefined when absent. */
+export function daemonsChoiceArg(value: string | undefined): DaemonsChoice | undefined {
+  if (value === undefined) return undefined;
+  if (!(DAEMONS_CHOICES as readonly string[]).includes(value)) {
+    throw new UsageError(
+      `--daemons: expected one of ${DAEMONS_CHOICES.join(', ')}, found ${JSON.stringify(value)}`,
+    );
+  }
+  return value as DaemonsChoice;
+}
+
+/** auto: shared where the nodes are namespaces on this machine, per-node for containers. */
+export function resolveDaemons(choice: DaemonsChoice, runtime: string): DaemonsMode {
+  if (choice !== 'auto') return choice;
+  return runtime === 'netns' ? 'shared' : 'per-node';
 }

@@ -3,6 +3,9 @@
 // own emulation, when it shapes the links). A start waits until the control socket answers, then makes the
 // overlay route multicast groups (so a member's socket and a sender reach vrr0 without setup by hand).
 //
+// In shared mode (daemon-hosts.ts) a node has no process of its own: starting and stopping it go through the
+// vrrd host that runs it, and it runs while that host does and has not crashed it.
+//
 // A daemon is recorded as (PID, start time). Before it is signalled, or reported running, the process behind
 // the PID must have that start time and run in the node's network namespace: a PID that has since passed to
 // another process is reported as a daemon that is gone, and is never signalled.
@@ -12,7 +15,9 @@ import { ControlClient } from '../../control/client.ts';
 import { emulationFlag } from '../links/shaping.ts';
 import { tryInNode } from '../links/node-shell.ts';
 import { isSameProcess, processNetnsInode, processStartTime } from './host-process.ts';
+import { crashHosted, hostAlive, hostOf, restartHosted } from './daemon-hosts.ts';
 import { checkedSocket, type Lab } from './lab.ts';
+import { daemonsMode } from './lab-state.ts';
 import { labPaths } from './lab-dir.ts';
 import { plannedNode } from './plan.ts';
 import { babeldFlags, prepareBabeldNode } from './babeld.ts';
@@ -62,6 +67,10 @@ export function vrrdFlags(lab: Lab, node: string): string[] {
 export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gone' {
   const s = lab.state.nodes[node];
   if (s?.daemonPid == null) return 'killed';
+  if (isHosted(lab, node)) {
+    const host = hostOf(lab, node)!;
+    return host.pid === s.daemonPid && hostAlive(host) ? 'running' : 'gone';
+  }
   if (s.daemonStart === null || !isSameProcess({ pid: s.daemonPid, startTime: s.daemonStart })) return 'gone';
   // The right process, in the node's namespace (which handle() checks is still the one up created).
   let inode: number;
@@ -79,6 +88,7 @@ export function daemonState(lab: Lab, node: string): 'running' | 'killed' | 'gon
  */
 export async function startDaemon(lab: Lab, node: string): Promise<number> {
   if (lab.protocol(node) === 'babeld') return startBabeld(lab, node);
+  if (isHosted(lab, node)) return restartHosted(lab, node);
   const argv = [...lab.runtime.vrrdCommand(), ...vrrdFlags(lab, node)];
   const pid = await lab.runtime.startDaemon(lab.identity, lab.handle(node), argv, lab.logFile(node));
   const startTime = processStartTime(pid);
@@ -139,6 +149,8 @@ export async function stopDaemon(
   node: string,
   signal: NodeJS.Signals,
 ): Promise<'stopped' | 'gone'> {
+  // A hosted node stops the same way whatever the signal: nothing is sent on the way out (Daemon.stop).
+  if (isHosted(lab, node)) return crashHosted(lab, node);
   const s = lab.state.nodes[node];
   const running = daemonState(lab, node) === 'running';
   const recorded = { pid: s.daemonPid ?? 0, startTime: s.daemonStart ?? -1 };
@@ -164,6 +176,11 @@ export async function stopDaemon(
     await new Promise((r) => setTimeout(r, 20));
   }
   return 'stopped';
+}
+
+/** Whether node runs in a shared vrrd host (shared mode, and a vrrd node: babeld nodes keep a process each). */
+function isHosted(lab: Lab, node: string): boolean {
+  return daemonsMode(lab.state) === 'shared' && hostOf(lab, node) !== null;
 }
 
 /** The last lines of a log file ('' when unreadable; a symlink in its place is not followed). */

@@ -8,6 +8,7 @@ import { RUNTIME_KINDS } from '../runtime/registry.ts';
 import { checkLabName, isLabName } from './lab-name.ts';
 import { listLabDirs, removeLabDirectory } from './lab-state.ts';
 import { removeStaleLock } from './up-lock.ts';
+import { stopLabHosts } from './daemon-hosts.ts';
 
 /** What down removed, per lab. */
 export interface DownResult {
@@ -34,6 +35,8 @@ export async function downLabs(lab: string | null, runtimes: RuntimeProvider): P
   const results: DownResult[] = [];
   for (const name of [...names].sort()) {
     const removed = { containers: 0, namespaces: 0, processes: 0, directories: 0 };
+    // Shared-mode vrrd hosts first: they run outside the namespaces, and their sockets would keep them alive.
+    removed.processes += await stopLabHosts(name);
     for (const r of all) {
       const s = await r.removeLab(name);
       removed.containers += s.containers;

@@ -6,7 +6,9 @@
 // crashed `up` left; links[i] describes plan.links[i]; a node's daemonPid is the host PID of its vrrd and
 // daemonStart that process's start time, both null when it was killed (a crash fault) and not restarted;
 // partition, when set, lists the groups last partitioned and partitionCut the links that partition took down
-// (heal brings back exactly those).
+// (heal brings back exactly those). In shared mode (daemons.mode) a running node's daemonPid and daemonStart are
+// those of the vrrd host that runs it (daemons.hosts lists which host runs which nodes); a lab.json without
+// `daemons` is of per-node mode.
 //
 // lab.json holds data, never commands: nothing read from it is executed, and nothing in it is trusted alone.
 // Node handles (namespace names, container PIDs, command prefixes) come from the runtime on every use and are
@@ -57,6 +59,19 @@ export interface NodeState {
   daemonStart: number | null;
 }
 
+/** How vrrd runs in a lab: a process per node, or hosts (`vrrd --host`) each running a slice of the nodes. */
+export type DaemonsMode = 'per-node' | 'shared';
+
+/** One vrrd host of a shared-mode lab (its files: daemon-hosts.ts hostPaths, by index). */
+export interface HostState {
+  index: number;
+  /** Host PID and start time of the host process, null before it started. */
+  pid: number | null;
+  startTime: number | null;
+  /** The nodes it runs. */
+  nodes: string[];
+}
+
 /** lab.json. */
 export interface LabState {
   version: 1;
@@ -73,6 +88,13 @@ export interface LabState {
   links: LinkState[];
   partition: string[][] | null;
   partitionCut: number[];
+  /** How vrrd runs (absent in a lab.json written before shared mode existed: per-node). */
+  daemons?: { mode: DaemonsMode; hosts: HostState[] };
+}
+
+/** The lab's daemons mode. */
+export function daemonsMode(state: LabState): DaemonsMode {
+  return state.daemons?.mode ?? 'per-node';
 }
 
 /** A lab.json that could not be read: says which file and why. */
@@ -94,6 +116,7 @@ export function initialState(plan: LabPlan, createdAt: string): LabState {
     links: plan.links.map((l) => ({ adminDown: false, shapedBy: 'none', aToB: l.aToB, bToA: l.bToA })),
     partition: null,
     partitionCut: [],
+    daemons: { mode: 'per-node', hosts: [] },
   };
 }
 

@@ -7,21 +7,30 @@
 // never remove another lab, an earlier run of the same name, or anything outside the labs root.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Topology } from '../../topology/types.ts';
 import type { PrepareInfo, ProgressSink, Runtime } from '../runtime/runtime.ts';
 import { createVethLinks } from '../links/veth.ts';
 import { applyNetem, detectShaping, shapedBy, type ShapingChoice } from '../links/shaping.ts';
 import type { RingConsistencyResult } from '../../checks/ring-consistent/verdict.ts';
-import { startDaemon } from './daemons.ts';
+import { startDaemon, vrrdFlags } from './daemons.ts';
+import { startHosts, stopLabHosts } from './daemon-hosts.ts';
 import { Lab } from './lab.ts';
 import { labPaths } from './lab-dir.ts';
 import { checkLabName } from './lab-name.ts';
-import { initialState, readLabState, removeLabDirectory, writeLabState } from './lab-state.ts';
+import {
+  initialState,
+  readLabState,
+  removeLabDirectory,
+  writeLabState,
+  type DaemonsMode,
+} from './lab-state.ts';
 import { UpLock } from './up-lock.ts';
 import { planLab, protocolOf, type LabPlan } from './plan.ts';
 import { waitForBabelRoutes } from './babeld.ts';
 import { mapLimit } from './pool.ts';
+import { PhaseCounter } from './phase-counter.ts';
 import { waitForRing } from './ring-wait.ts';
 
 /** Settings of one `up`. */
@@ -37,6 +46,8 @@ export interface UpOptions {
   /** Aborting it (Ctrl-C) stops `up` at the next step and removes what was created; upLab rejects with its reason. */
   signal?: AbortSignal;
   progress: ProgressSink;
+  /** One vrrd per node (default), or shared hosts each running a slice of the nodes (netns runtime only). */
+  daemons?: DaemonsMode;
 }
 
 /** What `up` did, with the time each phase took (for the summary and the bench). */
@@ -68,6 +79,12 @@ export async function upLab(topology: Topology, options: UpOptions): Promise<UpR
     runId: `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     lab,
   });
+  const daemons = options.daemons ?? 'per-node';
+  if (daemons === 'shared' && options.runtime.kind !== 'netns') {
+    throw new Error(
+      `--daemons shared runs vrrd hosts on this machine for netns labs; the ${options.runtime.kind} runtime runs one vrrd per node (--daemons per-node)`,
+    );
+  }
   const lonely = plan.nodes.filter((n) => n.interfaces.length === 0).map((n) => n.name);
   if (lonely.length > 0) {
     throw new Error(`${topology.file}: node(s) ${lonely.join(', ')} have no link: vrrd needs at least one`);
@@ -99,6 +116,7 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
   }
 
   const state = initialState(plan, new Date().toISOString());
+  state.daemons = { mode: options.daemons ?? 'per-node', hosts: [] };
   writeLabState(state);
   const lab = new Lab(state, runtime);
   for (const node of plan.nodes) {
@@ -123,16 +141,15 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     progress(`creating ${plan.nodes.length} ${runtime.nodeNoun}`);
-    let created = 0;
+    const creating = new PhaseCounter(progress, `${runtime.nodeNoun} created`, plan.nodes.length);
     await mapLimit(plan.nodes, runtime.concurrency, async (node) => {
       checkpoint();
       const h = await runtime.createNode(lab.identity, node.name);
       state.nodes[node.name] = { id: h.id, netnsInode: h.netnsInode, daemonPid: null, daemonStart: null };
       lab.adopt(h);
-      created++;
-      if (created % 25 === 0 && created < plan.nodes.length)
-        progress(`  ${created}/${plan.nodes.length} nodes`);
+      creating.tick();
     });
+    creating.end();
     lab.save();
     phases.nodesMs = clock() - t;
 
@@ -153,16 +170,33 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
     t = clock();
     checkpoint();
     const babeld = plan.nodes.filter((n) => protocolOf(n) === 'babeld').length;
-    progress(
-      babeld === 0
-        ? `starting ${plan.nodes.length} vrrd`
-        : `starting ${plan.nodes.length - babeld} vrrd and ${babeld} babeld`,
-    );
     const firstStart = clock();
-    await mapLimit(plan.nodes, runtime.concurrency, (node) => {
+    const starting = new PhaseCounter(progress, 'daemons up', plan.nodes.length);
+    // Shared mode hosts the vrrd nodes; babeld nodes (and every node in per-node mode) run a process each.
+    const shared = state.daemons.mode === 'shared';
+    const hosted = shared ? plan.nodes.filter((n) => protocolOf(n) !== 'babeld') : [];
+    const own = shared ? plan.nodes.filter((n) => protocolOf(n) === 'babeld') : plan.nodes;
+    const andBabeld = babeld > 0 ? ` and ${babeld} babeld` : '';
+    if (hosted.length > 0) {
+      progress(`starting ${hosted.length} vrrd nodes in shared hosts${andBabeld}`);
+      await startHosts(
+        lab,
+        hosted.map((n) => n.name),
+        runtime.vrrdCommand(),
+        (node) => vrrdFlags(lab, node),
+        { progress, started: (count) => starting.set(count) },
+      );
+    }
+    // In waves bounded by the cores: a daemon's start is CPU (node's own boot), and more at once only makes
+    // each slower (on two cores, 100 vrrd starting together took 30 s each where one takes 3 s).
+    const cores = Math.max(1, availableParallelism());
+    if (!shared) progress(`starting ${plan.nodes.length - babeld} vrrd${andBabeld}, ${cores} at a time`);
+    await mapLimit(own, cores, async (node) => {
       checkpoint();
-      return startDaemon(lab, node.name);
+      await startDaemon(lab, node.name);
+      starting.tick();
     });
+    starting.end();
     state.phase = 'up';
     lab.save();
     phases.daemonsMs = clock() - t;
@@ -174,7 +208,12 @@ async function upLocked(topology: Topology, plan: LabPlan, options: UpOptions): 
       `waiting for the ring${babeld > 0 ? " and babeld's routes" : ''} (at most ${Math.round(timeoutMs / 1000)} s)`,
     );
     const pollMs = Math.max(200, Math.min(...plan.nodes.map((n) => n.vrr.helloMs)));
-    const ring = await waitForRing(lab, timeoutMs, pollMs, checkpoint);
+    const ring = await waitForRing(lab, timeoutMs, pollMs, (result, elapsedMs) => {
+      checkpoint();
+      progress.live?.(
+        `  ring: ${result.passed ? 'consistent' : `${result.problems.length} problem(s)`} after ${(elapsedMs / 1000).toFixed(0)} s`,
+      );
+    });
     // babeld nodes converge when each has a kernel route to every other (a ring of no vrrd nodes is consistent).
     const routes =
       babeld === 0
@@ -279,6 +318,8 @@ export async function removeLabResources(
   runId: string,
   runtime: Runtime,
 ): Promise<string | null> {
+  // Hosts first: their sockets keep the nodes' namespaces (and veth pairs) alive until they are gone.
+  await stopLabHosts(lab);
   await runtime.removeLab(lab, runId);
   return removeLabDirectory(lab, runId).left;
 }

@@ -48,6 +48,8 @@ export interface RunReport {
   topologyFile?: string;
   seed: number;
   runtime: ReportRuntime;
+  /** How a real lab ran vrrd: one process per node, or shared hosts; absent for sim runs. */
+  daemons?: 'per-node' | 'shared';
   versions: ReportVersions;
   /** ISO time the run started; absent for sim runs, whose reports must not depend on when they ran. */
   startedAt?: string;

@@ -134,7 +134,10 @@ export interface RemovedSummary {
 }
 
 /** Progress lines while something slow happens (image build, node creation). */
-export type ProgressSink = (line: string) => void;
+export type ProgressSink = ((line: string) => void) & {
+  /** Redraws one line in place (a terminal), replaced by the next live or plain line; absent elsewhere. */
+  live?: (line: string) => void;
+};
 
 /** A host for lab nodes. Every method is safe to call concurrently for different nodes. */
 export interface Runtime {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Topology } from '../../topology/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { upLab } from '../lab/up.ts';
+import { daemonsMode, type DaemonsMode } from '../lab/lab-state.ts';
 import { downLabs } from '../lab/down.ts';
 import { waitForRing } from '../lab/ring-wait.ts';
 import { labVersions } from '../report/versions.ts';
@@ -41,6 +42,8 @@ export interface RunLabOptions {
    */
   signal?: AbortSignal;
   progress(line: string): void;
+  /** One vrrd per node (default) or shared hosts (see upLab). */
+  daemons?: DaemonsMode;
 }
 
 /** What a run produced. */
@@ -66,6 +69,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
     lab: options.lab,
     signal: options.signal,
     progress: options.progress,
+    daemons: options.daemons,
   });
   const lab = up.lab;
   // The scenario cannot stop halfway in a useful state: an abort now takes the lab down and ends the run.
@@ -154,6 +158,7 @@ export async function runLab(topology: Topology, options: RunLabOptions): Promis
     topologyFile: resolve(topology.file),
     seed: options.seed,
     runtime: lab.plan.runtime,
+    daemons: daemonsMode(lab.state),
     versions: labVersions(up.prepare.engine),
     startedAt: new Date(startedAtMs).toISOString(),
     nodes: lab.plan.nodes.length,

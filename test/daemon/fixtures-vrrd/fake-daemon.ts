@@ -92,6 +92,7 @@ export function fakeContext(
     control,
     startedAt: Date.now(),
     version: 'test',
+    mode: 'per-node',
   } as unknown as VerbContext;
 }
 
