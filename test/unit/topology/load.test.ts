@@ -18,6 +18,7 @@ describe('loadTopology', () => {
       'ring-10.yaml': { nodes: 10, links: 10, seed: 10 },
       'grid-3x3.yaml': { nodes: 9, links: 12, seed: 42 },
       'grid-3x3-babeld.yaml': { nodes: 9, links: 12, seed: 42 },
+      'keyed-3x3.yaml': { nodes: 10, links: 13, seed: 33 },
       'grid-5x5.yaml': { nodes: 25, links: 40, seed: 55 },
       'grid-32x32.yaml': { nodes: 1024, links: 1984, seed: 1024 },
       'rgg-100.yaml': { nodes: 100, links: 418, seed: 100 },
