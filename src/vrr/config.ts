@@ -11,7 +11,10 @@ export interface VrrConfig {
   helloMs: number;
   /** Each hello period is drawn uniformly in helloMs * (1 ± helloJitter) so neighbours do not synchronise. */
   helloJitter: number;
-  /** A linked neighbour unheard for this many periods fails. */
+  /**
+   * A linked neighbour unheard for this many of this node's own periods fails (its hold time). Silence is counted
+   * only while this node runs on time (Links.checkSilence), so a starved host does not fail its neighbours.
+   */
   failAfterHellos: number;
   /** A neighbour entry unheard for this many periods is forgotten. */
   forgetAfterHellos: number;
@@ -51,7 +54,9 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { set
   vsetSize: 4,
   helloMs: 1000,
   helloJitter: 0.1,
-  failAfterHellos: 4,
+  // Not 4: a neighbour whose host stalls for up to 3 periods goes silent for up to 3 + 1.1 periods (the stall,
+  // after a hello period drawn at its longest), and must not be failed for it (issue 18).
+  failAfterHellos: 5,
   forgetAfterHellos: 8,
   bootstrapHellos: 4,
   qualityWindow: 10,

@@ -100,12 +100,19 @@ export class Links {
     }));
   }
 
-  /** Hello-period housekeeping: a silent linked neighbour fails (unless this node slept), another is forgotten. */
-  checkSilence(now: number, asleep: boolean): void {
+  /**
+   * Hello-period housekeeping: a linked neighbour silent for the hold time fails, another is forgotten. `sleptMs`
+   * is how long this node itself did not run (its period's timer fired that late): that time is not counted as
+   * anybody's silence, since what neighbours sent meanwhile may still wait unread (a daemon's loop runs due timers
+   * before it polls its sockets) and a neighbour on the same starved host sent nothing. Silence is thus counted in
+   * this node's own running time: a neighbour that really went silent still fails after the hold time of it.
+   */
+  checkSilence(now: number, sleptMs: number): void {
     const c = this.ctx.config;
     for (const n of this.pset.all()) {
+      if (sleptMs > 0) n.lastHeard = Math.min(now, n.lastHeard + sleptMs);
       const silent = now - n.lastHeard;
-      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs && !asleep) {
+      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs) {
         this.applyLinkChange(this.pset.fail(n.address, `unheard for ${Math.round(silent)} ms`));
       } else if (n.state !== 'linked' && silent > c.forgetAfterHellos * c.helloMs) {
         this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));

@@ -185,17 +185,15 @@ export class NodeContext {
 
   /**
    * Once per hello period: timeouts, bootstrapping, rep aging, repair attempts. `lateMs` is how late this
-   * period's timer fired: a node that was itself asleep that long (a host short of CPU) has not yet read the
-   * frames that arrived meanwhile (a daemon's loop runs due timers before it polls its sockets), so it does not
-   * judge its neighbours' silence this time; the next period does, once they are read. Never late in the
-   * simulator.
+   * period's timer fired: this node did not run meanwhile (a host short of CPU, a stalled simulated node), and
+   * that time is not counted as its neighbours' silence (Links.checkSilence). Periods more than half a period
+   * late are counted as `lateTimers`.
    */
   periodic(lateMs = 0): void {
     const now = this.env.now();
     const c = this.config;
-    const asleep = lateMs > c.helloMs / 2;
-    if (asleep) this.count('lateTimers');
-    this.links.checkSilence(now, asleep);
+    if (lateMs > c.helloMs / 2) this.count('lateTimers');
+    this.links.checkSilence(now, Math.max(0, lateMs));
     this.setups.expireHolds(now);
     this.repair.table.expire(now);
 

@@ -45,6 +45,7 @@ export interface Neighbor {
   everActive: boolean;
   /** When its hellos started saying ACTIVE (null while they do not). */
   activeSince: number | null;
+  /** When last heard; moved on by the time this node itself did not run (Links.checkSilence), so it times silence. */
   lastHeard: number;
   /** HelloSeqs received recently (for the receive ratio). */
   recentSeqs: number[];

@@ -31,6 +31,8 @@ export function applyFault(network: SimNetwork, topology: Topology, action: Faul
       return network.crash(action.node);
     case 'restart':
       return network.restart(action.node);
+    case 'stall':
+      return network.stall(action.node, action.ms);
   }
 }
 
@@ -48,6 +50,8 @@ export function describeAction(action: ScenarioAction): string {
     case 'crash':
     case 'restart':
       return `${action.kind} ${action.node}`;
+    case 'stall':
+      return `stall ${action.node} for ${action.ms} ms`;
     case 'wait':
       return `wait ${action.ms} ms`;
     case 'verify':

@@ -6,7 +6,7 @@ import type { LinkParams } from '../../topology/types.ts';
 import { applyNetem, detectShaping, emulationSettings, shapedBy } from '../links/shaping.ts';
 import { setLinksUp } from '../links/veth.ts';
 import { startDaemon, stopDaemon } from './daemons.ts';
-import type { Lab } from './lab.ts';
+import { processAlive, type Lab } from './lab.ts';
 import { plannedLink, plannedNode, type PlannedLink } from './plan.ts';
 
 /** Sets the link between a and b down or up (both veth ends). */
@@ -81,6 +81,25 @@ export async function killNode(lab: Lab, node: string): Promise<string> {
   await stopDaemon(lab, node, 'SIGKILL');
   lab.save();
   return `kill ${node}: vrrd killed (SIGKILL)`;
+}
+
+/**
+ * Stalls a node's vrrd for ms, as a host that does not schedule it: SIGSTOP now, SIGCONT when the time is up (a
+ * timer of this process, which it keeps alive until then). What it would do meanwhile it does late.
+ */
+export async function stallNode(lab: Lab, node: string, ms: number): Promise<string> {
+  plannedNode(lab.plan, node);
+  const pid = lab.state.nodes[node]?.daemonPid;
+  if (pid == null || !processAlive(pid)) throw new Error(`stall ${node}: its vrrd is not running`);
+  process.kill(pid, 'SIGSTOP');
+  setTimeout(() => {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // It was killed meanwhile (a crash step): nothing to continue.
+    }
+  }, ms);
+  return `stall ${node}: vrrd pid ${pid} stopped for ${ms} ms`;
 }
 
 /** Restarts a node's vrrd from nothing (killing it first if it still runs). */
