@@ -38,7 +38,8 @@ function parseArgs(argv: string[]): Args {
   }
   if (args.grids.length === 0 && args.files.length === 0) args.grids = [5, 7, 10];
   for (const n of [...args.grids, ...args.seeds]) {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`bench/convergence: expected whole numbers, found ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`bench/convergence: expected whole numbers, found ${n}`);
   }
   return args;
 }
@@ -81,7 +82,8 @@ function runOnce(topology: Topology, seed: number, maxSimS: number): Run {
   const seconds = (report.convergenceMs ?? maxSimS * 1000) / 1000;
   return {
     convergenceMs: report.convergenceMs,
-    pingPct: report.convergenceMs === null || pairs === 0 ? null : Math.round((1000 * delivered) / pairs) / 10,
+    pingPct:
+      report.convergenceMs === null || pairs === 0 ? null : Math.round((1000 * delivered) / pairs) / 10,
     controlBytesPerNodePerSec: Math.round(out.bytes / report.nodes / seconds),
   };
 }
@@ -94,7 +96,14 @@ function median(xs: number[]): number {
 
 const args = parseArgs(process.argv.slice(2));
 const topologies = [...args.grids.map(grid), ...args.files.map((f) => loadTopology(f))];
-const header = ['topology', ...args.seeds.map((s) => `seed ${s}`), 'median', 'max', 'ping-all', 'ctl B/node/s'];
+const header = [
+  'topology',
+  ...args.seeds.map((s) => `seed ${s}`),
+  'median',
+  'max',
+  'ping-all',
+  'ctl B/node/s',
+];
 const rows: string[][] = [];
 for (const topology of topologies) {
   const runs = args.seeds.map((seed) => runOnce(topology, seed, args.maxSimS));
@@ -105,7 +114,9 @@ for (const topology of topologies) {
     topology.name,
     ...times.map((t) => (t === null ? '-' : `${(t / 1000).toFixed(1)} s`)),
     done.length > 0 ? `${(median(done) / 1000).toFixed(1)} s` : '-',
-    done.length === runs.length ? `${(Math.max(...done) / 1000).toFixed(1)} s` : `${runs.length - done.length} not`,
+    done.length === runs.length
+      ? `${(Math.max(...done) / 1000).toFixed(1)} s`
+      : `${runs.length - done.length} not`,
     pings.length > 0 ? `${Math.min(...pings)} %` : '-',
     `${median(runs.map((r) => r.controlBytesPerNodePerSec))}`,
   ]);

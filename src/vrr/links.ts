@@ -120,6 +120,12 @@ export class Links {
     }
   }
 
+  /** Whether a neighbour's hello is overdue (unheard for over 1.5 periods: its longest period, and some). */
+  overdue(neighbor: Address): boolean {
+    const n = this.pset.get(neighbor);
+    return n !== undefined && this.ctx.env.now() - n.lastHeard > 1.5 * this.ctx.config.helloMs;
+  }
+
   private scheduleHello(delay: number): void {
     this.helloTimer?.cancel();
     const due = this.ctx.env.now() + delay;

@@ -78,6 +78,7 @@ export class NodeContext {
         onGiveUp: (n) => this.links.fail(n, 'control packets not acknowledged'),
         onRetransmit: () => this.count('retransmits'),
         now: () => this.env.now(),
+        silent: (n) => this.links.overdue(n),
       },
       config.ackTimeoutMs,
       config.maxRetransmits,
@@ -138,6 +139,12 @@ export class NodeContext {
     for (const o of options) if (o.type !== OptionType.HELLO && o.type !== OptionType.ACK) reliable = true;
     const seq = reliable ? this.reliable.allocateSeq() : 0;
     const frame = this.encode({ kind: 'control', flags: 0, sender: this.address, seq, options });
+    // A neighbour with a full window (it is slow to acknowledge: a starved host) gets it later, in order.
+    if (reliable && !this.reliable.mayTransmit(to)) {
+      this.count('reliable.queued');
+      this.reliable.enqueue(to, seq, frame);
+      return true;
+    }
     if (!this.links.sendFrame(to, frame, true)) return false;
     if (reliable) this.reliable.track(to, seq, frame);
     return true;

@@ -275,7 +275,7 @@ describe('SimNetwork', () => {
     assert.deepEqual(node('b').log.slice(-2), ['remove 0', 'remove 1']);
   });
 
-  it('holds a stalled node\'s timers and frames back, then runs them late in the order they came due', () => {
+  it("holds a stalled node's timers and frames back, then runs them late in the order they came due", () => {
     const { network, node } = build(lineTopology(2, { link: { delayMs: 5 } }));
     network.start();
     network.runUntil(2500);
@@ -286,7 +286,10 @@ describe('SimNetwork', () => {
     network.runUntil(5499);
     assert.equal(node('n1').counters().beacons, beacons, 'no timer of n1 ran during the stall');
     assert.equal(node('n1').received.length, heard, 'no frame reached n1 during the stall');
-    assert.ok(node('n2').received.every((r) => r.t < 2500 + 5 + 1e-9 || r.t >= 5500), 'n1 sent nothing');
+    assert.ok(
+      node('n2').received.every((r) => r.t < 2500 + 5 + 1e-9 || r.t >= 5500),
+      'n1 sent nothing',
+    );
     network.runUntil(5500);
     assert.ok(!network.isStalled('n1'));
     const late = node('n1').received.slice(heard);

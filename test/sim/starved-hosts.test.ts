@@ -55,7 +55,8 @@ function stallAtRandom(network: SimNetwork, seed: number, forMs: number, maxStal
 function failures(network: SimNetwork): { t: number; node: string; neighbor: number; why: string }[] {
   const out: { t: number; node: string; neighbor: number; why: string }[] = [];
   network.onEvent(({ t, node, event }) => {
-    if (event.type === 'link' && event.to === 'failed') out.push({ t, node, neighbor: event.neighbor, why: event.why });
+    if (event.type === 'link' && event.to === 'failed')
+      out.push({ t, node, neighbor: event.neighbor, why: event.why });
   });
   return out;
 }
@@ -94,21 +95,83 @@ describe('starved hosts (issue 18 item 1, simulator)', function () {
     const crashAt = network.now() + 2000;
     while (network.now() < crashAt + HOLD_MS + 3 * HELLO_MS) {
       if (network.now() >= crashAt && network.isAlive(victim)) network.crash(victim);
-      for (const n of others) if (!network.isStalled(n) && rng.next() < 0.02) network.stall(n, rng.next() * 3000);
+      for (const n of others)
+        if (!network.isStalled(n) && rng.next() < 0.02) network.stall(n, rng.next() * 3000);
       network.runFor(50);
     }
     const victimAddress = network.addressOf(victim);
     const ofVictim = failed.filter((f) => f.neighbor === victimAddress);
-    assert.deepEqual(ofVictim.map((f) => f.node).sort(), ['r2c3', 'r3c2', 'r3c4', 'r4c3'], 'all four fail it');
+    assert.deepEqual(
+      ofVictim.map((f) => f.node).sort(),
+      ['r2c3', 'r3c2', 'r3c4', 'r4c3'],
+      'all four fail it',
+    );
     for (const f of ofVictim) {
       // The hold time counts from the last hello heard (up to a jittered period before the crash), and silence is
       // judged once per period: within the hold time of silence, plus the period the check waits for.
-      assert.ok(f.t - crashAt <= HOLD_MS + 1.1 * HELLO_MS + 50, `${f.node} failed it ${f.t - crashAt} ms after`);
+      assert.ok(
+        f.t - crashAt <= HOLD_MS + 1.1 * HELLO_MS + 50,
+        `${f.node} failed it ${f.t - crashAt} ms after`,
+      );
     }
     assert.deepEqual(
       failed.filter((f) => f.neighbor !== victimAddress),
       [],
       'no other link failed',
     );
+  });
+});
+
+describe('formation on starved hosts (issue 18 item 2, simulator)', function () {
+  this.timeout(300_000);
+
+  it('a 7x7 grid forms its ring while every node stalls at random, with retransmissions bounded per node', () => {
+    const topology = gridTopology(7, 7);
+    const network = new SimNetwork(topology, {
+      seed: 2,
+      addresses: assignAddresses(topology, 2),
+      createNode: vrrNodeFactory,
+    });
+    const failed = failures(network);
+    network.start();
+    // From the cold start on: every node stalls for up to 3 periods, again and again, while the ring forms.
+    const rng = createRng(2);
+    const names = network.nodeNames();
+    const stalls = new Map(names.map((n) => [n, 0]));
+    const nextStall = new Map(names.map((n) => [n, rng.next() * 3000]));
+    let formedAt: number | null = null;
+    while (network.now() < 120_000 && formedAt === null) {
+      network.runFor(50);
+      for (const name of names) {
+        if (network.isStalled(name) || nextStall.get(name)! > network.now()) continue;
+        const ms = rng.next() * 3 * HELLO_MS;
+        network.stall(name, ms);
+        stalls.set(name, stalls.get(name)! + 1);
+        nextStall.set(name, network.now() + ms + 500 + rng.next() * 5500);
+      }
+      if (network.now() % 500 === 0 && isRingConsistent(network)) formedAt = network.now();
+    }
+    assert.notEqual(formedAt, null, 'the ring formed');
+    assert.deepEqual(failed, [], 'no link failed');
+    // One packet is retried toward a neighbour that answers nothing, and only until its hellos are overdue: each
+    // stall of a neighbour costs a node a few retransmissions, however many packets wait for it.
+    const neighbours = new Map(names.map((n) => [n, [] as string[]]));
+    for (const l of topology.links) {
+      neighbours.get(l.a)!.push(l.b);
+      neighbours.get(l.b)!.push(l.a);
+    }
+    let total = 0;
+    for (const name of names) {
+      const retransmits = network.node(name)!.counters().retransmits ?? 0;
+      total += retransmits;
+      const theirStalls = neighbours.get(name)!.reduce((sum, n) => sum + stalls.get(n)!, 0);
+      assert.ok(
+        retransmits <= 4 * theirStalls,
+        `${name}: ${retransmits} retransmissions for ${theirStalls} stalls of its neighbours`,
+      );
+    }
+    assert.ok(total > 0, 'stalls cost some retransmissions');
+    const ping = pingAll(network);
+    assert.equal(ping.figures.delivered, ping.figures.pairs, ping.problems.join('; '));
   });
 });
