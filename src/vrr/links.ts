@@ -1,18 +1,20 @@
-// Neighbours and hellos: the pset and the ports, and their reactions. Hellos go out every period (jittered) on
-// every port, and soon after a change that a neighbour must hear of; a hello heard updates the link state machine
-// (pset.ts), the representatives it carries (repair.ts) and may start this node's join; a link change is reported
-// and handed to whatever depended on the link; frames to a neighbour go out on the port it was last heard on.
+// Neighbours and hellos: the pset and the ports, and their reactions. Hellos go out on every port when the pacer
+// (hello-pacer.ts) says: every period, faster while the neighbour set changes, soon after a change a neighbour
+// must hear of, never two within the gap; a hello heard updates the link state machine (pset.ts), the
+// representatives it carries (repair.ts) and may start this node's join; a link change is reported and handed to
+// whatever depended on the link; frames to a neighbour go out on the port it was last heard on.
 //
 // Invariants (checked by test/unit/vrr/links.test.ts, and those of pset.ts):
 //  - a frame goes out only to a linked neighbour whose port exists (else it is counted as drop.neighborNotLinked);
-//  - at most one periodic hello timer and one triggered hello timer are armed, and none while the node is stopped;
+//  - those of the hello pacer (hello-pacer.ts);
 //  - every link change is emitted once as a 'link' event; when a linked neighbour is lost, whatever went through
 //    it (in-flight packets, representative records, paths) is dropped before extensions hear of it;
 //  - owned by node-context.ts alone.
 
 import type { Address } from './address.ts';
-import type { LinkAddress, PortId, TimerHandle } from './env.ts';
+import type { LinkAddress, PortId } from './env.ts';
 import type { LinkState } from './events.ts';
+import { HelloPacer } from './hello-pacer.ts';
 import type { NodeContext } from './node-context.ts';
 import { Pset, type LinkChange } from './pset.ts';
 import { helloNeighborCapacity } from './wire/hello-parts.ts';
@@ -40,8 +42,7 @@ export class Links {
   readonly pset: Pset;
   private readonly ports = new Map<PortId, PortInfo>();
   private helloSeq: number;
-  private helloTimer: TimerHandle | null = null;
-  private triggeredHello: TimerHandle | null = null;
+  private readonly pacer: HelloPacer;
 
   constructor(private readonly ctx: NodeContext) {
     const c = ctx.config;
@@ -52,6 +53,7 @@ export class Links {
       qualityDown: c.qualityDown,
     });
     this.helloSeq = ctx.env.rng.int(0x10000);
+    this.pacer = new HelloPacer(ctx, () => this.sendHello());
   }
 
   /** Adds an interface; hellos are broadcast on every port. */
@@ -72,15 +74,14 @@ export class Links {
     }
   }
 
-  /** The first hello goes out after a random fraction of a period. */
+  /** The first hello goes out after a random fraction of a fast period (HelloPacer.start). */
   start(): void {
-    this.scheduleHello(this.ctx.env.rng.next() * this.ctx.config.helloMs);
+    this.pacer.start();
   }
 
   /** Forgets the hello timers (the node cancelled every timer). */
   stop(): void {
-    this.helloTimer = null;
-    this.triggeredHello = null;
+    this.pacer.stop();
   }
 
   /** Fails a neighbour for a reason outside hellos (unacknowledged packets). */
@@ -126,25 +127,9 @@ export class Links {
     return n !== undefined && this.ctx.env.now() - n.lastHeard > 1.5 * this.ctx.config.helloMs;
   }
 
-  private scheduleHello(delay: number): void {
-    this.helloTimer?.cancel();
-    const due = this.ctx.env.now() + delay;
-    this.helloTimer = this.ctx.timer(delay, () => {
-      this.helloTimer = null;
-      this.ctx.periodic(this.ctx.env.now() - due);
-      this.sendHello();
-      const j = this.ctx.config.helloJitter;
-      this.scheduleHello(this.ctx.config.helloMs * (1 - j + 2 * j * this.ctx.env.rng.next()));
-    });
-  }
-
   /** A hello soon (not at once: several changes in one instant share it). */
   scheduleTriggeredHello(): void {
-    if (this.triggeredHello || !this.ctx.running) return;
-    this.triggeredHello = this.ctx.timer(Math.min(20, this.ctx.config.helloMs / 20), () => {
-      this.triggeredHello = null;
-      this.sendHello();
-    });
+    this.pacer.trigger();
   }
 
   private sendHello(): void {
@@ -190,17 +175,8 @@ export class Links {
     this.applyLinkChange(change);
     const n = this.pset.get(sender);
     if (n?.state === 'linked' && hello.reps.length > 0) ctx.repair.onHelloReps(sender, hello);
-    // Join through a neighbour only once it has been active for a hello period: a wave of joins through nodes
-    // that joined a moment ago lands in a ring still settling, and costs many more setup messages.
-    if (
-      n?.state === 'linked' &&
-      n.active &&
-      !ctx.active &&
-      n.activeSince !== null &&
-      ctx.env.now() - n.activeSince >= ctx.config.helloMs
-    ) {
-      ctx.setups.requestSetup(ctx.address, 'join');
-    }
+    // Join as soon as a linked neighbour is active: the first usable link is enough (issue 19, fast bootstrap).
+    if (n?.state === 'linked' && n.active && !ctx.active) ctx.setups.requestSetup(ctx.address, 'join');
   }
 
   private applyLinkChange(change: LinkChange | null): void {
@@ -220,6 +196,7 @@ export class Links {
       for (const e of ctx.extensions) e.onNeighborLost?.(n.address);
     }
     if (change.to === 'linked') for (const e of ctx.extensions) e.onNeighborLinked?.(n.address);
+    this.pacer.changed();
     if (change.to === 'linked' || change.from === 'unknown' || change.to === 'failed') {
       this.scheduleTriggeredHello();
     }
@@ -247,9 +224,7 @@ export class Links {
 
   /** Every invariant violation of this module's state (empty when all hold). */
   checkInvariants(): string[] {
-    const out: string[] = [];
-    if (!this.ctx.running && (this.helloTimer !== null || this.triggeredHello !== null))
-      out.push('a hello timer is armed on a stopped node');
+    const out: string[] = this.pacer.checkInvariants();
     const seen = new Set<Address>();
     for (const n of this.pset.all()) {
       if (seen.has(n.address)) out.push(`neighbour ${n.address} listed twice`);

@@ -4,6 +4,7 @@
 // node.ts builds one per node and keeps the driver interface; each table lives in the module that owns it:
 //
 //   links.ts           pset and ports: neighbours, hellos, link state, frames out          (Links)
+//   hello-pacer.ts     when hellos go: the period, fast while neighbours change, the gap    (HelloPacer, in Links)
 //   paths.ts           vset and routes: path setup and teardown, the teardown-first guard  (Paths)
 //   setup.ts           pending setups, hold-offs, the loop guard: routed setup_req/fail     (SetupRequests)
 //   self-check.ts      the vset self-check timer                                             (SelfCheck)
@@ -207,7 +208,7 @@ export class NodeContext {
     const proxies = this.links.pset.linkedActive();
     if (proxies.length > 0) this.lastActiveNeighborAt = now;
     if (!this.active) {
-      if (proxies.some((p) => p.activeSince !== null && now - p.activeSince >= c.helloMs)) {
+      if (proxies.length > 0) {
         this.setups.requestSetup(this.address, 'join');
       } else if (
         now - this.lastActiveNeighborAt >= c.bootstrapHellos * c.helloMs &&
