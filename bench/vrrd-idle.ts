@@ -169,7 +169,13 @@ async function main(): Promise<void> {
     const before = pids.map(cpuMs);
     const wokeBefore = pids.map(wakeups);
     const load0 = loadavg()[0];
+    // The floor, measured meanwhile: an empty node process woken 4 times a second (what a wake-up costs here now).
+    const floor = spawn(process.execPath, ['-e', 'setInterval(() => {}, 250)'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 500));
+    const floorBefore = cpuMs(floor.pid!);
     await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const floorMsPerS = (cpuMs(floor.pid!) - floorBefore) / IDLE_S;
+    floor.kill();
     const cpu = pids.map((p, i) => (cpuMs(p) - before[i]) / IDLE_S);
     const woke = pids.map((p, i) => (wakeups(p) - wokeBefore[i]) / IDLE_S);
     const rss = pids.map(rssMb);
@@ -183,6 +189,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `idle CPU per node: ${fmt(cpu, 2)} ms/s   target <= ${TARGET.cpuMsPerS}  ${ok(Math.max(...cpu) <= TARGET.cpuMsPerS)}`,
+    );
+    console.log(
+      `  floor meanwhile: an empty node process woken 4 times a second costs ${floorMsPerS.toFixed(2)} ms/s here ` +
+        `(${Math.round((1000 * floorMsPerS) / 4)} us per wake-up)`,
     );
     console.log(
       `  wake-ups per node per second (voluntary context switches, every thread): ${fmt(woke, 1)} ` +
