@@ -34,16 +34,15 @@ function cpuMs(pid: number): number {
   return ns / 1e6;
 }
 
-/** Voluntary context switches of every thread so far: how often the process slept and was woken. */
-function wakeups(pid: number): number {
-  let n = 0;
+/** Voluntary context switches so far (how often it slept and was woken): of the main thread, and of the others. */
+function wakeups(pid: number): { main: number; others: number } {
+  const out = { main: 0, others: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const m = /voluntary_ctxt_switches:\s+(\d+)/.exec(
-      readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'),
-    );
-    n += Number(m?.[1] ?? 0);
+    const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+    const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+    out[tid === String(pid) ? 'main' : 'others'] += Number(m?.[1] ?? 0);
   }
-  return n;
+  return out;
 }
 
 function rssMb(pid: number): number {
@@ -177,7 +176,13 @@ async function main(): Promise<void> {
     const floorMsPerS = (cpuMs(floor.pid!) - floorBefore) / IDLE_S;
     floor.kill();
     const cpu = pids.map((p, i) => (cpuMs(p) - before[i]) / IDLE_S);
-    const woke = pids.map((p, i) => (wakeups(p) - wokeBefore[i]) / IDLE_S);
+    const woke = pids.map((p, i) => {
+      const w = wakeups(p);
+      return {
+        main: (w.main - wokeBefore[i].main) / IDLE_S,
+        others: (w.others - wokeBefore[i].others) / IDLE_S,
+      };
+    });
     const rss = pids.map(rssMb);
     const memory = pids.map(memoryOf);
     const heaps = await Promise.all(sockets.map((s) => requestOnce<any>(s, 'status', {}, 5000)));
@@ -195,8 +200,14 @@ async function main(): Promise<void> {
         `(${Math.round((1000 * floorMsPerS) / 4)} us per wake-up)`,
     );
     console.log(
-      `  wake-ups per node per second (voluntary context switches, every thread): ${fmt(woke, 1)} ` +
-        `(unlike CPU time, not inflated by a loaded machine)`,
+      `  wake-ups per node per second (voluntary context switches): main thread ` +
+        `${fmt(
+          woke.map((w) => w.main),
+          1,
+        )}; other threads (V8's workers, libuv's pool) ${fmt(
+          woke.map((w) => w.others),
+          1,
+        )} (unlike CPU time, not inflated by a loaded machine)`,
     );
     console.log(
       `idle RSS per node: ${fmt(rss, 1)} MB   target <= ${TARGET.rssMb}  ${ok(Math.max(...rss) <= TARGET.rssMb)}`,
