@@ -1,6 +1,7 @@
 // Scale bench of the simulator: how long 1,000-node networks take to form a consistent ring, in wall time
 // and in simulated time, and what the ring costs (routes per node, control traffic). Prints figures; it
-// asserts nothing (timings depend on the machine). A wall-clock budget per topology keeps a protocol
+// asserts nothing (timings depend on the machine). Once the ring is consistent, the routes and control traffic are
+// read (so the figures cover formation only), then ping-all's data packets measure the stretch. A wall-clock budget per topology keeps a protocol
 // that does not converge from running for hours: the bench then reports how far it got.
 //
 //   npx tsx bench/sim-scale.ts                    # the 32x32 grid and the 1,000-node random geometric graph
@@ -13,7 +14,7 @@
 import { loadTopology } from '../src/checks/topology.ts';
 import { runSimulation } from '../src/sim/run-sim.ts';
 import { isRingConsistent } from '../src/checks/ring-consistent/sim.ts';
-import { pollIntervalMs, type SimStep } from '../src/sim/steps.ts';
+import { pingAllStep, pollIntervalMs, type SimStep } from '../src/sim/steps.ts';
 import { relaunchWithSimHeap } from '../src/sim/heap-flags.ts';
 
 // A larger young generation: 15-20 % faster on 1,000-node networks (src/sim/heap-flags.ts).
@@ -66,6 +67,14 @@ function convergeWithin(budgetMs: number, outcome: { overBudget: boolean }): Sim
   };
 }
 
+// Stretch is only meaningful on a formed ring.
+const pingIfConverged: SimStep = {
+  name: 'ping-all (when converged)',
+  run(ctx) {
+    if (ctx.convergenceMs !== null) pingAllStep.run(ctx);
+  },
+};
+
 const args = parseArgs(process.argv.slice(2));
 for (const file of args.files) {
   const topology = loadTopology(file);
@@ -92,6 +101,11 @@ for (const file of args.files) {
       ],
       ['median events', `${median(runs.map((r) => r.events))}`],
       ['median routes per node', `${+median(runs.map((r) => r.routesMean)).toFixed(3)}`],
+      ['median control bytes per node per second', `${median(runs.map((r) => r.controlBytes))}`],
+      [
+        'median mean stretch',
+        converged.length > 0 ? `${median(converged.map((r) => r.stretch!))}` : 'none converged',
+      ],
     ]);
   }
 }
@@ -100,16 +114,26 @@ for (const file of args.files) {
 function runOnce(
   topology: ReturnType<typeof loadTopology>,
   seed: number,
-): { wallMs: number; convergenceMs: number | null; events: number; routesMean: number } {
+): {
+  wallMs: number;
+  convergenceMs: number | null;
+  events: number;
+  routesMean: number;
+  controlBytes: number;
+  stretch: number | null;
+} {
   const outcome = { overBudget: false };
   const started = performance.now();
+  const atRing = { events: 0, simulatedMs: 0, routesMean: 0, routesMax: 0, controlBytes: 0 };
   const report = runSimulation(topology, {
     seed,
     maxSimMs: args.maxSimS * 1000,
-    steps: [convergeWithin(args.budgetS * 1000, outcome)],
+    steps: [convergeWithin(args.budgetS * 1000, outcome), formationFigures(atRing), pingIfConverged],
   });
   const wallMs = performance.now() - started;
-  const f = report.figures;
+  const f = { ...atRing, routesPerNode: { mean: atRing.routesMean, max: atRing.routesMax } };
+  const ping = report.checks.find((c) => c.name === 'ping-all')?.figures;
+  const stretch = ping ? ping.meanStretch : null;
   const converged =
     report.convergenceMs !== null
       ? `${report.convergenceMs / 1000} s`
@@ -125,11 +149,56 @@ function runOnce(
     ['simulated convergence', converged],
     ['events', `${f.events} (${Math.round(f.events / (wallMs / 1000))} per wall second)`],
     ['routes per node', `mean ${f.routesPerNode.mean}, max ${f.routesPerNode.max}`],
-    ['control bytes per node per second', `${f.controlBytesPerNodePerSec}`],
+    ['control bytes per node per second', `${f.controlBytes}`],
+    [
+      'data stretch (ping-all)',
+      ping
+        ? `mean ${ping.meanStretch}, max ${ping.maxStretch}, ${ping.delivered}/${ping.pairs} delivered`
+        : 'not measured (no ring)',
+    ],
     ['heap used', `${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB`],
     ['node', `${process.version} ${process.execArgv.filter((a) => a.includes('semi-space')).join(' ')}`],
   ]);
-  return { wallMs, convergenceMs: report.convergenceMs, events: f.events, routesMean: f.routesPerNode.mean };
+  return {
+    wallMs,
+    convergenceMs: report.convergenceMs,
+    events: f.events,
+    routesMean: f.routesPerNode.mean,
+    controlBytes: f.controlBytes,
+    stretch,
+  };
+}
+
+// Reads routes per node and control traffic when the ring is first consistent, before ping-all's traffic.
+function formationFigures(out: {
+  events: number;
+  simulatedMs: number;
+  routesMean: number;
+  routesMax: number;
+  controlBytes: number;
+}): SimStep {
+  return {
+    name: 'formation figures',
+    run(ctx) {
+      const counters = ctx.network.counters();
+      let routes = 0;
+      let alive = 0;
+      for (const name of ctx.network.nodeNames()) {
+        const node = ctx.network.node(name);
+        if (!node) continue;
+        alive++;
+        routes += node.routes().length;
+        out.routesMax = Math.max(out.routesMax, node.routes().length);
+      }
+      const nodes = ctx.topology.nodes.length;
+      const seconds = counters.simulatedMs / 1000;
+      out.events = counters.events;
+      out.simulatedMs = counters.simulatedMs;
+      out.routesMean = alive > 0 ? Math.round((1000 * routes) / alive) / 1000 : 0;
+      out.controlBytes =
+        seconds > 0 ? Math.round((10 * counters.controlBytesSent) / nodes / seconds) / 10 : 0;
+    },
+  };
 }
 
 /** Prints label/value rows aligned, then a blank line. */
