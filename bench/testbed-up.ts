@@ -242,10 +242,15 @@ async function benchOne(): Promise<void> {
       `${((100 * cpuIdle) / nodes).toFixed(2)} % of a core/node (${(100 * cpuIdle).toFixed(1)} % in all, over ${idleS} s)`,
     );
     const rss = pids.map(rssMb);
+    const pss = sum(pids.map(pssMb));
     row(
       'vrrd RSS',
       `${(sum(rss) / nodes).toFixed(1)} MB/node (${sum(rss).toFixed(0)} MB in ${pids.length} process(es)` +
         `${pids.length > 1 ? `, ${Math.min(...rss).toFixed(1)}-${Math.max(...rss).toFixed(1)} MB each` : ''})`,
+    );
+    row(
+      'vrrd PSS',
+      `${(pss / nodes).toFixed(1)} MB/node, ${pss.toFixed(0)} MB in all (shared pages split between the processes)`,
     );
     row(
       'machine memory taken',
@@ -308,6 +313,16 @@ function cpuSeconds(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
   } catch {
     return 0;
+  }
+}
+
+/** Proportional set size of a process, MB (its share of shared pages; NaN when it is gone). */
+function pssMb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
   }
 }
 
