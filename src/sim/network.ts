@@ -17,7 +17,7 @@ import type { LinkParams, Topology } from '../topology/types.ts';
 import type { NodeSnapshot, UpLink } from '../checks/node-snapshot.ts';
 import type { SimProbe } from '../checks/sim-probe.ts';
 import { SimClock } from './sim-clock.ts';
-import { QueuedEvent } from './event-queue.ts';
+import { NodeTimer } from './node-timer.ts';
 import { LinkDirection, type LinkDirectionStats, type LinkModelOptions } from './link-model.ts';
 import type { NodeFactory, SimNode, SimNodeConfig } from './sim-node.ts';
 
@@ -572,36 +572,6 @@ export class SimNetwork implements SimProbe {
     rec.node = node;
     for (const end of rec.ports) if (isUp(end.link)) node.addPort(end.port);
     node.start();
-  }
-}
-
-// A node's timer: fires only while the incarnation that armed it runs (the event carries the check, so a
-// timer costs no wrapping closure), and waits for the end of a stall of its node (queued again, the same event:
-// its handle still cancels it).
-class NodeTimer extends QueuedEvent {
-  constructor(
-    private readonly rec: NodeRecord,
-    private readonly incarnation: number,
-    private callback: (() => void) | null,
-    private readonly clock: SimClock,
-    private readonly totals: { eventsHeldBack: number },
-  ) {
-    super();
-  }
-
-  fire(): void {
-    if (this.rec.stalledUntil > this.clock.now() && this.rec.incarnation === this.incarnation) {
-      this.totals.eventsHeldBack++;
-      this.clock.atEvent(this.rec.stalledUntil, this);
-      return;
-    }
-    const callback = this.callback;
-    this.callback = null; // a fired timer's handle may be kept, its captures need not be
-    if (callback !== null && this.rec.incarnation === this.incarnation) callback();
-  }
-
-  protected override release(): void {
-    this.callback = null;
   }
 }
 

@@ -12,8 +12,9 @@
 //  - at most MAX_IN_FLIGHT packets per neighbour are unacknowledged at once; more wait in a queue of at most
 //    MAX_QUEUED (sent in order as ACKs free the window); a neighbour with a full queue takes nothing and fails;
 //  - only the oldest unacknowledged packet to a neighbour is retransmitted while the neighbour answers nothing: the
-//    others' timers find it retrying and wait (no try counted), and are sent again at once when it is
-//    acknowledged. A stalled neighbour costs one retransmission per backoff step, not one per packet in flight;
+//    others' timers find it retrying and wait (no try counted), and are armed again when it is acknowledged
+//    (their own ACKs usually follow in the same burst). A stalled neighbour costs one retransmission per backoff
+//    step, not one per packet in flight;
 //  - nor is anything retransmitted to a neighbour whose hellos are overdue (ReliableEnv.silent): the packet waits
 //    (no try counted) until it is heard again or fails for its silence.
 //
@@ -187,11 +188,13 @@ export class ReliableControl {
     entry.timer.cancel();
     peer.pending.splice(i, 1);
     if (entry.tries === 0) this.sample(peer, this.env.now() - entry.sentAt);
-    // The neighbour answers again: what waited behind a retransmitted packet goes out now.
+    // The neighbour answers again: what waited behind a retransmitted packet gets its timer back. Not sent again at
+    // once: a neighbour back from a stall acknowledges in one burst what it received meanwhile, and this ACK is
+    // only its first; whatever stays unacknowledged for a timeout more is retransmitted then, the oldest first.
     for (const e of peer.pending) {
       if (!e.waiting) continue;
       e.waiting = false;
-      this.retransmit(peer, e);
+      this.arm(e);
     }
     while (
       peer.pending.length < MAX_IN_FLIGHT &&

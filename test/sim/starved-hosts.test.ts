@@ -1,7 +1,7 @@
 // Issue 18 item 1 in the simulator: neighbours survive a starved host. Nodes are stalled at random (their timers
 // and arriving frames held back, then run late, as a host that does not schedule the process), for up to 3 hello
 // periods each time: no live link may fail for it, and the ring stays whole. A neighbour that really went silent
-// is still failed within its hold time, stalls or not.
+// is still failed within its hold time, stalls or not. No path is torn down for a stall either.
 
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../src/sim/network.ts';
@@ -52,6 +52,15 @@ function stallAtRandom(network: SimNetwork, seed: number, forMs: number, maxStal
   return stalls;
 }
 
+/** Every path torn down from now on: when, where, and why. */
+function teardowns(network: SimNetwork): { t: number; node: string; why: string }[] {
+  const out: { t: number; node: string; why: string }[] = [];
+  network.onEvent(({ t, node, event }) => {
+    if (event.type === 'path-down') out.push({ t, node, why: event.why });
+  });
+  return out;
+}
+
 function failures(network: SimNetwork): { t: number; node: string; neighbor: number; why: string }[] {
   const out: { t: number; node: string; neighbor: number; why: string }[] = [];
   network.onEvent(({ t, node, event }) => {
@@ -71,10 +80,12 @@ describe('starved hosts (issue 18 item 1, simulator)', function () {
     it(`${label}: nodes running up to 3 hello periods late at random lose no live link`, () => {
       const network = converged(topology, seed);
       const failed = failures(network);
+      const tornDown = teardowns(network);
       const stalls = stallAtRandom(network, seed, 90_000, 3 * HELLO_MS);
       assert.ok(stalls > network.nodeNames().length * 5, `stalled often enough (${stalls} stalls)`);
       assert.ok(network.counters().eventsHeldBack > 1000);
       assert.deepEqual(failed, [], 'no link failed');
+      assert.deepEqual(tornDown.slice(0, 5), [], 'no path torn down (the first five shown)');
       network.runFor(2 * HELLO_MS);
       assert.ok(isRingConsistent(network), 'the ring is whole');
       const ping = pingAll(network);
