@@ -254,7 +254,7 @@ async function benchOne(): Promise<void> {
     );
     row(
       'machine memory taken',
-      `${(memUsedMb() - memBefore).toFixed(0)} MB (MemTotal - MemAvailable, before up and now: vrrd, namespaces, veth, engine)`,
+      `${(memUsedMb() - memBefore).toFixed(0)} MB (MemTotal - MemAvailable before up and now, machine-wide: includes what other processes took or freed meanwhile)`,
     );
     abort.signal.throwIfAborted();
     if (pingPairs > 0 && result.convergenceMs !== null) {
