@@ -14,7 +14,7 @@
 //     [--ping-sample N] [--timeout SECONDS] [--idle SECONDS]
 // Run as root.
 
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -22,7 +22,9 @@ import { loadTopology, parseTopology } from '../src/checks/topology.ts';
 import type { Topology } from '../src/topology/types.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';
-import { planLab } from '../src/testbed/lab/plan.ts';
+import { hostIpv4, hostIpv6, planLab, plannedNode } from '../src/testbed/lab/plan.ts';
+import type { Lab } from '../src/testbed/lab/lab.ts';
+import type { Family, PingMatrix } from '../src/checks/ping-all/verdict.ts';
 import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { createVethLinks } from '../src/testbed/links/veth.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
@@ -269,6 +271,10 @@ async function benchOne(): Promise<void> {
           `in ${((ping.details?.elapsedMs as number) / 1000).toFixed(1)} s` +
           (ping.problems ? `; ${ping.problems.slice(0, 5).join('; ')}` : ''),
       );
+      if (!ping.passed) {
+        const matrix = ping.details?.matrix as PingMatrix;
+        for (const [k, v] of await pingEvidence(result.lab, matrix, arg('--evidence'))) row(k, v);
+      }
     }
     row('load after up', loadAverage());
   } catch (error) {
@@ -289,6 +295,62 @@ async function benchOne(): Promise<void> {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(`\n${'figure'.padEnd(width)} | value\n${'-'.repeat(width)}-+-${'-'.repeat(60)}`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)} | ${v}`);
+}
+
+/**
+ * After a ping-all sample with failures: the failed pings once more (5 requests, 3 s wait: transient loss on a
+ * loaded machine, or a pair that stays unreachable?), and each failing node's view (counts, DHT mappings, drop
+ * counters) with its log copied into an evidence directory, before `down` removes it all.
+ */
+async function pingEvidence(
+  lab: Lab,
+  matrix: PingMatrix,
+  dirArg: string | undefined,
+): Promise<[string, string][]> {
+  const failed: { from: string; to: string; family: Family }[] = [];
+  for (const family of ['IPv4', 'IPv6'] as Family[]) {
+    for (const [from, row] of Object.entries(matrix[family] ?? {})) {
+      for (const [to, cell] of Object.entries(row))
+        if (cell.lossPct === 100) failed.push({ from, to, family });
+    }
+  }
+  await new Promise((r) => setTimeout(r, 5000));
+  const again = await mapLimit(failed, 8, async (f) => {
+    const planned = plannedNode(lab.plan, f.to);
+    const address = f.family === 'IPv4' ? hostIpv4(planned) : hostIpv6(planned);
+    const r = await lab.exec(f.from, ['ping', '-c', '5', '-i', '0.5', '-W', '3', '-q', address], {
+      timeoutMs: 20_000,
+    });
+    const got = /(\d+) (?:packets )?received/.exec(r.stdout)?.[1] ?? '0';
+    return `${f.from} -> ${f.to} ${f.family}: ${got}/5`;
+  });
+  const dir = dirArg ?? mkdtempSync(join(tmpdir(), `vrr-bench-evidence-${lab.plan.lab}-`));
+  mkdirSync(dir, { recursive: true });
+  const nodes = [...new Set(failed.flatMap((f) => [f.from, f.to]))];
+  const views = await mapLimit(nodes, 8, async (node) => {
+    try {
+      const st = await lab.ctl<{ counts: Record<string, number>; dht: { mappings: { ok: boolean }[] } }>(
+        node,
+        'status',
+      );
+      const stats = await lab.ctl<{ node: Record<string, number> }>(node, 'stats');
+      const drops = Object.entries(stats.node)
+        .filter(([k, v]) => /^drop|gaveUp|deadEnd/.test(k) && v > 0)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      writeFileSync(join(dir, `${node}.log`), readFileSync(lab.logFile(node)));
+      writeFileSync(join(dir, `${node}.stats.json`), JSON.stringify({ status: st, stats }, null, 1));
+      const ok = st.dht.mappings.filter((m) => m.ok).length;
+      return `${node}: ${JSON.stringify(st.counts)}, mappings ${ok}/${st.dht.mappings.length} ok${drops ? `, ${drops}` : ''}`;
+    } catch (error) {
+      return `${node}: ${(error as Error).message.split('\n')[0]}`;
+    }
+  });
+  return [
+    ['ping retry (failed only)', again.join('; ')],
+    ['failing nodes', views.join(' | ')],
+    ['evidence', `${dir} (logs, status and stats of the failing nodes)`],
+  ];
 }
 
 /** A rows x cols grid topology, as the sweep's but of any size. */
