@@ -14,7 +14,16 @@
 //     [--ping-sample N] [--timeout SECONDS] [--idle SECONDS]
 // Run as root.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,6 +33,7 @@ import { upLab } from '../src/testbed/lab/up.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';
 import { hostIpv4, hostIpv6, planLab, plannedNode } from '../src/testbed/lab/plan.ts';
 import type { Lab } from '../src/testbed/lab/lab.ts';
+import { labDir } from '../src/testbed/lab/lab-dir.ts';
 import type { Family, PingMatrix } from '../src/checks/ping-all/verdict.ts';
 import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { createVethLinks } from '../src/testbed/links/veth.ts';
@@ -209,6 +219,7 @@ async function benchOne(): Promise<void> {
       lab,
       daemons,
       signal: abort.signal,
+      keepOnFailure: true, // `finally` takes it down, after the evidence is kept
       timeoutMs: timeoutArg === undefined ? undefined : Number(timeoutArg) * 1000,
       progress: (line) => note(line),
     });
@@ -279,6 +290,7 @@ async function benchOne(): Promise<void> {
     row('load after up', loadAverage());
   } catch (error) {
     row('up failed', (error as Error).message.split('\n').slice(0, 12).join(' | '));
+    row('evidence', upEvidence(lab, arg('--evidence')));
   } finally {
     const t = Date.now();
     const down = await downLabs(lab, provider);
@@ -351,6 +363,21 @@ async function pingEvidence(
     ['failing nodes', views.join(' | ')],
     ['evidence', `${dir} (logs, status and stats of the failing nodes)`],
   ];
+}
+
+/** After a failed `up`: the lab directory's logs (nodes' and shared hosts') copied; says where and what it saw. */
+function upEvidence(lab: string, dirArg: string | undefined): string {
+  const from = labDir(lab);
+  if (!existsSync(from)) return `nothing: ${from} is gone`;
+  const dir = dirArg ?? mkdtempSync(join(tmpdir(), `vrr-bench-evidence-${lab}-`));
+  mkdirSync(dir, { recursive: true });
+  cpSync(from, dir, {
+    recursive: true,
+    filter: (src) => !src.endsWith('.sock') && !src.endsWith('network.key'),
+  });
+  const nodes = existsSync(join(from, 'nodes')) ? readdirSync(join(from, 'nodes')) : [];
+  const sockets = nodes.filter((n) => existsSync(join(from, 'nodes', n, 'vrrd.sock'))).length;
+  return `${dir} (lab directory copied: lab.json, node and host logs); ${sockets}/${nodes.length} nodes had a control socket`;
 }
 
 /** A rows x cols grid topology, as the sweep's but of any size. */
