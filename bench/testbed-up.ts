@@ -39,7 +39,7 @@ import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { createVethLinks } from '../src/testbed/links/veth.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
 import { RUNTIME_KINDS } from '../src/testbed/runtime/registry.ts';
-import type { NodeHandle, Runtime, RuntimeKind } from '../src/testbed/runtime/runtime.ts';
+import type { NodeHandle, ProgressSink, Runtime, RuntimeKind } from '../src/testbed/runtime/runtime.ts';
 import type { DaemonsMode, LabState } from '../src/testbed/lab/lab-state.ts';
 import { runPingAll } from '../src/checks/ping-all/lab.ts';
 import { labProbe } from '../src/testbed/verify/lab-probe.ts';
@@ -221,7 +221,7 @@ async function benchOne(): Promise<void> {
       signal: abort.signal,
       keepOnFailure: true, // `finally` takes it down, after the evidence is kept
       timeoutMs: timeoutArg === undefined ? undefined : Number(timeoutArg) * 1000,
-      progress: (line) => note(line),
+      progress: throttledProgress(),
     });
     const upS = (Date.now() - started) / 1000;
     const p = result.phases;
@@ -429,6 +429,18 @@ function loadAverage(): string {
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** Progress lines as they come, and the live ones (phase bars, the ring's problems) at most every 20 s. */
+function throttledProgress(): ProgressSink {
+  let last = 0;
+  return Object.assign((line: string) => note(line), {
+    live: (line: string) => {
+      if (Date.now() - last < 20_000) return;
+      last = Date.now();
+      note(line.trim());
+    },
+  });
+}
 
 function note(line: string): void {
   process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
