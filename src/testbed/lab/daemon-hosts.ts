@@ -242,12 +242,18 @@ async function waitForHost(lab: Lab, host: HostState, onPoll: () => void): Promi
   const socket = hostPaths.socket(lab.identity.dir, host.index);
   const log = hostPaths.log(lab.identity.dir, host.index);
   const started = Date.now();
+  let polled = started;
   for (;;) {
     try {
       (await ControlClient.connect(checkedSocket(socket))).close();
       return;
     } catch {
       // Not listening yet: its nodes are still starting.
+    }
+    // Progress (nodes whose socket exists) once a second: a big lab's hosts take minutes.
+    if (Date.now() - polled >= 1000) {
+      polled = Date.now();
+      onPoll();
     }
     if (!hostAlive(host)) {
       throw new Error(
