@@ -22,7 +22,13 @@ const SIMULATED = [
   'keyed-3x3.yaml',
 ];
 // The simulator runs VRR only: a lab of babeld nodes is loaded and planned here, run in test/integration.
-const LOADED_ONLY = ['grid-32x32.yaml', 'rgg-1000.yaml', 'freifunk-ulm.yaml', 'grid-3x3-babeld.yaml'];
+const LOADED_ONLY = [
+  'grid-32x32.yaml',
+  'rgg-1000.yaml',
+  'freifunk-ulm.yaml',
+  'freifunk-bielefeld.yaml',
+  'grid-3x3-babeld.yaml',
+];
 
 describe('ready-made labs', function () {
   this.timeout(60_000); // slowest measured 3.8 s (rgg-100)

@@ -24,6 +24,7 @@ describe('loadTopology', () => {
       'rgg-100.yaml': { nodes: 100, links: 418, seed: 100 },
       'rgg-1000.yaml': { nodes: 1000, links: 5219, seed: 1000 },
       'freifunk-ulm.yaml': { nodes: 217, links: 447, seed: 217 },
+      'freifunk-bielefeld.yaml': { nodes: 246, links: 483, seed: 246 },
       'partition-heal-12.yaml': { nodes: 12, links: 17, seed: 12 },
     };
 
