@@ -32,8 +32,14 @@ import { checkedSocket, type Lab } from './lab.ts';
 import { labDir } from './lab-dir.ts';
 import type { HostState } from './lab-state.ts';
 
-/** How long a host may take to start all its nodes (see START_TIMEOUT_MS in daemons.ts: loaded machines). */
-const HOST_START_TIMEOUT_MS = 300_000;
+/**
+ * How long a host may take to start all its nodes (see START_TIMEOUT_MS in daemons.ts: loaded machines): at least
+ * 300 s, and 1 s per node it hosts beyond that (a host of 512 nodes took 294 s on two loaded cores, the last
+ * nodes starting about one a second while the first ones formed their ring).
+ */
+function hostStartTimeoutMs(host: HostState): number {
+  return Math.max(300_000, host.nodes.length * 1000);
+}
 /** How long a host.crash or host.restart may take. */
 const HOST_VERB_TIMEOUT_MS = 60_000;
 
@@ -260,9 +266,10 @@ async function waitForHost(lab: Lab, host: HostState, onPoll: () => void): Promi
         `vrrd host ${host.index} (nodes ${host.nodes.join(', ')}) exited at start; ${log} ends:\n${tail(log)}`,
       );
     }
-    if (Date.now() - started > HOST_START_TIMEOUT_MS) {
+    const timeoutMs = hostStartTimeoutMs(host);
+    if (Date.now() - started > timeoutMs) {
       throw new Error(
-        `vrrd host ${host.index} did not open ${socket} within ${HOST_START_TIMEOUT_MS / 1000} s`,
+        `vrrd host ${host.index} (${host.nodes.length} nodes) did not open ${socket} within ${timeoutMs / 1000} s`,
       );
     }
     await new Promise((r) => setTimeout(r, 100));
