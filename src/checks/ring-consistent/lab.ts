@@ -42,15 +42,17 @@ export type SnapshotOutcome = { snapshot: NodeSnapshot; error: string | null };
 /** Every alive node's tables; a node that does not answer counts as inactive with empty tables, and says why. */
 export async function collectRingSnapshots(
   lab: LabProbe,
-  options: Pick<RingCheckOptions, 'concurrency'> = {},
+  options: Pick<RingCheckOptions, 'concurrency'> & { routes?: boolean } = {},
 ): Promise<SnapshotOutcome[]> {
+  // routes: false leaves the route tables out (empty), for a vsets-only verdict (RingConsistencyOptions.vsetsOnly).
+  const withRoutes = options.routes !== false;
   return mapLimit(lab.aliveNodes(), options.concurrency ?? 16, async (name) => {
     const planned = lab.node(name);
     const address = parseAddress(planned.address);
     try {
       const [vset, routes, neighbors] = await Promise.all([
         lab.ctl<VsetReply>(name, 'vset'),
-        lab.ctl<RouteReply[]>(name, 'routes'),
+        withRoutes ? lab.ctl<RouteReply[]>(name, 'routes') : Promise.resolve([] as RouteReply[]),
         lab.ctl<NeighborReply[]>(name, 'neighbors'),
       ]);
       const snapshot: NodeSnapshot = {

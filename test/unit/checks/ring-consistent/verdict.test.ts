@@ -219,6 +219,20 @@ describe('checkRingConsistency', () => {
     );
   });
 
+  it('vsetsOnly judges activity and vsets without routes: routes left out pass, a wrong vset does not', () => {
+    const snaps = consistent(EIGHT, EIGHT_LINKS);
+    for (const s of snaps) s.routes = [];
+    assert.equal(checkRingConsistency(snaps, EIGHT_LINKS).passed, false, 'the full check needs the paths');
+    const cheap = checkRingConsistency(snaps, EIGHT_LINKS, { vsetsOnly: true });
+    assert.deepEqual(cheap.problems, []);
+    assert.equal(cheap.passed, true);
+    find(snaps, 'n3').vset.pop();
+    const wrong = checkRingConsistency(snaps, EIGHT_LINKS, { vsetsOnly: true });
+    assert.equal(wrong.passed, false);
+    assert.equal(wrong.figures.wrongVsets, 1);
+    assert.equal(wrong.figures.missingPaths, 0, 'paths are not looked at');
+  });
+
   it('reports a hop that does not point back', () => {
     const snaps = consistent(EIGHT, EIGHT_LINKS);
     const n3 = find(snaps, 'n3');
