@@ -81,6 +81,7 @@ export class NodeContext {
         resend: (to, frame) => this.links.sendFrame(to, frame, true),
         onGiveUp: (n) => this.links.fail(n, 'control packets not acknowledged'),
         onRetransmit: () => this.count('retransmits'),
+        onQueueFull: () => this.count('reliable.queueFull'),
         now: () => this.env.now(),
         silent: (n) => this.links.overdue(n),
       },

@@ -10,7 +10,8 @@
 //
 // Under overload (a neighbour whose host is starved, issue 18) this degrades gracefully rather than storm:
 //  - at most MAX_IN_FLIGHT packets per neighbour are unacknowledged at once; more wait in a queue of at most
-//    MAX_QUEUED (sent in order as ACKs free the window); a neighbour with a full queue takes nothing and fails;
+//    MAX_QUEUED (sent in order as ACKs free the window); past that, a neighbour being retransmitted to takes nothing
+//    and fails, and a packet to one that answers is dropped and counted (MAX_QUEUED says why);
 //  - only the oldest unacknowledged packet to a neighbour is retransmitted while the neighbour answers nothing: the
 //    others' timers find it retrying and wait (no try counted), and are armed again when it is acknowledged
 //    (their own ACKs usually follow in the same burst). A stalled neighbour costs one retransmission per backoff
@@ -95,6 +96,8 @@ export interface ReliableEnv {
   /** Called when a neighbour never acknowledged a packet: the link is unusable. */
   onGiveUp(neighbor: Address): void;
   onRetransmit(): void;
+  /** Called when a packet to a neighbour that answers was dropped because its queue was full. */
+  onQueueFull(neighbor: Address): void;
   /** The core's clock (ms), for the round-trip estimate. */
   now(): number;
   /**
@@ -107,7 +110,13 @@ export interface ReliableEnv {
 /** Unacknowledged packets per neighbour at most; more wait in its queue. */
 export const MAX_IN_FLIGHT = 16;
 
-/** Packets waiting for a neighbour's window at most: one more means the neighbour takes nothing, and fails. */
+/**
+ * Packets waiting for a neighbour's window at most. One more, while a packet to it is being retransmitted, means
+ * the neighbour takes nothing: it fails. While it answers (nothing retransmitted), the packet is dropped instead,
+ * and counted: this node sends faster than a live neighbour drains, and failing the link would only add the churn
+ * that made so much to send (the likely trigger of thousands of failed links a minute in a forming 1,024-node lab,
+ * its DHT hand-offs queued in the thousands).
+ */
 export const MAX_QUEUED = 256;
 
 /** How often one packet's retransmission may be put off because its timer fired late (see arm()). */
@@ -150,7 +159,8 @@ export class ReliableControl {
     if (this.stopped) return;
     const peer = this.peer(neighbor);
     if (peer.queue.length >= MAX_QUEUED) {
-      this.env.onGiveUp(neighbor);
+      if (peer.pending.some((e) => e.tries > 0)) this.env.onGiveUp(neighbor);
+      else this.env.onQueueFull(neighbor);
       return;
     }
     peer.queue.push({ seq, frame });

@@ -47,6 +47,7 @@ function receiverOnly(initialSeq: number): ReliableControl {
       resend: ignore,
       onGiveUp: ignore,
       onRetransmit: ignore,
+      onQueueFull: () => {},
       now: () => 0,
       silent: () => false,
     },
@@ -71,6 +72,7 @@ describe('vrr/reliable', () => {
         resend: (to, f) => sends.push(to * 1000 + f[0]),
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => retransmits++,
+        onQueueFull: () => {},
         now: clock.now,
         silent: () => false,
       },
@@ -102,6 +104,7 @@ describe('vrr/reliable', () => {
         resend: () => assert.fail('no retransmission after the ACK'),
         onGiveUp: () => {},
         onRetransmit: () => {},
+        onQueueFull: () => {},
         now: clock.now,
         silent: () => false,
       },
@@ -154,6 +157,7 @@ describe('vrr/reliable', () => {
         resend: () => {},
         onGiveUp: () => {},
         onRetransmit: () => retransmits++,
+        onQueueFull: () => {},
         now: clock.now,
         silent: () => false,
       },
@@ -198,6 +202,7 @@ describe('vrr/reliable', () => {
         resend: () => sends.push(clock.now()),
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => {},
+        onQueueFull: () => {},
         now: clock.now,
         silent: () => false,
       },
@@ -224,6 +229,7 @@ describe('vrr/reliable', () => {
     const clock = fakeTimers();
     const sent: number[] = [];
     const gaveUp: number[] = [];
+    const queueFull: number[] = [];
     let retransmits = 0;
     const r = new ReliableControl(
       {
@@ -231,6 +237,7 @@ describe('vrr/reliable', () => {
         resend: (_to, f) => sent.push(f[0]),
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => retransmits++,
+        onQueueFull: (n) => queueFull.push(n),
         now: clock.now,
         silent,
       },
@@ -238,7 +245,7 @@ describe('vrr/reliable', () => {
       5,
       1,
     );
-    return { clock, r, sent, gaveUp, retransmits: () => retransmits };
+    return { clock, r, sent, gaveUp, queueFull, retransmits: () => retransmits };
   }
 
   it('keeps at most MAX_IN_FLIGHT packets unacknowledged per neighbour; the rest wait and go out in order', () => {
@@ -263,13 +270,26 @@ describe('vrr/reliable', () => {
     assert.equal(r.mayTransmit(7), false, 'the window is full again');
   });
 
-  it('gives a neighbour up when its queue overflows, and forget() empties the queue', () => {
-    const { r, gaveUp } = recorded();
+  it('past a full queue drops for a neighbour that answers, gives up one that does not; forget() empties it', () => {
+    const { clock, r, gaveUp, queueFull } = recorded();
     for (let i = 0; i < MAX_IN_FLIGHT; i++) r.track(7, r.allocateSeq(), frame(i));
     for (let i = 0; i < MAX_QUEUED; i++) r.enqueue(7, r.allocateSeq(), frame(i));
     assert.deepEqual(gaveUp, []);
     r.enqueue(7, r.allocateSeq(), frame(0));
-    assert.deepEqual(gaveUp, [7], 'one more than MAX_QUEUED: the neighbour takes nothing');
+    assert.deepEqual(
+      gaveUp,
+      [],
+      'nothing retransmitted yet: a live neighbour that drains slower than we send',
+    );
+    assert.deepEqual(queueFull, [7], 'the packet is dropped and counted');
+    assert.equal(r.queued, MAX_QUEUED);
+    clock.advance(100); // the oldest times out and is retransmitted: the neighbour answers nothing
+    r.enqueue(7, r.allocateSeq(), frame(0));
+    assert.deepEqual(
+      gaveUp,
+      [7],
+      'one more than MAX_QUEUED while retransmitting: the neighbour takes nothing',
+    );
     r.forget(7);
     assert.equal(r.queued, 0);
     assert.equal(r.inFlight, 0);
@@ -324,6 +344,7 @@ describe('vrr/reliable', () => {
         resend: () => assert.fail('a stopped node sends nothing'),
         onGiveUp: () => assert.fail('a stopped node fails no link'),
         onRetransmit: () => {},
+        onQueueFull: () => {},
         now: clock.now,
         silent: () => false,
       },
