@@ -221,3 +221,95 @@ describe('DHT: the old owner hands a key off when a closer node appears', () => 
     assert.equal(o.copy(), null);
   });
 });
+
+describe('DHT: copies and releases in transit are sent again, or forgotten, as their kind says', () => {
+  /** The targets of O's transfers of one type since `from`, with how often each was sent. */
+  function sends(o: Owner, type: DhtTransferOption['type'], from = 0): Map<Address, number> {
+    const out = new Map<Address, number>();
+    for (const t of o.transfers(type, from)) out.set(t.target, (out.get(t.target) ?? 0) + 1);
+    return out;
+  }
+
+  it('a RELEASE is sent again until acknowledged, 8 times at most; an acknowledged one is not', () => {
+    const o = ownerWithReplicas();
+    const mark = closerNodeAppears(o);
+    const [h] = o.transfers(DhtOptionType.HANDOFF, mark);
+    o.acknowledge(h, DhtStatus.OK, T);
+    const first = o.transfers(DhtOptionType.RELEASE, mark);
+    const toV1 = first.find((r) => r.target === V1)!;
+    o.acknowledge(toV1, DhtStatus.OK, V1);
+    o.advance(400 * HELLO_MS);
+    const all = o.transfers(DhtOptionType.RELEASE, mark);
+    assert.deepEqual(
+      [...sends(o, DhtOptionType.RELEASE, mark)].sort((a, b) => a[0] - b[0]),
+      [
+        [V1, 1],
+        [V2, 8],
+      ].sort((a, b) => a[0] - b[0]),
+    );
+    const toV2 = all.filter((r) => r.target === V2);
+    assert.equal(new Set(toV2.map((r) => r.reqId)).size, 8, 'each send a new request id');
+    assert.ok(toV2.every((r) => r.version === 1 && r.source === O));
+  });
+
+  it('an owner releases a replica that left its vset; back in the vset it gets a REPLICATE, and the release stops', () => {
+    const V3 = H + 50;
+    const o = ownerWithReplicas();
+    let mark = o.sent.length;
+    o.vset = [V1, V3];
+    o.dht.onVsetChange();
+    o.advance(HELLO_MS);
+    assert.deepEqual([...sends(o, DhtOptionType.RELEASE, mark)], [[V2, 1]], 'V2 left: released');
+    assert.deepEqual([...sends(o, DhtOptionType.REPLICATE, mark)], [[V3, 1]], 'V3 came: replicated');
+    o.acknowledge(o.transfers(DhtOptionType.REPLICATE, mark)[0], DhtStatus.OK, V3);
+    mark = o.sent.length;
+    o.vset = [V1, V2];
+    o.dht.onVsetChange();
+    o.advance(HELLO_MS);
+    assert.deepEqual([...sends(o, DhtOptionType.REPLICATE, mark)], [[V2, 1]], 'V2 is a replica again');
+    const replicate = o.transfers(DhtOptionType.REPLICATE, mark)[0];
+    o.acknowledge(replicate, DhtStatus.OK, V2);
+    o.advance(200 * HELLO_MS);
+    assert.equal(
+      sends(o, DhtOptionType.RELEASE, mark).get(V2),
+      undefined,
+      'the older RELEASE to V2 never lands',
+    );
+    assert.equal(
+      sends(o, DhtOptionType.RELEASE, mark).get(V3),
+      8,
+      'V3, released and never answering: 8 sends',
+    );
+    assert.equal(o.copy(), 'v@1/owner');
+  });
+
+  it('a REPLICATE never acknowledged is sent again by the next reconcile; an acknowledged one is not', () => {
+    const o = new Owner();
+    o.deliver({
+      type: DhtOptionType.PUT,
+      hopCount: 1,
+      hopLimit: 64,
+      reqId: 1,
+      target: H,
+      origin: CLIENT,
+      explicitVersion: false,
+      version: 0,
+      ttlMs: 0,
+      key: bytes(KEY),
+      value: bytes('w'),
+    });
+    const mark = o.sent.length;
+    const sent = o.transfers(DhtOptionType.REPLICATE);
+    o.acknowledge(
+      sent.find((r) => r.target === V1)!,
+      DhtStatus.OK,
+      V1,
+    );
+    o.advance(30 * HELLO_MS);
+    const again = sends(o, DhtOptionType.REPLICATE, mark);
+    assert.equal(again.get(V1), undefined, 'V1 holds the copy');
+    assert.ok((again.get(V2) ?? 0) >= 2, `V2 sent again ${again.get(V2) ?? 0} times`);
+    const refused = o.transfers(DhtOptionType.REPLICATE, mark).filter((r) => r.target === V2);
+    assert.equal(new Set(refused.map((r) => r.reqId)).size, refused.length);
+  });
+});
