@@ -4,11 +4,8 @@
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
-import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
-import { Dht, hashKey, type DhtOptions } from '../../../../src/vrr/dht/index.ts';
+import { hashKey, type DhtOptions } from '../../../../src/vrr/dht/index.ts';
 import { ReplyCache } from '../../../../src/vrr/dht/reply-cache.ts';
-import type { NodeServices } from '../../../../src/vrr/extension.ts';
-import { createRng } from '../../../../src/vrr/rng.ts';
 import {
   DhtOptionType,
   DhtStatus,
@@ -18,6 +15,7 @@ import {
   type KnownOption,
 } from '../../../../src/vrr/wire/types.ts';
 import { bytes, text } from './dht-net.ts';
+import { loneDht, type LoneDht } from './lone-dht.ts';
 
 const KEY = 'retried-key';
 const H = hashKey(KEY);
@@ -26,34 +24,11 @@ const CLIENT = H + 1000;
 const OTHER = H + 2000;
 const NEIGHBOUR = H + 21;
 
-/** A lone owner's Dht on fake services: every option it routes is kept; time does not move. */
-function owner(opts: DhtOptions = {}): { dht: Dht; sent: DhtOption[]; counts: Map<string, number> } {
-  const sent: DhtOption[] = [];
-  const counts = new Map<string, number>();
-  const config = { ...DEFAULT_CONFIG, address: O, helloMs: 1000 } as VrrConfig;
-  const services: NodeServices = {
-    address: O,
-    config,
-    rng: createRng(5),
-    now: () => 0,
-    setTimer: () => ({ cancel: () => {} }),
-    emit: () => {},
-    count: (name, by = 1) => void counts.set(name, (counts.get(name) ?? 0) + by),
-    isActive: () => true,
-    vsetMembers: () => [],
-    linkedNeighbors: () => [NEIGHBOUR],
-    nextHop: (dst) =>
-      dst === O || dst === H ? { kind: 'local' } : { kind: 'forward', via: NEIGHBOUR, endpoint: dst },
-    sendToNeighbor: () => true,
-    routeToward: (dst, option) => {
-      if (dst === O || dst === H) return 'local';
-      sent.push(option as DhtOption);
-      return 'forwarded';
-    },
-    sendDataVia: () => true,
-    deliverLocally: () => {},
-  };
-  return { dht: new Dht(services, opts), sent, counts };
+/** A lone owner's Dht: the key's hash ends here. */
+function owner(opts: DhtOptions = {}): LoneDht {
+  const o = loneDht(O, NEIGHBOUR, opts);
+  o.local.add(H);
+  return o;
 }
 
 function request(
@@ -82,7 +57,7 @@ function replies(sent: DhtOption[]): DhtReplyOption[] {
   return sent.filter((o): o is DhtReplyOption => o.type === DhtOptionType.REPLY);
 }
 
-function held(dht: Dht): string | null {
+function held(dht: LoneDht['dht']): string | null {
   const e = dht.entries().find((x) => text(x.key) === KEY);
   return e ? `${text(e.value)}@${e.version}` : null;
 }
