@@ -114,6 +114,9 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
       [[B, [A, 32]]],
       'the teardown goes back toward A',
     );
+    const t = teardowns[0].opt;
+    assert.ok(t.type === OptionType.TEARDOWN && t.vset !== null, 'torn down here: with my vset, a refusal');
+    assert.deepEqual(new Set(t.vset), new Set([B, D]));
     assert.deepEqual(c.checkInvariants(), []);
   });
 
@@ -131,5 +134,49 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
     assert.equal(c.routes().length, before, 'a path from C to C is no path');
     assert.equal(count(net, 'setup.rejected'), 2);
     assert.deepEqual(c.checkInvariants(), []);
+  });
+
+  describe('a teardown reaching endpoint C of its path to D', () => {
+    function pathToD(net: TestNet) {
+      const r = net.nodes[2].routes().find((x) => (x.ea === C && x.eb === D) || (x.ea === D && x.eb === C));
+      assert.ok(r, 'C holds a path to D');
+      return r;
+    }
+    const asked = (net: TestNet, mark: number) =>
+      net.events
+        .slice(mark)
+        .filter((e) => e.node === 2 && e.event.type === 'setup-req' && e.event.target === D)
+        .map((e) => (e.event.type === 'setup-req' ? e.event.why : ''));
+
+    it('from a node that is not on the path: ignored and counted', () => {
+      const net = converged();
+      const r = pathToD(net);
+      toC(net, B, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+      assert.equal(count(net, 'teardown.unknownPath'), 1);
+      assert.ok(
+        net.nodes[2].routes().some((x) => x.ea === r.ea && x.pathId === r.pathId),
+        'kept',
+      );
+    });
+
+    it('after a failure (no vset): D leaves the vset and C asks it again at once', () => {
+      const net = converged();
+      const r = pathToD(net);
+      const mark = net.events.length;
+      toC(net, D, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+      assert.ok(!net.nodes[2].routes().some((x) => x.ea === r.ea && x.pathId === r.pathId));
+      assert.ok(!net.nodes[2].vsetMembers().includes(D));
+      assert.deepEqual(asked(net, mark), ['path torn down by a failure']);
+    });
+
+    it('deliberate (with a vset): D is held off, not asked again', () => {
+      const net = converged();
+      const r = pathToD(net);
+      const mark = net.events.length;
+      toC(net, D, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: [E] });
+      assert.ok(!net.nodes[2].vsetMembers().includes(D));
+      net.run(500);
+      assert.deepEqual(asked(net, mark), []);
+    });
   });
 });
