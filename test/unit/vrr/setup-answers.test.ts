@@ -5,7 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
+import {
+  OptionType,
+  type KnownOption,
+  type SetupFailOption,
+  type SetupOption,
+  type SetupReqOption,
+} from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2: converged, C holds B and D.
@@ -54,7 +60,14 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
     const net = converged();
     assert.deepEqual(new Set(net.nodes[2].vsetMembers()), new Set([B, D]));
     const sent = watchC(net, OptionType.SETUP_REQ);
-    const req = { type: OptionType.SETUP_REQ, token: 4242, src: A, dst: E, proxy: B, vset: [] } as const;
+    const req: SetupReqOption = {
+      type: OptionType.SETUP_REQ,
+      token: 4242,
+      src: A,
+      dst: E,
+      proxy: B,
+      vset: [],
+    };
     toC(net, B, req);
     toC(net, B, req);
     assert.deepEqual(
@@ -70,7 +83,14 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
   it('a setup_fail seen twice at a relay is a loop; one that can go nowhere is a dead end', () => {
     const net = converged();
     const sent = watchC(net, OptionType.SETUP_FAIL);
-    const fail = { type: OptionType.SETUP_FAIL, token: 99, src: E, dst: A, proxy: A, vset: [] } as const;
+    const fail: SetupFailOption = {
+      type: OptionType.SETUP_FAIL,
+      token: 99,
+      src: E,
+      dst: A,
+      proxy: A,
+      vset: [],
+    };
     toC(net, D, fail);
     toC(net, D, fail);
     assert.deepEqual(
@@ -123,7 +143,7 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
   it('a SETUP seen again, or from a node to itself, installs nothing', () => {
     const net = converged();
     const c = net.nodes[2];
-    const setup = { type: OptionType.SETUP, pathId: 33, src: X, dst: C, proxy: C, vset: [] } as const;
+    const setup: SetupOption = { type: OptionType.SETUP, pathId: 33, src: X, dst: C, proxy: C, vset: [] };
     toC(net, D, setup);
     assert.ok(c.routes().some((r) => r.ea === X && r.pathId === 33));
     toC(net, D, setup);
