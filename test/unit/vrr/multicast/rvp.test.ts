@@ -145,3 +145,126 @@ describe('multicast: RVP records and their replicas', () => {
     assert.equal(net.count(M, 'mcast.refresh'), before);
   });
 });
+
+describe('multicast: RVP roles and answers', () => {
+  it('a check changes nothing where the roles are right (owner closest, replica not)', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    const seen = countDelivered(net);
+    net.mc.get(R)!.onNeighborLinked();
+    net.mc.get(V)!.onNeighborLinked();
+    net.advance(100);
+    assert.deepEqual([...seen], [], 'nothing sent');
+    assert.equal(record(net, R), `owner s=${S} m=${M}`);
+    assert.equal(record(net, V), `replica s=${S} m=${M}`);
+  });
+
+  it('two nodes that both believe they own the group: one change is copied back once, then nothing', () => {
+    const net = mesh();
+    net.routes.get(V)!.delete(K); // V too believes it is the closest
+    net.vsets.set(V, [R]);
+    const seen = countDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush(); // throws if the record bounced between them forever
+    assert.equal(seen.get(McastOptionType.REPLICATE), 2, 'R to V, V back to R: the same record, no more');
+    net.mc.get(M)!.join(G);
+    net.flush();
+    assert.equal(seen.get(McastOptionType.REPLICATE), 4);
+    assert.equal(record(net, R), `owner s=${S} m=${M}`);
+    assert.equal(record(net, V), `owner s=${S} m=${M}`);
+    // (Two changes in flight at once do bounce between them for as long as both believe they own the group:
+    // each takes the other's older copy as news. docs/mutation.md, after the split, names it.)
+  });
+
+  it('a request reaching a replica (routes moved) makes it the owner, answered and copied on', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    // Routes toward the key end at V now (R is still up), and V learns it at the next request.
+    for (const a of [S, M, L, W]) net.route(a, K, V);
+    net.routes.get(V)!.delete(K);
+    net.vsets.set(V, [W]);
+    net.mc.get(L)!.join(G);
+    net.flush();
+    assert.equal(record(net, V), `owner s=${S} m=${[M, L].sort()}`);
+    assert.equal(record(net, W), `replica s=${S} m=${[M, L].sort()}`);
+    assert.ok(
+      net.mc
+        .get(L)!
+        .table()
+        .some((t) => t.root === S),
+      'L got the source from V',
+    );
+  });
+
+  /** Delivers what is queued (and what that sends) without firing any timer. */
+  function drain(net: FakeNet): void {
+    while (net.queue.length > 0) net.deliver(0);
+  }
+
+  it('tells the members of a new source seedWaitMs later, unless it withdrew meanwhile', () => {
+    for (const withdraw of [false, true]) {
+      const net = mesh();
+      net.mc.get(M)!.join(G);
+      net.flush();
+      net.blackhole = (m) => m.option?.type === McastOptionType.SEED; // the seed is lost: only the notice helps
+      const seen = countDelivered(net);
+      net.mc.get(S)!.register(G);
+      drain(net);
+      if (withdraw) {
+        net.mc.get(S)!.withdraw(G);
+        drain(net);
+      }
+      assert.equal(seen.get(McastOptionType.SOURCES) ?? 0, 0, 'not yet');
+      net.advance(1500); // past seedWaitMs (one hello)
+      const sources = seen.get(McastOptionType.SOURCES) ?? 0;
+      assert.equal(sources > 0, !withdraw, withdraw ? 'a withdrawn source is not announced' : 'M is told');
+    }
+  });
+
+  it('a member gone from the record is not told of a new source', () => {
+    const net = mesh();
+    net.mc.get(M)!.join(G);
+    net.flush();
+    const seen = countDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.leave(G);
+    drain(net);
+    net.advance(1500);
+    assert.equal(seen.get(McastOptionType.SOURCES) ?? 0, 0);
+  });
+
+  it('MEMBERS for a group this node does not source, and SOURCES for one it did not join, are ignored', () => {
+    const net = mesh();
+    const m = net.mc.get(M)!;
+    const base = { hopCount: 0, hopLimit: 0, target: M, group: G, origin: R } as const;
+    m.onOption({ ...base, type: McastOptionType.SOURCES, sources: [S], members: [] }, R);
+    m.onOption({ ...base, type: McastOptionType.MEMBERS, sources: [], members: [L] }, R);
+    net.flush();
+    assert.deepEqual(m.table(), [], 'no tree');
+    assert.equal(net.count(M, 'mcast.seed'), 0);
+  });
+
+  it('a membership request at its hop limit is dropped short of the RVP (counted)', () => {
+    const net = mesh();
+    net.mc.get(M)!.onOption(
+      {
+        type: McastOptionType.JOIN,
+        hopCount: 5,
+        hopLimit: 5,
+        target: K,
+        group: G,
+        origin: L,
+        sources: [],
+        members: [],
+      },
+      L,
+    );
+    net.flush();
+    assert.equal(net.count(M, 'mcast.drop.hopLimit'), 1);
+    assert.equal(record(net, R), '', 'the RVP never heard of it');
+  });
+});
