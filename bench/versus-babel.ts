@@ -6,7 +6,9 @@
 //  - repair time after a link failure: the first-hop link of the far pair's path (found by which of the source's
 //    interfaces the pings leave by) is set down, and the time until every sampled pair answers again;
 //  - routing state per node: babeld's kernel routes (proto babel, IPv4 and IPv6), VRR's route entries (vrrd's
-//    status), and their ratio.
+//    status), and their ratio;
+//  - the simulator on the same topology and seed: its time to a consistent ring (polled every 100 ms), and the
+//    real lab's over it (issue 19: a real netns lab within 1.5x of the simulator).
 // Prints figures; asserts nothing. Run as root, under the labs lock:
 //   flock /tmp/vrr-labs.lock npx tsx bench/versus-babel.ts [--sizes 5,7] [--rgg 30] [--pairs 40]
 
@@ -23,6 +25,8 @@ import { mapLimit } from '../src/testbed/lab/pool.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { NetnsRuntime } from '../src/testbed/runtime/netns.ts';
 import type { Topology } from '../src/topology/types.ts';
+import { runSimulation } from '../src/sim/run-sim.ts';
+import { isRingConsistent } from '../src/checks/ring-consistent/sim.ts';
 
 type Protocol = 'vrrd' | 'babeld';
 
@@ -183,6 +187,31 @@ async function runOne(
   }
 }
 
+/** The simulator's time to a consistent ring on the same topology and seed (polled every 100 ms), or null. */
+function simRingMs(topology: Topology): number | null {
+  let at: number | null = null;
+  runSimulation(
+    { ...topology, scenario: [] },
+    {
+      seed: 1,
+      maxSimMs: POLL_TIMEOUT_MS,
+      steps: [
+        {
+          name: 'converge (100 ms poll)',
+          run(ctx) {
+            at = ctx.network.runUntilTrue(() => isRingConsistent(ctx.network), {
+              everyMs: 100,
+              deadlineMs: ctx.maxSimMs,
+            });
+            ctx.convergenceMs = at;
+          },
+        },
+      ],
+    },
+  );
+  return at;
+}
+
 const s = (ms: number | null): string => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
 
 async function main(): Promise<void> {
@@ -224,6 +253,8 @@ async function main(): Promise<void> {
     }
     const v = results.vrrd!;
     const b = results.babeld!;
+    const id = c.label.replace(/[^a-z0-9]+/g, '');
+    const sim = simRingMs(topologyText(`vs-vrr-${id}`, 'vrrd', c.generate));
     const ratio = (x: number | null, y: number | null): string =>
       x === null || y === null || y === 0 ? '-' : (x / y).toFixed(2);
     console.log(`${c.label}: ${'VRR'.padStart(20)} ${'babeld'.padStart(10)} ${'VRR/babeld'.padStart(11)}`);
@@ -235,6 +266,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `  repair (link down) ${s(v.repairMs).padStart(10)} ${s(b.repairMs).padStart(10)} ${ratio(v.repairMs, b.repairMs).padStart(11)}`,
+    );
+    console.log(
+      `  VRR ring: simulator ${s(sim)}, real lab ${s(v.convergedMs)}, lab/simulator ${ratio(v.convergedMs, sim)}`,
     );
     console.log(
       `  routes per node    ${v.routesPerNode.toFixed(1).padStart(10)} ${b.routesV4PerNode!.toFixed(1).padStart(10)} ${ratio(v.routesPerNode, b.routesV4PerNode).padStart(11)}  (babeld: IPv4 kernel routes; ${b.routesPerNode.toFixed(1)} with IPv6)`,

@@ -34,7 +34,11 @@ const ADDRESS_CACHE_MS = 5000;
 /** Address mappings are first published once the vset has been unchanged for this many hello periods. */
 const MAPPINGS_QUIET_HELLOS = 3;
 
-/** Carrier polling period bounds: fast enough to beat hello timeouts, slow enough to cost nothing. */
+/**
+ * Carrier polling: once a hello period, within these bounds. A lost carrier then fails the link's neighbours
+ * within a period, far sooner than their hold time of silence would; polling more often only costs an idle daemon
+ * wake-ups.
+ */
 const MIN_POLL_MS = 100;
 const MAX_POLL_MS = 1000;
 
@@ -91,7 +95,7 @@ export class Daemon {
       interfaces: config.interfaces,
       emulation: config.emulation,
       seed: config.seed,
-      pollMs: Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, config.helloMs / 2)),
+      pollMs: Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, config.helloMs)),
       logger,
       netns,
     });

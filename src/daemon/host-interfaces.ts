@@ -53,6 +53,15 @@ export function readHostInterface(name: string): HostInterface | null {
   };
 }
 
+/**
+ * The interface's operational state as sysfs says it (RFC 2863: "up" when administratively up with a carrier,
+ * "down", "lowerlayerdown", "unknown" for drivers that do not report one, ...), or null when it does not exist:
+ * one file read, for the daemon's carrier polling (readHostInterface takes four).
+ */
+export function readOperState(name: string): string | null {
+  return readText(name, 'operstate');
+}
+
 /** Whether an interface can carry frames now (exists, up, carrier). */
 export function interfaceUsable(name: string): boolean {
   const i = readHostInterface(name);

@@ -2,6 +2,9 @@
 // frames out go through the interface's LinkEmulator when emulation is set for it. The carrier of every
 // interface is watched, so a link set down fails its neighbours at once (node.removePort) instead of after
 // several silent hello periods, and a link that comes back gets a fresh socket (its ifindex may have changed).
+// An idle daemon should cost next to nothing (issue 18), so watching takes no wake-up of its own while every link
+// is up: a link is checked when a frame goes out on it (the node's hellos go out on every port every period), at
+// most once per poll period, with one sysfs read; only while a link is down does a timer poll it.
 
 import type { LinkParams } from '../topology/types.ts';
 import type { LinkAddress, PortId } from '../vrr/env.ts';
@@ -33,7 +36,7 @@ export interface LinksOptions {
   emulation: Readonly<Record<string, Partial<LinkParams>>>;
   /** Run seed: each interface's emulator draws from deriveSeed(seed, "link:<ifname>"). */
   seed: number;
-  /** Carrier polling period. */
+  /** Carrier polling period: how often a link is checked (as it sends, or by a timer while it is down). */
   pollMs: number;
   logger: Logger;
   /** Where the interfaces are: sockets are opened and carriers read there. */
@@ -67,6 +70,8 @@ interface Link {
   sentWhileDown: number;
   /** Counters of sockets closed earlier, so totals survive a down/up. */
   closedCounters: LinkCounters | null;
+  /** When its carrier was last checked (monotonicNow). */
+  checkedAt: number;
 }
 
 /** The daemon's set of real links. */
@@ -74,6 +79,7 @@ export class Links {
   readonly #links: Link[];
   readonly #opts: LinksOptions;
   #handlers: LinksHandlers | null = null;
+  /** The poll of links that are down; null while every link is up (they are checked as they send). */
   #poll: NodeJS.Timeout | null = null;
 
   /** Names the links; nothing is opened until start(). */
@@ -88,6 +94,7 @@ export class Links {
       downs: 0,
       sentWhileDown: 0,
       closedCounters: null,
+      checkedAt: -Infinity,
     }));
     for (const [ifname, params] of Object.entries(opts.emulation)) this.setEmulation(ifname, params);
   }
@@ -101,14 +108,24 @@ export class Links {
   start(handlers: LinksHandlers): void {
     this.#handlers = handlers;
     for (const link of this.#links) this.#check(link);
-    this.#poll = setInterval(() => {
-      for (const link of this.#links) this.#check(link);
-    }, this.#opts.pollMs);
+    this.#armPoll();
   }
 
   /** Sends a VRR frame on a port (through its emulator if it has one); to = null is broadcast. */
   send(port: PortId, to: LinkAddress | null, frame: Uint8Array): void {
     const link = this.#links[port];
+    // A link that sends is checked now and then: no timer need wake an idle daemon for it. (A little under the
+    // period: hello periods are jittered, and each hello should find its link checked.) Not here and now: a port
+    // going down changes the node's tables, and the node is in the middle of sending; a microtask runs once it
+    // has returned, in the same turn of the loop.
+    if (link?.socket && monotonicNow() - link.checkedAt >= 0.8 * this.#opts.pollMs) {
+      link.checkedAt = monotonicNow();
+      queueMicrotask(() => {
+        if (this.#handlers === null) return; // closed meanwhile
+        this.#check(link);
+        this.#armPoll();
+      });
+    }
     if (!link || !link.socket) {
       if (link) link.sentWhileDown++;
       return;
@@ -166,7 +183,7 @@ export class Links {
 
   /** Closes every socket and emulator and stops watching; idempotent. */
   close(): void {
-    if (this.#poll) clearInterval(this.#poll);
+    if (this.#poll) clearTimeout(this.#poll);
     this.#poll = null;
     for (const link of this.#links) {
       link.emulator?.close();
@@ -176,8 +193,14 @@ export class Links {
     this.#handlers = null;
   }
 
-  /** Brings a link's socket in line with its interface's carrier. */
+  /**
+   * Brings a link's socket in line with its interface's carrier. An idle daemon does this every poll on every
+   * link, so the usual case costs one sysfs read: operstate "up" on a link with a socket is a link as it was.
+   * Anything else (a change, or a driver that reports no operstate) reads the interface in full.
+   */
   #check(link: Link): void {
+    link.checkedAt = monotonicNow();
+    if (link.socket !== null && this.#opts.netns.carrierUp(link.ifname)) return;
     const info = this.#opts.netns.readInterface(link.ifname);
     const usable = info !== null && info.up && info.carrier;
     if (usable && !link.socket) this.#open(link);
@@ -188,6 +211,17 @@ export class Links {
       this.#opts.logger.info('link down', { interface: link.ifname, port: link.port, why });
       this.#handlers?.onPortDown(link.port, `${link.ifname}: ${why}`);
     }
+  }
+
+  /** Polls the links that are down every pollMs while there are any (links that are up are checked as they send). */
+  #armPoll(): void {
+    if (this.#poll !== null || this.#handlers === null) return;
+    if (this.#links.every((l) => l.socket !== null)) return;
+    this.#poll = setTimeout(() => {
+      this.#poll = null;
+      for (const link of this.#links) if (link.socket === null) this.#check(link);
+      this.#armPoll();
+    }, this.#opts.pollMs);
   }
 
   #open(link: Link): void {

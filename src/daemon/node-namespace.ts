@@ -4,7 +4,12 @@
 // exec`), reads sysfs and runs `ip` as it is; a vrrd hosting many nodes stays in its own namespace and reaches
 // each node's through the addon (sockets opened inside it, see native/netns.h) and `ip -n` / nsenter.
 
-import { readHostInterface, listHostInterfaces, type HostInterface } from './host-interfaces.ts';
+import {
+  readHostInterface,
+  listHostInterfaces,
+  readOperState,
+  type HostInterface,
+} from './host-interfaces.ts';
 import {
   InterfaceQuery,
   interfaceAddresses,
@@ -57,6 +62,17 @@ export class NodeNamespace {
     if (this.#query === null) return null; // closed: the node is stopping
     const state = this.#query.read(name);
     return state === null ? null : toHostInterface(state);
+  }
+
+  /**
+   * Whether an interface is up with its carrier, at the least cost: the daemon asks this of every link every
+   * poll. In the own namespace one sysfs read (operstate "up"; anything else, such as "unknown" from a driver
+   * that reports none, is false, and the caller then reads the interface in full); in another, one query.
+   */
+  carrierUp(name: string): boolean {
+    if (this.netns === null) return readOperState(name) === 'up';
+    const i = this.readInterface(name);
+    return i !== null && i.up && i.carrier;
   }
 
   /** Every interface of the namespace, sorted by name. */

@@ -7,6 +7,9 @@ import type { VrrEvent } from '../vrr/events.ts';
 import type { Rng } from '../vrr/rng.ts';
 import type { DataPacket } from '../vrr/wire/types.ts';
 
+/** A timer this late (ms) lets the sockets be read before it runs (see WallEnv.setTimer). */
+export const LATE_MS = 20;
+
 /** Where the node's outputs go; set by the daemon once its parts exist (the node is built before them). */
 export interface WallEnvSinks {
   send(port: PortId, to: LinkAddress | null, frame: Uint8Array): void;
@@ -43,10 +46,26 @@ export class WallEnv implements VrrEnv {
     return monotonicNow();
   }
 
-  /** A one-shot setTimeout (kept referenced: it keeps the daemon alive). */
+  /**
+   * A one-shot setTimeout (kept referenced: it keeps the daemon alive). One that fires more than LATE_MS late
+   * runs only after the loop's next poll (setImmediate runs after the poll phase): the process was not scheduled
+   * meanwhile, and Node's loop runs due timers before it polls the sockets, so the frames that arrived meanwhile
+   * (a neighbour's hellos, the ACK a retransmission waits for) are taken in before the timer decides anything.
+   */
   setTimer(delayMs: number, fire: () => void): TimerHandle {
-    const t = setTimeout(fire, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(t) };
+    const delay = Math.max(0, delayMs);
+    const due = monotonicNow() + delay;
+    let deferred: NodeJS.Immediate | null = null;
+    const t = setTimeout(() => {
+      if (monotonicNow() - due > LATE_MS) deferred = setImmediate(fire);
+      else fire();
+    }, delay);
+    return {
+      cancel: () => {
+        clearTimeout(t);
+        if (deferred !== null) clearImmediate(deferred);
+      },
+    };
   }
 
   /** Hands a VRR frame to the links. */

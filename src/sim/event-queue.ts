@@ -75,7 +75,7 @@ export class EventQueue {
     return this.insert(new CallbackEvent(fire), time);
   }
 
-  /** Schedules a not yet queued event at absolute virtual time `time`; returns it. */
+  /** Schedules an event not in the queue (new, or one that fired) at absolute virtual time `time`; returns it. */
   insert<E extends QueuedEvent>(event: E, time: number): E {
     if (!Number.isFinite(time)) {
       throw new RangeError(`event time must be a finite number of ms, found ${time}`);
@@ -83,6 +83,7 @@ export class EventQueue {
     event.time = time;
     event.seq = this.nextSeq++;
     event.queue = this;
+    event.state = PENDING; // an event that fired may be queued again (a timer held back by a stalled node)
     // Sift up from a new last slot (inlined: this runs for every event of a simulation).
     const heap = this.heap;
     let i = heap.length;

@@ -1,7 +1,7 @@
 // SimNetwork: a whole topology in one process. One node per topology node, each with its own VrrEnv
 // (virtual clock, timers on the shared event queue, an rng derived from the run seed and the node's
 // NAME), one port per link end, and a seeded link model per link direction. Faults (link down,
-// partition, crash, restart, impairments) are methods, so a scenario runner is a list of calls.
+// partition, crash, restart, impairments, stalls) are methods, so a scenario runner is a list of calls.
 //
 // Determinism: nodes, ports and links are always walked in topology order, timers and frames go through
 // one (time, sequence)-ordered queue, and every random draw comes from an rng derived from the seed and
@@ -17,7 +17,7 @@ import type { LinkParams, Topology } from '../topology/types.ts';
 import type { NodeSnapshot, UpLink } from '../checks/node-snapshot.ts';
 import type { SimProbe } from '../checks/sim-probe.ts';
 import { SimClock } from './sim-clock.ts';
-import { QueuedEvent } from './event-queue.ts';
+import { NodeTimer } from './node-timer.ts';
 import { LinkDirection, type LinkDirectionStats, type LinkModelOptions } from './link-model.ts';
 import type { NodeFactory, SimNode, SimNodeConfig } from './sim-node.ts';
 
@@ -66,6 +66,8 @@ export interface SimNetworkCounters {
   framesToDeadNodes: number;
   /** Unicast frames that arrived at a node they were not addressed to (a NIC would filter them). */
   framesMisaddressed: number;
+  /** Timers and frame arrivals held back because their node was stalled (each time one was put off). */
+  eventsHeldBack: number;
 }
 
 interface NodeRecord {
@@ -79,6 +81,8 @@ interface NodeRecord {
   incarnation: number;
   restarts: number;
   ports: PortEnd[];
+  /** Until when the node is stalled (see SimNetwork.stall); 0 when it never was. */
+  stalledUntil: number;
 }
 
 interface PortEnd {
@@ -126,6 +130,7 @@ export class SimNetwork implements SimProbe {
     deliveries: 0,
     framesToDeadNodes: 0,
     framesMisaddressed: 0,
+    eventsHeldBack: 0,
   };
 
   constructor(topology: Topology, options: SimNetworkOptions) {
@@ -153,6 +158,7 @@ export class SimNetwork implements SimProbe {
         incarnation: 0,
         restarts: 0,
         ports: [],
+        stalledUntil: 0,
       };
       this.nodes.set(n.name, rec);
       this.byAddress.set(address, rec);
@@ -357,6 +363,7 @@ export class SimNetwork implements SimProbe {
     rec.node.stop();
     rec.node = null;
     rec.incarnation++;
+    rec.stalledUntil = 0; // what it held back dies with it (frames to a crashed node vanish)
   }
 
   /** Restarts a crashed node: a fresh node with the same address and an rng from seed, name and restart count. */
@@ -366,6 +373,25 @@ export class SimNetwork implements SimProbe {
     rec.restarts++;
     rec.incarnation++;
     this.boot(rec, createRng(deriveSeed(this.seed, `${name}#restart${rec.restarts}`)));
+  }
+
+  /**
+   * Stalls a node for `ms`, as a host that does not schedule its process: nothing of it runs meanwhile. Its timers
+   * that come due and the frames that reach it are held back, then run when the stall ends, late, in the order
+   * they came due (the node's clock reads the end of the stall; its hello timer tells it how late it ran). What
+   * it would have sent meanwhile it sends late; the links and the other nodes run on. A stall during a stall
+   * extends it. Changes of its links (link-down, partition) still reach it at once, as a carrier change does.
+   */
+  stall(name: string, ms: number): void {
+    const rec = this.record(name, 'stall');
+    if (!rec.node) throw new Error(`stall: node ${name} is not running`);
+    if (!(ms >= 0)) throw new RangeError(`stall: expected a duration >= 0 ms, found ${ms}`);
+    rec.stalledUntil = Math.max(rec.stalledUntil, this.clock.now() + ms);
+  }
+
+  /** Whether the node is stalled now. */
+  isStalled(name: string): boolean {
+    return this.record(name, 'isStalled').stalledUntil > this.clock.now();
   }
 
   /** Links that carry frames now, by node names, in topology order (parallel links listed once each). */
@@ -480,6 +506,12 @@ export class SimNetwork implements SimProbe {
     const sink = (frame: Uint8Array, to: LinkAddress | null): void => {
       const target = toSide === 'b' ? link.b : link.a;
       const sender = toSide === 'b' ? link.a : link.b;
+      if (target.stalledUntil > this.clock.now()) {
+        // The frame waits in the stalled node's socket, behind those that came before it.
+        this.totals.eventsHeldBack++;
+        this.clock.at(target.stalledUntil, () => sink(frame, to));
+        return;
+      }
       if (!target.node) {
         this.totals.framesToDeadNodes++;
         return;
@@ -500,7 +532,7 @@ export class SimNetwork implements SimProbe {
     const env: VrrEnv = {
       now: () => this.clock.now(),
       setTimer: (delayMs: number, fire: () => void): TimerHandle =>
-        this.clock.scheduleEvent(delayMs, new NodeTimer(rec, incarnation, fire)),
+        this.clock.scheduleEvent(delayMs, new NodeTimer(rec, incarnation, fire, this.clock, this.totals)),
       rng,
       send: (port, to, frame) => {
         if (!current()) return;
@@ -540,28 +572,6 @@ export class SimNetwork implements SimProbe {
     rec.node = node;
     for (const end of rec.ports) if (isUp(end.link)) node.addPort(end.port);
     node.start();
-  }
-}
-
-// A node's timer: fires only while the incarnation that armed it runs (the event carries the check, so a
-// timer costs no wrapping closure).
-class NodeTimer extends QueuedEvent {
-  constructor(
-    private readonly rec: NodeRecord,
-    private readonly incarnation: number,
-    private callback: (() => void) | null,
-  ) {
-    super();
-  }
-
-  fire(): void {
-    const callback = this.callback;
-    this.callback = null; // a fired timer's handle may be kept, its captures need not be
-    if (callback !== null && this.rec.incarnation === this.incarnation) callback();
-  }
-
-  protected override release(): void {
-    this.callback = null;
   }
 }
 

@@ -27,6 +27,7 @@ export const ACTION_KEYS = [
   'heal',
   'crash',
   'restart',
+  'stall',
   'wait',
   'hostile',
 ] as const;
@@ -97,6 +98,15 @@ function readAction(
     case 'crash':
     case 'restart':
       return { kind, node: readNodeRef(value, context.names) };
+    case 'stall': {
+      const map = value.map('a map like { node: a, for: 3s }');
+      map.allowOnly(['node', 'for']);
+      const node = readNodeRef(map.require('node', 'a stall with node: <name>'), context.names);
+      const forValue = map.require('for', 'a stall with for: <duration>');
+      const ms = readUnit(forValue, DURATION_FORMAT, parseDurationMs);
+      if (ms <= 0) forValue.fail('a duration > 0');
+      return { kind, node, ms };
+    }
     case 'wait': {
       const ms = readUnit(value, DURATION_FORMAT, parseDurationMs);
       if (ms <= 0) value.fail('a duration > 0');

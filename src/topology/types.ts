@@ -71,6 +71,8 @@ export type ScenarioAction =
   | { kind: 'heal' }
   | { kind: 'crash'; node: string }
   | { kind: 'restart'; node: string }
+  /** The node's process is not scheduled for `ms`: everything it would do meanwhile happens late. */
+  | { kind: 'stall'; node: string; ms: number }
   | { kind: 'wait'; ms: number }
   | {
       kind: 'hostile';

@@ -11,7 +11,17 @@ export interface VrrConfig {
   helloMs: number;
   /** Each hello period is drawn uniformly in helloMs * (1 ± helloJitter) so neighbours do not synchronise. */
   helloJitter: number;
-  /** A linked neighbour unheard for this many periods fails. */
+  /**
+   * Hello period while the neighbour set is changing (from start, and for a period after any change): links come
+   * up and bootstrap candidates spread in fractions of a period (hello-pacer.ts). Default: a quarter period.
+   */
+  fastHelloMs: number;
+  /** Two hellos never go out closer than this on a port (hello-pacer.ts). Default: a twentieth of a period. */
+  minHelloGapMs: number;
+  /**
+   * A linked neighbour unheard for this many of this node's own periods fails (its hold time). Silence is counted
+   * only while this node runs on time (Links.checkSilence), so a starved host does not fail its neighbours.
+   */
   failAfterHellos: number;
   /** A neighbour entry unheard for this many periods is forgotten. */
   forgetAfterHellos: number;
@@ -52,13 +62,21 @@ export interface VrrConfig {
 }
 
 /** Defaults; `helloMs`-relative values are computed by resolveConfig. */
-export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs'> & { setupRetryMs: number | null } = {
+export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs' | 'fastHelloMs' | 'minHelloGapMs'> & {
+  setupRetryMs: number | null;
+  fastHelloMs: number | null;
+  minHelloGapMs: number | null;
+} = {
   vsetSize: 4,
   helloMs: 1000,
   helloJitter: 0.1,
-  failAfterHellos: 4,
+  fastHelloMs: null,
+  minHelloGapMs: null,
+  // Not 4: a neighbour whose host stalls for up to 3 periods goes silent for up to 3 + 1.1 periods (the stall,
+  // after a hello period drawn at its longest), and must not be failed for it (issue 18).
+  failAfterHellos: 5,
   forgetAfterHellos: 8,
-  bootstrapHellos: 4,
+  bootstrapHellos: 2,
   qualityWindow: 10,
   qualityUp: 0.6,
   qualityDown: 0.3,
@@ -80,12 +98,22 @@ export function resolveConfig(partial: Partial<VrrConfig> & { address: Address }
   const config: VrrConfig = {
     ...merged,
     setupRetryMs: merged.setupRetryMs ?? merged.helloMs,
+    fastHelloMs: merged.fastHelloMs ?? merged.helloMs / 4,
+    minHelloGapMs: merged.minHelloGapMs ?? merged.helloMs / 20,
   } as VrrConfig;
   if (!Number.isInteger(config.vsetSize) || config.vsetSize < 2 || config.vsetSize % 2 !== 0) {
     throw new RangeError(`vsetSize: expected an even integer >= 2, found ${config.vsetSize}`);
   }
   if (!(config.helloMs > 0))
     throw new RangeError(`helloMs: expected a positive number, found ${config.helloMs}`);
+  if (!(config.fastHelloMs > 0 && config.fastHelloMs <= config.helloMs)) {
+    throw new RangeError(`fastHelloMs: expected a number in (0, helloMs], found ${config.fastHelloMs}`);
+  }
+  if (!(config.minHelloGapMs >= 0 && config.minHelloGapMs <= config.fastHelloMs)) {
+    throw new RangeError(
+      `minHelloGapMs: expected a number in [0, fastHelloMs], found ${config.minHelloGapMs}`,
+    );
+  }
   if (!(config.hopLimit >= 1 && config.hopLimit <= 255)) {
     throw new RangeError(`hopLimit: expected 1..255, found ${config.hopLimit}`);
   }

@@ -1,19 +1,21 @@
-// Neighbours and hellos: the pset and the ports, and their reactions. Hellos go out every period (jittered) on
-// every port, and soon after a change that a neighbour must hear of; a hello heard updates the link state machine
-// (pset.ts), the representatives it carries (repair.ts) and may start this node's join; a link change is reported
-// and handed to whatever depended on the link; frames to a neighbour go out on the port it was last heard on.
+// Neighbours and hellos: the pset and the ports, and their reactions. Hellos go out on every port when the pacer
+// (hello-pacer.ts) says: every period, faster while the neighbour set changes, soon after a change a neighbour
+// must hear of, never two within the gap; a hello heard updates the link state machine (pset.ts), the
+// representatives it carries (repair.ts) and may start this node's join; a link change is reported and handed to
+// whatever depended on the link; frames to a neighbour go out on the port it was last heard on.
 //
 // Invariants (checked by test/unit/vrr/links.test.ts, and those of pset.ts):
 //  - a frame goes out only to a linked neighbour whose port exists (else it is counted as drop.neighborNotLinked);
-//  - at most one periodic hello timer and one triggered hello timer are armed, and none while the node is stopped;
+//  - those of the hello pacer (hello-pacer.ts);
 //  - a neighbour is first heard only when its port has room (pset.ts, MAX_NEIGHBORS_PER_PORT);
 //  - every link change is emitted once as a 'link' event; when a linked neighbour is lost, whatever went through
 //    it (in-flight packets, representative records, paths) is dropped before extensions hear of it;
 //  - owned by node-context.ts alone.
 
 import type { Address } from './address.ts';
-import type { LinkAddress, PortId, TimerHandle } from './env.ts';
+import type { LinkAddress, PortId } from './env.ts';
 import type { LinkState } from './events.ts';
+import { HelloPacer } from './hello-pacer.ts';
 import type { NodeContext } from './node-context.ts';
 import { MAX_NEIGHBORS_PER_PORT } from './limits.ts';
 import { Pset, type LinkChange } from './pset.ts';
@@ -42,8 +44,7 @@ export class Links {
   readonly pset: Pset;
   private readonly ports = new Map<PortId, PortInfo>();
   private helloSeq: number;
-  private helloTimer: TimerHandle | null = null;
-  private triggeredHello: TimerHandle | null = null;
+  private readonly pacer: HelloPacer;
 
   constructor(private readonly ctx: NodeContext) {
     const c = ctx.config;
@@ -54,6 +55,7 @@ export class Links {
       qualityDown: c.qualityDown,
     });
     this.helloSeq = ctx.env.rng.int(0x10000);
+    this.pacer = new HelloPacer(ctx, () => this.sendHello());
   }
 
   /** Adds an interface; hellos are broadcast on every port. */
@@ -74,15 +76,14 @@ export class Links {
     }
   }
 
-  /** The first hello goes out after a random fraction of a period. */
+  /** The first hello goes out after a random fraction of a fast period (HelloPacer.start). */
   start(): void {
-    this.scheduleHello(this.ctx.env.rng.next() * this.ctx.config.helloMs);
+    this.pacer.start();
   }
 
   /** Forgets the hello timers (the node cancelled every timer). */
   stop(): void {
-    this.helloTimer = null;
-    this.triggeredHello = null;
+    this.pacer.stop();
   }
 
   /** Fails a neighbour for a reason outside hellos (unacknowledged packets). */
@@ -102,12 +103,19 @@ export class Links {
     }));
   }
 
-  /** Hello-period housekeeping: a silent linked neighbour fails (unless this node slept), another is forgotten. */
-  checkSilence(now: number, asleep: boolean): void {
+  /**
+   * Hello-period housekeeping: a linked neighbour silent for the hold time fails, another is forgotten. `sleptMs`
+   * is how long this node itself did not run (its period's timer fired that late): that time is not counted as
+   * anybody's silence, since what neighbours sent meanwhile may still wait unread (a daemon's loop runs due timers
+   * before it polls its sockets) and a neighbour on the same starved host sent nothing. Silence is thus counted in
+   * this node's own running time: a neighbour that really went silent still fails after the hold time of it.
+   */
+  checkSilence(now: number, sleptMs: number): void {
     const c = this.ctx.config;
     for (const n of this.pset.all()) {
+      if (sleptMs > 0) n.lastHeard = Math.min(now, n.lastHeard + sleptMs);
       const silent = now - n.lastHeard;
-      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs && !asleep) {
+      if (n.state === 'linked' && silent > c.failAfterHellos * c.helloMs) {
         this.applyLinkChange(this.pset.fail(n.address, `unheard for ${Math.round(silent)} ms`));
       } else if (n.state !== 'linked' && silent > c.forgetAfterHellos * c.helloMs) {
         this.applyLinkChange(this.pset.forget(n.address, `unheard for ${Math.round(silent)} ms`));
@@ -115,25 +123,15 @@ export class Links {
     }
   }
 
-  private scheduleHello(delay: number): void {
-    this.helloTimer?.cancel();
-    const due = this.ctx.env.now() + delay;
-    this.helloTimer = this.ctx.timer(delay, () => {
-      this.helloTimer = null;
-      this.ctx.periodic(this.ctx.env.now() - due);
-      this.sendHello();
-      const j = this.ctx.config.helloJitter;
-      this.scheduleHello(this.ctx.config.helloMs * (1 - j + 2 * j * this.ctx.env.rng.next()));
-    });
+  /** Whether a neighbour's hello is overdue (unheard for over 1.5 periods: its longest period, and some). */
+  overdue(neighbor: Address): boolean {
+    const n = this.pset.get(neighbor);
+    return n !== undefined && this.ctx.env.now() - n.lastHeard > 1.5 * this.ctx.config.helloMs;
   }
 
   /** A hello soon (not at once: several changes in one instant share it). */
   scheduleTriggeredHello(): void {
-    if (this.triggeredHello || !this.ctx.running) return;
-    this.triggeredHello = this.ctx.timer(Math.min(20, this.ctx.config.helloMs / 20), () => {
-      this.triggeredHello = null;
-      this.sendHello();
-    });
+    this.pacer.trigger();
   }
 
   private sendHello(): void {
@@ -180,17 +178,8 @@ export class Links {
     this.applyLinkChange(change);
     const n = this.pset.get(sender);
     if (n?.state === 'linked' && hello.reps.length > 0) ctx.repair.onHelloReps(sender, hello);
-    // Join through a neighbour only once it has been active for a hello period: a wave of joins through nodes
-    // that joined a moment ago lands in a ring still settling, and costs many more setup messages.
-    if (
-      n?.state === 'linked' &&
-      n.active &&
-      !ctx.active &&
-      n.activeSince !== null &&
-      ctx.env.now() - n.activeSince >= ctx.config.helloMs
-    ) {
-      ctx.setups.requestSetup(ctx.address, 'join');
-    }
+    // Join as soon as a linked neighbour is active: the first usable link is enough (issue 19, fast bootstrap).
+    if (n?.state === 'linked' && n.active && !ctx.active) ctx.setups.requestSetup(ctx.address, 'join');
   }
 
   /** Room on a port for a neighbour heard for the first time (pset.roomOnPort); false when it is ignored. */
@@ -223,6 +212,7 @@ export class Links {
       for (const e of ctx.extensions) e.onNeighborLost?.(n.address);
     }
     if (change.to === 'linked') for (const e of ctx.extensions) e.onNeighborLinked?.(n.address);
+    this.pacer.changed();
     if (change.to === 'linked' || change.from === 'unknown' || change.to === 'failed') {
       this.scheduleTriggeredHello();
     }
@@ -250,9 +240,7 @@ export class Links {
 
   /** Every invariant violation of this module's state (empty when all hold). */
   checkInvariants(): string[] {
-    const out: string[] = [];
-    if (!this.ctx.running && (this.helloTimer !== null || this.triggeredHello !== null))
-      out.push('a hello timer is armed on a stopped node');
+    const out: string[] = this.pacer.checkInvariants();
     const seen = new Set<Address>();
     const perPort = new Map<PortId, number>();
     for (const n of this.pset.all()) {

@@ -4,6 +4,7 @@
 // node.ts builds one per node and keeps the driver interface; each table lives in the module that owns it:
 //
 //   links.ts           pset and ports: neighbours, hellos, link state, frames out          (Links)
+//   hello-pacer.ts     when hellos go: the period, fast while neighbours change, the gap    (HelloPacer, in Links)
 //   paths.ts           vset and routes: path setup and teardown, the teardown-first guard  (Paths)
 //   path-check.ts      end-to-end probes of this node's paths, their schedule              (PathCheck)
 //   setup.ts           pending setups, hold-offs, the loop guard: routed setup_req/fail     (SetupRequests)
@@ -81,6 +82,7 @@ export class NodeContext {
         onGiveUp: (n) => this.links.fail(n, 'control packets not acknowledged'),
         onRetransmit: () => this.count('retransmits'),
         now: () => this.env.now(),
+        silent: (n) => this.links.overdue(n),
       },
       config.ackTimeoutMs,
       config.maxRetransmits,
@@ -142,6 +144,12 @@ export class NodeContext {
     for (const o of options) if (o.type !== OptionType.HELLO && o.type !== OptionType.ACK) reliable = true;
     const seq = reliable ? this.reliable.allocateSeq() : 0;
     const frame = this.encode({ kind: 'control', flags: 0, sender: this.address, seq, options });
+    // A neighbour with a full window (it is slow to acknowledge: a starved host) gets it later, in order.
+    if (reliable && !this.reliable.mayTransmit(to)) {
+      this.count('reliable.queued');
+      this.reliable.enqueue(to, seq, frame);
+      return true;
+    }
     if (!this.links.sendFrame(to, frame, true)) return false;
     if (reliable) this.reliable.track(to, seq, frame);
     return true;
@@ -189,24 +197,22 @@ export class NodeContext {
 
   /**
    * Once per hello period: timeouts, bootstrapping, rep aging, repair attempts. `lateMs` is how late this
-   * period's timer fired: a node that was itself asleep that long (a host short of CPU) has not yet read the
-   * frames that arrived meanwhile (a daemon's loop runs due timers before it polls its sockets), so it does not
-   * judge its neighbours' silence this time; the next period does, once they are read. Never late in the
-   * simulator.
+   * period's timer fired: this node did not run meanwhile (a host short of CPU, a stalled simulated node), and
+   * that time is not counted as its neighbours' silence (Links.checkSilence). Periods more than half a period
+   * late are counted as `lateTimers`.
    */
   periodic(lateMs = 0): void {
     const now = this.env.now();
     const c = this.config;
-    const asleep = lateMs > c.helloMs / 2;
-    if (asleep) this.count('lateTimers');
-    this.links.checkSilence(now, asleep);
+    if (lateMs > c.helloMs / 2) this.count('lateTimers');
+    this.links.checkSilence(now, Math.max(0, lateMs));
     this.setups.expireHolds(now);
     this.repair.table.expire(now);
 
     const proxies = this.links.pset.linkedActive();
     if (proxies.length > 0) this.lastActiveNeighborAt = now;
     if (!this.active) {
-      if (proxies.some((p) => p.activeSince !== null && now - p.activeSince >= c.helloMs)) {
+      if (proxies.length > 0) {
         this.setups.requestSetup(this.address, 'join');
       } else if (
         now - this.lastActiveNeighborAt >= c.bootstrapHellos * c.helloMs &&

@@ -7,19 +7,24 @@
 // entries hop by hop. A relay whose entry is missing, or does not lead back to the neighbour the probe came from,
 // answers that neighbour with a TEARDOWN (no vset: a failure), which removes the path up to the probing endpoint;
 // that endpoint then asks its virtual neighbour again (Paths.endpointLost). The far endpoint turns the probe back
-// (ECHO). A probe that has not come home within probeTimeoutMs tears the path down from this end (Paths.dropBroken)
-// and asks again. Both endpoints probe, so both halves of a path cut in the middle go.
+// (ECHO). A probe that has not come home within probeTimeoutMs is sent once more; when that one does not come home
+// either, the path is torn down from this end (Paths.dropBroken) and asked for again. Both endpoints probe, so both
+// halves of a path cut in the middle go.
 //
 // Reliability: the probe rides the hop-by-hop acknowledged control path (reliable.ts), like every other routed
 // option: a probe lost on a lossy link is retransmitted there, and a hop that never acknowledges fails its link
-// (whose teardown then removes the path anyway). So a missing echo means a broken path, not a lost frame, and the
-// timeout can tear down without second-guessing. It costs one acknowledgement per hop.
+// (whose teardown then removes the path anyway). So a missing echo means a broken path or a slow one, not a lost
+// frame. Slow: a hop holds what it has for a neighbour that is silent until the neighbour is heard again or its
+// hold time ends (reliable.ts), and on a starved host a relay may run periods late; a probe may thus take up to a
+// hold time at a hop. The timeout allows one hold time and the retransmissions, and a second probe gives a path
+// a second chance before it is torn down: tearing down a live path costs a setup and moves every route on it.
+// It costs one acknowledgement per hop.
 //
 // The bound (config.pathCheckHellos = K): a path is due once it has gone K periods unprobed (its first probe K
 // periods after this node first saw it); each period this node probes the ceil(E / K) most overdue of its E paths.
 // Steady state probes every path once every K periods; a burst of paths created at once is cleared within K more:
 // every path is probed within 2K periods of its last probe, and a break is repaired within 2K periods plus
-// probeTimeoutMs plus one path setup.
+// 2 x probeTimeoutMs plus one path setup.
 //
 // Invariants (checked by checkInvariants, test/unit/vrr/path-check.test.ts):
 //  - `lastProbed` holds keys of routes this node is an endpoint of, and nothing else after each tick;
@@ -33,7 +38,8 @@ import { routeKey, type Route } from './routes.ts';
 import { OptionType, PATH_PROBE_ECHO, PATH_PROBE_TOWARD_B, type PathProbeOption } from './wire/types.ts';
 
 interface Probe {
-  nonce: number;
+  /** The nonces of this round's probes: the second chance's, and the first's, whose echo may still come. */
+  nonces: number[];
   timer: TimerHandle;
 }
 
@@ -46,10 +52,13 @@ export class PathCheck {
 
   constructor(private readonly ctx: NodeContext) {}
 
-  /** How long a probe may take to come home: every hop may retransmit a few times before it fails its link. */
+  /**
+   * How long a probe may take to come home: a hop may hold it for a silent neighbour up to that neighbour's hold
+   * time, and retransmit a few times before it fails its link.
+   */
   get probeTimeoutMs(): number {
     const c = this.ctx.config;
-    return 2 * c.helloMs + c.maxRetransmits * c.ackTimeoutMs;
+    return (c.failAfterHellos + 1) * c.helloMs + c.maxRetransmits * c.ackTimeoutMs;
   }
 
   /** Once per hello period of an active node: probe the most overdue paths, ceil(E / K) at most. */
@@ -86,8 +95,8 @@ export class PathCheck {
     for (const r of due.slice(0, budget)) this.probe(r, now);
   }
 
-  /** Sends one probe along r from this endpoint and arms its timeout. */
-  private probe(r: Route, now: number): void {
+  /** Sends one probe along r from this endpoint and arms its timeout (earlier: this round's first, on a second chance). */
+  private probe(r: Route, now: number, earlier: number[] = []): void {
     const ctx = this.ctx;
     const key = routeKey(r.ea, r.pathId);
     this.lastProbed.set(key, now);
@@ -108,10 +117,15 @@ export class PathCheck {
       this.inFlight.delete(key);
       const still = ctx.paths.routes.get(r.ea, r.pathId);
       if (still === undefined) return;
+      if (earlier.length === 0) {
+        ctx.count('pathProbe.retried');
+        this.probe(still, ctx.env.now(), [nonce]);
+        return;
+      }
       ctx.count('pathProbe.timedOut');
       ctx.paths.dropBroken(still, 'path probe did not come back');
     });
-    this.inFlight.set(key, { nonce, timer });
+    this.inFlight.set(key, { nonces: [...earlier, nonce], timer });
     ctx.sendControl(next, opt);
   }
 
@@ -141,7 +155,7 @@ export class PathCheck {
     }
     const key = routeKey(opt.ea, opt.pathId);
     const p = this.inFlight.get(key);
-    if (p === undefined || p.nonce !== opt.nonce) {
+    if (p === undefined || !p.nonces.includes(opt.nonce)) {
       ctx.count('pathProbe.staleEcho');
       return;
     }

@@ -161,6 +161,7 @@ export class Paths {
     }
     // I am endpoint B: take src as a virtual neighbour, or refuse with my vset attached.
     const pending = ctx.setups.isPending(opt.src);
+    ctx.setups.answered(opt.src);
     if (this.vset.has(opt.src) || this.vset.shouldAdd(opt.src)) {
       if (!this.vset.has(opt.src)) this.acceptVirtualNeighbor(opt.src);
       ctx.env.emit({ type: 'path-up', ea: opt.src, eb: opt.dst, pathId: opt.pathId });

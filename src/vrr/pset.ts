@@ -46,8 +46,7 @@ export interface Neighbor {
   active: boolean;
   /** Seen active while linked at least once: only then is it a routing candidate (docs/protocol.md, Joining). */
   everActive: boolean;
-  /** When its hellos started saying ACTIVE (null while they do not). */
-  activeSince: number | null;
+  /** When last heard; moved on by the time this node itself did not run (Links.checkSilence), so it times silence. */
   lastHeard: number;
   /** HelloSeqs received recently (for the receive ratio). */
   recentSeqs: number[];
@@ -178,7 +177,6 @@ export class Pset {
         state: 'pending',
         active: false,
         everActive: false,
-        activeSince: null,
         lastHeard: now,
         recentSeqs: [],
         lastSeq: null,
@@ -189,8 +187,6 @@ export class Pset {
     n.port = port;
     n.linkAddress = from;
     n.lastHeard = now;
-    if (hello.active && n.activeSince === null) n.activeSince = now;
-    if (!hello.active) n.activeSince = null;
     n.active = hello.active;
     this.recordSeq(n, hello.helloSeq);
 

@@ -8,10 +8,22 @@
 // says; on a real host that is short of CPU (a hundred daemons on two cores) an ACK may take longer than
 // it, and retransmitting then only adds load until links fail for want of CPU, not of connectivity.
 //
+// Under overload (a neighbour whose host is starved, issue 18) this degrades gracefully rather than storm:
+//  - at most MAX_IN_FLIGHT packets per neighbour are unacknowledged at once; more wait in a queue of at most
+//    MAX_QUEUED (sent in order as ACKs free the window); a neighbour with a full queue takes nothing and fails;
+//  - only the oldest unacknowledged packet to a neighbour is retransmitted while the neighbour answers nothing: the
+//    others' timers find it retrying and wait (no try counted), and are armed again when it is acknowledged
+//    (their own ACKs usually follow in the same burst). A stalled neighbour costs one retransmission per backoff
+//    step, not one per packet in flight;
+//  - nor is anything retransmitted to a neighbour whose hellos are overdue (ReliableEnv.silent): the packet waits
+//    (no try counted) until it is heard again or fails for its silence.
+//
 // Invariants: at most one pending entry per (neighbour, sequence); every pending entry has exactly one armed
-// timer; `forget(neighbour)` leaves nothing of that neighbour behind; after `stop()` no timer is armed; state is
-// kept only for linked neighbours (node.ts takes ACKs and acknowledged packets from them alone, and a lost link
-// forgets its neighbour), at most DEDUPE_WINDOW sequences each (limits.ts). Owned by node-context.ts alone.
+// timer, but those waiting behind a retransmitted one, which have none; at most MAX_IN_FLIGHT pending and
+// MAX_QUEUED queued per neighbour, and packets queue only behind a full window; `forget(neighbour)` leaves nothing
+// of that neighbour behind; after `stop()` no timer is armed and nothing is queued; state is kept only for linked
+// neighbours (node.ts takes ACKs and acknowledged packets from them alone, and a lost link forgets its
+// neighbour), at most DEDUPE_WINDOW sequences each (limits.ts). Owned by node-context.ts alone.
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';
@@ -26,6 +38,8 @@ interface Pending {
   tries: number;
   /** Times its timer fired so late that this node, not the neighbour, was the one not listening. */
   lateDeferrals: number;
+  /** Its timer fired while an older packet was being retransmitted: it is sent again when that one is acked. */
+  waiting: boolean;
   timer: TimerHandle;
   /** When it was first sent (for the round-trip estimate). */
   sentAt: number;
@@ -57,6 +71,8 @@ interface PeerState {
    * two packets nearly always, and a Map that is filled and emptied once per packet keeps rehashing its storage.
    */
   readonly pending: Pending[];
+  /** Packets not sent yet because `pending` is full, oldest first. */
+  readonly queue: { seq: number; frame: Uint8Array }[];
   /**
    * The last DEDUPE_WINDOW distinct sequences received from it, as a ring: `seen[(seenNext - 1) mod W]` is the
    * newest. The list the window describes only ever holds distinct values, so a scan finds a duplicate.
@@ -81,7 +97,18 @@ export interface ReliableEnv {
   onRetransmit(): void;
   /** The core's clock (ms), for the round-trip estimate. */
   now(): number;
+  /**
+   * Whether the neighbour's hellos are overdue: it is stalled (its host starved) or gone, and a retransmission
+   * would only wait in its socket beside the packet it repeats. Its hold time decides which (the link fails).
+   */
+  silent(neighbor: Address): boolean;
 }
+
+/** Unacknowledged packets per neighbour at most; more wait in its queue. */
+export const MAX_IN_FLIGHT = 16;
+
+/** Packets waiting for a neighbour's window at most: one more means the neighbour takes nothing, and fails. */
+export const MAX_QUEUED = 256;
 
 /** How often one packet's retransmission may be put off because its timer fired late (see arm()). */
 const MAX_LATE_DEFERRALS = 3;
@@ -109,6 +136,26 @@ export class ReliableControl {
     return seq;
   }
 
+  /** Whether a packet to neighbor may be sent now: its window has room and nothing waits before it. */
+  mayTransmit(neighbor: Address): boolean {
+    const peer = this.peers.get(neighbor);
+    return !peer || (peer.pending.length < MAX_IN_FLIGHT && peer.queue.length === 0);
+  }
+
+  /**
+   * Keeps a packet that may not be sent yet (mayTransmit said no) until the window has room: then it is sent
+   * (ReliableEnv.resend) and tracked. A full queue gives the neighbour up instead (ReliableEnv.onGiveUp).
+   */
+  enqueue(neighbor: Address, seq: number, frame: Uint8Array): void {
+    if (this.stopped) return;
+    const peer = this.peer(neighbor);
+    if (peer.queue.length >= MAX_QUEUED) {
+      this.env.onGiveUp(neighbor);
+      return;
+    }
+    peer.queue.push({ seq, frame });
+  }
+
   /** Tracks a sent packet until `acked(neighbor, seq)`; a timeout sends `frame` again (ReliableEnv.resend). */
   track(neighbor: Address, seq: number, frame: Uint8Array): void {
     if (this.stopped) return;
@@ -119,6 +166,7 @@ export class ReliableControl {
       frame,
       tries: 0,
       lateDeferrals: 0,
+      waiting: false,
       timer: undefined as unknown as TimerHandle,
       sentAt: this.env.now(),
       base: this.timeoutOf(peer),
@@ -140,6 +188,23 @@ export class ReliableControl {
     entry.timer.cancel();
     peer.pending.splice(i, 1);
     if (entry.tries === 0) this.sample(peer, this.env.now() - entry.sentAt);
+    // The neighbour answers again: what waited behind a retransmitted packet gets its timer back. Not sent again at
+    // once: a neighbour back from a stall acknowledges in one burst what it received meanwhile, and this ACK is
+    // only its first; whatever stays unacknowledged for a timeout more is retransmitted then, the oldest first.
+    for (const e of peer.pending) {
+      if (!e.waiting) continue;
+      e.waiting = false;
+      this.arm(e);
+    }
+    while (
+      peer.pending.length < MAX_IN_FLIGHT &&
+      peer.queue.length > 0 &&
+      this.peers.get(neighbor) === peer
+    ) {
+      const next = peer.queue.shift()!;
+      this.env.resend(neighbor, next.frame);
+      this.track(neighbor, next.seq, next.frame);
+    }
   }
 
   /** The first retransmission timeout toward a neighbour now (ms). */
@@ -158,7 +223,7 @@ export class ReliableControl {
   private peer(neighbor: Address): PeerState {
     let peer = this.peers.get(neighbor);
     if (!peer) {
-      peer = { pending: [], seen: [], seenNext: 0, rtt: null };
+      peer = { pending: [], queue: [], seen: [], seenNext: 0, rtt: null };
       this.peers.set(neighbor, peer);
     }
     return peer;
@@ -207,6 +272,7 @@ export class ReliableControl {
     for (const peer of this.peers.values()) {
       for (const entry of peer.pending) entry.timer.cancel();
       peer.pending.length = 0;
+      peer.queue.length = 0;
     }
   }
 
@@ -214,6 +280,13 @@ export class ReliableControl {
   get inFlight(): number {
     let n = 0;
     for (const peer of this.peers.values()) n += peer.pending.length;
+    return n;
+  }
+
+  /** Packets waiting for a neighbour's window. */
+  get queued(): number {
+    let n = 0;
+    for (const peer of this.peers.values()) n += peer.queue.length;
     return n;
   }
 
@@ -236,11 +309,27 @@ export class ReliableControl {
       this.arm(entry);
       return;
     }
+    if (this.env.silent(entry.neighbor)) {
+      this.arm(entry);
+      return;
+    }
+    // An older packet is being retransmitted already: the neighbour answers nothing, and one probe is enough.
+    // It needs no timer meanwhile: that packet's ACK sends it again (acked), its giving up fails the link.
+    if (olderRetrying(peer.pending, entry)) {
+      entry.waiting = true;
+      return;
+    }
     if (entry.tries >= this.maxRetransmits) {
       peer.pending.splice(peer.pending.indexOf(entry), 1);
       this.env.onGiveUp(entry.neighbor);
       return;
     }
+    this.retransmit(peer, entry);
+  }
+
+  // Sends a pending packet again, counting a try, and re-arms it with the doubled timeout.
+  private retransmit(peer: PeerState, entry: Pending): void {
+    const timeout = entry.timeout;
     entry.tries++;
     // Karn: a retransmitted packet's ACK is no sample, so the backed-off timeout is what the next packet uses.
     const e = this.estimate(peer);
@@ -249,6 +338,12 @@ export class ReliableControl {
     this.env.resend(entry.neighbor, entry.frame);
     this.arm(entry);
   }
+}
+
+/** Whether a packet sent before `entry` is being retransmitted (tried again at least once, not acknowledged). */
+function olderRetrying(pending: readonly Pending[], entry: Pending): boolean {
+  for (let i = 0; i < pending.length && pending[i] !== entry; i++) if (pending[i].tries > 0) return true;
+  return false;
 }
 
 /** Index of the pending packet with sequence seq, or -1. */

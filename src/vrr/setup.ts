@@ -8,8 +8,11 @@
 //  - every pending request has made 1..setupAttempts attempts and has exactly its retry timer armed;
 //  - at most one request per target; a target that became a vset member or went on hold meanwhile is not asked
 //    again: its request ends at its next retry;
-//  - a hold ends refusalHoldHellos periods after it was set (the hello period's housekeeping drops it); a node on
-//    hold is not asked again (requestSetup, learnCandidates, direct setups) before then;
+//  - a hold ends refusalHoldHellos periods after it was set, or up to MAX_STRIKES doublings of that for a target
+//    that went unanswered again and again (the hello period's housekeeping drops it); a node on hold is not asked
+//    again (requestSetup, learnCandidates, direct setups) before then;
+//  - `strikes` counts, per target, the unanswered rounds in a row (1..MAX_STRIKES), and forgets a target once
+//    its longest hold has passed since the last one, or when it answers;
 //  - at most MAX_PENDING_SETUPS requests to others (a new one is not started) and MAX_SETUP_HOLDS holds (the one
 //    ending soonest is dropped for a new one): limits.ts;
 //  - the loop guard's (loop-guard.ts);
@@ -22,6 +25,9 @@ import { LoopGuard, ROUTED_FAIL, ROUTED_REQ } from './loop-guard.ts';
 import type { NodeContext } from './node-context.ts';
 import { nearEnough } from './vset.ts';
 import { OptionType, type SetupFailOption, type SetupReqOption } from './wire/types.ts';
+
+/** Unanswered rounds in a row after which a target's hold stops doubling (4, 8, 16, 32 periods by default). */
+export const MAX_STRIKES = 4;
 
 interface PendingSetup {
   attempt: number;
@@ -40,6 +46,12 @@ export class SetupRequests {
    * never reached (attempts exhausted, answered by another node, a direct setup under way).
    */
   private readonly holdOff = new Map<Address, { until: number; refused: boolean }>();
+  /**
+   * Targets whose requests went unanswered lately (attempts exhausted, or answered by another node): how many
+   * rounds in a row, and when the last ended. Each round doubles the next hold: a target that is unreachable
+   * (beyond a starved or partitioned region) is asked ever less often instead of every few periods.
+   */
+  private readonly strikes = new Map<Address, { count: number; at: number }>();
   private readonly guard = new LoopGuard();
 
   constructor(private readonly ctx: NodeContext) {}
@@ -67,6 +79,30 @@ export class SetupRequests {
     this.holdOff.set(target, { until, refused });
   }
 
+  /** Holds target after a round of requests that nobody answered: longer the more such rounds in a row. */
+  private holdUnanswered(target: Address): void {
+    const c = this.ctx.config;
+    const now = this.ctx.env.now();
+    const count = Math.min(MAX_STRIKES, (this.strikes.get(target)?.count ?? 0) + 1);
+    // Strikes are bounded like holds (MAX_SETUP_HOLDS): the oldest is forgotten for a new target.
+    if (!this.strikes.has(target) && this.strikes.size >= MAX_SETUP_HOLDS) {
+      const oldest = this.strikes.keys().next().value;
+      if (oldest !== undefined) this.strikes.delete(oldest);
+    }
+    this.strikes.delete(target); // re-inserted last: the map stays in order of the latest strike
+    this.strikes.set(target, { count, at: now });
+    if (!this.holdOff.has(target) && this.holdOff.size >= MAX_SETUP_HOLDS) this.evictSoonestHold();
+    this.holdOff.set(target, {
+      until: now + c.refusalHoldHellos * c.helloMs * 2 ** (count - 1),
+      refused: false,
+    });
+  }
+
+  /** Target answered (it set up a path to us, or refused us): it is reachable, its strikes are forgotten. */
+  answered(target: Address): void {
+    this.strikes.delete(target);
+  }
+
   // Makes room for a hold (MAX_SETUP_HOLDS): the one that ends soonest goes, a little early.
   private evictSoonestHold(): void {
     let soonest: Address | null = null;
@@ -81,9 +117,12 @@ export class SetupRequests {
     this.ctx.count('cap.holds.evicted');
   }
 
-  /** Drops the holds that ran out. */
+  /** Drops the holds that ran out, and strikes older than the longest hold. */
   expireHolds(now: number): void {
     for (const [a, h] of this.holdOff) if (h.until <= now) this.holdOff.delete(a);
+    const c = this.ctx.config;
+    const longest = c.refusalHoldHellos * c.helloMs * 2 ** (MAX_STRIKES - 1);
+    for (const [a, s] of this.strikes) if (now - s.at > longest) this.strikes.delete(a);
   }
 
   // ---------------------------------------------------------------- asking
@@ -175,7 +214,7 @@ export class SetupRequests {
     if (p.attempt >= ctx.config.setupAttempts) {
       ctx.count('setupReq.gaveUp');
       this.resolveSetup(target);
-      if (target !== me) this.hold(target);
+      if (target !== me) this.holdUnanswered(target);
       return;
     }
     if (p.attempt >= 1 && target !== me && this.setupAround(target, p.informant)) {
@@ -360,10 +399,12 @@ export class SetupRequests {
       if (p.token === opt.token) {
         this.resolveSetup(target);
         if (opt.src !== target && this.setupAround(target, p.informant)) continue;
-        this.hold(target);
+        if (opt.src === target) this.hold(target);
+        else this.holdUnanswered(target);
       }
     }
     this.hold(opt.src, true);
+    this.answered(opt.src);
     this.learnCandidates([...opt.vset, opt.src], 'setup_fail', opt.src);
   }
 
@@ -376,11 +417,19 @@ export class SetupRequests {
       if (p.attempt < 1 || p.attempt > c.setupAttempts) out.push(`pending ${target}: attempt ${p.attempt}`);
       if (p.timer === null) out.push(`pending ${target}: no retry timer armed`);
     }
-    const longest = c.refusalHoldHellos * c.helloMs;
+    const longest = c.refusalHoldHellos * c.helloMs * 2 ** (MAX_STRIKES - 1);
     for (const [target, h] of this.holdOff)
       if (h.until > ctx.env.now() + longest) out.push(`hold of ${target} lasts beyond ${longest} ms`);
     if (this.holdOff.size > MAX_SETUP_HOLDS) out.push(`${this.holdOff.size} holds, cap ${MAX_SETUP_HOLDS}`);
     if (this.pending.size > MAX_PENDING_SETUPS + 1) out.push(`${this.pending.size} pending setups`);
+    for (const [target, st] of this.strikes) {
+      if (st.count < 1 || st.count > MAX_STRIKES) out.push(`strikes of ${target}: ${st.count}`);
+      // (expireHolds runs once a period: a strike may outlive the longest hold by that much.)
+      if (ctx.env.now() - st.at > longest + 2 * c.helloMs)
+        out.push(`strikes of ${target} outlived the longest hold`);
+    }
+    if (this.strikes.size > MAX_SETUP_HOLDS)
+      out.push(`${this.strikes.size} strike records, cap ${MAX_SETUP_HOLDS}`);
     return [...out, ...this.guard.checkInvariants()];
   }
 }

@@ -275,6 +275,54 @@ describe('SimNetwork', () => {
     assert.deepEqual(node('b').log.slice(-2), ['remove 0', 'remove 1']);
   });
 
+  it("holds a stalled node's timers and frames back, then runs them late in the order they came due", () => {
+    const { network, node } = build(lineTopology(2, { link: { delayMs: 5 } }));
+    network.start();
+    network.runUntil(2500);
+    const beacons = node('n1').counters().beacons;
+    const heard = node('n1').received.length;
+    network.stall('n1', 3000);
+    assert.ok(network.isStalled('n1') && !network.isStalled('n2'));
+    network.runUntil(5499);
+    assert.equal(node('n1').counters().beacons, beacons, 'no timer of n1 ran during the stall');
+    assert.equal(node('n1').received.length, heard, 'no frame reached n1 during the stall');
+    assert.ok(
+      node('n2').received.every((r) => r.t < 2500 + 5 + 1e-9 || r.t >= 5500),
+      'n1 sent nothing',
+    );
+    network.runUntil(5500);
+    assert.ok(!network.isStalled('n1'));
+    const late = node('n1').received.slice(heard);
+    assert.ok(late.length >= 2, 'the beacons n2 sent meanwhile arrive at the end of the stall');
+    assert.ok(late.every((r) => r.t === 5500));
+    assert.equal(node('n1').counters().beacons, beacons + 1, 'its overdue timer fired once, late');
+    assert.ok(network.counters().eventsHeldBack >= 3);
+    network.runUntil(8000);
+    assert.ok(node('n1').counters().beacons >= beacons + 3, 'and it runs on time again');
+    assert.throws(() => network.stall('n9', 10), /no node named "n9"/);
+    assert.throws(() => network.stall('n1', -1), /duration >= 0/);
+  });
+
+  it('cancels a held-back timer through its handle, and drops what a stalled node held when it crashes', () => {
+    const { network, node } = build(lineTopology(2));
+    network.start();
+    network.runUntil(1500);
+    let fired = 0;
+    const handle = node('n1').env.setTimer(100, () => fired++);
+    node('n1').env.setTimer(100, () => fired++);
+    network.stall('n1', 1000);
+    network.runUntil(1700);
+    handle.cancel();
+    network.runUntil(3000);
+    assert.equal(fired, 1, 'the cancelled one never fires');
+    network.stall('n2', 1000);
+    network.runUntil(3500);
+    network.crash('n2');
+    const dead = network.counters().framesToDeadNodes;
+    network.runUntil(5000);
+    assert.ok(network.counters().framesToDeadNodes > dead, 'frames held for n2 vanish with it');
+  });
+
   it('refuses a topology it cannot build', () => {
     const topo = lineTopology(2);
     const { factory } = fakeFactory();

@@ -45,6 +45,8 @@ export function applyFault(network: SimNetwork, topology: Topology, action: Faul
       });
       return;
     }
+    case 'stall':
+      return network.stall(action.node, action.ms);
   }
 }
 
@@ -62,6 +64,8 @@ export function describeAction(action: ScenarioAction): string {
     case 'crash':
     case 'restart':
       return `${action.kind} ${action.node}`;
+    case 'stall':
+      return `stall ${action.node} for ${action.ms} ms`;
     case 'wait':
       return `wait ${action.ms} ms`;
     case 'hostile':

@@ -143,5 +143,7 @@ function faultFields(action: FaultAction): Record<string, unknown> {
       return { node: action.node };
     case 'hostile':
       return { node: action.node, attack: action.attack };
+    case 'stall':
+      return { node: action.node, ms: action.ms };
   }
 }

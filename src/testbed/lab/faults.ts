@@ -5,7 +5,9 @@
 import type { LinkParams } from '../../topology/types.ts';
 import { applyNetem, detectShaping, emulationSettings, shapedBy } from '../links/shaping.ts';
 import { setLinksUp } from '../links/veth.ts';
-import { startDaemon, stopDaemon } from './daemons.ts';
+import { daemonState, startDaemon, stopDaemon } from './daemons.ts';
+import { daemonsMode } from './lab-state.ts';
+import { isSameProcess } from './host-process.ts';
 import type { Lab } from './lab.ts';
 import { plannedLink, plannedNode, type PlannedLink } from './plan.ts';
 
@@ -83,6 +85,35 @@ export async function killNode(lab: Lab, node: string): Promise<string> {
   return found === 'stopped'
     ? `kill ${node}: vrrd killed (SIGKILL)`
     : `kill ${node}: vrrd was not running (nothing signalled; its PID, if in use, is another process's)`;
+}
+
+/**
+ * Stalls a node's vrrd for ms, as a host that does not schedule it: SIGSTOP now, SIGCONT when the time is up (a
+ * timer of this process, which it keeps alive until then). What it would do meanwhile it does late.
+ */
+export async function stallNode(lab: Lab, node: string, ms: number): Promise<string> {
+  plannedNode(lab.plan, node);
+  if (lab.protocol(node) === 'vrrd' && daemonsMode(lab.state) === 'shared')
+    throw new Error(
+      `stall ${node}: it runs in a shared vrrd host, and stopping that process would stall every node it hosts; ` +
+        'bring the lab up with --daemons per-node to stall one node',
+    );
+  const s = lab.state.nodes[node];
+  if (daemonState(lab, node) !== 'running' || s.daemonPid == null || s.daemonStart == null)
+    throw new Error(`stall ${node}: its daemon is not running`);
+  const recorded = { pid: s.daemonPid, startTime: s.daemonStart };
+  // Each signal goes only to the recorded process (not to whoever has its PID after a crash step).
+  const send = (sig: NodeJS.Signals): void => {
+    if (!isSameProcess(recorded)) return;
+    try {
+      process.kill(recorded.pid, sig);
+    } catch {
+      // Exited in between: nothing to stop or continue.
+    }
+  };
+  send('SIGSTOP');
+  setTimeout(() => send('SIGCONT'), ms);
+  return `stall ${node}: pid ${recorded.pid} stopped for ${ms} ms`;
 }
 
 /** Restarts a node's vrrd from nothing (killing it first if it still runs). */

@@ -6,7 +6,7 @@
 // from the registry (src/checks) by name.
 
 import type { ScenarioAction, ScenarioStep, Topology, VerifySpec } from '../../topology/types.ts';
-import { heal, impairLink, killNode, partition, restartNode, setLink } from '../lab/faults.ts';
+import { heal, impairLink, killNode, partition, restartNode, setLink, stallNode } from '../lab/faults.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { RunStepReport } from '../report/run-report.ts';
 import type { TimelineWriter } from '../report/timeline.ts';
@@ -211,6 +211,8 @@ async function applyFault(
       return heal(lab);
     case 'crash':
       return killNode(lab, action.node);
+    case 'stall':
+      return stallNode(lab, action.node, action.ms);
     case 'restart': {
       const did = await restartNode(lab, action.node);
       await ctx.feed.follow(action.node);

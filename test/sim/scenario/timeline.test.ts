@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { gridTopology, lineTopology, ringTopology } from '../helpers/topologies.ts';
-import { at, allProblems, play, withScenario } from './helpers.ts';
-import { runSimulation } from '../../../src/sim/run-sim.ts';
+import { at, allProblems, play, probe, withScenario } from './helpers.ts';
+import { runSimulation, stepsFor } from '../../../src/sim/run-sim.ts';
 import type { NodeFactory } from '../../../src/sim/sim-node.ts';
 import { VrrNode } from '../../../src/vrr/node.ts';
 
@@ -97,6 +97,29 @@ describe('scenario timeline (small graphs)', function () {
     assert.equal(report.passed, true, allProblems(report));
     assert.equal(report.steps![1].figures['ring-consistent.nodes'], 8);
     assert.equal(report.steps![3].figures['ring-consistent.nodes'], 9);
+  });
+
+  it('stall: a node not scheduled for 3 hello periods keeps its links, and the ring holds throughout', () => {
+    const topo = withScenario(gridTopology(3, 3), [
+      at(5, { kind: 'stall', node: 'r1c1', ms: 3000 }, 1),
+      at(5, { kind: 'verify', checks: [{ check: 'ring-consistent', withinMs: null }] }, 2),
+      at(9, { kind: 'stall', node: 'r0c0', ms: 2500 }, 3),
+      at(9, { kind: 'stall', node: 'r0c1', ms: 3000 }, 4),
+      at(20, { kind: 'verify', checks: [{ check: 'ping-all', withinMs: null }] }, 5),
+    ]);
+    let failed = 0;
+    const watch = probe('watch links', (network) =>
+      network.onEvent(({ event }) => {
+        if (event.type === 'link' && event.to === 'failed') failed++;
+      }),
+    );
+    const report = play(topo, 1, [watch, ...stepsFor(topo)]);
+    assert.equal(report.passed, true, allProblems(report));
+    assert.equal(failed, 0, 'no link failed');
+    assert.deepEqual(
+      report.steps!.map((s) => s.action),
+      ['stall', 'verify', 'stall', 'stall', 'verify'],
+    );
   });
 
   it('a check that does not hold fails the run and names the step and the check', () => {

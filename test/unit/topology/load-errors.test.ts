@@ -155,7 +155,7 @@ const cases: { what: string; text: string; message: string }[] = [
     what: 'a step with two actions',
     text: yaml(...abc, 'scenario:', '  - at: 0s', '    crash: a', '    restart: a'),
     message:
-      'bad.yaml:10:5: scenario[0]: expected exactly one action (verify, link-down, link-up, impair, partition, heal, crash, restart, wait, hostile), found crash and restart',
+      'bad.yaml:10:5: scenario[0]: expected exactly one action (verify, link-down, link-up, impair, partition, heal, crash, restart, stall, wait, hostile), found crash and restart',
   },
   {
     what: 'steps out of time order',

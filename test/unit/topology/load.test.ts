@@ -239,6 +239,7 @@ describe('loadTopology', () => {
             '  - { at: 4s, heal: all }',
             '  - { at: 5s, crash: c }',
             '  - { at: 6s, restart: c }',
+            '  - { at: 7s, stall: { node: b, for: 2.5s } }',
             '  - { at: 1m, wait: 30s }',
           ),
       );
@@ -275,6 +276,7 @@ describe('loadTopology', () => {
           [4000, { kind: 'heal' }],
           [5000, { kind: 'crash', node: 'c' }],
           [6000, { kind: 'restart', node: 'c' }],
+          [7000, { kind: 'stall', node: 'b', ms: 2500 }],
           [60_000, { kind: 'wait', ms: 30_000 }],
         ],
       );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
 import { incompletePaths } from '../../../src/sim/fuzz/complete-paths.ts';
 import type { VrrNode } from '../../../src/vrr/node.ts';
 import { TestNet } from './harness.ts';
@@ -50,14 +51,16 @@ describe('vrr/path-check (verified paths)', () => {
     );
   });
 
-  it('finds and repairs the broken path within the bound: 2K periods, one probe timeout, one setup', () => {
+  it('finds and repairs the broken path within the bound: 2K periods, two probe timeouts, one setup', () => {
     const K = 4;
     const net = line({ pathCheckHellos: K });
     assert.deepEqual(incompletePaths(snapshot(net)), [], 'converged with complete paths');
     for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
     dropEntryAtRelay(net);
     assert.ok(incompletePaths(snapshot(net)).length > 0, 'broken now');
-    const probeTimeoutMs = 2 * HELLO + 5 * 150;
+    // A probe may wait a hold time at a hop (failAfterHellos + 1 periods) plus a hop's retransmissions; a path
+    // whose probe does not come back gets a second one before it is torn down.
+    const probeTimeoutMs = 2 * ((DEFAULT_CONFIG.failAfterHellos + 1) * HELLO + 5 * 150);
     const setupMs = 3 * HELLO;
     // Hello periods are jittered by up to 10 %: a period is at most 1.1 HELLO.
     const boundMs = 2 * K * 1.1 * HELLO + probeTimeoutMs + setupMs;

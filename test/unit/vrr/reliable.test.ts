@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ReliableControl } from '../../../src/vrr/reliable.ts';
+import { MAX_IN_FLIGHT, MAX_QUEUED, ReliableControl } from '../../../src/vrr/reliable.ts';
 
 function fakeTimers() {
   const timers: { at: number; fire: () => void; dead: boolean }[] = [];
@@ -48,6 +48,7 @@ function receiverOnly(initialSeq: number): ReliableControl {
       onGiveUp: ignore,
       onRetransmit: ignore,
       now: () => 0,
+      silent: () => false,
     },
     1,
     1,
@@ -71,6 +72,7 @@ describe('vrr/reliable', () => {
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => retransmits++,
         now: clock.now,
+        silent: () => false,
       },
       100,
       3,
@@ -101,6 +103,7 @@ describe('vrr/reliable', () => {
         onGiveUp: () => {},
         onRetransmit: () => {},
         now: clock.now,
+        silent: () => false,
       },
       100,
       3,
@@ -152,6 +155,7 @@ describe('vrr/reliable', () => {
         onGiveUp: () => {},
         onRetransmit: () => retransmits++,
         now: clock.now,
+        silent: () => false,
       },
       100,
       3,
@@ -195,6 +199,7 @@ describe('vrr/reliable', () => {
         onGiveUp: (n) => gaveUp.push(n),
         onRetransmit: () => {},
         now: clock.now,
+        silent: () => false,
       },
       100,
       1,
@@ -214,6 +219,103 @@ describe('vrr/reliable', () => {
     assert.deepEqual(gaveUp, [7], 'gave up in the end');
   });
 
+  /** A layer toward neighbour 7 whose sends, retransmissions and give-ups are recorded. */
+  function recorded(silent = () => false) {
+    const clock = fakeTimers();
+    const sent: number[] = [];
+    const gaveUp: number[] = [];
+    let retransmits = 0;
+    const r = new ReliableControl(
+      {
+        setTimer: clock.setTimer,
+        resend: (_to, f) => sent.push(f[0]),
+        onGiveUp: (n) => gaveUp.push(n),
+        onRetransmit: () => retransmits++,
+        now: clock.now,
+        silent,
+      },
+      100,
+      5,
+      1,
+    );
+    return { clock, r, sent, gaveUp, retransmits: () => retransmits };
+  }
+
+  it('keeps at most MAX_IN_FLIGHT packets unacknowledged per neighbour; the rest wait and go out in order', () => {
+    const { r, sent } = recorded();
+    const seqs: number[] = [];
+    for (let i = 0; i < MAX_IN_FLIGHT + 3; i++) {
+      const seq = r.allocateSeq();
+      seqs.push(seq);
+      if (r.mayTransmit(7)) r.track(7, seq, frame(i));
+      else r.enqueue(7, seq, frame(i));
+    }
+    assert.equal(r.inFlight, MAX_IN_FLIGHT);
+    assert.equal(r.queued, 3);
+    assert.ok(r.mayTransmit(8), 'another neighbour has its own window');
+    r.acked(7, seqs[0]);
+    assert.deepEqual(sent, [MAX_IN_FLIGHT], 'the oldest waiting one went out');
+    assert.equal(r.inFlight, MAX_IN_FLIGHT);
+    r.acked(7, seqs[1]);
+    r.acked(7, seqs[2]);
+    assert.deepEqual(sent, [MAX_IN_FLIGHT, MAX_IN_FLIGHT + 1, MAX_IN_FLIGHT + 2]);
+    assert.equal(r.queued, 0);
+    assert.equal(r.mayTransmit(7), false, 'the window is full again');
+  });
+
+  it('gives a neighbour up when its queue overflows, and forget() empties the queue', () => {
+    const { r, gaveUp } = recorded();
+    for (let i = 0; i < MAX_IN_FLIGHT; i++) r.track(7, r.allocateSeq(), frame(i));
+    for (let i = 0; i < MAX_QUEUED; i++) r.enqueue(7, r.allocateSeq(), frame(i));
+    assert.deepEqual(gaveUp, []);
+    r.enqueue(7, r.allocateSeq(), frame(0));
+    assert.deepEqual(gaveUp, [7], 'one more than MAX_QUEUED: the neighbour takes nothing');
+    r.forget(7);
+    assert.equal(r.queued, 0);
+    assert.equal(r.inFlight, 0);
+    assert.ok(r.mayTransmit(7));
+  });
+
+  it('retransmits only the oldest packet to a neighbour that answers nothing; the others wait a timeout past its ACK', () => {
+    const { clock, r, sent, retransmits } = recorded();
+    const seqs = [1, 2, 3, 4].map((i) => {
+      const seq = r.allocateSeq();
+      r.track(7, seq, frame(i));
+      clock.advance(10);
+      return seq;
+    });
+    clock.advance(100 + 200 + 400); // three backoff steps of the oldest
+    assert.deepEqual(sent, [1, 1, 1], 'only the oldest was sent again');
+    assert.equal(retransmits(), 3);
+    r.acked(7, seqs[0]);
+    assert.deepEqual(
+      sent,
+      [1, 1, 1],
+      'its ACK sends nothing at once: the others may be acknowledged in its burst',
+    );
+    r.acked(7, seqs[1]);
+    r.acked(7, seqs[2]);
+    clock.advance(100);
+    assert.deepEqual(sent, [1, 1, 1, 4], 'the one still unacknowledged a timeout later goes again');
+    r.acked(7, seqs[3]);
+    assert.equal(r.inFlight, 0);
+  });
+
+  it('retransmits nothing to a neighbour whose hellos are overdue, counting no try, until it is heard again', () => {
+    let silent = true;
+    const { clock, r, sent, gaveUp } = recorded(() => silent);
+    const seq = r.allocateSeq();
+    r.track(7, seq, frame(1));
+    clock.advance(30_000);
+    assert.deepEqual(sent, [], 'nothing sent into a stalled host');
+    assert.deepEqual(gaveUp, [], 'its hold time decides, not the retransmissions');
+    silent = false;
+    clock.advance(100);
+    assert.deepEqual(sent, [1], 'heard again: the packet is sent again, as its first try');
+    r.acked(7, seq);
+    assert.equal(r.inFlight, 0);
+  });
+
   it('stop() cancels every retransmission timer and forgets what was in flight', () => {
     const clock = fakeTimers();
     const r = new ReliableControl(
@@ -223,6 +325,7 @@ describe('vrr/reliable', () => {
         onGiveUp: () => assert.fail('a stopped node fails no link'),
         onRetransmit: () => {},
         now: clock.now,
+        silent: () => false,
       },
       100,
       3,

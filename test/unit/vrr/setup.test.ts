@@ -80,4 +80,31 @@ describe('vrr/setup (setup requests)', () => {
     const toF = askedByA(net, mark).filter((t) => t === F);
     assert.ok(toF.length >= 1 && toF.length <= c0.setupAttempts, `asked F ${toF.length} times`);
   });
+
+  it('a target unanswered round after round is held ever longer: 4, 8, 16 periods', () => {
+    const net = converged();
+    const c0 = net.nodes[0].config;
+    const rounds: number[] = [];
+    let mark = net.events.length;
+    for (let t = 0; t < 80_000; t += 50) {
+      // F, which exists nowhere, keeps being named to A; each request for it ends at the node closest to it, which
+      // is not F: a round that F never answered.
+      if (t % 1000 === 0) refusalAtA(net, G, [F]);
+      runChecked(net, 50);
+      for (const e of net.events.slice(mark))
+        if (e.node === 0 && e.event.type === 'setup-req' && e.event.target === F && e.event.attempt === 1)
+          rounds.push(e.at);
+      mark = net.events.length;
+    }
+    assert.ok(rounds.length >= 4, `${rounds.length} rounds`);
+    for (let k = 0; k < 3; k++) {
+      const hold = c0.refusalHoldHellos * c0.helloMs * 2 ** k;
+      const gap = rounds[k + 1] - rounds[k];
+      // Asked again once the hold is over: it is dropped by the hello period's housekeeping, F named every second.
+      assert.ok(
+        gap >= hold && gap <= hold + 2300,
+        `round ${k + 2} came ${gap} ms after round ${k + 1}, hold ${hold}`,
+      );
+    }
+  });
 });
