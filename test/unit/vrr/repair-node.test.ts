@@ -82,4 +82,50 @@ describe('vrr/repair: representatives through the node', () => {
     assert.deepEqual(a.representatives(), []);
     assert.deepEqual(a.nextHop(R), { kind: 'local' }, 'no route toward R through the lost neighbour');
   });
+
+  it('in a consistent ring only the smallest node advertises itself; the others pass its record on', () => {
+    const net = new TestNet([B, A, 0x020000000030]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    const slots = new Map<number, string[]>();
+    net.tap = (from, _port, frame) => {
+      const r = decodePacket(frame);
+      if (r.ok && r.packet.kind === 'control')
+        for (const o of r.packet.options)
+          if (o.type === OptionType.HELLO)
+            slots.set(
+              from,
+              o.reps.map((x) => x.address.toString(16)),
+            );
+      return frame;
+    };
+    net.run(3000);
+    const a = A.toString(16);
+    assert.deepEqual([slots.get(0), slots.get(1), slots.get(2)], [[a], [a], [a]], 'A alone, in every hello');
+    assert.deepEqual(net.nodes[1].representatives(), [], 'A knows of no representative but itself');
+    assert.deepEqual(
+      net.nodes[0].representatives().map((r) => r.address),
+      [A],
+    );
+  });
+
+  it('nodes that start at once: an inactive node advertises itself until it hears of a smaller one', () => {
+    const net = new TestNet([0x020000000030, B, A]).link(0, 1).link(1, 2).start();
+    const seenBy = new Map<number, Set<number>>();
+    net.tap = (from, _port, frame) => {
+      const r = decodePacket(frame);
+      if (r.ok && r.packet.kind === 'control')
+        for (const o of r.packet.options)
+          if (o.type === OptionType.HELLO && !o.active)
+            for (const x of o.reps)
+              (seenBy.get(from) ?? seenBy.set(from, new Set()).get(from)!).add(x.address);
+      return frame;
+    };
+    net.run(20_000);
+    assert.ok(
+      seenBy.get(0)?.has(0x020000000030),
+      'the largest advertised itself while it knew of nobody smaller',
+    );
+    assert.ok(seenBy.get(0)?.has(A), 'and then the smallest');
+    assert.ok(net.nodes.every((n) => n.isActive()));
+  });
 });
