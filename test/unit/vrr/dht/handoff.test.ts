@@ -231,6 +231,18 @@ describe('DHT: copies and releases in transit are sent again, or forgotten, as t
     return out;
   }
 
+  it('a hand-off answered REFUSED (the owner is full) counts as unanswered: kept, sent again, nothing released', () => {
+    const o = ownerWithReplicas();
+    const mark = closerNodeAppears(o);
+    const [h] = o.transfers(DhtOptionType.HANDOFF, mark);
+    o.acknowledge(h, DhtStatus.REFUSED, T);
+    assert.equal(o.counts.get('dht.handoff.refused'), 1);
+    assert.equal(o.copy(), 'v@1/replica', 'kept');
+    assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), []);
+    o.advance(10 * HELLO_MS);
+    assert.ok(o.transfers(DhtOptionType.HANDOFF, mark).length >= 2, 'sent again');
+    assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), [], 'still nothing released');
+  });
   it('a RELEASE is sent again until acknowledged, 8 times at most; an acknowledged one is not', () => {
     const o = ownerWithReplicas();
     const mark = closerNodeAppears(o);
