@@ -189,14 +189,24 @@ describe('vrr/setup and vrr/paths: answers to routed requests', () => {
       assert.deepEqual(asked(net, mark), ['path torn down by a failure']);
     });
 
-    it('deliberate (with a vset): D is held off, not asked again', () => {
+    it('deliberate (with a vset): D is held off, then, still a linked neighbour that belongs, asked directly', () => {
       const net = converged();
       const r = pathToD(net);
       const mark = net.events.length;
+      const at = net.now;
       toC(net, D, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: [E] });
       assert.ok(!net.nodes[2].vsetMembers().includes(D));
       net.run(500);
       assert.deepEqual(asked(net, mark), []);
+      net.run(10_000);
+      const first = net.events
+        .slice(mark)
+        .find((e) => e.node === 2 && e.event.type === 'setup-req' && e.event.target === D);
+      assert.ok(first && first.event.type === 'setup-req');
+      assert.equal(first.event.why, 'direct setup: linked neighbour belongs in vset');
+      const hold = net.nodes[2].config.refusalHoldHellos * 1000;
+      assert.ok(first.at - at >= hold * 0.9, `not before the hold ends (${first.at - at} ms)`);
+      assert.ok(net.nodes[2].vsetMembers().includes(D), 'D is back');
     });
   });
 });
