@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
 import { MCAST_OPTION_CODECS } from '../../../src/vrr/wire/options/mcast-codecs.ts';
-import { encodePacket } from '../../../src/vrr/wire/index.ts';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
 import { DataFlag, OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
@@ -140,5 +140,32 @@ describe('vrr/node: the driver and extension interface', () => {
       assert.equal(sizes.routes, n.routes().length);
       assert.equal(sizes.representatives, n.address === A ? 0 : 1, "the ring's one representative, A");
     }
+  });
+
+  it('takes no routed option from a sender that is not linked, and does not acknowledge it', () => {
+    const net = line();
+    const b = net.nodes[1];
+    let acks = 0;
+    net.tap = (from, _port, frame) => {
+      const d = decodePacket(frame);
+      if (
+        from === 1 &&
+        d.ok &&
+        d.packet.kind === 'control' &&
+        d.packet.options.some((o) => o.type === OptionType.ACK)
+      )
+        acks++;
+      return frame;
+    };
+    const teardown = { type: OptionType.TEARDOWN, pathId: 9, ea: FAR, vset: null } as const;
+    b.receive(0, FAR, encodePacket({ kind: 'control', flags: 0, sender: FAR, seq: 31, options: [teardown] }));
+    net.run(10);
+    assert.equal(b.counters()['drop.unlinkedSender'], 1);
+    assert.equal(b.counters()['teardown.unknownPath'] ?? 0, 0, 'not processed');
+    assert.equal(acks, 0, 'not acknowledged');
+    b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 32, options: [teardown] }));
+    net.run(10);
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
+    assert.equal(acks, 1, 'and acknowledged');
   });
 });
