@@ -104,4 +104,25 @@ describe('DHT: one hop of an option', () => {
     assert.equal(n.counts.get('dht.drop.badTarget'), 1);
     assert.equal(n.sent.length, 0, 'not answered');
   });
+
+  it('a PUT with an explicit version outside 1 .. 2^32 - 1 is refused where it ends', () => {
+    const n = loneDht(ME, NEIGHBOUR);
+    n.local.add(H);
+    for (const version of [0, 2 ** 32]) {
+      const put = {
+        ...get(0, 8),
+        type: DhtOptionType.PUT,
+        explicitVersion: true,
+        version,
+        value: bytes('v'),
+      };
+      n.dht.onOption(put as KnownOption, NEIGHBOUR);
+    }
+    const replies = n.sent.filter((o) => o.type === DhtOptionType.REPLY);
+    assert.deepEqual(
+      replies.map((r) => (r.type === DhtOptionType.REPLY ? r.status : -1)),
+      [DhtStatus.REFUSED, DhtStatus.REFUSED],
+    );
+    assert.equal(n.dht.entries().length, 0, 'nothing stored');
+  });
 });
