@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
 import { incompletePaths } from '../../../src/sim/fuzz/complete-paths.ts';
 import type { VrrNode } from '../../../src/vrr/node.ts';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 // A line A(10) - R(20) - B(30), r = 2: A and B are virtual neighbours over a path through R.
@@ -122,5 +124,37 @@ describe('vrr/path-check (verified paths)', () => {
       );
       assert.equal(c['pathProbe.timedOut'] ?? 0, 0);
     }
+  });
+
+  it('a probe that does not come back gets a second chance, then the path is dropped and set up again', () => {
+    const K = 4;
+    const net = line({ pathCheckHellos: K });
+    // R swallows every probe it would pass on (the options only: the frames, and their acknowledgements, go on).
+    let swallowed = 0;
+    net.tap = (from, _port, frame) => {
+      if (from !== R) return frame;
+      const d = decodePacket(frame);
+      if (!d.ok || d.packet.kind !== 'control') return frame;
+      const options = d.packet.options.filter((o) => o.type !== OptionType.PATH_PROBE);
+      if (options.length === d.packet.options.length) return frame;
+      swallowed += d.packet.options.length - options.length;
+      return options.length === 0 && d.packet.seq === 0 ? null : encodePacket({ ...d.packet, options });
+    };
+    const mark = net.events.length;
+    net.run(3 * 2 * K * HELLO);
+    const counted = (name: string) =>
+      (net.nodes[A].counters()[name] ?? 0) + (net.nodes[B].counters()[name] ?? 0);
+    assert.ok(swallowed > 0);
+    assert.ok(counted('pathProbe.retried') >= 1, 'a second probe first');
+    assert.ok(counted('pathProbe.timedOut') >= 1, 'then the path is dropped');
+    assert.ok(
+      net.events
+        .slice(mark)
+        .some((e) => e.event.type === 'path-down' && e.event.why === 'path probe did not come back'),
+    );
+    net.tap = null;
+    net.run(30 * HELLO);
+    assert.deepEqual(incompletePaths(snapshot(net)), [], 'set up again once probes pass');
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
   });
 });

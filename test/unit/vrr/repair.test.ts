@@ -112,3 +112,94 @@ describe('vrr/repair (representatives)', () => {
     assert.equal(b[0].seq, (a[0].seq + 1) & 0xffff);
   });
 });
+
+describe('vrr/repair (representative records after a loss)', () => {
+  it('a record heard through a lost neighbour gives no next hop, until a newer sequence comes', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 1 }], 0);
+    t.learn(8, [{ address: 200, seq: 1 }], 0);
+    t.forgetVia(8);
+    assert.equal(t.nextHopToward(200, 0), null, 'no route toward 200 through the lost neighbour 8');
+    assert.equal(t.nextHopToward(200, 10 ** 9), null, 'not later either');
+    assert.equal(t.nextHopToward(100, 0), 7, 'records through other neighbours stay');
+    assert.deepEqual(t.learn(9, [{ address: 200, seq: 2 }], 5), [200]);
+    assert.equal(t.nextHopToward(200, 5), 9);
+  });
+
+  it('after invalidateAll no record gives a next hop or is advertised', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 1 }], 0);
+    t.learn(8, [{ address: 200, seq: 1 }], 0);
+    t.invalidateAll();
+    assert.equal(t.nextHopToward(100, 0), null);
+    assert.equal(t.nextHopToward(200, 10 ** 9), null);
+    assert.deepEqual(t.usable(0), []);
+    assert.deepEqual(t.advertise(false, 0), [], 'nothing to advertise');
+    assert.equal(t.size, 2, 'kept, unusable, so a stale advertisement cannot revive them');
+  });
+
+  it('advertises the two smallest usable records, whatever order they were learned in', () => {
+    for (const order of [
+      [100, 200, 300, 400],
+      [400, 300, 200, 100],
+      [300, 100, 400, 200],
+      [200, 400, 100, 300],
+    ]) {
+      const t = new RepTable(ME, 6000, 0);
+      for (const a of order) t.learn(7, [{ address: a, seq: 1 }], 0);
+      assert.deepEqual(
+        t.advertise(false, 0).map((s) => s.address),
+        [100, 200],
+        `learned in order ${order.join(',')}`,
+      );
+      assert.deepEqual(
+        t.usable(0).map((r) => r.address),
+        [100, 200, 300, 400],
+        'usable() is sorted, smallest first',
+      );
+    }
+  });
+
+  it('leaves records that went stale out of the advertisement, even before expire()', () => {
+    const t = new RepTable(ME, 6000, 0);
+    t.learn(7, [{ address: 100, seq: 1 }], 0);
+    t.learn(7, [{ address: 300, seq: 1 }], 5000);
+    t.learn(7, [{ address: 200, seq: 1 }], 5000);
+    assert.deepEqual(
+      t.advertise(false, 7000).map((s) => [s.address, s.seq]),
+      [
+        [200, 1],
+        [300, 1],
+      ],
+      '100 is past validMs at 7000',
+    );
+    assert.deepEqual(
+      t.advertise(false, 6000).map((s) => s.address),
+      [100, 200],
+      'exactly validMs old is still usable',
+    );
+  });
+
+  it("starts its own sequence at initialSeq (16 bits), so a restarted representative's next one is not stale", () => {
+    const t = new RepTable(ME, 6000, 0x10029);
+    const [self] = t.advertise(true, 0);
+    assert.deepEqual(self, { address: ME, seq: 0x2a });
+    const u = new RepTable(ME, 6000, 0xffff);
+    assert.equal(u.advertise(true, 0)[0].seq, 0, 'wraps at 2^16');
+    assert.deepEqual(u.advertise(false, 0), [], 'not a rep: only records, none here');
+  });
+
+  it('keeps long-unusable records until purgeMs, then forgets them', () => {
+    const t = new RepTable(ME, 6000, 0, 60_000);
+    t.learn(7, [{ address: 100, seq: 1 }], 0);
+    t.expire(60_000);
+    assert.equal(t.size, 1, 'exactly purgeMs old: kept');
+    t.expire(60_001);
+    assert.equal(t.size, 0);
+    assert.deepEqual(
+      t.learn(7, [{ address: 100, seq: 1 }], 60_001),
+      [100],
+      'forgotten: the same sequence is new',
+    );
+  });
+});

@@ -36,6 +36,7 @@ const HELLO_MS = 1000;
 class Owner {
   readonly sent: DhtOption[] = [];
   readonly events: VrrEvent[] = [];
+  readonly counts = new Map<string, number>();
   vset: Address[] = [V1, V2];
   /** The closest node O knows to the key's hash (itself while it owns the key). */
   closest: Address = O;
@@ -57,7 +58,7 @@ class Owner {
         return { cancel: () => void (t.dead = true) };
       },
       emit: (e) => this.events.push(e),
-      count: () => {},
+      count: (name, by = 1) => void this.counts.set(name, (this.counts.get(name) ?? 0) + by),
       isActive: () => true,
       vsetMembers: () => this.vset,
       linkedNeighbors: () => [NEIGHBOUR],
@@ -219,5 +220,198 @@ describe('DHT: the old owner hands a key off when a closer node appears', () => 
       [V1, V2].sort(),
     );
     assert.equal(o.copy(), null);
+  });
+});
+
+describe('DHT: copies and releases in transit are sent again, or forgotten, as their kind says', () => {
+  /** The targets of O's transfers of one type since `from`, with how often each was sent. */
+  function sends(o: Owner, type: DhtTransferOption['type'], from = 0): Map<Address, number> {
+    const out = new Map<Address, number>();
+    for (const t of o.transfers(type, from)) out.set(t.target, (out.get(t.target) ?? 0) + 1);
+    return out;
+  }
+
+  it('a hand-off answered REFUSED (the owner is full) counts as unanswered: kept, sent again, nothing released', () => {
+    const o = ownerWithReplicas();
+    const mark = closerNodeAppears(o);
+    const [h] = o.transfers(DhtOptionType.HANDOFF, mark);
+    o.acknowledge(h, DhtStatus.REFUSED, T);
+    assert.equal(o.counts.get('dht.handoff.refused'), 1);
+    assert.equal(o.copy(), 'v@1/replica', 'kept');
+    assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), []);
+    o.advance(10 * HELLO_MS);
+    assert.ok(o.transfers(DhtOptionType.HANDOFF, mark).length >= 2, 'sent again');
+    assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), [], 'still nothing released');
+  });
+  it('a RELEASE is sent again until acknowledged, 8 times at most; an acknowledged one is not', () => {
+    const o = ownerWithReplicas();
+    const mark = closerNodeAppears(o);
+    const [h] = o.transfers(DhtOptionType.HANDOFF, mark);
+    o.acknowledge(h, DhtStatus.OK, T);
+    const first = o.transfers(DhtOptionType.RELEASE, mark);
+    const toV1 = first.find((r) => r.target === V1)!;
+    o.acknowledge(toV1, DhtStatus.OK, V1);
+    o.advance(400 * HELLO_MS);
+    const all = o.transfers(DhtOptionType.RELEASE, mark);
+    assert.deepEqual(
+      [...sends(o, DhtOptionType.RELEASE, mark)].sort((a, b) => a[0] - b[0]),
+      [
+        [V1, 1],
+        [V2, 8],
+      ].sort((a, b) => a[0] - b[0]),
+    );
+    const toV2 = all.filter((r) => r.target === V2);
+    assert.equal(new Set(toV2.map((r) => r.reqId)).size, 8, 'each send a new request id');
+    assert.ok(toV2.every((r) => r.version === 1 && r.source === O));
+  });
+
+  it('an owner releases a replica that left its vset; back in the vset it gets a REPLICATE, and the release stops', () => {
+    const V3 = H + 50;
+    const o = ownerWithReplicas();
+    let mark = o.sent.length;
+    o.vset = [V1, V3];
+    o.dht.onVsetChange();
+    o.advance(HELLO_MS);
+    assert.deepEqual([...sends(o, DhtOptionType.RELEASE, mark)], [[V2, 1]], 'V2 left: released');
+    assert.deepEqual([...sends(o, DhtOptionType.REPLICATE, mark)], [[V3, 1]], 'V3 came: replicated');
+    o.acknowledge(o.transfers(DhtOptionType.REPLICATE, mark)[0], DhtStatus.OK, V3);
+    mark = o.sent.length;
+    o.vset = [V1, V2];
+    o.dht.onVsetChange();
+    o.advance(HELLO_MS);
+    assert.deepEqual([...sends(o, DhtOptionType.REPLICATE, mark)], [[V2, 1]], 'V2 is a replica again');
+    const replicate = o.transfers(DhtOptionType.REPLICATE, mark)[0];
+    o.acknowledge(replicate, DhtStatus.OK, V2);
+    o.advance(200 * HELLO_MS);
+    assert.equal(
+      sends(o, DhtOptionType.RELEASE, mark).get(V2),
+      undefined,
+      'the older RELEASE to V2 never lands',
+    );
+    assert.equal(
+      sends(o, DhtOptionType.RELEASE, mark).get(V3),
+      8,
+      'V3, released and never answering: 8 sends',
+    );
+    assert.equal(o.copy(), 'v@1/owner');
+  });
+
+  it('a REPLICATE never acknowledged is sent again by the next reconcile; an acknowledged one is not', () => {
+    const o = new Owner();
+    o.deliver({
+      type: DhtOptionType.PUT,
+      hopCount: 1,
+      hopLimit: 64,
+      reqId: 1,
+      target: H,
+      origin: CLIENT,
+      explicitVersion: false,
+      version: 0,
+      ttlMs: 0,
+      key: bytes(KEY),
+      value: bytes('w'),
+    });
+    const mark = o.sent.length;
+    const sent = o.transfers(DhtOptionType.REPLICATE);
+    o.acknowledge(
+      sent.find((r) => r.target === V1)!,
+      DhtStatus.OK,
+      V1,
+    );
+    o.advance(30 * HELLO_MS);
+    const again = sends(o, DhtOptionType.REPLICATE, mark);
+    assert.equal(again.get(V1), undefined, 'V1 holds the copy');
+    assert.ok((again.get(V2) ?? 0) >= 2, `V2 sent again ${again.get(V2) ?? 0} times`);
+    const refused = o.transfers(DhtOptionType.REPLICATE, mark).filter((r) => r.target === V2);
+    assert.equal(new Set(refused.map((r) => r.reqId)).size, refused.length);
+  });
+});
+
+describe('DHT: copies arriving at the owner', () => {
+  const X = H + 500; // a node that is no virtual neighbour of O
+
+  /** A HANDOFF or REPLICATE of KEY reaching O from `source`. */
+  function copyFrom(
+    o: Owner,
+    source: Address,
+    version: number,
+    origin: Address,
+    value: string,
+    type: DhtTransferOption['type'] = DhtOptionType.HANDOFF,
+    reqId = 900 + o.sent.length,
+  ): DhtReplyOption {
+    const mark = o.sent.length;
+    o.deliver({
+      type,
+      hopCount: 2,
+      hopLimit: 64,
+      reqId,
+      target: type === DhtOptionType.HANDOFF ? H : O,
+      tombstone: false,
+      origin,
+      version,
+      ttlMs: 0,
+      source,
+      key: bytes(KEY),
+      value: bytes(value),
+    } as DhtTransferOption);
+    const replies = o.sent.slice(mark).filter((x): x is DhtReplyOption => x.type === DhtOptionType.REPLY);
+    assert.equal(replies.length, 1, 'one answer');
+    assert.equal(replies[0].reqId, reqId);
+    return replies[0];
+  }
+
+  it('an older copy handed off by a replica: mine is kept, and the replica is told to keep its copy', () => {
+    const o = ownerWithReplicas();
+    const r = copyFrom(o, V1, 1, CLIENT - 1, 'older'); // same version, smaller origin: older
+    assert.deepEqual([r.status, r.version, r.target], [DhtStatus.OK, 1, V1]);
+    assert.equal(o.copy(), 'v@1/owner');
+    assert.equal(o.counts.get('dht.merge.keptMine'), 1);
+  });
+
+  it('a newer copy handed off by a replica replaces mine and goes to the other replicas, not back to its source', () => {
+    const o = ownerWithReplicas();
+    const mark = o.sent.length;
+    const r = copyFrom(o, V1, 2, CLIENT, 'newer');
+    assert.deepEqual([r.status, r.version], [DhtStatus.OK, 2]);
+    assert.equal(o.copy(), 'newer@2/owner');
+    assert.deepEqual(
+      o.transfers(DhtOptionType.REPLICATE, mark).map((t) => [t.target, t.version]),
+      [[V2, 2]],
+      'V1 holds it already',
+    );
+  });
+
+  it('a copy handed off by a node that is no virtual neighbour: answered NOT_FOUND (drop yours)', () => {
+    const o = ownerWithReplicas();
+    const r = copyFrom(o, X, 1, CLIENT, 'v');
+    assert.deepEqual([r.status, r.version, r.target], [DhtStatus.NOT_FOUND, 1, X]);
+    assert.equal(o.copy(), 'v@1/owner');
+  });
+
+  it('drops a hand-off not addressed to the key, a copy of version 0, and a REPLICATE from itself', () => {
+    const o = ownerWithReplicas();
+    const mark = o.sent.length;
+    const base = {
+      type: DhtOptionType.HANDOFF,
+      hopCount: 1,
+      hopLimit: 64,
+      reqId: 77,
+      target: H,
+      tombstone: false,
+      origin: CLIENT,
+      version: 5,
+      ttlMs: 0,
+      source: V1,
+      key: bytes(KEY),
+      value: bytes('bad'),
+    } as DhtTransferOption;
+    o.deliver({ ...base, target: O }); // ends here, but a hand-off must be addressed to the key
+    assert.equal(o.counts.get('dht.drop.badTarget'), 1);
+    o.deliver({ ...base, version: 0 });
+    o.deliver({ ...base, type: DhtOptionType.REPLICATE, target: O, source: O });
+    assert.equal(o.counts.get('dht.drop.badTransfer'), 2);
+    assert.equal(o.copy(), 'v@1/owner', 'none of them stored');
+    assert.deepEqual(o.sent.slice(mark), [], 'none of them answered');
   });
 });

@@ -23,6 +23,8 @@ export class FakeNet {
   readonly delivered: { node: Address; packet: DataPacket }[] = [];
   /** routes.get(node).get(dst) = the neighbour toward dst; absent = this node is the closest. */
   readonly routes = new Map<Address, Map<Address, Address>>();
+  /** Per node, its virtual neighbours (NodeServices.vsetMembers; none unless set). */
+  readonly vsets = new Map<Address, Address[]>();
   /** Per node, its counters (NodeServices.count). */
   readonly counts = new Map<Address, Map<string, number>>();
   private readonly links = new Set<string>();
@@ -157,7 +159,7 @@ export class FakeNet {
         c.set(name, (c.get(name) ?? 0) + by);
       },
       isActive: () => true,
-      vsetMembers: () => [],
+      vsetMembers: () => this.vsets.get(me) ?? [],
       linkedNeighbors: () => [...this.mc.keys()].filter((n) => this.links.has(`${me}-${n}`)),
       nextHop: (dst) => {
         if (dst === me) return { kind: 'local' };

@@ -1,0 +1,131 @@
+// The representative side of a node (src/vrr/repair.ts, Repair) through the node's public API: an active node
+// learns representatives only from active neighbours, asks a fresh representative that belongs in its vset for a
+// path at once (a direct SETUP along the record), and drops the records heard through a neighbour it loses.
+
+import assert from 'node:assert/strict';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
+import { TestNet } from './harness.ts';
+
+const A = 0x020000000010;
+const B = 0x020000000020;
+/** A representative of another ring that only B's (rewritten) hellos name. */
+const R = 0x020000000001;
+
+/** A - B converged; from now on B's hellos name R with a growing sequence, and say B is `active`. */
+function advertisedByB(active: boolean): { net: TestNet; setupsToR: number[] } {
+  const net = new TestNet([A, B]).link(0, 1).start();
+  net.run(20_000);
+  let repSeq = 100;
+  const setupsToR: number[] = [];
+  net.tap = (from, _port, frame) => {
+    const r = decodePacket(frame);
+    if (!r.ok || r.packet.kind !== 'control') return frame;
+    if (from === 0) {
+      for (const o of r.packet.options)
+        if (o.type === OptionType.SETUP && o.dst === R) setupsToR.push(o.pathId);
+      return frame;
+    }
+    const options = r.packet.options.map((o) =>
+      o.type === OptionType.HELLO ? { ...o, active, reps: [{ address: R, seq: repSeq++ }] } : o,
+    );
+    return encodePacket({ ...r.packet, options: options as KnownOption[] });
+  };
+  return { net, setupsToR };
+}
+
+describe('vrr/repair: representatives through the node', () => {
+  it('an active node learns a representative from an active neighbour and asks it for a path at once', () => {
+    const { net, setupsToR } = advertisedByB(true);
+    const a = net.nodes[0];
+    const mark = net.events.length;
+    net.run(1500);
+    assert.deepEqual(
+      a.representatives().map((x) => [x.address, x.via]),
+      [[R, B]],
+    );
+    assert.ok((a.counters().directSetups ?? 0) >= 1, 'a direct setup');
+    assert.ok(setupsToR.length >= 1, 'a SETUP for R went out through B');
+    assert.ok(
+      net.events
+        .slice(mark)
+        .some(
+          (e) =>
+            e.node === 0 &&
+            e.event.type === 'setup-req' &&
+            e.event.target === R &&
+            e.event.why === 'direct setup: representative of another ring',
+        ),
+    );
+  });
+
+  it('an active node ignores the representatives an inactive neighbour advertises', () => {
+    const { net, setupsToR } = advertisedByB(false);
+    const a = net.nodes[0];
+    net.run(1500);
+    assert.ok(a.isActive());
+    assert.deepEqual(a.representatives(), [], 'nothing learned from an inactive neighbour');
+    assert.equal(setupsToR.length, 0);
+  });
+
+  it('records heard through a neighbour are dropped when the link to it fails', () => {
+    const { net } = advertisedByB(true);
+    const a = net.nodes[0];
+    net.run(1500);
+    assert.equal(a.representatives().length, 1);
+    net.cut(0, 1);
+    // At once when the link fails: well before the record would lapse by itself (repValidHellos after its last
+    // refresh, just before the cut).
+    const cutAt = net.now;
+    while (a.neighbors().some((n) => n.address === B && n.state === 'linked')) net.run(50);
+    assert.ok(net.now - cutAt < 6000, `failed after ${net.now - cutAt} ms`);
+    assert.deepEqual(a.representatives(), []);
+    assert.deepEqual(a.nextHop(R), { kind: 'local' }, 'no route toward R through the lost neighbour');
+  });
+
+  it('in a consistent ring only the smallest node advertises itself; the others pass its record on', () => {
+    const net = new TestNet([B, A, 0x020000000030]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    const slots = new Map<number, string[]>();
+    net.tap = (from, _port, frame) => {
+      const r = decodePacket(frame);
+      if (r.ok && r.packet.kind === 'control')
+        for (const o of r.packet.options)
+          if (o.type === OptionType.HELLO)
+            slots.set(
+              from,
+              o.reps.map((x) => x.address.toString(16)),
+            );
+      return frame;
+    };
+    net.run(3000);
+    const a = A.toString(16);
+    assert.deepEqual([slots.get(0), slots.get(1), slots.get(2)], [[a], [a], [a]], 'A alone, in every hello');
+    assert.deepEqual(net.nodes[1].representatives(), [], 'A knows of no representative but itself');
+    assert.deepEqual(
+      net.nodes[0].representatives().map((r) => r.address),
+      [A],
+    );
+  });
+
+  it('nodes that start at once: an inactive node advertises itself until it hears of a smaller one', () => {
+    const net = new TestNet([0x020000000030, B, A]).link(0, 1).link(1, 2).start();
+    const seenBy = new Map<number, Set<number>>();
+    net.tap = (from, _port, frame) => {
+      const r = decodePacket(frame);
+      if (r.ok && r.packet.kind === 'control')
+        for (const o of r.packet.options)
+          if (o.type === OptionType.HELLO && !o.active)
+            for (const x of o.reps)
+              (seenBy.get(from) ?? seenBy.set(from, new Set()).get(from)!).add(x.address);
+      return frame;
+    };
+    net.run(20_000);
+    assert.ok(
+      seenBy.get(0)?.has(0x020000000030),
+      'the largest advertised itself while it knew of nobody smaller',
+    );
+    assert.ok(seenBy.get(0)?.has(A), 'and then the smallest');
+    assert.ok(net.nodes.every((n) => n.isActive()));
+  });
+});
