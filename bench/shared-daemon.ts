@@ -16,6 +16,7 @@ import { downLabs } from '../src/testbed/lab/down.ts';
 import type { DaemonsMode } from '../src/testbed/lab/lab-state.ts';
 import { NetnsRuntime } from '../src/testbed/runtime/netns.ts';
 import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
+import { rssMb, sum } from './proc-stats.ts';
 
 const GRIDS: Record<number, [number, number]> = { 9: [3, 3], 25: [5, 5], 49: [7, 7], 100: [10, 10] };
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks per second. */
@@ -43,17 +44,6 @@ function cpuTicks(pid: number): number {
   }
 }
 
-/** Resident set size in MB (NaN when gone). */
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(1))

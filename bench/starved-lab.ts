@@ -17,11 +17,14 @@ import type { DaemonEvent } from '../src/control/protocol.ts';
 import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
 import { downLabs } from '../src/testbed/lab/down.ts';
 import { checkedSocket, type Lab } from '../src/testbed/lab/lab.ts';
-import type { DaemonsMode, LabState } from '../src/testbed/lab/lab-state.ts';
+import type { DaemonsMode } from '../src/testbed/lab/lab-state.ts';
 import { ringNow } from '../src/testbed/lab/ring-wait.ts';
 import { upLab } from '../src/testbed/lab/up.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
 import type { Runtime } from '../src/testbed/runtime/runtime.ts';
+import { helpFromHeader, cpuSeconds, daemonPids, rssMb, sum } from './proc-stats.ts';
+
+helpFromHeader(new URL(import.meta.url).pathname);
 
 const PERIOD_US = 100_000;
 
@@ -108,36 +111,6 @@ function fsType(path: string): string {
   const type = line?.split(' ')[2];
   return type === 'cgroup2' ? 'cgroup2fs' : (type ?? 'none');
 }
-
-/** The processes that run the lab's vrrd nodes: one per node, or the shared hosts. */
-function daemonPids(state: LabState): number[] {
-  const pids = new Set<number>();
-  for (const s of Object.values(state.nodes)) if (s.daemonPid !== null) pids.add(s.daemonPid);
-  for (const h of state.daemons?.hosts ?? []) if (h.pid !== null) pids.add(h.pid);
-  return [...pids];
-}
-
-/** CPU seconds (user + system) a process has used (NaN when it is gone). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Every node's event stream, counting failed links and torn-down paths. */
 class Watch {

@@ -24,7 +24,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadTopology, parseTopology } from '../src/checks/topology.ts';
@@ -40,10 +40,22 @@ import { createVethLinks } from '../src/testbed/links/veth.ts';
 import { runtimeOfKind } from '../src/testbed/runtime/select.ts';
 import { RUNTIME_KINDS } from '../src/testbed/runtime/registry.ts';
 import type { NodeHandle, ProgressSink, Runtime, RuntimeKind } from '../src/testbed/runtime/runtime.ts';
-import type { DaemonsMode, LabState } from '../src/testbed/lab/lab-state.ts';
+import type { DaemonsMode } from '../src/testbed/lab/lab-state.ts';
 import { runPingAll } from '../src/checks/ping-all/lab.ts';
 import { labProbe } from '../src/testbed/verify/lab-probe.ts';
 import { REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
+import {
+  helpFromHeader,
+  cpuSeconds,
+  daemonPids,
+  loadAverage,
+  memUsedMb,
+  pssMb,
+  rssMb,
+  sum,
+} from './proc-stats.ts';
+
+helpFromHeader(new URL(import.meta.url).pathname);
 
 const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 50: [5, 10], 100: [10, 10] };
 
@@ -56,15 +68,6 @@ function grid(n: number): Topology {
   const [rows, cols] = GRIDS[n];
   const text = `name: bench${n}\nseed: 1\ndefaults:\n  vrr: { vsetSize: 4, helloMs: 1000 }\n  link: { delay: 1ms }\ngenerate:\n  grid: { rows: ${rows}, cols: ${cols} }\n`;
   return parseTopology(text, `bench-grid-${n}.yaml`, REPO_ROOT);
-}
-
-function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -385,50 +388,6 @@ function gridTopology(rows: number, cols: number): Topology {
   const text = `name: grid-${rows}x${cols}\nseed: 1\ndefaults:\n  vrr: { vsetSize: 4, helloMs: 1000 }\n  link: { delay: 1ms }\ngenerate:\n  grid: { rows: ${rows}, cols: ${cols} }\n`;
   return parseTopology(text, `bench-grid-${rows}x${cols}.yaml`, REPO_ROOT);
 }
-
-/** The processes that run the lab's vrrd nodes: one per node, or the shared hosts. */
-function daemonPids(state: LabState): number[] {
-  const pids = new Set<number>();
-  for (const s of Object.values(state.nodes)) if (s.daemonPid !== null) pids.add(s.daemonPid);
-  for (const h of state.daemons?.hosts ?? []) if (h.pid !== null) pids.add(h.pid);
-  return [...pids];
-}
-
-/** CPU seconds (user + system) a process has used (0 when it is gone). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime; USER_HZ is 100 on Linux
-  } catch {
-    return 0;
-  }
-}
-
-/** Proportional set size of a process, MB (its share of shared pages; NaN when it is gone). */
-function pssMb(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Memory in use on the machine, MB (MemTotal - MemAvailable). */
-function memUsedMb(): number {
-  const info = readFileSync('/proc/meminfo', 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
-  return (kb('MemTotal') - kb('MemAvailable')) / 1024;
-}
-
-function loadAverage(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** Progress lines as they come, and the live ones (phase bars, the ring's problems) at most every 20 s. */
 function throttledProgress(): ProgressSink {
