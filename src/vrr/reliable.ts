@@ -159,7 +159,7 @@ export class ReliableControl {
     if (this.stopped) return;
     const peer = this.peer(neighbor);
     if (peer.queue.length >= MAX_QUEUED) {
-      if (peer.pending.some((e) => e.tries > 0)) this.env.onGiveUp(neighbor);
+      if (retrying(peer.pending)) this.env.onGiveUp(neighbor);
       else this.env.onQueueFull(neighbor);
       return;
     }
@@ -325,7 +325,7 @@ export class ReliableControl {
     }
     // An older packet is being retransmitted already: the neighbour answers nothing, and one probe is enough.
     // It needs no timer meanwhile: that packet's ACK sends it again (acked), its giving up fails the link.
-    if (olderRetrying(peer.pending, entry)) {
+    if (retrying(peer.pending, entry)) {
       entry.waiting = true;
       return;
     }
@@ -350,9 +350,12 @@ export class ReliableControl {
   }
 }
 
-/** Whether a packet sent before `entry` is being retransmitted (tried again at least once, not acknowledged). */
-function olderRetrying(pending: readonly Pending[], entry: Pending): boolean {
-  for (let i = 0; i < pending.length && pending[i] !== entry; i++) if (pending[i].tries > 0) return true;
+/**
+ * Whether a packet to the neighbour is being retransmitted (tried again at least once, not acknowledged): any of
+ * them, or one sent before `before`.
+ */
+function retrying(pending: readonly Pending[], before?: Pending): boolean {
+  for (let i = 0; i < pending.length && pending[i] !== before; i++) if (pending[i].tries > 0) return true;
   return false;
 }
 

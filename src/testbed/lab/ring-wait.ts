@@ -21,6 +21,16 @@ export async function ringNow(lab: LabAccess, vsetsOnly = false): Promise<RingCo
   );
 }
 
+/**
+ * A poll's verdict, cheap first: vsets alone, and the full verdict (route tables too) only once every vset is
+ * right. The daemons answer from the same event loop that runs the protocol, and handing over the routes of a
+ * forming 1,024-node lab took minutes a poll, starving the ring being waited for. `full` says which it is.
+ */
+export async function pollRing(lab: LabAccess): Promise<{ verdict: RingConsistencyResult; full: boolean }> {
+  const vsets = await ringNow(lab, true);
+  return vsets.passed ? { verdict: await ringNow(lab), full: true } : { verdict: vsets, full: false };
+}
+
 /** Outcome of waitForRing. */
 export interface RingWait {
   consistent: boolean;
@@ -30,10 +40,8 @@ export interface RingWait {
 }
 
 /**
- * Polls the ring every intervalMs until consistent or timeoutMs passed. Each poll asks for vsets first and for
- * the route tables only once every vset is right: the daemons answer the poll from the same event loop that runs
- * the protocol, and handing over the routes of a forming 1,024-node lab took minutes a poll, starving the ring it
- * waited for. The last verdict (and the one returned at the deadline) is a full one.
+ * Polls the ring (pollRing) every intervalMs until consistent or timeoutMs passed; the verdict returned at the
+ * deadline is a full one.
  */
 export async function waitForRing(
   lab: LabAccess,
@@ -43,14 +51,12 @@ export async function waitForRing(
 ): Promise<RingWait> {
   const start = lab.now();
   for (;;) {
-    const vsets = await ringNow(lab, true);
-    const last = vsets.passed ? await ringNow(lab) : vsets;
+    const { verdict: last, full } = await pollRing(lab);
     const elapsed = lab.now() - start;
     onPoll?.(last, elapsed);
     if (last.passed) return { consistent: true, afterMs: elapsed, last };
-    if (elapsed >= timeoutMs) {
-      return { consistent: false, afterMs: null, last: vsets.passed ? last : await ringNow(lab) };
-    }
+    if (elapsed >= timeoutMs)
+      return { consistent: false, afterMs: null, last: full ? last : await ringNow(lab) };
     await lab.sleep(intervalMs);
   }
 }

@@ -4,7 +4,7 @@
 // when the next step comes before the ring settles.
 
 import type { LabAccess } from '../lab/lab-access.ts';
-import { ringNow } from '../lab/ring-wait.ts';
+import { pollRing } from '../lab/ring-wait.ts';
 import { protocolOf } from '../lab/plan.ts';
 import type { RunStepReport } from '../report/run-report.ts';
 
@@ -56,8 +56,7 @@ export class FaultTimer {
       const polled = this.#lab.now();
       let consistent = false;
       try {
-        // Vsets first: the route tables are asked for only when they can decide (see waitForRing).
-        consistent = (await ringNow(this.#lab, true)).passed && (await ringNow(this.#lab)).passed;
+        consistent = (await pollRing(this.#lab)).verdict.passed;
       } catch {
         consistent = false; // a daemon restarting mid-poll: try again next period
       }
