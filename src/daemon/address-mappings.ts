@@ -93,6 +93,8 @@ export class AddressMappings {
   #timer: NodeJS.Timeout | null = null;
   #publishing = false;
   #stopped = false;
+  /** Publication rounds that failed in a row: each doubles the wait before the next (see #retryDelay). */
+  #failures = 0;
   /** Last publication outcome per key, for `vrrctl status`. */
   readonly #published = new Map<string, { ok: boolean; at: number; error?: string }>();
 
@@ -113,7 +115,7 @@ export class AddressMappings {
    */
   ringChanged(): void {
     if (this.#stopped || this.#allPublished()) return;
-    this.#schedule(this.#o.quietMs);
+    this.#schedule(this.#retryDelay());
   }
 
   /** Stops publishing (entries lapse after their TTL elsewhere). */
@@ -155,6 +157,16 @@ export class AddressMappings {
     return true;
   }
 
+  /**
+   * The wait before the next try while something is unpublished: quietMs, doubled for each round that failed in a
+   * row, up to refreshMs. A put fails while the ring is still forming (no owner answers, or its answer is lost), and
+   * retrying every quietMs made every node of a forming 256-node lab put its mappings every few seconds: each put
+   * replicated, handed off and released again as ownership moved, a DHT storm that kept the ring from forming.
+   */
+  #retryDelay(): number {
+    return Math.min(this.#o.quietMs * 2 ** Math.min(this.#failures, 16), this.#o.refreshMs);
+  }
+
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
@@ -172,8 +184,11 @@ export class AddressMappings {
       const value = new Uint8Array(6);
       writeMac(value, 0, this.#o.mac);
       const addresses = await this.#o.addresses();
+      // A retry puts only what is not published yet; a refresh (everything published) puts everything.
+      const retry = !this.#allPublished();
       for (const cidr of addresses) {
         const key = mappingKey(cidr.family, cidr.address);
+        if (retry && this.#published.get(key)?.ok === true) continue;
         const r = await this.#o.dht.put(key, value, { ttlMs: this.#o.ttlMs });
         const previous = this.#published.get(key);
         this.#published.set(key, {
@@ -202,7 +217,9 @@ export class AddressMappings {
     } finally {
       this.#publishing = false;
     }
-    // A node alone (not yet in a ring) cannot store anything: try again once things are quiet, not in refreshMs.
-    this.#schedule(failed ? Math.min(this.#o.quietMs, this.#o.refreshMs) : this.#o.refreshMs);
+    // A node alone (not yet in a ring) cannot store anything: try again once things are quiet, not in refreshMs,
+    // and less often for each round that failed.
+    this.#failures = failed ? this.#failures + 1 : 0;
+    this.#schedule(failed ? this.#retryDelay() : this.#o.refreshMs);
   }
 }

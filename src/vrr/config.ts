@@ -89,7 +89,7 @@ export const DEFAULT_CONFIG: Omit<VrrConfig, 'address' | 'setupRetryMs' | 'fastH
   refusalHoldHellos: 4,
   selfCheckFirstHellos: 2,
   selfCheckMaxHellos: 32,
-  pathCheckHellos: 8,
+  pathCheckHellos: 32,
 };
 
 /** Fills defaults in and checks the values; throws a RangeError naming the bad field. */

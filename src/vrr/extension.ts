@@ -48,6 +48,13 @@ export interface NodeExtension {
    * so the node encodes and decodes them. Nothing global: a node without the extension skips such options.
    */
   readonly optionCodecs: readonly OptionCodec<any>[];
+  /**
+   * Whether its options may be shed instead of queued behind a long queue to a neighbour (EXTENSION_QUEUE_LIMIT,
+   * reliable.ts): true for an extension that retries end to end (the DHT: a transfer or request whose answer does
+   * not come is sent again). Default false: queued like the ring's own control (multicast trees count on hop-by-hop
+   * delivery).
+   */
+  readonly retriesEndToEnd?: boolean;
   /** An option of one of optionTypes arrived from a linked neighbour (sender), or was generated here. */
   onOption(option: KnownOption, sender: Address): void;
   /** The virtual set changed (members added or removed). */

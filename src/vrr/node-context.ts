@@ -29,7 +29,7 @@ import { nextHop, type ForwardingTables, type NextHop } from './forwarding.ts';
 import { Links } from './links.ts';
 import { PathCheck } from './path-check.ts';
 import { Paths } from './paths.ts';
-import { ReliableControl } from './reliable.ts';
+import { EXTENSION_QUEUE_LIMIT, ReliableControl } from './reliable.ts';
 import { Repair } from './repair.ts';
 import { SelfCheck } from './self-check.ts';
 import { SetupRequests } from './setup.ts';
@@ -154,6 +154,19 @@ export class NodeContext {
     if (!this.links.sendFrame(to, frame, true)) return false;
     if (reliable) this.reliable.track(to, seq, frame);
     return true;
+  }
+
+  /**
+   * Sends an extension's options (DHT, multicast) like sendControl, unless they may be shed (their extension retries
+   * end to end) and would wait behind a long queue for that neighbour (EXTENSION_QUEUE_LIMIT): then they are shed,
+   * counted, and reported sent, as a lost frame would be.
+   */
+  sendExtension(to: Address, sheddable: boolean, ...options: KnownOption[]): boolean {
+    if (sheddable && this.reliable.queuedFor(to) >= EXTENSION_QUEUE_LIMIT) {
+      this.count('reliable.extensionShed');
+      return true;
+    }
+    return this.sendControl(to, ...options);
   }
 
   /** Where a VRR control message for dst would go from here (data: DataForwarding.hop). */

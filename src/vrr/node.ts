@@ -87,6 +87,11 @@ export class VrrNode {
     return extension;
   }
 
+  // Whether options an extension sends may be shed under load: only if each one's extension retries end to end.
+  private sheddable(options: readonly KnownOption[]): boolean {
+    return options.every((o) => this.extensionByType.get(o.type)?.retriesEndToEnd === true);
+  }
+
   private makeServices(): NodeServices {
     const ctx = this.ctx;
     return {
@@ -107,11 +112,12 @@ export class VrrNode {
       // Extensions carry application traffic (DHT operations, multicast trees): routed like data, not along
       // representative records (see DataForwarding.hop).
       nextHop: (dst, exclude = null) => ctx.data.hop(dst, exclude),
-      sendToNeighbor: (neighbor, ...options) => ctx.sendControl(neighbor, ...options),
+      sendToNeighbor: (neighbor, ...options) =>
+        ctx.sendExtension(neighbor, this.sheddable(options), ...options),
       routeToward: (dst, option, exclude = null) => {
         const hop = ctx.data.hop(dst, exclude);
         if (hop.kind !== 'forward') return hop.kind;
-        return ctx.sendControl(hop.via, option) ? 'forwarded' : 'none';
+        return ctx.sendExtension(hop.via, this.sheddable([option]), option) ? 'forwarded' : 'none';
       },
       sendDataVia: (neighbor, packet) => ctx.links.sendFrame(neighbor, ctx.encode(packet), false),
       deliverLocally: (packet) => ctx.data.deliver(packet),

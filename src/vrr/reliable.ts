@@ -119,6 +119,17 @@ export const MAX_IN_FLIGHT = 16;
  */
 export const MAX_QUEUED = 256;
 
+/**
+ * Packets an extension that retries end to end (the DHT) may find waiting for a neighbour's window before its own
+ * is shed: two windows. Beyond that the queue is kept for the ring's own control (setups, teardowns, probes) and
+ * for extensions that count on hop-by-hop delivery (multicast trees). An extension
+ * retries end to end (a DHT transfer is sent again when its answer does not come), so a shed packet costs it a
+ * retry; a setup dropped at a full queue costs the ring a path. In a forming 256-node lab the DHT's hand-offs of
+ * the address mappings filled the queues, the setups they crowded out kept the ring from forming, and the ring
+ * that did not form moved the keys' owners again: the ring formed in 22 s without the mappings and never with.
+ */
+export const EXTENSION_QUEUE_LIMIT = 2 * MAX_IN_FLIGHT;
+
 /** How often one packet's retransmission may be put off because its timer fired late (see arm()). */
 const MAX_LATE_DEFERRALS = 3;
 
@@ -149,6 +160,11 @@ export class ReliableControl {
   mayTransmit(neighbor: Address): boolean {
     const peer = this.peers.get(neighbor);
     return !peer || (peer.pending.length < MAX_IN_FLIGHT && peer.queue.length === 0);
+  }
+
+  /** Packets waiting for neighbor's window (not yet sent). */
+  queuedFor(neighbor: Address): number {
+    return this.peers.get(neighbor)?.queue.length ?? 0;
   }
 
   /**

@@ -100,6 +100,67 @@ describe('daemon/address-mappings', () => {
   });
 });
 
+describe('daemon/address-mappings: retries while the ring forms', () => {
+  it('waits twice as long after each refused round, up to refreshMs, and puts only what is unpublished', async () => {
+    const dht = new FakeDht();
+    dht.refuse = true;
+    const m = new AddressMappings({
+      dht: new DhtClient(dht),
+      mac: 0x020000000001,
+      ttlMs: 60_000,
+      refreshMs: 400,
+      quietMs: 25,
+      addresses: async () => [
+        { family: 4, address: '198.18.0.1', prefixLength: 15 },
+        { family: 6, address: 'fd76:7272::1', prefixLength: 64 },
+      ],
+      count: () => {},
+      logger: new Logger('error'),
+    });
+    m.start();
+    // Rounds at 25, +50, +100, +200, +400 (the cap), +400 ms: each round puts both keys.
+    await until(() => dht.puts.length >= 12, 'six refused rounds', 10_000);
+    const rounds = dht.puts.filter((_, i) => i % 2 === 0).map((p) => p.at);
+    const gaps = rounds.slice(1, 6).map((t, i) => t - rounds[i]);
+    for (const [i, want] of [50, 100, 200, 400, 400].entries()) {
+      assert.ok(
+        gaps[i] >= want - 5,
+        `gap ${i + 1} between refused rounds: ${gaps[i]} ms, expected >= ${want}`,
+      );
+    }
+    // Lots of vset changes do not bring the next try closer than the backoff.
+    const before = dht.puts.length;
+    for (let i = 0; i < 10; i++) m.ringChanged();
+    await sleep(200);
+    assert.equal(dht.puts.length, before, 'ring changes shorten no backoff');
+    m.stop();
+  });
+
+  it('a retry round puts only the keys still unpublished', async () => {
+    let calls = 0;
+    const dht = new FakeDht();
+    const put = dht.put.bind(dht);
+    // The second key is refused once.
+    dht.put = (key, v, o, done) => {
+      calls++;
+      if (String(key).startsWith('ipv6') && calls <= 2) {
+        dht.puts.push({ key: String(key), at: Date.now() });
+        setImmediate(() => done({ ok: false, error: 'timeout' }));
+        return;
+      }
+      put(key, v, o, done);
+    };
+    const m = publisher(dht, 20);
+    m.start();
+    await until(() => m.status().length === 2 && m.status().every((s) => s.ok), 'both published');
+    assert.deepEqual(
+      dht.puts.map((p) => p.key),
+      ['ipv4:198.18.0.1', 'ipv6:fd76:7272::1', 'ipv6:fd76:7272::1'],
+    );
+    m.stop();
+  });
+});
+
 describe('daemon/address-mappings: the write rule (a mapping only from its own origin)', () => {
   const A = 0x020000000a01; // derives to 198.18.10.1 and fd76:7272::200:0:a01
   const B = 0x020000000b02;

@@ -53,6 +53,8 @@ const MAX_U32 = 0xffffffff;
 /** The DHT of one node. Attach with node.attach(new Dht(node.services)). */
 export class Dht implements NodeExtension {
   readonly optionTypes: readonly number[] = DHT_TYPES;
+  /** Transfers and requests are sent again when unanswered: a packet of theirs may be shed under load. */
+  readonly retriesEndToEnd = true;
   /** Registered by node.attach() in that node's own registry. */
   readonly optionCodecs = DHT_OPTION_CODECS;
   /** The key-value table (read-only outside the DHT). */

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
 import { MCAST_OPTION_CODECS } from '../../../src/vrr/wire/options/mcast-codecs.ts';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { DataFlag, OptionType } from '../../../src/vrr/wire/types.ts';
+import { DataFlag, DhtOptionType, DhtStatus, OptionType } from '../../../src/vrr/wire/types.ts';
+import { EXTENSION_QUEUE_LIMIT, MAX_IN_FLIGHT } from '../../../src/vrr/reliable.ts';
+import { Dht } from '../../../src/vrr/dht/index.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -70,6 +72,41 @@ describe('vrr/node: the driver and extension interface', () => {
     assert.equal(s.sendToNeighbor(C, opt), true);
     const a = net.nodes[0];
     assert.deepEqual([...a.services.linkedNeighbors()], [B]);
+  });
+
+  it("sheds a DHT packet behind a long queue to a neighbour, never multicast's nor the ring's own control", () => {
+    const net = line();
+    const b = net.nodes[1];
+    b.attach(new Dht(b.services));
+    const s = b.services;
+    net.stall(2, 2_000); // C takes nothing for a while: B's window to it fills, then its queue
+    const reply = {
+      type: DhtOptionType.REPLY,
+      hopCount: 0,
+      hopLimit: 64,
+      reqId: 1,
+      target: C,
+      requestHops: 0,
+      status: DhtStatus.OK,
+      owner: B,
+      version: 1,
+      ttlMs: 0,
+      value: new Uint8Array(0),
+    } as const;
+    const teardown = { type: OptionType.TEARDOWN, pathId: 1, ea: A, vset: null } as const;
+    const shed = () => b.counters()['reliable.extensionShed'] ?? 0;
+    const queued = () => b.counters()['reliable.queued'] ?? 0;
+    // The first MAX_IN_FLIGHT go out, the next EXTENSION_QUEUE_LIMIT wait, the rest are shed (and reported sent).
+    for (let i = 0; i < MAX_IN_FLIGHT + EXTENSION_QUEUE_LIMIT + 5; i++)
+      assert.equal(s.sendToNeighbor(C, reply), true);
+    assert.equal(shed(), 5, 'past two windows of queue, a DHT packet is shed and counted');
+    assert.equal(s.routeToward(C, reply), 'forwarded');
+    assert.equal(shed(), 6, 'routed DHT packets too');
+    // An option no extension that retries end to end owns (the ring's, a multicast tree's) still queues.
+    const before = queued();
+    assert.equal(s.sendToNeighbor(C, teardown), true);
+    assert.equal(queued(), before + 1);
+    assert.equal(shed(), 6);
   });
 
   it('a bug in an extension is counted and reported, never thrown at the driver', () => {

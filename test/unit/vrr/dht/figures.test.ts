@@ -194,7 +194,10 @@ describe('DHT figures on a 100-node random geometric graph', function () {
 
     sim.network.heal();
     sim.converge();
-    sim.network.runFor(20_000);
+    // 40 s: the heal sends hundreds of transfers at once, and those that would wait behind more than two windows
+    // of a neighbour's queue are shed (EXTENSION_QUEUE_LIMIT) and sent again by the DHT's own timers (20 s was
+    // enough before the shedding; two keys still had a stale replica then).
+    sim.network.runFor(40_000);
     // One value everywhere: every copy of every key, on every running node, is the winner; and no node holds
     // a key but its owner and the owner's virtual neighbours (issue #3: a node that was neither kept a key, in
     // the losing version, long after the heal).
