@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
-import { McastOptionType } from '../../../../src/vrr/wire/types.ts';
+import { McastOptionType, type McastMembershipOption } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
-import { deliveredTo, G, groupPacket } from './mcast-kit.ts';
+import { deliveredTo, G, groupPacket, permutations, reorder } from './mcast-kit.ts';
 
 const S: Address = 0x020000000001; // source
 const M: Address = 0x020000000002; // member
@@ -43,6 +43,18 @@ function countDelivered(net: FakeNet): Map<number, number> {
     deliver(i);
   };
   return seen;
+}
+
+/** The REPLICATE options delivered from now on, in order. */
+function copiesDelivered(net: FakeNet): McastMembershipOption[] {
+  const copies: McastMembershipOption[] = [];
+  const deliver = net.deliver.bind(net);
+  net.deliver = (i = 0) => {
+    const o = net.queue[i].option;
+    if (o?.type === McastOptionType.REPLICATE) copies.push(o);
+    deliver(i);
+  };
+  return copies;
 }
 
 function record(net: FakeNet, node: Address): string {
@@ -174,8 +186,80 @@ describe('multicast: RVP roles and answers', () => {
     assert.equal(seen.get(McastOptionType.REPLICATE), 4);
     assert.equal(record(net, R), `owner s=${S} m=${M}`);
     assert.equal(record(net, V), `owner s=${S} m=${M}`);
-    // (Two changes in flight at once do bounce between them for as long as both believe they own the group:
-    // each takes the other's older copy as news. docs/mutation.md, after the split, names it.)
+  });
+
+  it('two would-be owners answering a REGISTER and a JOIN in the same instant swap two copies each, in any order, and both hold both parties', () => {
+    // The copies cross: each owner's first copy lacks the other's newcomer. Taken as they were, each would
+    // overwrite the other's record with an older copy and copy it back, forever; merged, they settle.
+    const orders = permutations(4);
+    for (const order of orders) {
+      const net = mesh();
+      net.routes.get(V)!.delete(K); // V too believes it is the closest
+      net.route(M, K, V); // and M's JOIN reaches V, while S's REGISTER reaches R
+      net.vsets.set(V, [R]);
+      const seen = countDelivered(net);
+      net.mc.get(S)!.register(G);
+      net.mc.get(M)!.join(G);
+      net.deliver(0); // the REGISTER at R: MEMBERS to S, a copy to V
+      net.deliver(0); // the JOIN at V: SOURCES to M, a copy to R
+      reorder(net, order);
+      net.flush(100); // throws if the copies went on bouncing
+      const why = `order ${order}`;
+      assert.equal(seen.get(McastOptionType.REPLICATE), 4, `${why}: two copies each way`);
+      assert.equal(record(net, R), `owner s=${S} m=${M}`, why);
+      assert.equal(record(net, V), `owner s=${S} m=${M}`, why);
+      // Now in step, a LEAVE handled at V reaches R in one copy (V had R's latest version: R takes it as is).
+      net.mc.get(M)!.leave(G);
+      net.flush(100);
+      assert.equal(seen.get(McastOptionType.REPLICATE), 6, `${why}: the LEAVE copied and copied back`);
+      assert.equal(record(net, R), `owner s=${S} m=`, why);
+      assert.equal(record(net, V), `owner s=${S} m=`, why);
+    }
+  });
+
+  it('an owner does not forget a party on an older copy, only on a copy made from its current record', () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const first = copies.at(-1)!; // R's record holding S alone
+    net.mc.get(M)!.join(G);
+    net.flush();
+    const current = copies.at(-1)!.version!; // R's record holding S and M
+    assert.ok(current !== first.version, 'a change moves the version on');
+    const r = net.mc.get(R)!;
+    // V (believing it owns the group for a moment) copies back the record R sent first: R keeps M.
+    const stale = { ...first, target: R, origin: V, version: 7 };
+    r.onOption({ ...stale, seen: 0 }, V);
+    r.onOption({ ...stale, seen: first.version }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`, 'older copies are merged: M kept');
+    // A copy made from R's current record without M (V handled M's LEAVE) is the newer one: taken as it is.
+    r.onOption({ ...stale, seen: current }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=`);
+  });
+
+  it('an owner that is no longer the closest and gets a copy lacking a party hands the party on', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    // W is the closest now; R has not noticed yet, and W's copy of a record of its own (S only) reaches R.
+    for (const a of [S, M, L, R, V]) net.route(a, K, W);
+    net.routes.get(W)!.delete(K);
+    const copy = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: R,
+      group: G,
+      origin: W,
+    };
+    net.mc.get(R)!.onOption({ ...copy, sources: [S], members: [], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, R), `replica s=${S} m=${M}`, 'R keeps M');
+    assert.equal(record(net, W), `owner s=${S} m=${M}`, 'and hands M on to W');
   });
 
   it('a request reaching a replica (routes moved) makes it the owner, answered and copied on', () => {
