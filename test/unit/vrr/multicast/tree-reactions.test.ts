@@ -24,6 +24,7 @@ const ATTACH_TIMEOUT = 3 * HELLO;
 function tree(): FakeNet {
   const net = netWithRvp([S, U, X, Y, W], R).link(S, U).link(U, X).link(X, Y).link(X, W);
   net.route(U, S, S).route(X, S, U).route(Y, S, X).route(W, S, X);
+  for (const m of [Y, W]) net.route(S, m, U).route(U, m, X).route(X, m, m);
   net.mc.get(S)!.register(G);
   drain(net);
   return net;
@@ -78,8 +79,18 @@ describe('multicast trees: reactions, by the messages they send', () => {
   it('a relay that loses one downstream keeps its upstream and its other downstream; losing the last, it leaves', () => {
     const net = tree();
     tellSource(net, Y, S);
+    drain(net);
+    // X is on the tree (attached): a new downstream is confirmed at once.
+    const seen = record(net);
     tellSource(net, W, S);
     drain(net);
+    assert.deepEqual(
+      seen.filter(([from, to]) => [from, to].every((n) => n === W || n === X)),
+      [
+        [W, X, 'BRANCH'],
+        [X, W, 'ATTACHED'],
+      ],
+    );
     assert.deepEqual(row(net, X), { root: S, group: G, upstream: U, downstream: [Y, W] });
     net.cut(X, W);
     assert.deepEqual(queued(net), [], 'nothing sent: no FELL to Y, no branch again');
@@ -170,6 +181,7 @@ describe('multicast trees: reactions, by the messages they send', () => {
 
   it('a BRANCH that comes back within a hello to the relay that passed it up is a loop: refused; later, accepted', () => {
     const net = tree();
+    net.advance(5 * HELLO); // (a clock that is not at 0)
     tellSource(net, Y, S);
     drain(net); // X passed Y's branch up to U
     treeOption(net, X, W, McastOptionType.BRANCH, Y, 1);
@@ -180,5 +192,94 @@ describe('multicast trees: reactions, by the messages they send', () => {
     treeOption(net, X, W, McastOptionType.BRANCH, Y, 2);
     assert.equal(net.count(X, 'mcast.branch.loop'), 1, 'a hello later: no loop any more');
     assert.ok(row(net, X)?.downstream.includes(W));
+  });
+
+  it('a relay whose own branch is never confirmed gives it up (PRUNE up, FELL down) and forgets the tree', () => {
+    const net = tree();
+    net.blackhole = (m) => m.to === X && m.option?.type === McastOptionType.ATTACHED;
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, Y, X, McastOptionType.ATTACHED); // Y is confirmed (as if X had been): only X's branch waits
+    const seen = record(net);
+    net.advance(ATTACH_TIMEOUT + 1);
+    assert.equal(net.count(X, 'mcast.branch.unattached'), 1);
+    assert.deepEqual(seen.filter(([from]) => from === X).slice(0, 2), [
+      [X, U, 'PRUNE'],
+      [X, Y, 'FELL'],
+    ]);
+    assert.equal(row(net, X), undefined, 'X, no member, forgets the tree (Y branches again on its own)');
+  });
+
+  it('a member felled that leaves the group before its backoff ends does not branch again', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, Y, X, McastOptionType.FELL); // the backoff starts (settleMs)
+    net.mc.get(Y)!.leave(G);
+    const seen = record(net);
+    net.advance(HELLO);
+    assert.deepEqual(
+      seen.filter(([from, , type]) => from === Y && type === 'BRANCH'),
+      [],
+    );
+    assert.equal(row(net, Y), undefined);
+  });
+
+  it('a member felled branches again through the same relay at once: no loop there', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, X, U, McastOptionType.FELL); // U fells X (X forgets the tree, not being a member): X fells Y
+    net.advance(100); // Y's backoff: its BRANCH reaches X within a hello of X passing Y's first one up
+    assert.equal(net.count(X, 'mcast.branch.loop'), 0);
+    assert.deepEqual(row(net, X)?.downstream, [Y]);
+    assert.equal(row(net, Y)?.upstream, X);
+  });
+
+  it('a SEED installs the hop and goes on toward its member; at a member whose branch found no route, it is taken', () => {
+    const net = tree();
+    net.mc.get(Y)!.join(G);
+    net.routes.get(Y)!.delete(S); // no route toward S from Y: its branch goes nowhere
+    net.mc.get(Y)!.onOption(
+      {
+        type: McastOptionType.SOURCES,
+        hopCount: 0,
+        hopLimit: 0,
+        target: Y,
+        group: G,
+        origin: S,
+        sources: [S],
+        members: [],
+      },
+      Y,
+    );
+    drain(net);
+    assert.deepEqual(row(net, Y), { root: S, group: G, upstream: null, downstream: [] });
+    treeOption(net, X, U, McastOptionType.SEED, Y, 1);
+    assert.deepEqual(queued(net), [[X, Y, 'SEED']]);
+    assert.deepEqual(row(net, X), { root: S, group: G, upstream: U, downstream: [Y] });
+    drain(net);
+    assert.equal(row(net, Y)?.upstream, X, 'Y hangs below X');
+  });
+
+  it('a SEED from another neighbour at a node on the tree: turned back (PRUNE), the node seeds on itself', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, X, W, McastOptionType.SEED, Y, 1);
+    assert.deepEqual(queued(net), [
+      [X, W, 'PRUNE'],
+      [X, Y, 'SEED'],
+    ]);
+    assert.equal(row(net, X)?.upstream, U);
+  });
+
+  it('a SEED reaching a source that withdrew is turned back, nothing else', () => {
+    const net = tree();
+    net.mc.get(S)!.withdraw(G);
+    drain(net);
+    treeOption(net, S, U, McastOptionType.SEED, Y, 1);
+    assert.deepEqual(queued(net), [[S, U, 'PRUNE']]);
+    assert.equal(row(net, S), undefined);
   });
 });
