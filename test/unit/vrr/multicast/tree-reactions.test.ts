@@ -7,7 +7,11 @@
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
-import { McastOptionType, type McastTreeOption } from '../../../../src/vrr/wire/types.ts';
+import {
+  MCAST_FLAG_ATTACHED,
+  McastOptionType,
+  type McastTreeOption,
+} from '../../../../src/vrr/wire/types.ts';
 import type { FakeNet } from './fake-net.ts';
 import { G, netWithRvp, tellSource } from './mcast-kit.ts';
 
@@ -69,10 +73,11 @@ function treeOption(
   type: McastTreeOption['type'],
   target = 0,
   seq = 1000,
+  flags = 0,
 ): void {
   net.mc
     .get(to)!
-    .onOption({ type, flags: 0, hopCount: 0, seq, root: S, group: G, target } as McastTreeOption, from);
+    .onOption({ type, flags, hopCount: 0, seq, root: S, group: G, target } as McastTreeOption, from);
 }
 
 describe('multicast trees: reactions, by the messages they send', () => {
@@ -257,7 +262,17 @@ describe('multicast trees: reactions, by the messages they send', () => {
     assert.deepEqual(row(net, Y), { root: S, group: G, upstream: null, downstream: [] });
     treeOption(net, X, U, McastOptionType.SEED, Y, 1);
     assert.deepEqual(queued(net), [[X, Y, 'SEED']]);
+    const flags = () => (net.queue.at(-1)!.option as McastTreeOption).flags;
+    assert.equal(flags(), 0, 'U is not known to reach S: neither is X');
     assert.deepEqual(row(net, X), { root: S, group: G, upstream: U, downstream: [Y] });
+    // The same SEED again, from a U that reaches S (ATTACHED flag): X is confirmed and says so below.
+    net.queue.length = 0;
+    treeOption(net, X, U, McastOptionType.SEED, Y, 2, MCAST_FLAG_ATTACHED);
+    assert.deepEqual(queued(net), [
+      [X, Y, 'ATTACHED'],
+      [X, Y, 'SEED'],
+    ]);
+    assert.equal(flags(), MCAST_FLAG_ATTACHED);
     drain(net);
     assert.equal(row(net, Y)?.upstream, X, 'Y hangs below X');
   });
