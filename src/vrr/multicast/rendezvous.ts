@@ -213,6 +213,7 @@ export class Rendezvous {
     // An owner that is no longer the closest keeps the parties the copy lacked and hands them on to the node
     // that is (reconcileRvp would not: the record is a replica now).
     else if (
+      role === 'replica' &&
       wasOwner &&
       merge &&
       !(sameMembers(rec.sources, opt.sources) && sameMembers(rec.members, opt.members))

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
+import { MCAST_MAX_LISTED } from '../../../../src/vrr/wire/options/mcast-membership.ts';
 import { McastOptionType, type McastMembershipOption } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
 import { deliveredTo, G, groupPacket, permutations, reorder } from './mcast-kit.ts';
@@ -238,6 +239,94 @@ describe('multicast: RVP roles and answers', () => {
     r.onOption({ ...stale, seen: current }, V);
     net.flush();
     assert.equal(record(net, R), `owner s=${S} m=`);
+  });
+
+  it("a party merged from a third node's copy moves the version on: a copy made from the version before it is merged", () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const mine = copies.at(-1)!; // R's record, S alone: V had this version
+    const r = net.mc.get(R)!;
+    // W, believing it owns the group for a moment, copies its record (M) to R: R merges it.
+    r.onOption({ ...mine, target: R, origin: W, members: [M], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`);
+    // V's copy made from R's record before the merge lacks M: older, merged.
+    r.onOption({ ...mine, target: R, origin: V, version: 1, seen: mine.version }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`, 'M kept');
+  });
+
+  it('a copy whose list is cut to its half of the option may be partial: merged, even when made from the current record', () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const r = net.mc.get(R)!;
+    const cut = MCAST_MAX_LISTED >> 1;
+    const many = Array.from({ length: cut + 5 }, (_, i) => 0x030000000000 + i);
+    for (const m of many)
+      r.onOption(
+        {
+          type: McastOptionType.JOIN,
+          hopCount: 0,
+          hopLimit: 8,
+          target: K,
+          group: G,
+          origin: m,
+          sources: [],
+          members: [],
+        },
+        S,
+      );
+    net.flush();
+    const current = copies.at(-1)!;
+    assert.equal(current.members.length, cut, 'the copies R sends are cut');
+    r.onOption({ ...current, target: R, origin: V, version: 1, seen: current.version }, V);
+    net.flush();
+    assert.equal(r.rvpRecords()[0].members.length, cut + 5, 'R keeps every member');
+  });
+
+  it('a hand-off reaching a replica that is now the closest is merged into its copy', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    assert.equal(record(net, V), `replica s=${S} m=${M}`);
+    // Routes toward the key end at V now; before V's check, W hands on a record of its own (L only).
+    net.routes.get(V)!.delete(K);
+    const handOff = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: K,
+      group: G,
+      origin: W,
+    };
+    net.mc.get(V)!.onOption({ ...handOff, sources: [], members: [L], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, V), `owner s=${S} m=${[M, L].sort()}`);
+  });
+
+  it('a replica that is now the closest and gets a copy it holds already takes over and copies it on', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    net.routes.get(V)!.delete(K); // V is the closest now (R has not noticed)
+    const copy = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: V,
+      group: G,
+      origin: R,
+    };
+    net.mc.get(V)!.onOption({ ...copy, sources: [S], members: [M], version: 2, seen: 0 }, R);
+    net.flush();
+    assert.equal(record(net, V), `owner s=${S} m=${M}`);
+    assert.equal(record(net, W), `replica s=${S} m=${M}`, 'copied on to its virtual neighbour W');
   });
 
   it('an owner that is no longer the closest and gets a copy lacking a party hands the party on', () => {
