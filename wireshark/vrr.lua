@@ -165,6 +165,8 @@ field("mc_hop_limit", ProtoField.uint8("vrr.mcast.hop_limit", "HopLimit", base.D
 field("mc_nsrc", ProtoField.uint8("vrr.mcast.nsrc", "NSrc", base.DEC))
 field("mc_nmem", ProtoField.uint8("vrr.mcast.nmem", "NMem", base.DEC))
 field("mc_reserved", ProtoField.uint16("vrr.mcast.reserved", "Reserved", base.HEX))
+field("mc_version", ProtoField.uint16("vrr.mcast.version", "Version", base.DEC))
+field("mc_seen", ProtoField.uint16("vrr.mcast.seen", "Seen", base.DEC))
 field("mc_target", ProtoField.ether("vrr.mcast.target", "Target"))
 field("mc_group", ProtoField.ether("vrr.mcast.group", "Group"))
 field("mc_origin", ProtoField.ether("vrr.mcast.origin", "Origin"))
@@ -430,8 +432,16 @@ local function mcast_membership(tvb, t, o, len, type)
   t:add(F.mc_hop_limit, tvb(o + 3, 1))
   t:add(F.mc_nsrc, tvb(o + 4, 1))
   t:add(F.mc_nmem, tvb(o + 5, 1))
-  t:add(F.mc_reserved, tvb(o + 6, 2))
+  if type == 0x26 then
+    -- REPLICATE: the sender's record version, and the version of the target's record it last received
+    t:add(F.mc_version, tvb(o + 6, 2))
+  else
+    t:add(F.mc_reserved, tvb(o + 6, 2))
+  end
   add_slot(t, F.mc_target, tvb, o + 8)
+  if type == 0x26 then
+    t:add(F.mc_seen, tvb(o + 14, 2))
+  end
   add_slot(t, F.mc_group, tvb, o + 16)
   add_slot(t, F.mc_origin, tvb, o + 24)
   if 32 + 8 * (nsrc + nmem) > len then

@@ -2,7 +2,9 @@
 // (owner) and copied to the RVP's virtual neighbours (replicas), which take over when the RVP fails.
 // Invariants (tested): a group's record is either 'owner' or 'replica'; sources and members are node addresses;
 // at most MAX_RVP_GROUPS records (ensure() refuses a new group when full, counted as cap.mcast.groups) and at most
-// MAX_GROUP_PARTIES sources and members each per record (a copy received is cut to them: cap.mcast.parties).
+// MAX_GROUP_PARTIES sources and members each per record (a copy received is cut to them: cap.mcast.parties);
+// a record's version changes (nextVersion) whenever its sources or members do, never to 0; `heard` names only
+// nodes that sent this node a copy of the record (the 16 heard from last: rendezvous.ts).
 
 import { formatAddress, type Address } from '../address.ts';
 import { hashKey } from '../dht/hash-key.ts';
@@ -14,6 +16,18 @@ export interface GroupRecord {
   readonly sources: Set<Address>;
   readonly members: Set<Address>;
   role: 'owner' | 'replica';
+  /**
+   * This node's count of changes to the sets (u16, wrapping past 0): a copy sent carries it, and a copy that
+   * names the version held here (its Seen) was made by a node that had this very record (rendezvous.ts).
+   */
+  version: number;
+  /** Per node that sent a copy of this record, the version of its last copy (sent back as Seen). */
+  readonly heard: Map<Address, number>;
+}
+
+/** The version after v: u16, wrapping past 0 (0 means "none" in a copy's Seen). */
+export function nextVersion(v: number): number {
+  return v >= 0xffff ? 1 : v + 1;
 }
 
 /** The ring position of a group's RVP: the DHT hash of "mcast/<group address>". */
@@ -48,13 +62,13 @@ export class MembershipStore {
         this.count('cap.mcast.groups');
         return undefined;
       }
-      r = { group, sources: new Set(), members: new Set(), role };
+      r = { group, sources: new Set(), members: new Set(), role, version: 0, heard: new Map() };
       this.records.set(group, r);
     }
     return r;
   }
 
-  /** Replaces a group's sets with a copy received from its RVP. */
+  /** Replaces a group's sets with the given ones (a copy received, possibly merged with what was held). */
   replace(
     group: Address,
     sources: Address[],

@@ -12,12 +12,15 @@
 // re-sends its REGISTER or JOIN every refreshMs (soft refresh of the hard state), and at once when it loses the
 // RVP as a neighbour or virtual neighbour, so a new RVP rebuilds the record within one refresh period. An RVP
 // that hands a record on to a closer node merges it into what that node holds (two sides of a healed partition
-// may both have built one).
+// may both have built one), and so does an owner that gets a copy not made from its current record.
 //
 // Invariants (test/unit/vrr/multicast/refresh.test.ts, requests.test.ts, sim-recovery.test.ts; membership.ts and
 // requests.ts state those of the tables themselves):
 //  - a record is 'owner' only at a node that was the closest to the group's key it knew when it last looked
 //    (a request reached it, or reconcileRvp ran); an owner replicates every change to its virtual neighbours;
+//  - an owner's record loses a party only to a WITHDRAW or LEAVE handled here, or to a copy made from its
+//    current version by a node that had merged it (onReplicate): never to an older copy; copies are passed on only
+//    when they changed the record, so two would-be owners stop copying (test/unit/vrr/multicast/rvp.test.ts);
 //  - `rvpOf` names, per group this node sources or joined, the node whose answer it last had;
 //  - `knownMembers` has an entry only for a group this node sources;
 //  - at most one soft-refresh timer is armed, only while this node sources or joins a group;
@@ -31,7 +34,7 @@ import type { NodeServices } from '../extension.ts';
 import { MCAST_MAX_LISTED } from '../wire/options/mcast-membership.ts';
 import { McastOptionType, type McastMembershipOption } from '../wire/types.ts';
 import { MAX_GROUP_PARTIES } from '../limits.ts';
-import { groupKey, MembershipStore } from './membership.ts';
+import { groupKey, MembershipStore, nextVersion, type GroupRecord } from './membership.ts';
 import { MembershipRequests, type RequestType } from './requests.ts';
 import type { McastState, ResolvedMulticastOptions } from './state.ts';
 
@@ -169,31 +172,53 @@ export class Rendezvous {
         if (!opt.sources.includes(opt.origin)) this.rvpOf.set(g, opt.origin);
         for (const src of opt.sources) this.st.trees.learnSource(g, src);
         return;
-      case McastOptionType.REPLICATE: {
-        const owner = this.s.nextHop(groupKey(g)).kind === 'local';
-        const before = this.rvp.get(g);
-        if (opt.target === groupKey(g) && before) {
-          // A hand-off from a node that believed it owned the group (two sides of a healed partition, or a
-          // refresh that reached a node before the ring settled): keep both records' parties.
-          opt = {
-            ...opt,
-            sources: union(before.sources, opt.sources),
-            members: union(before.members, opt.members),
-          };
-        }
-        const changed =
-          !before ||
-          !sameMembers(before.sources, opt.sources) ||
-          !sameMembers(before.members, opt.members) ||
-          before.role !== (owner ? 'owner' : 'replica');
-        if (this.rvp.replace(g, opt.sources, opt.members, owner ? 'owner' : 'replica') === undefined) return;
-        this.s.emit({ type: 'mcast-rvp', group: g, role: owner ? 'owner' : 'replica', why: 'replicate' });
-        // Re-replicate only what is new here: while the ring settles two nodes may both believe they own the
-        // group, and unconditional re-replication would bounce the record between them forever.
-        if (owner && changed) this.replicate(g);
-        return;
-      }
+      case McastOptionType.REPLICATE:
+        return this.onReplicate(opt);
     }
+  }
+
+  /**
+   * A copy of a group's record arrived: from an owner (to each of its virtual neighbours), or handed on toward the
+   * key. A replica takes the owner's copy as it is. A record this node owns, or holds where a hand-off ends, is
+   * merged with the copy (the parties of both, so no copy, older or not, makes it forget a party) unless the copy
+   * is the newer of the two: its sender had received this very version of the record (the copy's Seen is the
+   * version held here) and merged it, so only a WITHDRAW or LEAVE handled there can make them differ, and the copy
+   * is taken as it is. Why this ends: a copy is passed on only when it changed the record; between two requests
+   * a merge only adds parties, and a copy taken as it is holds every party of the version it replaces, so every
+   * change adds a party among the finitely many listed and the copies stop (two owners that each handled a
+   * request in the same instant swap two copies each). A list cut to its half of the option may be partial: merged.
+   */
+  private onReplicate(opt: McastMembershipOption): void {
+    const g = opt.group;
+    const role = this.s.nextHop(groupKey(g)).kind === 'local' ? 'owner' : 'replica';
+    const before = this.rvp.get(g);
+    const cut = MCAST_MAX_LISTED >> 1;
+    const merge =
+      before !== undefined &&
+      (opt.target === groupKey(g) ||
+        (before.role === 'owner' &&
+          ((opt.seen ?? 0) !== before.version || opt.sources.length >= cut || opt.members.length >= cut)));
+    const sources = merge ? union(before.sources, opt.sources) : opt.sources;
+    const members = merge ? union(before.members, opt.members) : opt.members;
+    const changed = !before || !sameMembers(before.sources, sources) || !sameMembers(before.members, members);
+    const wasOwner = before?.role === 'owner';
+    const rec = this.rvp.replace(g, sources, members, role);
+    if (rec === undefined) return;
+    if (changed) rec.version = nextVersion(rec.version);
+    noteHeard(rec, opt.origin, opt.version ?? 0);
+    this.s.emit({ type: 'mcast-rvp', group: g, role, why: 'replicate' });
+    // Re-replicate only what is new here: while the ring settles two nodes may both believe they own the
+    // group, and unconditional re-replication would bounce the record between them forever.
+    if (role === 'owner' && (changed || !wasOwner)) this.replicate(g);
+    // An owner that is no longer the closest keeps the parties the copy lacked and hands them on to the node
+    // that is (reconcileRvp would not: the record is a replica now).
+    else if (
+      role === 'replica' &&
+      wasOwner &&
+      merge &&
+      !(sameMembers(rec.sources, opt.sources) && sameMembers(rec.members, opt.members))
+    )
+      this.handOff(rec);
   }
 
   /**
@@ -235,7 +260,10 @@ export class Rendezvous {
         this.toNode(McastOptionType.LEAVE, who, g, [], []);
         break;
     }
-    if (changed) this.replicate(g);
+    if (changed) {
+      rec.version = nextVersion(rec.version);
+      this.replicate(g);
+    }
   }
 
   /**
@@ -265,6 +293,8 @@ export class Rendezvous {
         origin: this.me,
         sources: [...rec.sources].slice(0, MCAST_MAX_LISTED >> 1),
         members: [...rec.members].slice(0, MCAST_MAX_LISTED >> 1),
+        version: rec.version,
+        seen: rec.heard.get(v) ?? 0,
       });
     }
   }
@@ -280,18 +310,25 @@ export class Rendezvous {
       } else if (!local && rec.role === 'owner') {
         rec.role = 'replica';
         this.s.emit({ type: 'mcast-rvp', group: rec.group, role: 'replica', why: 'handed off' });
-        this.routeMembership({
-          type: McastOptionType.REPLICATE,
-          hopCount: 0,
-          hopLimit: this.s.config.hopLimit,
-          target: groupKey(rec.group),
-          group: rec.group,
-          origin: this.me,
-          sources: [...rec.sources].slice(0, MCAST_MAX_LISTED >> 1),
-          members: [...rec.members].slice(0, MCAST_MAX_LISTED >> 1),
-        });
+        this.handOff(rec);
       }
     }
+  }
+
+  /** Sends a copy of a record toward its group's key: the closest node merges it into its own. */
+  private handOff(rec: GroupRecord): void {
+    this.routeMembership({
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: this.s.config.hopLimit,
+      target: groupKey(rec.group),
+      group: rec.group,
+      origin: this.me,
+      sources: [...rec.sources].slice(0, MCAST_MAX_LISTED >> 1),
+      members: [...rec.members].slice(0, MCAST_MAX_LISTED >> 1),
+      version: rec.version,
+      seen: 0,
+    });
   }
 
   /** Arms the soft-refresh timer (once per node, while it sources or joins any group). */
@@ -329,6 +366,16 @@ export class Rendezvous {
       this.s.setTimer(wait, () => this.refreshGroup(g));
     }
   }
+}
+
+/** Nodes whose last copy of a record is remembered (an owner sends copies only to its few virtual neighbours). */
+const MAX_HEARD = 16;
+
+/** Remembers the version of the copy `from` sent last, forgetting the node heard from longest ago past MAX_HEARD. */
+function noteHeard(rec: GroupRecord, from: Address, version: number): void {
+  rec.heard.delete(from);
+  rec.heard.set(from, version);
+  if (rec.heard.size > MAX_HEARD) rec.heard.delete(rec.heard.keys().next().value!);
 }
 
 /** The addresses of a set and a list, once each. */

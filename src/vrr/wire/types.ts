@@ -245,6 +245,10 @@ export interface McastMembershipOption {
   origin: Address;
   sources: Address[]; // 0-255
   members: Address[]; // 0-255
+  /** REPLICATE only (u16, 0 elsewhere): the version of the sender's record this copies (membership.ts). */
+  version?: number;
+  /** REPLICATE only (u16, 0 elsewhere): the version of the target's record the sender last received, 0 = none. */
+  seen?: number;
 }
 
 /** Tree flag: FELL because the root withdrew (receivers forget it rather than branch again). */

@@ -493,7 +493,12 @@ function cases(): Case[] {
         name,
         bytes: encode(
           control(Y, 1, [
-            membership(type, { hopCount: 2, sources: [B, C], members: type === 0x26 ? [A] : [] }),
+            membership(type, {
+              hopCount: 2,
+              sources: [B, C],
+              members: type === 0x26 ? [A] : [],
+              ...(type === 0x26 ? { version: 3, seen: 2 } : {}),
+            }),
           ]),
         ),
         expect: {
@@ -502,7 +507,9 @@ function cases(): Case[] {
           'vrr.mcast.hop_limit': '64',
           'vrr.mcast.nsrc': '2',
           'vrr.mcast.nmem': type === 0x26 ? '1' : '0',
-          'vrr.mcast.reserved': '0x0000',
+          ...(type === 0x26
+            ? { 'vrr.mcast.version': '3', 'vrr.mcast.seen': '2' }
+            : { 'vrr.mcast.reserved': '0x0000' }),
           'vrr.mcast.target': '1a:8f:1b:96:78:be',
           'vrr.mcast.group': '01:00:5e:00:00:01',
           'vrr.mcast.origin': '02:00:00:00:00:0a',

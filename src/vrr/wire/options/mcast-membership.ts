@@ -1,8 +1,9 @@
 // Multicast membership options (0x20-0x26): REGISTER, MEMBERS, WITHDRAW, JOIN, SOURCES, LEAVE, REPLICATE.
-//  0 Type  1 Len  2 HopCount  3 HopLimit  4 NSrc  5 NMem  6-7 Reserved
-//  8 Target slot  16 Group slot  24 Origin slot  32 NSrc source slots, then NMem member slots
+//  0 Type  1 Len  2 HopCount  3 HopLimit  4 NSrc  5 NMem  6-7 Version (REPLICATE, else 0)
+//  8 Target slot (extra: Seen, REPLICATE, else 0)  16 Group slot  24 Origin slot  32 NSrc source slots, then NMem
+//  member slots
 
-import { checkUint } from '../fields.ts';
+import { checkUint, writeU16 } from '../fields.ts';
 import { MalformedOption, type OptionCodec } from '../option-codec.ts';
 import { readAddressList, readWireAddress, writeAddressList, writeSlot } from '../slots.ts';
 import { McastOptionType, type McastMembershipOption } from '../types.ts';
@@ -32,7 +33,12 @@ function membershipCodec(
       out[start + 3] = o.hopLimit;
       out[start + 4] = o.sources.length;
       out[start + 5] = o.members.length;
-      writeSlot(out, start + 8, o.target, 0, `${name} target`);
+      const version = o.version ?? 0;
+      const seen = o.seen ?? 0;
+      checkUint(version, 0xffff, `${name} version`);
+      checkUint(seen, 0xffff, `${name} seen`);
+      writeU16(out, start + 6, version);
+      writeSlot(out, start + 8, o.target, seen, `${name} target`);
       writeSlot(out, start + 16, o.group, 0, `${name} group`);
       writeSlot(out, start + 24, o.origin, 0, `${name} origin`);
       writeAddressList(out, start + 32, o.sources, `${name} sources`);
@@ -49,7 +55,7 @@ function membershipCodec(
       if (MCAST_MEMBERSHIP_FIXED_LENGTH + 8 * (ns + nm) > length) {
         return new MalformedOption(`${name} lists ${ns + nm} addresses, Len holds ${length} bytes`);
       }
-      return {
+      const opt: McastMembershipOption = {
         type,
         hopCount: frame[start + 2],
         hopLimit: frame[start + 3],
@@ -59,6 +65,11 @@ function membershipCodec(
         sources: readAddressList(frame, start + 32, ns),
         members: readAddressList(frame, start + 32 + 8 * ns, nm),
       };
+      if (type === McastOptionType.REPLICATE) {
+        opt.version = (frame[start + 6] << 8) | frame[start + 7];
+        opt.seen = (frame[start + 14] << 8) | frame[start + 15];
+      }
+      return opt;
     },
   };
 }

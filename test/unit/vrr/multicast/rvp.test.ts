@@ -6,9 +6,10 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
-import { McastOptionType } from '../../../../src/vrr/wire/types.ts';
+import { MCAST_MAX_LISTED } from '../../../../src/vrr/wire/options/mcast-membership.ts';
+import { McastOptionType, type McastMembershipOption } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
-import { deliveredTo, G, groupPacket } from './mcast-kit.ts';
+import { deliveredTo, G, groupPacket, permutations, reorder } from './mcast-kit.ts';
 
 const S: Address = 0x020000000001; // source
 const M: Address = 0x020000000002; // member
@@ -43,6 +44,18 @@ function countDelivered(net: FakeNet): Map<number, number> {
     deliver(i);
   };
   return seen;
+}
+
+/** The REPLICATE options delivered from now on, in order. */
+function copiesDelivered(net: FakeNet): McastMembershipOption[] {
+  const copies: McastMembershipOption[] = [];
+  const deliver = net.deliver.bind(net);
+  net.deliver = (i = 0) => {
+    const o = net.queue[i].option;
+    if (o?.type === McastOptionType.REPLICATE) copies.push(o);
+    deliver(i);
+  };
+  return copies;
 }
 
 function record(net: FakeNet, node: Address): string {
@@ -174,8 +187,168 @@ describe('multicast: RVP roles and answers', () => {
     assert.equal(seen.get(McastOptionType.REPLICATE), 4);
     assert.equal(record(net, R), `owner s=${S} m=${M}`);
     assert.equal(record(net, V), `owner s=${S} m=${M}`);
-    // (Two changes in flight at once do bounce between them for as long as both believe they own the group:
-    // each takes the other's older copy as news. docs/mutation.md, after the split, names it.)
+  });
+
+  it('two would-be owners answering a REGISTER and a JOIN in the same instant swap two copies each, in any order, and both hold both parties', () => {
+    // The copies cross: each owner's first copy lacks the other's newcomer. Taken as they were, each would
+    // overwrite the other's record with an older copy and copy it back, forever; merged, they settle.
+    const orders = permutations(4);
+    for (const order of orders) {
+      const net = mesh();
+      net.routes.get(V)!.delete(K); // V too believes it is the closest
+      net.route(M, K, V); // and M's JOIN reaches V, while S's REGISTER reaches R
+      net.vsets.set(V, [R]);
+      const seen = countDelivered(net);
+      net.mc.get(S)!.register(G);
+      net.mc.get(M)!.join(G);
+      net.deliver(0); // the REGISTER at R: MEMBERS to S, a copy to V
+      net.deliver(0); // the JOIN at V: SOURCES to M, a copy to R
+      reorder(net, order);
+      net.flush(100); // throws if the copies went on bouncing
+      const why = `order ${order}`;
+      assert.equal(seen.get(McastOptionType.REPLICATE), 4, `${why}: two copies each way`);
+      assert.equal(record(net, R), `owner s=${S} m=${M}`, why);
+      assert.equal(record(net, V), `owner s=${S} m=${M}`, why);
+      // Now in step, a LEAVE handled at V reaches R in one copy (V had R's latest version: R takes it as is).
+      net.mc.get(M)!.leave(G);
+      net.flush(100);
+      assert.equal(seen.get(McastOptionType.REPLICATE), 6, `${why}: the LEAVE copied and copied back`);
+      assert.equal(record(net, R), `owner s=${S} m=`, why);
+      assert.equal(record(net, V), `owner s=${S} m=`, why);
+    }
+  });
+
+  it('an owner does not forget a party on an older copy, only on a copy made from its current record', () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const first = copies.at(-1)!; // R's record holding S alone
+    net.mc.get(M)!.join(G);
+    net.flush();
+    const current = copies.at(-1)!.version!; // R's record holding S and M
+    assert.ok(current !== first.version, 'a change moves the version on');
+    const r = net.mc.get(R)!;
+    // V (believing it owns the group for a moment) copies back the record R sent first: R keeps M.
+    const stale = { ...first, target: R, origin: V, version: 7 };
+    r.onOption({ ...stale, seen: 0 }, V);
+    r.onOption({ ...stale, seen: first.version }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`, 'older copies are merged: M kept');
+    // A copy made from R's current record without M (V handled M's LEAVE) is the newer one: taken as it is.
+    r.onOption({ ...stale, seen: current }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=`);
+  });
+
+  it("a party merged from a third node's copy moves the version on: a copy made from the version before it is merged", () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const mine = copies.at(-1)!; // R's record, S alone: V had this version
+    const r = net.mc.get(R)!;
+    // W, believing it owns the group for a moment, copies its record (M) to R: R merges it.
+    r.onOption({ ...mine, target: R, origin: W, members: [M], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`);
+    // V's copy made from R's record before the merge lacks M: older, merged.
+    r.onOption({ ...mine, target: R, origin: V, version: 1, seen: mine.version }, V);
+    net.flush();
+    assert.equal(record(net, R), `owner s=${S} m=${M}`, 'M kept');
+  });
+
+  it('a copy whose list is cut to its half of the option may be partial: merged, even when made from the current record', () => {
+    const net = mesh();
+    const copies = copiesDelivered(net);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    const r = net.mc.get(R)!;
+    const cut = MCAST_MAX_LISTED >> 1;
+    const many = Array.from({ length: cut + 5 }, (_, i) => 0x030000000000 + i);
+    for (const m of many)
+      r.onOption(
+        {
+          type: McastOptionType.JOIN,
+          hopCount: 0,
+          hopLimit: 8,
+          target: K,
+          group: G,
+          origin: m,
+          sources: [],
+          members: [],
+        },
+        S,
+      );
+    net.flush();
+    const current = copies.at(-1)!;
+    assert.equal(current.members.length, cut, 'the copies R sends are cut');
+    r.onOption({ ...current, target: R, origin: V, version: 1, seen: current.version }, V);
+    net.flush();
+    assert.equal(r.rvpRecords()[0].members.length, cut + 5, 'R keeps every member');
+  });
+
+  it('a hand-off reaching a replica that is now the closest is merged into its copy', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    assert.equal(record(net, V), `replica s=${S} m=${M}`);
+    // Routes toward the key end at V now; before V's check, W hands on a record of its own (L only).
+    net.routes.get(V)!.delete(K);
+    const handOff = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: K,
+      group: G,
+      origin: W,
+    };
+    net.mc.get(V)!.onOption({ ...handOff, sources: [], members: [L], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, V), `owner s=${S} m=${[M, L].sort()}`);
+  });
+
+  it('a replica that is now the closest and gets a copy it holds already takes over and copies it on', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    net.routes.get(V)!.delete(K); // V is the closest now (R has not noticed)
+    const copy = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: V,
+      group: G,
+      origin: R,
+    };
+    net.mc.get(V)!.onOption({ ...copy, sources: [S], members: [M], version: 2, seen: 0 }, R);
+    net.flush();
+    assert.equal(record(net, V), `owner s=${S} m=${M}`);
+    assert.equal(record(net, W), `replica s=${S} m=${M}`, 'copied on to its virtual neighbour W');
+  });
+
+  it('an owner that is no longer the closest and gets a copy lacking a party hands the party on', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    // W is the closest now; R has not noticed yet, and W's copy of a record of its own (S only) reaches R.
+    for (const a of [S, M, L, R, V]) net.route(a, K, W);
+    net.routes.get(W)!.delete(K);
+    const copy = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: R,
+      group: G,
+      origin: W,
+    };
+    net.mc.get(R)!.onOption({ ...copy, sources: [S], members: [], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, R), `replica s=${S} m=${M}`, 'R keeps M');
+    assert.equal(record(net, W), `owner s=${S} m=${M}`, 'and hands M on to W');
   });
 
   it('a request reaching a replica (routes moved) makes it the owner, answered and copied on', () => {

@@ -82,10 +82,15 @@ describe('multicast option codecs', () => {
 
   it('round-trips every membership type at its limits', () => {
     for (const type of [0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26] as const) {
-      assertRoundTrip(membership({ type }));
+      // Version and Seen are REPLICATE's alone (read back as 0 there when not set).
+      const versions = type === 0x26 ? { version: 0xffff, seen: 0xffff } : {};
+      assertRoundTrip(membership({ type, ...versions }));
       const list = Array.from({ length: MCAST_MAX_LISTED }, (_, i) => 0x020000000000 + i);
-      assertRoundTrip(membership({ type, sources: list.slice(0, 100), members: list.slice(100) }));
+      assertRoundTrip(
+        membership({ type, sources: list.slice(0, 100), members: list.slice(100), ...versions }),
+      );
     }
+    assertRoundTrip(membership({ type: 0x26, version: 1, seen: 0 }));
   });
 
   it('round-trips every tree type', () => {
@@ -100,6 +105,8 @@ describe('multicast option codecs', () => {
     assert.throws(() => frameWith(membership({ members: list })), RangeError);
     assert.throws(() => frameWith(membership({ hopCount: 256 })), RangeError);
     assert.throws(() => frameWith(membership({ group: 2 ** 48 })), RangeError);
+    assert.throws(() => frameWith(membership({ type: 0x26, version: 0x10000 })), RangeError);
+    assert.throws(() => frameWith(membership({ type: 0x26, seen: -1 })), RangeError);
     assert.throws(() => frameWith(tree({ seq: 2 ** 32 })), RangeError);
     assert.throws(() => frameWith(tree({ flags: -1 })), RangeError);
   });
