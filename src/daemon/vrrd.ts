@@ -43,13 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       logger = new Logger(config.logLevel, undefined, config.name ? { name: config.name } : {});
       const nodeLogger = logger;
       start = async () => {
-        const daemon = await Daemon.start(config, nodeLogger);
-        const trimmer = new MemoryTrimmer(() => daemon.framesSeen());
+        let daemon: Daemon | null = null;
+        const trimmer = new MemoryTrimmer(() => daemon?.framesSeen() ?? 0);
+        const started = await Daemon.start(config, nodeLogger, { afterTimer: () => trimmer.poke() });
+        daemon = started;
         trimmer.start();
         return {
           stop: async () => {
             trimmer.stop();
-            await daemon.stop();
+            await started.stop();
           },
         };
       };
