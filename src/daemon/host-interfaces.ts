@@ -63,15 +63,21 @@ export function readHostInterface(name: string): HostInterface | null {
  * other than "up" is always read from the interface that has the name now.
  */
 export class OperStateReader {
+  readonly #root: string;
   readonly #fds = new Map<string, number>();
   readonly #buffer = Buffer.alloc(64);
+
+  /** root: where the interfaces' directories are (tests pass a directory of their own). */
+  constructor(root = SYS_NET) {
+    this.#root = root;
+  }
 
   /** The interface's operstate ("up", "down", "unknown", ...), or null when it cannot be read. */
   read(name: string): string | null {
     let fd = this.#fds.get(name);
     if (fd === undefined) {
       try {
-        fd = openSync(`${SYS_NET}/${name}/operstate`, 'r');
+        fd = openSync(`${this.#root}/${name}/operstate`, 'r');
       } catch {
         return null;
       }

@@ -23,33 +23,39 @@ const FALLBACK_CHECK_MS = 61_000;
 /** Watches a frame count and collects garbage once traffic stops. */
 export class MemoryTrimmer {
   readonly #frames: () => number;
+  readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
   #framesAtLastCheck = 0;
-  #checkedAt = monotonicNow();
+  #checkedAt: number;
   #busySinceTrim = true; // start-up leaves garbage behind too: the first quiet check collects it
 
-  /** frames: the process's total frames so far (it may go down when a node stops: that is not traffic). */
-  constructor(frames: () => number) {
+  /**
+   * frames: the process's total frames so far (it may go down when a node stops: that is not traffic); now: a
+   * monotonic clock in ms (tests pass their own).
+   */
+  constructor(frames: () => number, now: () => number = monotonicNow) {
     this.#frames = frames;
+    this.#now = now;
+    this.#checkedAt = now();
   }
 
   /** Starts checking: on poke(), and by a slow fallback timer (which does not keep the process alive). */
   start(): void {
     if (this.#timer) return;
-    this.#checkedAt = monotonicNow();
+    this.#checkedAt = this.#now();
     this.#timer = setInterval(() => this.poke(), FALLBACK_CHECK_MS);
     this.#timer.unref();
   }
 
   /** Checks if TRIM_CHECK_MS have passed since the last check (cheap otherwise: call it on every wake-up). */
   poke(): void {
-    if (this.#timer === null || monotonicNow() - this.#checkedAt < TRIM_CHECK_MS) return;
+    if (this.#timer === null || this.#now() - this.#checkedAt < TRIM_CHECK_MS) return;
     this.check();
   }
 
   /** One check (made by poke(); callable by hand). */
   check(): void {
-    this.#checkedAt = monotonicNow();
+    this.#checkedAt = this.#now();
     const frames = this.#frames();
     const busy = frames - this.#framesAtLastCheck > BUSY_FRAMES;
     this.#framesAtLastCheck = frames;
