@@ -6,6 +6,10 @@
 //
 //   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts [nodes, default 4] [idle seconds, default 30]
 //   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts 4 30 --cpu-prof   # and a CPU profile per daemon
+//   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts 4 30 --bundle DIR  # DIR/daemon/vrrd.mjs, built before
+//
+// --bundle runs a bundle made earlier (src/daemon/bundle.ts, or bundleDaemon(DIR) at another commit) instead of
+// bundling the sources as they are: two commits compared by the same bench.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,10 +17,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestOnce } from '../src/control/client.ts';
 import { bundleDaemon, REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
+import { rssAnonMb, rssMb } from './proc-stats.ts';
 
 const NODES = Math.max(2, Number(process.argv[2] ?? 4));
 const IDLE_S = Math.max(5, Number(process.argv[3] ?? 30));
 const PROFILE = process.argv.includes('--cpu-prof');
+const BUNDLE = process.argv.includes('--bundle') ? process.argv[process.argv.indexOf('--bundle') + 1] : null;
 /** Issue 18's targets: idle CPU per node (ms per second, at 1 s hellos), RSS (MB), answering when alone (ms). */
 const TARGET = { cpuMsPerS: 1, rssMb: 40, aloneMs: 1000 };
 const PREFIX = `vrri-${process.pid}`;
@@ -43,11 +49,6 @@ function wakeups(pid: number): { main: number; others: number } {
     out[tid === String(pid) ? 'main' : 'others'] += Number(m?.[1] ?? 0);
   }
   return out;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /**
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
   const namespaces: string[] = [];
   const children: ChildProcess[] = [];
   try {
-    const { vrrd } = await bundleDaemon(join(dir, 'dist'));
+    const vrrd =
+      BUNDLE === null ? (await bundleDaemon(join(dir, 'dist'))).vrrd : join(BUNDLE, 'daemon', 'vrrd.mjs');
     // One vrrd alone: a namespace with one veth pair, nobody on the other end.
     const alone = `${PREFIX}-alone`;
     ip('netns', 'add', alone);
@@ -184,12 +186,13 @@ async function main(): Promise<void> {
       };
     });
     const rss = pids.map(rssMb);
+    const anon = pids.map(rssAnonMb);
     const memory = pids.map(memoryOf);
     const heaps = await Promise.all(sockets.map((s) => requestOnce<any>(s, 'status', {}, 5000)));
     const fmt = (xs: number[], digits: number): string => xs.map((x) => x.toFixed(digits)).join(', ');
     const ok = (yes: boolean): string => (yes ? 'met' : 'NOT met');
     console.log(
-      `vrrd idle bench: ${NODES} daemons in a line, bundled on plain node ${process.version}, 1 s hellos, ` +
+      `vrrd idle bench: ${NODES} daemons in a line, ${BUNDLE === null ? 'bundled' : `the bundle in ${BUNDLE}`} on plain node ${process.version}, 1 s hellos, ` +
         `converged in ${Math.round(convergedMs)} ms; idle window ${IDLE_S} s (load average ${load0.toFixed(2)} at its start)`,
     );
     console.log(
@@ -211,6 +214,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `idle RSS per node: ${fmt(rss, 1)} MB   target <= ${TARGET.rssMb}  ${ok(Math.max(...rss) <= TARGET.rssMb)}`,
+    );
+    console.log(
+      `  RssAnon per node (its own memory: heap, V8, malloc) ${fmt(anon, 1)} MB; the rest is the node binary's ` +
+        `and libraries' pages, which every daemon on the host maps once`,
     );
     console.log(
       `  of which private ${fmt(
