@@ -1,6 +1,6 @@
 // What the benches read of a lab's processes and of the machine from /proc: the daemons' PIDs, their CPU time,
-// RSS and PSS, the memory in use and the load. Shared by bench/testbed-up.ts, bench/starved-lab.ts and
-// bench/shared-daemon.ts so that their figures are measured the same way.
+// RSS, RssAnon and PSS, the memory in use and the load. Shared by bench/testbed-up.ts, bench/starved-lab.ts,
+// bench/shared-daemon.ts and bench/vrrd-idle.ts so that their figures are measured the same way.
 
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,6 +29,19 @@ export function cpuSeconds(pid: number): number {
 export function rssMb(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Anonymous resident memory of a process, MB (NaN when it is gone): what it has of its own (heap, V8, malloc), as
+ * opposed to the pages of the node binary and its libraries, which every vrrd on the host maps once.
+ */
+export function rssAnonMb(pid: number): number {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;

@@ -6,6 +6,12 @@
 //
 //   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts [nodes, default 4] [idle seconds, default 30]
 //   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts 4 30 --cpu-prof   # and a CPU profile per daemon
+//   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts 4 30 --bundle DIR  # DIR/daemon/vrrd.mjs, built before
+//   flock /tmp/vrr-labs.lock npx tsx bench/vrrd-idle.ts 4 30 --settle 11    # idle window 11 s after convergence
+//                                                                           # (default 60: past start-up's GCs)
+//
+// --bundle runs a bundle made earlier (src/daemon/bundle.ts, or bundleDaemon(DIR) at another commit) instead of
+// bundling the sources as they are: two commits compared by the same bench.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -13,10 +19,16 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requestOnce } from '../src/control/client.ts';
 import { bundleDaemon, REPO_ROOT } from '../src/daemon/daemon-bundle.ts';
+import { rssAnonMb, rssMb } from './proc-stats.ts';
 
 const NODES = Math.max(2, Number(process.argv[2] ?? 4));
 const IDLE_S = Math.max(5, Number(process.argv[3] ?? 30));
+/** Seconds between convergence and the idle window (--settle S). */
+const SETTLE_S = process.argv.includes('--settle')
+  ? Number(process.argv[process.argv.indexOf('--settle') + 1])
+  : 60;
 const PROFILE = process.argv.includes('--cpu-prof');
+const BUNDLE = process.argv.includes('--bundle') ? process.argv[process.argv.indexOf('--bundle') + 1] : null;
 /** Issue 18's targets: idle CPU per node (ms per second, at 1 s hellos), RSS (MB), answering when alone (ms). */
 const TARGET = { cpuMsPerS: 1, rssMb: 40, aloneMs: 1000 };
 const PREFIX = `vrri-${process.pid}`;
@@ -43,11 +55,6 @@ function wakeups(pid: number): { main: number; others: number } {
     out[tid === String(pid) ? 'main' : 'others'] += Number(m?.[1] ?? 0);
   }
   return out;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 /**
@@ -105,7 +112,8 @@ async function main(): Promise<void> {
   const namespaces: string[] = [];
   const children: ChildProcess[] = [];
   try {
-    const { vrrd } = await bundleDaemon(join(dir, 'dist'));
+    const vrrd =
+      BUNDLE === null ? (await bundleDaemon(join(dir, 'dist'))).vrrd : join(BUNDLE, 'daemon', 'vrrd.mjs');
     // One vrrd alone: a namespace with one veth pair, nobody on the other end.
     const alone = `${PREFIX}-alone`;
     ip('netns', 'add', alone);
@@ -162,8 +170,10 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const convergedMs = performance.now() - started;
-    // Past the daemons' first memory check (every 5 s): start-up garbage collected, as in a lab that runs on.
-    await new Promise((r) => setTimeout(r, 11_000));
+    // Settled, as in a lab that runs on: past the daemons' first memory check (5 s) and the few collections V8's
+    // memory reducer makes after it (every ~10 s while allocation is low, then no more): measured earlier, those
+    // double the wake-ups of the middle nodes' threads.
+    await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
     const pids = daemons.map((d) => d.pid!);
     const before = pids.map(cpuMs);
     const wokeBefore = pids.map(wakeups);
@@ -184,13 +194,14 @@ async function main(): Promise<void> {
       };
     });
     const rss = pids.map(rssMb);
+    const anon = pids.map(rssAnonMb);
     const memory = pids.map(memoryOf);
     const heaps = await Promise.all(sockets.map((s) => requestOnce<any>(s, 'status', {}, 5000)));
     const fmt = (xs: number[], digits: number): string => xs.map((x) => x.toFixed(digits)).join(', ');
     const ok = (yes: boolean): string => (yes ? 'met' : 'NOT met');
     console.log(
-      `vrrd idle bench: ${NODES} daemons in a line, bundled on plain node ${process.version}, 1 s hellos, ` +
-        `converged in ${Math.round(convergedMs)} ms; idle window ${IDLE_S} s (load average ${load0.toFixed(2)} at its start)`,
+      `vrrd idle bench: ${NODES} daemons in a line, ${BUNDLE === null ? 'bundled' : `the bundle in ${BUNDLE}`} on plain node ${process.version}, 1 s hellos, ` +
+        `converged in ${Math.round(convergedMs)} ms; idle window ${IDLE_S} s from ${SETTLE_S} s after that (load average ${load0.toFixed(2)} at its start)`,
     );
     console.log(
       `idle CPU per node: ${fmt(cpu, 2)} ms/s   target <= ${TARGET.cpuMsPerS}  ${ok(Math.max(...cpu) <= TARGET.cpuMsPerS)}`,
@@ -211,6 +222,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `idle RSS per node: ${fmt(rss, 1)} MB   target <= ${TARGET.rssMb}  ${ok(Math.max(...rss) <= TARGET.rssMb)}`,
+    );
+    console.log(
+      `  RssAnon per node (its own memory: heap, V8, malloc) ${fmt(anon, 1)} MB; the rest is the node binary's ` +
+        `and libraries' pages, which every daemon on the host maps once`,
     );
     console.log(
       `  of which private ${fmt(

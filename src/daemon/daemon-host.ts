@@ -183,7 +183,10 @@ export class DaemonHost {
     h.state = 'starting';
     h.error = null;
     try {
-      h.daemon = await Daemon.start(h.cfg.config, h.logger, { mode: 'shared' });
+      h.daemon = await Daemon.start(h.cfg.config, h.logger, {
+        mode: 'shared',
+        afterTimer: () => this.#trimmer.poke(),
+      });
       h.state = 'running';
       h.startedAt = Date.now();
     } catch (error) {

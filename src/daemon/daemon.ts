@@ -64,6 +64,8 @@ export type DaemonMode = 'per-node' | 'shared';
 export interface DaemonOptions {
   /** Reported by the status verb; default per-node. */
   mode?: DaemonMode;
+  /** Runs after every timer of the node has fired (see WallEnv): the process's housekeeping. */
+  afterTimer?: () => void;
 }
 
 /** One running node. */
@@ -80,12 +82,15 @@ export class Daemon {
   #control: ControlServer | null = null;
   #stopped = false;
 
-  private constructor(config: DaemonConfig, logger: Logger, netns: NodeNamespace, mode: DaemonMode) {
+  private constructor(config: DaemonConfig, logger: Logger, netns: NodeNamespace, options: DaemonOptions) {
     this.config = config;
-    this.mode = mode;
+    this.mode = options.mode ?? 'per-node';
     this.#logger = logger;
     this.#netns = netns;
-    const env = new WallEnv(createRng(deriveSeed(config.seed, formatAddress(config.address))));
+    const env = new WallEnv(
+      createRng(deriveSeed(config.seed, formatAddress(config.address))),
+      options.afterTimer,
+    );
     this.node = new VrrNode(
       { address: config.address, vsetSize: config.vsetSize, helloMs: config.helloMs },
       env,
@@ -113,7 +118,7 @@ export class Daemon {
   static async start(config: DaemonConfig, logger: Logger, options: DaemonOptions = {}): Promise<Daemon> {
     await ControlServer.preparePath(config.socketPath);
     const netns = config.netns === null ? NodeNamespace.own() : NodeNamespace.join(config.netns);
-    const d = new Daemon(config, logger, netns, options.mode ?? 'per-node');
+    const d = new Daemon(config, logger, netns, options);
     try {
       await d.#start();
     } catch (error) {

@@ -18,7 +18,6 @@
 // share a name, a control socket, a log file, or an interface or overlay name in the same namespace.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import {
   checkConfigDocument,
   describe,
@@ -65,13 +64,14 @@ const TOP_KEYS = ['control', 'logLevel', 'defaults', 'nodes'];
 const PER_NODE_ONLY = ['name', 'address', 'socket', 'log'];
 
 /** Reads and checks a host file; errors name the file, the node and the key. */
-export function loadHostFile(path: string): HostInput {
+export async function loadHostFile(path: string): Promise<HostInput> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new Error(`cannot read host file ${path}: ${(error as Error).message}`);
   }
+  const { parse: parseYaml } = await import('yaml'); // on demand: see loadConfigFile
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -2,7 +2,7 @@
 // remounted for the namespace, so this sees the namespace's interfaces). Reading sysfs is cheap and needs no
 // child process, which matters because vrrd polls carrier state once per hello period.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 const SYS_NET = '/sys/class/net';
 /** IFF_UP in /sys/class/net/<if>/flags. */
@@ -54,12 +54,62 @@ export function readHostInterface(name: string): HostInterface | null {
 }
 
 /**
- * The interface's operational state as sysfs says it (RFC 2863: "up" when administratively up with a carrier,
- * "down", "lowerlayerdown", "unknown" for drivers that do not report one, ...), or null when it does not exist:
- * one file read, for the daemon's carrier polling (readHostInterface takes four).
+ * Interfaces' operational state as sysfs says it (RFC 2863: "up" when administratively up with a carrier, "down",
+ * "lowerlayerdown", "unknown" for drivers that do not report one, ...), read again and again at the cost of one
+ * pread each: the daemon asks it of every link every hello period, and opening, reading and closing the file
+ * through fs.readFileSync each time was a tenth of an idle daemon's own JavaScript work. The file stays open (sysfs
+ * writes the text anew on every read from offset 0) while it reads "up"; anything else, or an error (the interface
+ * went away: its old file reads ENODEV), closes it, and the next read opens the file by name again, so a state
+ * other than "up" is always read from the interface that has the name now.
  */
-export function readOperState(name: string): string | null {
-  return readText(name, 'operstate');
+export class OperStateReader {
+  readonly #root: string;
+  readonly #fds = new Map<string, number>();
+  readonly #buffer = Buffer.alloc(64);
+
+  /** root: where the interfaces' directories are (tests pass a directory of their own). */
+  constructor(root = SYS_NET) {
+    this.#root = root;
+  }
+
+  /** The interface's operstate ("up", "down", "unknown", ...), or null when it cannot be read. */
+  read(name: string): string | null {
+    let fd = this.#fds.get(name);
+    if (fd === undefined) {
+      try {
+        fd = openSync(`${this.#root}/${name}/operstate`, 'r');
+      } catch {
+        return null;
+      }
+      this.#fds.set(name, fd);
+    }
+    let state: string | null;
+    try {
+      state = this.#buffer
+        .toString('latin1', 0, readSync(fd, this.#buffer, 0, this.#buffer.length, 0))
+        .trim();
+    } catch {
+      state = null;
+    }
+    if (state !== 'up') this.#forget(name);
+    return state;
+  }
+
+  /** Closes every file; idempotent (a later read opens again). */
+  close(): void {
+    for (const name of [...this.#fds.keys()]) this.#forget(name);
+  }
+
+  #forget(name: string): void {
+    const fd = this.#fds.get(name);
+    if (fd === undefined) return;
+    this.#fds.delete(name);
+    try {
+      closeSync(fd);
+    } catch {
+      // nothing to do: the fd is gone either way
+    }
+  }
 }
 
 /** Whether an interface can carry frames now (exists, up, carrier). */

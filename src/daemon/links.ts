@@ -81,6 +81,8 @@ export class Links {
   #handlers: LinksHandlers | null = null;
   /** The poll of links that are down; null while every link is up (they are checked as they send). */
   #poll: NodeJS.Timeout | null = null;
+  /** Links that sent and are due a check, in the microtask queued for them (see send). */
+  #due: Link[] = [];
 
   /** Names the links; nothing is opened until start(). */
   constructor(opts: LinksOptions) {
@@ -117,14 +119,12 @@ export class Links {
     // A link that sends is checked now and then: no timer need wake an idle daemon for it. (A little under the
     // period: hello periods are jittered, and each hello should find its link checked.) Not here and now: a port
     // going down changes the node's tables, and the node is in the middle of sending; a microtask runs once it
-    // has returned, in the same turn of the loop.
+    // has returned, in the same turn of the loop: one for all the links a hello goes out on (each microtask costs
+    // Node an AsyncResource).
     if (link?.socket && monotonicNow() - link.checkedAt >= 0.8 * this.#opts.pollMs) {
       link.checkedAt = monotonicNow();
-      queueMicrotask(() => {
-        if (this.#handlers === null) return; // closed meanwhile
-        this.#check(link);
-        this.#armPoll();
-      });
+      if (this.#due.length === 0) queueMicrotask(() => this.#checkDue());
+      this.#due.push(link);
     }
     if (!link || !link.socket) {
       if (link) link.sentWhileDown++;
@@ -211,6 +211,14 @@ export class Links {
       this.#opts.logger.info('link down', { interface: link.ifname, port: link.port, why });
       this.#handlers?.onPortDown(link.port, `${link.ifname}: ${why}`);
     }
+  }
+
+  #checkDue(): void {
+    const due = this.#due;
+    this.#due = [];
+    if (this.#handlers === null) return; // closed meanwhile
+    for (const link of due) this.#check(link);
+    this.#armPoll();
   }
 
   /** Polls the links that are down every pollMs while there are any (links that are up are checked as they send). */

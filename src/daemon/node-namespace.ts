@@ -7,7 +7,7 @@
 import {
   readHostInterface,
   listHostInterfaces,
-  readOperState,
+  OperStateReader,
   type HostInterface,
 } from './host-interfaces.ts';
 import {
@@ -26,6 +26,8 @@ export class NodeNamespace {
   readonly netns: string | null;
   /** The socket reading the namespace's interfaces (null: the own namespace, read through sysfs, or closed). */
   #query: InterfaceQuery | null;
+  /** The own namespace's carriers, read through sysfs files kept open. */
+  readonly #operState = new OperStateReader();
 
   private constructor(netns: string | null, query: InterfaceQuery | null) {
     this.netns = netns;
@@ -66,11 +68,12 @@ export class NodeNamespace {
 
   /**
    * Whether an interface is up with its carrier, at the least cost: the daemon asks this of every link every
-   * poll. In the own namespace one sysfs read (operstate "up"; anything else, such as "unknown" from a driver
-   * that reports none, is false, and the caller then reads the interface in full); in another, one query.
+   * poll. In the own namespace one pread of its sysfs operstate file, kept open (OperStateReader; "up" is true,
+   * anything else, such as "unknown" from a driver that reports none, is false, and the caller then reads the
+   * interface in full); in another, one query.
    */
   carrierUp(name: string): boolean {
-    if (this.netns === null) return readOperState(name) === 'up';
+    if (this.netns === null) return this.#operState.read(name) === 'up';
     const i = this.readInterface(name);
     return i !== null && i.up && i.carrier;
   }
@@ -106,10 +109,11 @@ export class NodeNamespace {
     return ['nsenter', `--net=${path}`, '--', 'ip', ...args];
   }
 
-  /** Releases the query socket; idempotent. */
+  /** Releases the query socket and the sysfs files; idempotent. */
   close(): void {
     this.#query?.close();
     this.#query = null;
+    this.#operState.close();
   }
 }
 

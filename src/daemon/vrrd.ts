@@ -31,10 +31,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   let start: () => Promise<Running>;
   let logger: Logger;
   try {
-    const input = readConfigInput(argv, command);
+    const input = await readConfigInput(argv, command);
     const hostFile = command.opts<{ host?: string }>().host;
     if (hostFile !== undefined) {
-      const config = resolveHost(hostFile, argv, input);
+      const config = await resolveHost(hostFile, argv, input);
       logger = new Logger(config.logLevel, undefined, { host: true });
       const hostLogger = logger;
       start = () => DaemonHost.start(config, hostLogger);
@@ -43,13 +43,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       logger = new Logger(config.logLevel, undefined, config.name ? { name: config.name } : {});
       const nodeLogger = logger;
       start = async () => {
-        const daemon = await Daemon.start(config, nodeLogger);
-        const trimmer = new MemoryTrimmer(() => daemon.framesSeen());
+        let daemon: Daemon | null = null;
+        const trimmer = new MemoryTrimmer(() => daemon?.framesSeen() ?? 0);
+        const started = await Daemon.start(config, nodeLogger, { afterTimer: () => trimmer.poke() });
+        daemon = started;
         trimmer.start();
         return {
           stop: async () => {
             trimmer.stop();
-            await daemon.stop();
+            await started.stop();
           },
         };
       };
@@ -110,14 +112,14 @@ function resolveNode(input: ConfigInput): DaemonConfig {
 }
 
 /** The host file, resolved; --log-level may be given too (the host's own lines), nothing else. */
-function resolveHost(file: string, argv: readonly string[], input: ConfigInput): HostConfig {
+async function resolveHost(file: string, argv: readonly string[], input: ConfigInput): Promise<HostConfig> {
   const others = argv.filter((a) => a.startsWith('-') && !/^--(host|log-level)(=|$)/.test(a));
   if (others.length > 0) {
     throw new RangeError(
       `--host: the host file configures every node; found other flags too (${others.join(' ')})`,
     );
   }
-  const host = loadHostFile(file);
+  const host = await loadHostFile(file);
   if (input.logLevel !== undefined) host.logLevel = input.logLevel;
   return resolveHostConfig(host, (netns) => {
     const ns = netns === null ? NodeNamespace.own() : NodeNamespace.join(netns);

@@ -29,11 +29,17 @@ export function monotonicNow(): number {
 export class WallEnv implements VrrEnv {
   readonly rng: Rng;
   #sinks: WallEnvSinks;
+  readonly #afterTimer: () => void;
 
-  /** Outputs go nowhere until connect() is called. */
-  constructor(rng: Rng) {
+  /**
+   * Outputs go nowhere until connect() is called. afterTimer runs after every timer of the node has fired: the
+   * process's periodic housekeeping (the memory trimmer) rides on the wake-ups the node takes anyway (its hello
+   * every period) instead of waking an idle daemon with timers of its own.
+   */
+  constructor(rng: Rng, afterTimer: () => void = () => {}) {
     this.rng = rng;
     this.#sinks = { send: () => {}, deliver: () => {}, emit: () => {} };
+    this.#afterTimer = afterTimer;
   }
 
   /** Routes the node's outputs to the daemon's parts. */
@@ -56,9 +62,13 @@ export class WallEnv implements VrrEnv {
     const delay = Math.max(0, delayMs);
     const due = monotonicNow() + delay;
     let deferred: NodeJS.Immediate | null = null;
+    const run = (): void => {
+      fire();
+      this.#afterTimer();
+    };
     const t = setTimeout(() => {
-      if (monotonicNow() - due > LATE_MS) deferred = setImmediate(fire);
-      else fire();
+      if (monotonicNow() - due > LATE_MS) deferred = setImmediate(run);
+      else run();
     }, delay);
     return {
       cancel: () => {

@@ -36,8 +36,8 @@ describe('daemon/config', () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'vrrd-config-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('defaults: every up non-loopback interface, address from the first MAC, auto overlay addresses', () => {
-    const c = resolveDaemonConfig(readConfigInput([]), HOST, () => 1234);
+  it('defaults: every up non-loopback interface, address from the first MAC, auto overlay addresses', async () => {
+    const c = resolveDaemonConfig(await readConfigInput([]), HOST, () => 1234);
     assert.deepEqual(c.interfaces, ['eth0', 'eth1']);
     assert.equal(formatAddress(c.address), '02:00:aa:bb:cc:dd');
     assert.equal(c.addressFrom, 'MAC of eth0');
@@ -55,7 +55,7 @@ describe('daemon/config', () => {
     assert.equal(formatAddress(addressFromMac(0xc2aabbccddee)), 'c2:aa:bb:cc:dd:ee');
   });
 
-  it('flags win over the file; --name picks the socket under /run/vrrd', () => {
+  it('flags win over the file; --name picks the socket under /run/vrrd', async () => {
     const file = join(dir, 'a.yaml');
     writeFileSync(
       file,
@@ -72,7 +72,7 @@ describe('daemon/config', () => {
       ].join('\n'),
     );
     const c = resolveDaemonConfig(
-      readConfigInput(['-c', file, '--hello-ms', '200', '--emulate', 'eth1:rate=1mbit']),
+      await readConfigInput(['-c', file, '--hello-ms', '200', '--emulate', 'eth1:rate=1mbit']),
       HOST,
     );
     assert.equal(c.name, 'alpha');
@@ -89,33 +89,33 @@ describe('daemon/config', () => {
     assert.deepEqual(c.mappings, { ttlMs: 30_000, refreshMs: 10_000 });
     const json = join(dir, 'b.json');
     writeFileSync(json, JSON.stringify({ overlay: false, socket: '/tmp/x.sock' }));
-    const d = resolveDaemonConfig(readConfigInput(['--config', json]), HOST);
+    const d = resolveDaemonConfig(await readConfigInput(['--config', json]), HOST);
     assert.equal(d.overlay, null);
     assert.equal(d.socketPath, '/tmp/x.sock');
   });
 
-  it('--key-file reads a private network key and refuses one others may read', () => {
+  it('--key-file reads a private network key and refuses one others may read', async () => {
     const key = join(dir, 'mesh.key');
     writeFileSync(key, '00112233445566778899aabbccddeeff\n', { mode: 0o600 });
     chmodSync(key, 0o600);
-    const c = resolveDaemonConfig(readConfigInput(['--key-file', key]), HOST, () => 1);
+    const c = resolveDaemonConfig(await readConfigInput(['--key-file', key]), HOST, () => 1);
     assert.equal(c.networkKey?.length, 16);
     assert.equal(c.keyFile, key);
-    assert.equal(resolveDaemonConfig(readConfigInput([]), HOST, () => 1).networkKey, null);
+    assert.equal(resolveDaemonConfig(await readConfigInput([]), HOST, () => 1).networkKey, null);
     chmodSync(key, 0o644);
-    assert.throws(
-      () => resolveDaemonConfig(readConfigInput(['--key-file', key]), HOST, () => 1),
+    await assert.rejects(
+      async () => resolveDaemonConfig(await readConfigInput(['--key-file', key]), HOST, () => 1),
       /keyFile: .*mesh\.key: expected mode 0600 or stricter \(the key is secret\), found 0644/,
     );
     const short = join(dir, 'short.key');
     writeFileSync(short, 'abcd', { mode: 0o600 });
-    assert.throws(
-      () => resolveDaemonConfig(readConfigInput(['--key-file', short]), HOST, () => 1),
+    await assert.rejects(
+      async () => resolveDaemonConfig(await readConfigInput(['--key-file', short]), HOST, () => 1),
       /keyFile: key file .*short\.key: expected a network key: at least 32 hex digits/,
     );
   });
 
-  it('names the key, what was expected and what was found', () => {
+  it('names the key, what was expected and what was found', async () => {
     const cases: [string[] | string, RegExp][] = [
       [
         ['--address', '01:00:00:00:00:01'],
@@ -153,9 +153,13 @@ describe('daemon/config', () => {
       } else {
         argv = input;
       }
-      assert.throws(() => resolveDaemonConfig(readConfigInput(argv), HOST), pattern, JSON.stringify(input));
+      await assert.rejects(
+        async () => resolveDaemonConfig(await readConfigInput(argv), HOST),
+        pattern,
+        JSON.stringify(input),
+      );
     }
-    assert.throws(() => loadConfigFile(join(dir, 'absent.yaml')), /cannot read config file .*absent.yaml/);
+    await assert.rejects(loadConfigFile(join(dir, 'absent.yaml')), /cannot read config file .*absent.yaml/);
     assert.throws(
       () => resolveDaemonConfig({}, [iface('lo', 0, { loopback: true })]),
       /no non-loopback interface is up/,

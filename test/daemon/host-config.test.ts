@@ -37,7 +37,7 @@ describe('daemon/host-config', () => {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'vrrd-host-config-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads a YAML host file: defaults under every node, each node against its own namespace', () => {
+  it('reads a YAML host file: defaults under every node, each node against its own namespace', async () => {
     const file = join(dir, 'hosts.yaml');
     writeFileSync(
       file,
@@ -55,7 +55,7 @@ describe('daemon/host-config', () => {
         '  - { name: c, netns: /proc/42/ns/net, overlay: false, helloMs: 500 }',
       ].join('\n'),
     );
-    const host = resolveHostConfig(loadHostFile(file), interfacesOf, () => 1234);
+    const host = resolveHostConfig(await loadHostFile(file), interfacesOf, () => 1234);
     assert.equal(host.control, '/run/vrrd/host.sock');
     assert.equal(host.logLevel, 'info');
     const [a, b, c] = host.nodes;
@@ -79,10 +79,10 @@ describe('daemon/host-config', () => {
     assert.equal(c.config.helloMs, 500);
   });
 
-  it('reads JSON too', () => {
+  it('reads JSON too', async () => {
     const file = join(dir, 'hosts.json');
     writeFileSync(file, JSON.stringify({ nodes: [{ name: 'a', netns: 'ns-a' }], logLevel: 'debug' }));
-    const host = resolveHostConfig(loadHostFile(file), interfacesOf);
+    const host = resolveHostConfig(await loadHostFile(file), interfacesOf);
     assert.equal(host.logLevel, 'debug');
     assert.equal(host.control, null);
     assert.equal(host.nodes.length, 1);

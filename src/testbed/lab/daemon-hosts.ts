@@ -61,7 +61,7 @@ export function sliceNodes(nodes: readonly string[], cores: number = availablePa
 }
 
 /** The host file of one slice: each node as its own vrrd would be configured, plus namespace and log. */
-export function hostDocument(
+export async function hostDocument(
   lab: Lab,
   k: number,
   nodes: readonly string[],
@@ -69,11 +69,13 @@ export function hostDocument(
 ) {
   return {
     control: hostPaths.socket(lab.identity.dir, k),
-    nodes: nodes.map((node) => ({
-      ...readConfigInput(vrrdFlags(node)),
-      netns: lab.handle(node).nsPath,
-      log: lab.logFile(node),
-    })),
+    nodes: await Promise.all(
+      nodes.map(async (node) => ({
+        ...(await readConfigInput(vrrdFlags(node))),
+        netns: lab.handle(node).nsPath,
+        log: lab.logFile(node),
+      })),
+    ),
   };
 }
 
@@ -98,9 +100,13 @@ export async function startHosts(
   await Promise.all(
     hosts.map(async (host) => {
       const file = hostPaths.file(dir, host.index);
-      writeFileSync(file, JSON.stringify(hostDocument(lab, host.index, host.nodes, vrrdFlags), null, 1), {
-        mode: 0o600,
-      });
+      writeFileSync(
+        file,
+        JSON.stringify(await hostDocument(lab, host.index, host.nodes, vrrdFlags), null, 1),
+        {
+          mode: 0o600,
+        },
+      );
       const pid = spawnHost(vrrdCommand, file, hostPaths.log(dir, host.index));
       host.pid = pid;
       host.startTime = processStartTime(pid);
