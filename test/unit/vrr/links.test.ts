@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
+import { decodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -99,5 +101,63 @@ describe('vrr/links (neighbours and hellos)', () => {
     net.run(10_000);
     assert.equal(sentByA, 0);
     assert.deepEqual(net.nodes[0].checkInvariants(), []);
+  });
+
+  describe('hellos heard and silence', () => {
+    it('ignores its own hello looped back on a broadcast medium', () => {
+      const net = line();
+      const a = net.nodes[0];
+      let own: Uint8Array | null = null;
+      net.tap = (from, _port, frame) => {
+        const d = decodePacket(frame);
+        const isHello =
+          d.ok && d.packet.kind === 'control' && d.packet.options.some((o) => o.type === OptionType.HELLO);
+        if (from === 0 && own === null && isHello) own = frame.slice();
+        return frame;
+      };
+      net.run(2000);
+      assert.ok(own, 'A sent a hello');
+      const before = a.neighbors().length;
+      a.receive(0, A, own);
+      assert.equal(a.neighbors().length, before);
+      assert.ok(!a.neighbors().some((n) => n.address === A), 'A is not its own neighbour');
+      assert.deepEqual(a.checkInvariants(), []);
+    });
+
+    it('fails a linked neighbour unheard for failAfterHellos periods, not sooner, and forgets it later', () => {
+      const net = line();
+      const b = net.nodes[1];
+      const c = b.config;
+      net.cut(1, 2);
+      const cutAt = net.now;
+      const mark = net.events.length;
+      const changeAt = (to: string) =>
+        net.events
+          .slice(mark)
+          .find((e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C && e.event.to === to)
+          ?.at;
+      net.run((c.forgetAfterHellos + 3) * c.helloMs);
+      const failedAt = changeAt('failed');
+      const goneAt = changeAt('gone');
+      assert.ok(failedAt !== undefined && goneAt !== undefined, 'failed, then forgotten');
+      // Last heard at most a (fast, jittered) period before the cut; checked once a period.
+      assert.ok(
+        failedAt - cutAt > (c.failAfterHellos - 1.5) * c.helloMs,
+        `failed ${failedAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        failedAt - cutAt <= (c.failAfterHellos + 1.5) * c.helloMs,
+        `failed ${failedAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        goneAt - cutAt > (c.forgetAfterHellos - 1.5) * c.helloMs,
+        `forgotten ${goneAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        goneAt - cutAt <= (c.forgetAfterHellos + 1.5) * c.helloMs,
+        `forgotten ${goneAt - cutAt} ms after the cut`,
+      );
+      assert.ok(!b.neighbors().some((n) => n.address === C));
+    });
   });
 });
