@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import { createRng } from '../../../src/vrr/rng.ts';
 import { closestOnEachSide } from '../../../src/vrr/vset.ts';
+import { decodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const base = 0x020000000000;
@@ -111,4 +113,26 @@ describe('vrr/reliable on lossy links', () => {
       }
     });
   }
+
+  it('a neighbour whose ACKs are all lost is failed once a packet to it runs out of tries', () => {
+    const net = lossyNet(6, 0);
+    // Node 1's ACKs never arrive; everything else it sends does (its hellos: it is not silent).
+    net.tap = (from, _port, frame) => {
+      if (from !== 1) return frame;
+      const d = decodePacket(frame);
+      const ackOnly =
+        d.ok && d.packet.kind === 'control' && d.packet.options.every((o) => o.type === OptionType.ACK);
+      return ackOnly ? null : frame;
+    };
+    net.start();
+    net.run(30_000);
+    const why = net.events.filter(
+      (e) =>
+        e.event.type === 'link' &&
+        e.event.neighbor === ADDRS[1] &&
+        e.event.to === 'failed' &&
+        e.event.why === 'control packets not acknowledged',
+    );
+    assert.ok(why.length > 0, 'a neighbour of node 1 failed its link for want of ACKs');
+  });
 });
