@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
-import { decodePacket } from '../../../src/vrr/wire/index.ts';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
 import { OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
@@ -158,6 +158,66 @@ describe('vrr/links (neighbours and hellos)', () => {
         `forgotten ${goneAt - cutAt} ms after the cut`,
       );
       assert.ok(!b.neighbors().some((n) => n.address === C));
+    });
+  });
+
+  describe('what a hello carries and what it starts', () => {
+    it('numbers successive hellos one up, modulo 2^16', () => {
+      const net = line();
+      const seqs: number[] = [];
+      net.tap = (from, port, frame) => {
+        const d = decodePacket(frame);
+        if (from === 0 && port === 0 && d.ok && d.packet.kind === 'control')
+          for (const o of d.packet.options)
+            if (o.type === OptionType.HELLO && o.part === 0) seqs.push(o.helloSeq);
+        return frame;
+      };
+      net.run(5000);
+      assert.ok(seqs.length >= 3, `${seqs.length} hellos`);
+      for (let k = 1; k < seqs.length; k++) assert.equal(seqs[k], (seqs[k - 1] + 1) & 0xffff);
+    });
+
+    it('tells extensions of a neighbour that links', () => {
+      const net = new TestNet([A, B]);
+      const linked: Address[] = [];
+      net.nodes[0].attach({
+        optionTypes: [],
+        optionCodecs: [],
+        onOption: () => {},
+        onNeighborLinked: (n: Address) => linked.push(n),
+      });
+      net.link(0, 1).start();
+      net.run(5000);
+      assert.deepEqual(linked, [B]);
+    });
+
+    it('learns representatives only from the hellos of a linked neighbour', () => {
+      const net = line();
+      const a = net.nodes[0];
+      const Z = 0x020000000099;
+      const R = 0x020000000001;
+      const hello = (seq: number) =>
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: Z,
+          seq: 0,
+          options: [
+            {
+              type: OptionType.HELLO,
+              active: true,
+              helloSeq: seq,
+              part: 0,
+              parts: 1,
+              reps: [{ address: R, seq: 5 }],
+              neighbors: [],
+            },
+          ],
+        });
+      // Z is heard for the first time on A's port: pending, its representative record is not taken.
+      a.receive(0, Z, hello(1));
+      assert.ok(a.neighbors().some((n) => n.address === Z && n.state === 'pending'));
+      assert.ok(!a.representatives().some((r) => r.address === R), 'not from a pending neighbour');
     });
   });
 });
