@@ -17,7 +17,7 @@ import { TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2: converged, C holds B and D, and relays the A - E path (the wrap).
 const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
-const [, B, C, D] = LINE;
+const [A, B, C, D] = LINE;
 /** Between C and D, nearer C than D is: worth asking for C. Exists nowhere. */
 const X = 0x020000000038;
 /** Between C and X: once C knows of it, X is no longer worth asking. Exists nowhere. */
@@ -189,5 +189,17 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     answer(net, token, D);
     assert.equal(count(net, 'setupsAround'), 0);
     assert.equal(setupsToX(sent).length, 0);
+  });
+
+  it('through an informant reached along a route, not a link (A, endpoint of the A - E path through C)', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const token = askX(net, sent, A);
+    answer(net, token, D);
+    assert.equal(count(net, 'setupsAround'), 1);
+    const setups = setupsToX(sent);
+    assert.equal(setups.length, 1);
+    assert.equal(setups[0].opt.proxy, A);
+    assert.equal(setups[0].to, B, 'toward A');
   });
 });
