@@ -202,4 +202,68 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     assert.equal(setups[0].opt.proxy, A);
     assert.equal(setups[0].to, B, 'toward A');
   });
+
+  describe('requests whose answers never match (their token is changed on the way)', () => {
+    /** C's setup_reqs for X leave with another token (once: C passes its own on when one comes back). */
+    function garbleTokens(net: TestNet, sent: { to: number; opt: KnownOption }[]): void {
+      const garbled = new Set<number>();
+      net.tap = (from, port, frame) => {
+        if (from !== 2) return frame;
+        const r = decodePacket(frame);
+        if (!r.ok || r.packet.kind !== 'control') return frame;
+        const options = r.packet.options.map((o) => {
+          if (o.type !== OptionType.SETUP_REQ || o.dst !== X || garbled.has(o.token)) return o;
+          const token = (o.token ^ 0x40000000) >>> 0;
+          garbled.add(token);
+          sent.push({ to: port === 0 ? B : D, opt: o });
+          return { ...o, token };
+        });
+        return encodePacket({ ...r.packet, options });
+      };
+    }
+
+    it('are sent setupAttempts times in all, then given up, and the target is held off', () => {
+      const net = converged();
+      const sent: { to: number; opt: KnownOption }[] = [];
+      garbleTokens(net, sent);
+      askX(net, sent, NOWHERE);
+      const c = net.nodes[2].config;
+      // Retries back off from setupRetryMs, doubling (±25 %): run until the request is given up.
+      for (
+        let t = 0;
+        t < 2 ** (c.setupAttempts + 1) * c.setupRetryMs && count(net, 'setupReq.gaveUp') === 0;
+        t += 100
+      )
+        net.run(100);
+      assert.equal(count(net, 'setupReq.gaveUp'), 1);
+      assert.equal(requestsForX(sent).length, c.setupAttempts);
+      assert.equal(net.nodes[2].tableSizes().pendingSetups, 0);
+      // Named again at once, X is on hold: not asked.
+      toC(net, B, {
+        type: OptionType.SETUP_FAIL,
+        token: hopSeq++,
+        src: NOWHERE,
+        dst: C,
+        proxy: C,
+        vset: [X],
+      });
+      net.run(c.setupRetryMs);
+      assert.equal(requestsForX(sent).length, c.setupAttempts);
+      assert.deepEqual(net.nodes[2].checkInvariants(), []);
+    });
+
+    it('end at the next retry once the target became a virtual neighbour meanwhile', () => {
+      const net = converged();
+      const sent: { to: number; opt: KnownOption }[] = [];
+      garbleTokens(net, sent);
+      askX(net, sent, NOWHERE);
+      // X sets up a path to C itself (through D): a member now.
+      toC(net, D, { type: OptionType.SETUP, pathId: 4712, src: X, dst: C, proxy: C, vset: [] });
+      assert.ok(net.nodes[2].vsetMembers().includes(X));
+      net.run(3 * net.nodes[2].config.setupRetryMs);
+      assert.equal(requestsForX(sent).length, 1, 'not asked again');
+      assert.equal(count(net, 'setupsAround'), 0);
+      assert.equal(net.nodes[2].tableSizes().pendingSetups, 0);
+    });
+  });
 });
