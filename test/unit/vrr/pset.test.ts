@@ -142,6 +142,15 @@ describe('vrr/pset', () => {
       assert.equal(p.onHello(0, PEER, PEER, rated(6, 'P', 160), 6000)?.to, 'linked', '160/255 = 0.63');
     });
 
+    it('rates a link by the hellos heard over the span since the oldest in the window', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'M'), 0);
+      p.onHello(0, PEER, PEER, hello(5, 'M'), 4000);
+      assert.equal(p.quality(p.get(PEER)!), 2 / 5);
+      for (let s = 6; s <= 20; s++) p.onHello(0, PEER, PEER, hello(s, 'M'), s * 1000);
+      assert.equal(p.quality(p.get(PEER)!), 1, 'the last qualityWindow hellos, all heard');
+    });
+
     it('links at exactly qualityUp (3 of the last 5 hellos heard: 0.6)', () => {
       const p = new Pset(params());
       p.onHello(0, PEER, PEER, hello(1, 'M'), 0);
