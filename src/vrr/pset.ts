@@ -289,7 +289,7 @@ export class Pset {
 
   private change(n: Neighbor, from: LinkState | 'unknown', to: LinkState, why: string): LinkChange {
     n.state = to;
-    if (to !== 'linked') n.assembling = null;
+    if (to !== 'linked' && from !== 'unknown') n.assembling = null; // a first-heard neighbour's set has just begun
     if (to === 'failed') {
       n.recentSeqs = [];
       n.lastSeq = null;

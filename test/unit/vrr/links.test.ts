@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
+import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -99,5 +101,123 @@ describe('vrr/links (neighbours and hellos)', () => {
     net.run(10_000);
     assert.equal(sentByA, 0);
     assert.deepEqual(net.nodes[0].checkInvariants(), []);
+  });
+
+  describe('hellos heard and silence', () => {
+    it('ignores its own hello looped back on a broadcast medium', () => {
+      const net = line();
+      const a = net.nodes[0];
+      let own: Uint8Array | null = null;
+      net.tap = (from, _port, frame) => {
+        const d = decodePacket(frame);
+        const isHello =
+          d.ok && d.packet.kind === 'control' && d.packet.options.some((o) => o.type === OptionType.HELLO);
+        if (from === 0 && own === null && isHello) own = frame.slice();
+        return frame;
+      };
+      net.run(2000);
+      assert.ok(own, 'A sent a hello');
+      const before = a.neighbors().length;
+      a.receive(0, A, own);
+      assert.equal(a.neighbors().length, before);
+      assert.ok(!a.neighbors().some((n) => n.address === A), 'A is not its own neighbour');
+      assert.deepEqual(a.checkInvariants(), []);
+    });
+
+    it('fails a linked neighbour unheard for failAfterHellos periods, not sooner, and forgets it later', () => {
+      const net = line();
+      const b = net.nodes[1];
+      const c = b.config;
+      net.cut(1, 2);
+      const cutAt = net.now;
+      const mark = net.events.length;
+      const changeAt = (to: string) =>
+        net.events
+          .slice(mark)
+          .find((e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C && e.event.to === to)
+          ?.at;
+      net.run((c.forgetAfterHellos + 3) * c.helloMs);
+      const failedAt = changeAt('failed');
+      const goneAt = changeAt('gone');
+      assert.ok(failedAt !== undefined && goneAt !== undefined, 'failed, then forgotten');
+      // Last heard at most a (fast, jittered) period before the cut; checked once a period.
+      assert.ok(
+        failedAt - cutAt > (c.failAfterHellos - 1.5) * c.helloMs,
+        `failed ${failedAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        failedAt - cutAt <= (c.failAfterHellos + 1.5) * c.helloMs,
+        `failed ${failedAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        goneAt - cutAt > (c.forgetAfterHellos - 1.5) * c.helloMs,
+        `forgotten ${goneAt - cutAt} ms after the cut`,
+      );
+      assert.ok(
+        goneAt - cutAt <= (c.forgetAfterHellos + 1.5) * c.helloMs,
+        `forgotten ${goneAt - cutAt} ms after the cut`,
+      );
+      assert.ok(!b.neighbors().some((n) => n.address === C));
+    });
+  });
+
+  describe('what a hello carries and what it starts', () => {
+    it('numbers successive hellos one up, modulo 2^16', () => {
+      const net = line();
+      const seqs: number[] = [];
+      net.tap = (from, port, frame) => {
+        const d = decodePacket(frame);
+        if (from === 0 && port === 0 && d.ok && d.packet.kind === 'control')
+          for (const o of d.packet.options)
+            if (o.type === OptionType.HELLO && o.part === 0) seqs.push(o.helloSeq);
+        return frame;
+      };
+      net.run(5000);
+      assert.ok(seqs.length >= 3, `${seqs.length} hellos`);
+      for (let k = 1; k < seqs.length; k++) assert.equal(seqs[k], (seqs[k - 1] + 1) & 0xffff);
+    });
+
+    it('tells extensions of a neighbour that links', () => {
+      const net = new TestNet([A, B]);
+      const linked: Address[] = [];
+      net.nodes[0].attach({
+        optionTypes: [],
+        optionCodecs: [],
+        onOption: () => {},
+        onNeighborLinked: (n: Address) => linked.push(n),
+      });
+      net.link(0, 1).start();
+      net.run(5000);
+      assert.deepEqual(linked, [B]);
+    });
+
+    it('learns representatives only from the hellos of a linked neighbour', () => {
+      const net = line();
+      const a = net.nodes[0];
+      const Z = 0x020000000099;
+      const R = 0x020000000001;
+      const hello = (seq: number) =>
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: Z,
+          seq: 0,
+          options: [
+            {
+              type: OptionType.HELLO,
+              active: true,
+              helloSeq: seq,
+              part: 0,
+              parts: 1,
+              reps: [{ address: R, seq: 5 }],
+              neighbors: [],
+            },
+          ],
+        });
+      // Z is heard for the first time on A's port: pending, its representative record is not taken.
+      a.receive(0, Z, hello(1));
+      assert.ok(a.neighbors().some((n) => n.address === Z && n.state === 'pending'));
+      assert.ok(!a.representatives().some((r) => r.address === R), 'not from a pending neighbour');
+    });
   });
 });

@@ -7,6 +7,7 @@ import type { VrrEnv } from '../../../src/vrr/env.ts';
 import { NodeContext } from '../../../src/vrr/node-context.ts';
 import { createRng, type Rng } from '../../../src/vrr/rng.ts';
 import { createOptionRegistry } from '../../../src/vrr/wire/option-registry.ts';
+import { TestNet } from './harness.ts';
 
 const ME = 0x020000000010;
 
@@ -83,5 +84,45 @@ describe('vrr/node-context', () => {
       ['b', 2],
       ['a', 3],
     ]);
+  });
+
+  describe('through whole nodes', () => {
+    it('a lone node becomes the first node of a ring after bootstrapHellos periods without an active neighbour', () => {
+      const net = new TestNet([ME]).start();
+      const c = net.nodes[0].config;
+      net.run((c.bootstrapHellos - 0.6) * c.helloMs);
+      assert.ok(!net.nodes[0].isActive(), 'not before bootstrapHellos periods');
+      net.run(2 * c.helloMs);
+      assert.ok(net.nodes[0].isActive());
+      const why = net.events.find((e) => e.event.type === 'active');
+      assert.ok(why?.event.type === 'active' && /first node of a ring/.test(why.event.why));
+    });
+
+    it('a node that hears of a smaller representative waits for it instead of starting a ring of its own', () => {
+      // B (larger) next to A (smaller): A starts the ring, B joins it; B never becomes active on its own.
+      const net = new TestNet([ME + 0x10, ME]).link(0, 1).start();
+      net.run(20_000);
+      const firsts = net.events.filter(
+        (e) => e.event.type === 'active' && /first node of a ring/.test(e.event.why),
+      );
+      assert.deepEqual(
+        firsts.map((e) => e.node),
+        [1],
+        'only the smaller node starts a ring',
+      );
+      assert.ok(net.nodes[0].isActive() && net.nodes[0].vsetMembers().includes(ME));
+    });
+
+    it('a period that fires over half a period late is counted', () => {
+      const net = new TestNet([ME, ME + 0x10]).link(0, 1).start();
+      net.run(10_000);
+      const before = net.nodes[0].counters().lateTimers ?? 0;
+      net.stall(0, 0.4 * net.nodes[0].config.helloMs);
+      net.run(3000);
+      assert.equal(net.nodes[0].counters().lateTimers ?? 0, before, 'under half a period late: not counted');
+      net.stall(0, 2 * net.nodes[0].config.helloMs);
+      net.run(3000);
+      assert.ok((net.nodes[0].counters().lateTimers ?? 0) > before);
+    });
   });
 });

@@ -120,4 +120,151 @@ describe('vrr/pset', () => {
     assert.equal(seqDiff(0xffff, 1), -2);
     assert.equal(seqDiff(5, 5), 0);
   });
+
+  describe('link quality, both directions, and what a failure resets', () => {
+    /** A hello that lists me with the peer's rating of my hellos (0-255). */
+    const rated = (seq: number, listed: 'P' | 'L', quality: number): HelloOption => ({
+      ...hello(seq, listed),
+      neighbors: [
+        {
+          address: ME,
+          state: listed === 'P' ? NeighborState.PENDING : NeighborState.LINKED_ACTIVE,
+          quality,
+        },
+      ],
+    });
+
+    it('does not link while the peer hears too few of my hellos, though I hear all of its', () => {
+      const p = new Pset(params());
+      for (let s = 1; s <= 5; s++) p.onHello(0, PEER, PEER, rated(s, 'P', 140), s * 1000);
+      assert.ok(!p.isLinked(PEER), '140/255 = 0.55 is below qualityUp 0.6');
+      assert.equal(p.quality(p.get(PEER)!), 1, 'my side hears every hello');
+      assert.equal(p.onHello(0, PEER, PEER, rated(6, 'P', 160), 6000)?.to, 'linked', '160/255 = 0.63');
+    });
+
+    it('rates a link by the hellos heard over the span since the oldest in the window', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'M'), 0);
+      p.onHello(0, PEER, PEER, hello(5, 'M'), 4000);
+      assert.equal(p.quality(p.get(PEER)!), 2 / 5);
+      for (let s = 6; s <= 20; s++) p.onHello(0, PEER, PEER, hello(s, 'M'), s * 1000);
+      assert.equal(p.quality(p.get(PEER)!), 1, 'the last qualityWindow hellos, all heard');
+    });
+
+    it('links at exactly qualityUp (3 of the last 5 hellos heard: 0.6)', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'M'), 0);
+      p.onHello(0, PEER, PEER, hello(3, 'M'), 2000);
+      assert.equal(p.onHello(0, PEER, PEER, hello(5, 'P'), 4000)?.to, 'linked');
+    });
+
+    it('fails a linked neighbour whose rating of my hellos falls below qualityDown', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, rated(1, 'P', 255), 0);
+      assert.ok(p.isLinked(PEER));
+      assert.equal(p.onHello(0, PEER, PEER, rated(2, 'L', 80), 1000), null, '80/255 = 0.31: still linked');
+      const down = p.onHello(0, PEER, PEER, rated(3, 'L', 70), 2000);
+      assert.equal(down?.to, 'failed', '70/255 = 0.27');
+      assert.match(down?.why ?? '', /quality 0\.27 below 0\.3/);
+    });
+
+    it('a failure forgets the hellos counted so far: the link comes back on the hellos heard since', () => {
+      const p = new Pset({ ...params(), qualityUp: 0.8 });
+      for (let s = 1; s <= 4; s++) p.onHello(0, PEER, PEER, hello(s, s === 1 ? 'P' : 'L'), s * 1000);
+      assert.ok(p.isLinked(PEER));
+      assert.equal(p.fail(PEER, 'control packets not acknowledged')?.to, 'failed');
+      assert.equal(p.fail(PEER, 'again'), null, 'a failed neighbour fails once');
+      assert.equal(p.quality(p.get(PEER)!), 0, 'no hello counted since the failure');
+      // Hellos 5..8 were lost meanwhile. Counted with 1..4, 9 and 10 would make 6 of 10: below 0.8.
+      assert.equal(p.onHello(0, PEER, PEER, hello(9, 'M'), 9000)?.to, 'pending');
+      assert.equal(p.onHello(0, PEER, PEER, hello(10, 'P'), 10_000)?.to, 'linked');
+    });
+
+    it('a neighbour that turns active while linked becomes a routing candidate (everActive), and stays one', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P', { active: false }), 0);
+      assert.ok(p.isLinked(PEER) && !p.get(PEER)!.everActive, 'linked, never active');
+      p.onHello(0, PEER, PEER, hello(2, 'L', { active: true }), 1000);
+      assert.ok(p.get(PEER)!.everActive);
+      assert.deepEqual(
+        p.linkedActive().map((n) => n.address),
+        [PEER],
+      );
+      p.onHello(0, PEER, PEER, hello(3, 'L', { active: false }), 2000);
+      assert.ok(p.get(PEER)!.everActive && p.linkedActive().length === 0, 'inactive now, a candidate still');
+    });
+
+    it('forgets a neighbour entirely, reporting the state it had', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      const gone = p.forget(PEER, 'unheard');
+      assert.deepEqual([gone?.from, gone?.to, gone?.why], ['linked', 'gone', 'unheard']);
+      assert.equal(p.get(PEER), undefined);
+      assert.equal(p.all().length, 0);
+      assert.equal(p.forget(PEER, 'again'), null);
+      assert.equal(p.onHello(0, PEER, PEER, hello(2, 'M'), 1000)?.from, 'unknown', 'heard anew from scratch');
+    });
+  });
+
+  describe('multi-part hellos', () => {
+    const part = (seq: number, listed: ListedAs, i: number, parts: number, quality = 255): HelloOption => ({
+      ...hello(seq, listed),
+      part: i,
+      parts,
+      neighbors:
+        listed === 'M'
+          ? []
+          : [
+              {
+                address: ME,
+                state: listed === 'P' ? NeighborState.PENDING : NeighborState.LINKED_ACTIVE,
+                quality,
+              },
+            ],
+    });
+
+    it('a neighbour first heard in part of a hello is listed as pending, and judged on the complete set', () => {
+      const p = new Pset(params());
+      const first = p.onHello(0, PEER, PEER, part(1, 'P', 0, 3), 0);
+      assert.deepEqual([first?.from, first?.to, first?.why], ['unknown', 'pending', 'heard (partial hello)']);
+      assert.equal(p.onHello(0, PEER, PEER, part(1, 'M', 1, 3), 1), null, 'still incomplete');
+      assert.equal(p.get(PEER)!.state, 'pending');
+      // The part that listed me came first; the last one does not list me: the set lists me as P.
+      assert.equal(p.onHello(0, PEER, PEER, part(1, 'M', 2, 3), 2)?.to, 'linked');
+    });
+
+    it('takes the rating of my hellos from the part that lists me', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, part(1, 'P', 0, 2, 100), 0);
+      assert.equal(p.onHello(0, PEER, PEER, part(1, 'M', 1, 2), 1), null, '100/255 is below qualityUp');
+      assert.equal(p.get(PEER)!.state, 'pending');
+    });
+
+    it('a part of a newer hello starts the set again: parts of the older one do not complete it', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      assert.ok(p.isLinked(PEER));
+      p.onHello(0, PEER, PEER, part(2, 'M', 0, 2), 1000);
+      // Part 1 of hello 3, not of hello 2: the set of hello 3 still lacks part 0.
+      assert.equal(p.onHello(0, PEER, PEER, part(3, 'M', 1, 2), 2000), null);
+      assert.ok(p.isLinked(PEER), 'no complete set judged yet');
+      assert.equal(
+        p.onHello(0, PEER, PEER, part(3, 'M', 0, 2), 2001)?.to,
+        'failed',
+        'hello 3 complete, lists me nowhere',
+      );
+    });
+
+    it('a single-part hello drops a set being assembled, and a failure drops it too', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      p.onHello(0, PEER, PEER, part(2, 'L', 0, 2), 1000);
+      p.onHello(0, PEER, PEER, hello(3, 'L'), 2000);
+      assert.equal(p.get(PEER)!.assembling, null);
+      p.onHello(0, PEER, PEER, part(4, 'L', 0, 2), 3000);
+      assert.notEqual(p.get(PEER)!.assembling, null);
+      p.fail(PEER, 'port down');
+      assert.equal(p.get(PEER)!.assembling, null);
+    });
+  });
 });

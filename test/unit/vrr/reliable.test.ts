@@ -120,6 +120,41 @@ describe('vrr/reliable', () => {
     assert.equal(clock.armed(), 0);
   });
 
+  it('an ACK for a sequence not in flight (a duplicate ACK), or from a neighbour sent nothing, changes nothing', () => {
+    const clock = fakeTimers();
+    const sends: number[] = [];
+    const r = new ReliableControl(
+      {
+        setTimer: clock.setTimer,
+        resend: (_to, f) => sends.push(f[0]),
+        onGiveUp: () => {},
+        onRetransmit: () => {},
+        onQueueFull: () => {},
+        now: clock.now,
+        silent: () => false,
+      },
+      100,
+      3,
+      1,
+    );
+    const seqs = [1, 2, 3].map((n) => {
+      const seq = r.allocateSeq();
+      r.track(7, seq, frame(n));
+      return seq;
+    });
+    r.acked(7, seqs[1]);
+    assert.equal(r.inFlight, 2);
+    r.acked(7, seqs[1]); // the ACK of a retransmitted copy, again
+    r.acked(7, 999);
+    r.acked(8, seqs[0]);
+    assert.equal(r.inFlight, 2, 'packets 1 and 3 still in flight');
+    clock.advance(100);
+    assert.deepEqual(sends, [1], 'packet 1 retransmitted (3 waits behind it)');
+    r.acked(7, seqs[0]);
+    r.acked(7, seqs[2]);
+    assert.equal(r.inFlight, 0);
+  });
+
   it('never allocates sequence 0 and suppresses duplicates per neighbour', () => {
     const r = receiverOnly(0xffff);
     assert.equal(r.allocateSeq(), 0xffff);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RouteTable, type Route } from '../../../src/vrr/routes.ts';
+import { pathPrecedes, RouteTable, type Route } from '../../../src/vrr/routes.ts';
 
 const ME = 50;
 
@@ -103,5 +103,61 @@ describe('vrr/routes', () => {
     y.add({ ea: 11, eb: 99, pathId: 4, na: 6, nb: 100 }); // P2 at y: toward 99 via x (100)
     assert.equal(x.nextHopToward(99), 200, 'x follows P1 to y');
     assert.equal(y.nextHopToward(99), 5, 'y follows P1 too, not back to x');
+  });
+
+  describe('the best of parallel paths, kept up to date', () => {
+    it('when the best path goes, the smallest pathId of the rest takes over, whatever the insertion order', () => {
+      for (const order of [
+        [9, 6, 7],
+        [7, 9, 6],
+        [6, 7, 9],
+      ]) {
+        const t = new RouteTable();
+        for (const id of order) t.add({ ea: 70, eb: ME, pathId: id, na: 60 + id, nb: null });
+        assert.equal(t.nextHopToward(70), 66, `order ${order}: path 6`);
+        t.remove(70, 6);
+        assert.equal(t.nextHopToward(70), 67, `order ${order}: path 7 after path 6`);
+        t.remove(70, 9);
+        assert.equal(
+          t.nextHopToward(70),
+          67,
+          `order ${order}: path 7 still (a path that was not the best went)`,
+        );
+        t.remove(70, 7);
+        assert.equal(t.nextHopToward(70), null);
+        assertInvariants(t);
+      }
+    });
+
+    it('ties on pathId go to the smaller ea, in either order', () => {
+      const fromMe: Route = { ea: ME, eb: 70, pathId: 5, na: null, nb: 61 };
+      const toMe: Route = { ea: 70, eb: ME, pathId: 5, na: 62, nb: null };
+      for (const [first, second] of [
+        [fromMe, toMe],
+        [toMe, fromMe],
+      ]) {
+        const t = new RouteTable();
+        t.add(first);
+        t.add(second);
+        assert.equal(t.nextHopToward(70), 61, 'ea 50 precedes ea 70');
+        t.remove(ME, 5);
+        assert.equal(t.nextHopToward(70), 62);
+      }
+      assert.ok(pathPrecedes({ ...toMe, pathId: 4 }, fromMe), 'the pathId decides first');
+      assert.ok(!pathPrecedes(fromMe, fromMe), 'a path does not precede itself');
+    });
+
+    it('an endpoint stays indexed while any of its paths remains, and removing an absent path changes nothing', () => {
+      const t = new RouteTable();
+      t.add({ ea: 10, eb: 90, pathId: 1, na: 40, nb: 60 });
+      t.add({ ea: 10, eb: 80, pathId: 2, na: 41, nb: 61 });
+      assert.equal(t.remove(10, 3), undefined);
+      assert.equal(t.remove(11, 1), undefined, 'the pathId exists, with another ea');
+      t.remove(10, 1);
+      assert.deepEqual([...t.endpoints()], [10, 80]);
+      assert.equal(t.nextHopToward(10), 41);
+      assert.equal(t.nextHopToward(90), null);
+      assertInvariants(t);
+    });
   });
 });

@@ -97,4 +97,27 @@ describe('vrr/vset', () => {
       );
     }
   });
+
+  it('refuses to hold its own node, counts and removes members', () => {
+    const v = new Vset(1000, 4);
+    assert.throws(() => v.add(1000), /cannot be its own virtual neighbour/);
+    assert.equal(v.size, 0);
+    v.add(2000);
+    v.add(3000);
+    assert.equal(v.size, 2);
+    assert.ok(v.remove(2000));
+    assert.ok(!v.remove(2000), 'not a member any more');
+    assert.equal(v.size, 1);
+    assert.deepEqual(v.members(), [3000]);
+    assert.ok(!v.has(2000) && v.has(3000));
+  });
+
+  it('with r members, shouldAdd takes only a node nearer than a member on one side', () => {
+    const v = new Vset(1000, 2);
+    v.add(1100);
+    v.add(900);
+    assert.equal(v.size, 2);
+    assert.ok(v.shouldAdd(1050) && v.shouldAdd(950), 'nearer on either side');
+    assert.ok(!v.shouldAdd(1200) && !v.shouldAdd(800), 'farther on either side');
+  });
 });
