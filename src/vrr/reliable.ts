@@ -122,11 +122,11 @@ export const MAX_QUEUED = 256;
 /**
  * Packets an extension that retries end to end (the DHT) may find waiting for a neighbour's window before its own
  * is shed: two windows. Beyond that the queue is kept for the ring's own control (setups, teardowns, probes) and
- * for extensions that count on hop-by-hop delivery (multicast trees). An extension
- * retries end to end (a DHT transfer is sent again when its answer does not come), so a shed packet costs it a
- * retry; a setup dropped at a full queue costs the ring a path. In a forming 256-node lab the DHT's hand-offs of
- * the address mappings filled the queues, the setups they crowded out kept the ring from forming, and the ring
- * that did not form moved the keys' owners again: the ring formed in 22 s without the mappings and never with.
+ * for extensions that count on hop-by-hop delivery (multicast trees). A shed DHT packet costs the DHT a retry (its
+ * transfers and requests are sent again when their answer does not come); a setup dropped at a full queue costs
+ * the ring a path. In a forming 256-node lab the DHT's hand-offs of the address mappings filled the queues, the
+ * setups they crowded out kept the ring from forming, and the ring that did not form moved the keys' owners again:
+ * the ring formed in 22 s without the mappings and never with them.
  */
 export const EXTENSION_QUEUE_LIMIT = 2 * MAX_IN_FLIGHT;
 
