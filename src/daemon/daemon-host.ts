@@ -14,6 +14,7 @@ import { Daemon } from './daemon.ts';
 import type { HostConfig, HostedNodeConfig } from './host-config.ts';
 import { Logger } from './logger.ts';
 import { MemoryTrimmer } from './memory-trim.ts';
+import { ProcessLoad } from './process-load.ts';
 
 /** How many nodes start at once: each start forks `ip` a few times, and that is what takes the time. */
 const START_CONCURRENCY = 8;
@@ -59,6 +60,7 @@ export class DaemonHost {
   readonly #nodes = new Map<string, Hosted>();
   readonly #trimmer: MemoryTrimmer;
   readonly #startedAt = Date.now();
+  readonly #load = new ProcessLoad();
   #control: ControlServer | null = null;
   #stopped = false;
 
@@ -166,6 +168,7 @@ export class DaemonHost {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#trimmer.stop();
+    this.#load.stop();
     const control = this.#control;
     this.#control = null;
     await control?.close();
@@ -252,6 +255,8 @@ export class DaemonHost {
         uptimeMs: Date.now() - this.#startedAt,
         memory: process.memoryUsage(),
         cpu: process.cpuUsage(),
+        // Since the previous host.status: how late the shared event loop ran and what the GC paused it for.
+        load: this.#load.sample(),
         nodes: this.status(),
       }),
       'host.crash': (args) => this.crash(nodeArg(args)),

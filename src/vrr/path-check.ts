@@ -7,8 +7,9 @@
 // entries hop by hop. A relay whose entry is missing, or does not lead back to the neighbour the probe came from,
 // answers that neighbour with a TEARDOWN (no vset: a failure), which removes the path up to the probing endpoint;
 // that endpoint then asks its virtual neighbour again (Paths.endpointLost). The far endpoint turns the probe back
-// (ECHO). A probe that has not come home within probeTimeoutMs is sent once more; when that one does not come home
-// either, the path is torn down from this end (Paths.dropBroken) and asked for again. Both endpoints probe, so both
+// (ECHO). A probe that has not come home within its timeout is sent once more; when that one does not come home
+// either, the path is torn down from this end (Paths.dropBroken) and asked for again. The timeout is probeTimeoutMs
+// at least, and learnt from the echoes (round-trip.ts): on a starved host a long path's echo takes far longer. Both endpoints probe, so both
 // halves of a path cut in the middle go.
 //
 // Reliability: the probe rides the hop-by-hop acknowledged control path (reliable.ts), like every other routed
@@ -24,16 +25,19 @@
 // periods after this node first saw it); each period this node probes the ceil(E / K) most overdue of its E paths.
 // Steady state probes every path once every K periods; a burst of paths created at once is cleared within K more:
 // every path is probed within 2K periods of its last probe, and a break is repaired within 2K periods plus
-// 2 x probeTimeoutMs plus one path setup.
+// 3 x probeTimeoutMs (the second chance waits twice as long) plus one path setup, while echoes come back within
+// probeTimeoutMs; on a network slower than that, what its echoes take.
 //
 // Invariants (checked by checkInvariants, test/unit/vrr/path-check.test.ts):
 //  - `lastProbed` holds keys of routes this node is an endpoint of, and nothing else after each tick;
 //  - at most one probe per path is in flight, with its own timer: `inFlight` and its timers are the same keys;
-//  - at most ceil(E / K) probes start per tick.
+//  - at most ceil(E / K) probes start per tick;
+//  - `pathRtt` holds keys of `lastProbed` only.
 
 import type { Address } from './address.ts';
 import type { TimerHandle } from './env.ts';
 import type { NodeContext } from './node-context.ts';
+import { RoundTrip } from './round-trip.ts';
 import { routeKey, type Route } from './routes.ts';
 import { OptionType, PATH_PROBE_ECHO, PATH_PROBE_TOWARD_B, type PathProbeOption } from './wire/types.ts';
 
@@ -41,13 +45,25 @@ interface Probe {
   /** The nonces of this round's probes: the second chance's, and the first's, whose echo may still come. */
   nonces: number[];
   timer: TimerHandle;
+  /** When this round's latest probe was sent. */
+  sentAt: number;
 }
+
+/** How long a probe's wait may grow, in probeTimeoutMs (round-trip.ts says why it grows). */
+const MAX_TIMEOUT_FACTOR = 8;
 
 /** The end-to-end verification of this node's paths: its schedule and its probes in flight. */
 export class PathCheck {
   /** When each of my endpoint paths was last probed (or first seen), by routeKey. */
   private readonly lastProbed = new Map<string, number>();
   private readonly inFlight = new Map<string, Probe>();
+  /**
+   * The echoes' round trips, of all paths (for a path not timed yet) and of each path (its length is its own: on a
+   * slow network a 45-hop path's echo takes many times a 5-hop one's). A round's first probe echoed before its
+   * second chance went is a clean sample. Keys of `pathRtt` are keys of `lastProbed`.
+   */
+  private readonly rtt = new RoundTrip();
+  private readonly pathRtt = new Map<string, RoundTrip>();
   private nextNonce = 1;
 
   constructor(private readonly ctx: NodeContext) {}
@@ -59,6 +75,17 @@ export class PathCheck {
   get probeTimeoutMs(): number {
     const c = this.ctx.config;
     return (c.failAfterHellos + 1) * c.helloMs + c.maxRetransmits * c.ackTimeoutMs;
+  }
+
+  /**
+   * The timeout a probe along path `key` sent now gets: probeTimeoutMs at least, more once its echoes (or, for a
+   * path not timed yet, any path's) came back slowly or went unanswered (round-trip.ts), at most
+   * MAX_TIMEOUT_FACTOR times it.
+   */
+  timeoutMs(key?: string): number {
+    const floor = this.probeTimeoutMs;
+    const rtt = (key === undefined ? undefined : this.pathRtt.get(key)) ?? this.rtt;
+    return rtt.timeout(floor, floor * MAX_TIMEOUT_FACTOR);
   }
 
   /** Once per hello period of an active node: probe the most overdue paths, ceil(E / K) at most. */
@@ -73,7 +100,11 @@ export class PathCheck {
       keys.add(key);
       if (!this.lastProbed.has(key)) this.lastProbed.set(key, now);
     }
-    for (const key of this.lastProbed.keys()) if (!keys.has(key)) this.lastProbed.delete(key);
+    for (const key of this.lastProbed.keys()) {
+      if (keys.has(key)) continue;
+      this.lastProbed.delete(key);
+      this.pathRtt.delete(key);
+    }
     for (const [key, p] of this.inFlight) {
       if (!keys.has(key)) {
         p.timer.cancel();
@@ -113,11 +144,16 @@ export class PathCheck {
       nonce,
     };
     ctx.count('pathProbe.sent');
-    const timer = ctx.timer(this.probeTimeoutMs, () => {
+    const timeoutMs = this.timeoutMs(key);
+    const timer = ctx.timer(timeoutMs, () => {
       this.inFlight.delete(key);
       const still = ctx.paths.routes.get(r.ea, r.pathId);
       if (still === undefined) return;
       if (earlier.length === 0) {
+        // Slow or broken: either way the second chance, and every probe until an echo comes, waits twice as long.
+        const cap = this.probeTimeoutMs * MAX_TIMEOUT_FACTOR;
+        this.rtt.backOff(timeoutMs, cap);
+        this.pathRttOf(key).backOff(timeoutMs, cap);
         ctx.count('pathProbe.retried');
         this.probe(still, ctx.env.now(), [nonce]);
         return;
@@ -125,7 +161,7 @@ export class PathCheck {
       ctx.count('pathProbe.timedOut');
       ctx.paths.dropBroken(still, 'path probe did not come back');
     });
-    this.inFlight.set(key, { nonces: [...earlier, nonce], timer });
+    this.inFlight.set(key, { nonces: [...earlier, nonce], timer, sentAt: now });
     ctx.sendControl(next, opt);
   }
 
@@ -161,6 +197,12 @@ export class PathCheck {
     }
     p.timer.cancel();
     this.inFlight.delete(key);
+    // Karn: an echo in a second chance may answer either probe, so only a round of one probe is timed.
+    if (p.nonces.length === 1) {
+      const rtt = ctx.env.now() - p.sentAt;
+      this.rtt.sample(rtt);
+      this.pathRttOf(key).sample(rtt);
+    }
     ctx.count('pathProbe.verified');
   }
 
@@ -169,6 +211,16 @@ export class PathCheck {
     for (const p of this.inFlight.values()) p.timer.cancel();
     this.inFlight.clear();
     this.lastProbed.clear();
+    this.pathRtt.clear();
+  }
+
+  private pathRttOf(key: string): RoundTrip {
+    let rtt = this.pathRtt.get(key);
+    if (rtt === undefined) {
+      rtt = new RoundTrip();
+      this.pathRtt.set(key, rtt);
+    }
+    return rtt;
   }
 
   /** The routes this node is an endpoint of (the paths to its virtual neighbours), in route order. */
@@ -184,6 +236,9 @@ export class PathCheck {
     const out: string[] = [];
     for (const key of this.inFlight.keys()) {
       if (!this.lastProbed.has(key)) out.push(`probe ${key} in flight but not scheduled`);
+    }
+    for (const key of this.pathRtt.keys()) {
+      if (!this.lastProbed.has(key)) out.push(`round trip of ${key} kept but the path is not scheduled`);
     }
     return out;
   }

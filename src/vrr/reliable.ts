@@ -28,6 +28,7 @@
 
 import type { Address } from './address.ts';
 import { AddressMap } from './address-map.ts';
+import { RoundTrip } from './round-trip.ts';
 import type { TimerHandle } from './env.ts';
 import { DEDUPE_WINDOW } from './limits.ts';
 
@@ -53,15 +54,6 @@ interface Pending {
   readonly onTimer: () => void;
 }
 
-/** Smoothed round trip of one neighbour's ACKs (RFC 6298 variables, in ms). */
-interface RttEstimate {
-  /** NaN until the first valid sample. */
-  srtt: number;
-  rttvar: number;
-  /** A timeout doubled by retransmissions, kept until a valid sample (0: none), as TCP keeps its backed-off RTO. */
-  backedOff: number;
-}
-
 /**
  * Everything kept about one neighbour, in one record: an ACK, a duplicate check and a send each cost one map
  * lookup. Kept (empty) while packets come and go, so a neighbour's state is not rebuilt per packet.
@@ -81,7 +73,7 @@ interface PeerState {
   readonly seen: number[];
   seenNext: number;
   /** Its round-trip estimate; null until the first ACK sample or backed-off retransmission. */
-  rtt: RttEstimate | null;
+  rtt: RoundTrip | null;
 }
 
 /** The learnt timeout never exceeds this (a slow host still fails a dead link within a few seconds). */
@@ -240,10 +232,7 @@ export class ReliableControl {
   }
 
   private timeoutOf(peer: PeerState): number {
-    const e = peer.rtt;
-    if (!e) return this.ackTimeoutMs;
-    const learnt = Number.isNaN(e.srtt) ? 0 : e.srtt + 4 * e.rttvar;
-    return Math.min(MAX_ACK_TIMEOUT_MS, Math.max(this.ackTimeoutMs, learnt, e.backedOff));
+    return peer.rtt === null ? this.ackTimeoutMs : peer.rtt.timeout(this.ackTimeoutMs, MAX_ACK_TIMEOUT_MS);
   }
 
   private peer(neighbor: Address): PeerState {
@@ -255,21 +244,13 @@ export class ReliableControl {
     return peer;
   }
 
-  private estimate(peer: PeerState): RttEstimate {
-    if (!peer.rtt) peer.rtt = { srtt: NaN, rttvar: 0, backedOff: 0 };
+  private estimate(peer: PeerState): RoundTrip {
+    peer.rtt ??= new RoundTrip();
     return peer.rtt;
   }
 
   private sample(peer: PeerState, rttMs: number): void {
-    const e = this.estimate(peer);
-    e.backedOff = 0;
-    if (Number.isNaN(e.srtt)) {
-      e.srtt = rttMs;
-      e.rttvar = rttMs / 2;
-      return;
-    }
-    e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - rttMs);
-    e.srtt = 0.875 * e.srtt + 0.125 * rttMs;
+    this.estimate(peer).sample(rttMs);
   }
 
   /** Records a received sequence; false if it is a duplicate (already processed). */
@@ -358,8 +339,7 @@ export class ReliableControl {
     const timeout = entry.timeout;
     entry.tries++;
     // Karn: a retransmitted packet's ACK is no sample, so the backed-off timeout is what the next packet uses.
-    const e = this.estimate(peer);
-    e.backedOff = Math.min(MAX_ACK_TIMEOUT_MS, Math.max(e.backedOff, timeout * 2));
+    this.estimate(peer).backOff(timeout, MAX_ACK_TIMEOUT_MS);
     this.env.onRetransmit();
     this.env.resend(entry.neighbor, entry.frame);
     this.arm(entry);

@@ -23,14 +23,27 @@ import type { TimerHandle } from './env.ts';
 import { MAX_PENDING_SETUPS, MAX_SETUP_HOLDS } from './limits.ts';
 import { LoopGuard, ROUTED_FAIL, ROUTED_REQ } from './loop-guard.ts';
 import type { NodeContext } from './node-context.ts';
+import { RoundTrip } from './round-trip.ts';
 import { nearEnough } from './vset.ts';
 import { OptionType, type SetupFailOption, type SetupReqOption } from './wire/types.ts';
 
 /** Unanswered rounds in a row after which a target's hold stops doubling (4, 8, 16, 32 periods by default). */
 export const MAX_STRIKES = 4;
 
+/**
+ * How far the retry timeout may grow, in setupRetryMs (round-trip.ts says why it grows): a setup's round trip
+ * crosses the ring twice, 80 hops on a 32x32 grid, and on two starved hosts whose loops ran 300 ms late that is
+ * tens of seconds, against retries after 1, 2 and 4 s. Not further: requests across a partition go unanswered too,
+ * and at 16 periods a healed 100-node partition merged in a median of 18 s instead of 9
+ * (test/sim/scenario/partition-repair.test.ts); at 4, 10.
+ */
+const MAX_RETRY_FACTOR = 4;
+
 interface PendingSetup {
   attempt: number;
+  /** When its latest attempt was sent, and the learnt retry timeout it got (retryTimeoutMs then). */
+  sentAt: number;
+  base: number;
   token: number;
   timer: TimerHandle | null;
   why: string;
@@ -53,6 +66,11 @@ export class SetupRequests {
    */
   private readonly strikes = new Map<Address, { count: number; at: number }>();
   private readonly guard = new LoopGuard();
+  /**
+   * How long answers take (a setup or a setup_fail after a setup_req): timed only for requests answered on their
+   * first attempt (Karn), backed off by each retry that found its request unanswered.
+   */
+  private readonly rtt = new RoundTrip();
 
   constructor(private readonly ctx: NodeContext) {}
 
@@ -101,6 +119,19 @@ export class SetupRequests {
   /** Target answered (it set up a path to us, or refused us): it is reachable, its strikes are forgotten. */
   answered(target: Address): void {
     this.strikes.delete(target);
+    const p = this.pending.get(target);
+    if (p !== undefined) this.timeAnswer(p);
+  }
+
+  /** The learnt retry timeout (ms): setupRetryMs until answers or unanswered retries say otherwise. */
+  get retryTimeoutMs(): number {
+    const floor = this.ctx.config.setupRetryMs;
+    return this.rtt.timeout(floor, floor * MAX_RETRY_FACTOR);
+  }
+
+  // A request was answered: its round trip is a sample when it made one attempt only (Karn's rule).
+  private timeAnswer(p: PendingSetup): void {
+    if (p.attempt === 1) this.rtt.sample(this.ctx.env.now() - p.sentAt);
   }
 
   // Makes room for a hold (MAX_SETUP_HOLDS): the one that ends soonest goes, a little early.
@@ -196,7 +227,7 @@ export class SetupRequests {
       this.ctx.count('cap.setups.refused');
       return;
     }
-    this.pending.set(target, { attempt: 0, token: 0, timer: null, why, informant });
+    this.pending.set(target, { attempt: 0, sentAt: 0, base: 0, token: 0, timer: null, why, informant });
     this.ctx.count(`why.${why}`);
     this.attemptSetup(target);
   }
@@ -211,6 +242,8 @@ export class SetupRequests {
       this.resolveSetup(target);
       return;
     }
+    // Unanswered within its timeout: slow, or lost. Either way later requests wait longer until one is answered.
+    if (p.attempt >= 1) this.rtt.backOff(p.base, ctx.config.setupRetryMs * MAX_RETRY_FACTOR);
     if (p.attempt >= ctx.config.setupAttempts) {
       ctx.count('setupReq.gaveUp');
       this.resolveSetup(target);
@@ -239,7 +272,11 @@ export class SetupRequests {
       };
       ctx.sendControl(proxy, opt);
     }
-    const delay = ctx.config.setupRetryMs * 2 ** (p.attempt - 1) * (0.75 + 0.5 * ctx.env.rng.next());
+    p.sentAt = ctx.env.now();
+    p.base = this.retryTimeoutMs;
+    // The attempts' own doubling, or what was learnt when that is longer (a back-off is a doubling already).
+    const wait = Math.max(p.base, ctx.config.setupRetryMs * 2 ** (p.attempt - 1));
+    const delay = wait * (0.75 + 0.5 * ctx.env.rng.next());
     p.timer = ctx.timer(delay, () => {
       p.timer = null;
       this.attemptSetup(target);
@@ -397,6 +434,7 @@ export class SetupRequests {
     }
     for (const [target, p] of this.pending) {
       if (p.token === opt.token) {
+        this.timeAnswer(p);
         this.resolveSetup(target);
         if (opt.src !== target && this.setupAround(target, p.informant)) continue;
         if (opt.src === target) this.hold(target);

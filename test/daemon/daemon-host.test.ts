@@ -77,6 +77,11 @@ describe('daemon: one vrrd hosting five nodes in five namespaces (shared mode)',
     assert.throws(() => ip('link', 'show', 'vrr0'), /does not exist/);
     const host = await lab!.hostCtl('host.status');
     assert.equal(host.mode, 'shared');
+    // How late the shared event loop ran, and what the GC took, since the previous look.
+    assert.ok(
+      host.load.windowMs > 0 && host.load.loopDelayMs.p99 >= 0 && host.load.gc.count >= 0,
+      JSON.stringify(host.load),
+    );
     assert.deepEqual(
       host.nodes.map((n: { name: string; state: string }) => `${n.name}:${n.state}`),
       ['n0:running', 'n1:running', 'n2:running', 'n3:running', 'n4:running'],

@@ -27,6 +27,7 @@ import { compareCopies, type Versioned } from './conflict.ts';
 import type { DhtContext } from './context.ts';
 import { hashKey, keyId } from './hash-key.ts';
 import { copyOf, EMPTY, remainingTtl, type DhtEntry } from './store.ts';
+import { RoundTrip } from '../round-trip.ts';
 
 /** A REPLICATE, HANDOFF or RELEASE awaiting its acknowledgement. */
 interface Transfer {
@@ -36,6 +37,10 @@ interface Transfer {
   to: Address | 'handoff';
   /** The copy sent. */
   copy: Versioned;
+  /** When it was sent (local clock): its REPLY's round trip is a sample of the transfers' timeout. */
+  sentAt: number;
+  /** The timeout it got before its attempt's doubling: what a back-off doubles when it goes unanswered. */
+  base: number;
   /** Considered lost after this time (local clock). */
   deadline: number;
   /** Sends so far: HANDOFF is sent again on timeout with a doubling wait, RELEASE up to MAX_RELEASE_ATTEMPTS. */
@@ -51,9 +56,19 @@ interface Transfer {
  */
 const MAX_RELEASE_ATTEMPTS = 8;
 
+/**
+ * How long a transfer's wait may grow, in transferTimeoutMs: a forming 1,024-node lab on two cores took tens of
+ * seconds per round trip (round-trip.ts), and a transfer sent again every few seconds there only added to the load.
+ * No more: transfers sent during a partition back the wait off to this, and at 20 the keys of a healed 100-node
+ * graph settled in 60 s instead of 35 (dht/figures.test.ts).
+ */
+const MAX_TIMEOUT_FACTOR = 8;
+
 /** The transfers of one node awaiting their acknowledgement, and the handling of those that arrive. */
 export class Transfers {
   private readonly pending = new Map<number, Transfer>();
+  /** The REPLYs' round trips: each reqId is sent once, so every matched REPLY is a clean sample (Karn). */
+  private readonly rtt = new RoundTrip();
   /**
    * The pending RELEASEs by (target, key): cancelRelease runs for every transfer, and a scan of `pending` there made
    * a table of n keys cost n^2 per reconcile (a DHT flood turned that into minutes of CPU).
@@ -71,6 +86,7 @@ export class Transfers {
   onReply(reply: DhtReplyOption): boolean {
     const t = this.pending.get(reply.reqId);
     if (!t) return false;
+    this.rtt.sample(this.ctx.s.now() - t.sentAt);
     if (reply.status === DhtStatus.REFUSED && t.kind === 'handoff') {
       // The owner's table is full (or the copy broke a rule there): keep the copy, ask again when the wait runs out.
       this.ctx.s.count('dht.handoff.refused');
@@ -226,8 +242,7 @@ export class Transfers {
     const copy = copyOf(e);
     const kind = to === 'handoff' ? 'handoff' : 'replicate';
     if (to !== 'handoff') this.cancelRelease(e.key, to); // a replica again: an older release must not land
-    const deadline = this.transferDeadline(attempt);
-    this.pending.set(reqId, { kind, key: e.key, to, copy, deadline, attempt, release });
+    this.pending.set(reqId, { kind, key: e.key, to, copy, ...this.wait(kind, attempt), attempt, release });
     e.inFlight.set(to, reqId);
     this.ctx.s.count(`dht.transfer.${kind}`);
     this.sendCopy(kind, e.key, e.hash, copy, remainingTtl(e, this.ctx.s.now()), to, reqId);
@@ -236,8 +251,15 @@ export class Transfers {
   /** Tells `to` it need not keep its copy of key (unless newer than `copy`); sent again until acknowledged. */
   release(key: Uint8Array, copy: Versioned, to: Address, attempt = 1): void {
     const reqId = this.ctx.newReqId();
-    const deadline = this.transferDeadline(attempt);
-    this.pending.set(reqId, { kind: 'release', key, to, copy, deadline, attempt, release: [] });
+    this.pending.set(reqId, {
+      kind: 'release',
+      key,
+      to,
+      copy,
+      ...this.wait('release', attempt),
+      attempt,
+      release: [],
+    });
     const k = releaseKey(to, key);
     const list = this.releases.get(k);
     if (list === undefined) this.releases.set(k, [reqId]);
@@ -298,9 +320,23 @@ export class Transfers {
     if (list!.length === 0) this.releases.delete(k);
   }
 
-  /** When a transfer sent now (its attempt-th send) counts as lost: the wait doubles, up to 8 times. */
-  private transferDeadline(attempt: number): number {
-    return this.ctx.s.now() + this.ctx.opts.transferTimeoutMs * 2 ** Math.min(attempt - 1, 3);
+  /**
+   * The wait of a transfer sent now (its attempt-th send): transferTimeoutMs doubled with each attempt up to 8
+   * times, or for a REPLICATE or HANDOFF the learnt timeout when that is longer; the deadline is when it counts as
+   * lost. A RELEASE keeps the fixed waits: it is sent a bounded number of times anyway, and a release held back by
+   * a timeout learnt during a partition left stale copies for twice as long after the heal (dht/figures.test.ts).
+   */
+  private wait(kind: Transfer['kind'], attempt: number): Pick<Transfer, 'sentAt' | 'base' | 'deadline'> {
+    const base = this.timeoutMs;
+    const sentAt = this.ctx.s.now();
+    const doubled = this.ctx.opts.transferTimeoutMs * 2 ** Math.min(attempt - 1, 3);
+    return { sentAt, base, deadline: sentAt + (kind === 'release' ? doubled : Math.max(base, doubled)) };
+  }
+
+  /** The timeout a transfer sent now would get before its attempt's doubling (ms). */
+  get timeoutMs(): number {
+    const floor = this.ctx.opts.transferTimeoutMs;
+    return this.rtt.timeout(floor, floor * MAX_TIMEOUT_FACTOR);
   }
 
   /**
@@ -311,6 +347,9 @@ export class Transfers {
   private transferTimedOut(reqId: number, t: Transfer, now: number): void {
     this.drop(reqId, t);
     this.ctx.s.count('dht.transfer.timeout');
+    // Slow, or lost: later transfers wait longer until a REPLY comes. Not for a RELEASE: its target may have left
+    // the ring (nobody answers for it), which says nothing of how long an answer takes.
+    if (t.kind !== 'release') this.rtt.backOff(t.base, this.ctx.opts.transferTimeoutMs * MAX_TIMEOUT_FACTOR);
     if (t.kind === 'release') {
       if (t.attempt < MAX_RELEASE_ATTEMPTS) this.release(t.key, t.copy, t.to as Address, t.attempt + 1);
       return;

@@ -38,6 +38,8 @@ export class TestNet {
   private readonly stalledUntil = new Map<number, number>();
   /** Frames sent, as (from node, port, bytes): tests may inspect or tamper with traffic. */
   tap: ((from: number, port: number, frame: Uint8Array) => Uint8Array | null) | null = null;
+  /** Extra ms a frame sent now takes (a host whose event loop runs late), 0 when null. */
+  extraDelay: ((from: number, port: number, frame: Uint8Array) => number) | null = null;
 
   constructor(
     addresses: number[],
@@ -146,7 +148,7 @@ export class TestNet {
     const copy = bytes.slice();
     const sender = this.nodes[from].address;
     this.at(
-      this.now + 1,
+      this.now + 1 + (this.extraDelay?.(from, port, bytes) ?? 0),
       () => {
         if (p.up) this.nodes[p.peer].receive(p.peerPort, sender, copy);
       },

@@ -53,7 +53,7 @@ describe('vrr/path-check (verified paths)', () => {
     );
   });
 
-  it('finds and repairs the broken path within the bound: 2K periods, two probe timeouts, one setup', () => {
+  it('finds and repairs the broken path within the bound: 2K periods, three probe timeouts, one setup', () => {
     const K = 4;
     const net = line({ pathCheckHellos: K });
     assert.deepEqual(incompletePaths(snapshot(net)), [], 'converged with complete paths');
@@ -61,8 +61,8 @@ describe('vrr/path-check (verified paths)', () => {
     dropEntryAtRelay(net);
     assert.ok(incompletePaths(snapshot(net)).length > 0, 'broken now');
     // A probe may wait a hold time at a hop (failAfterHellos + 1 periods) plus a hop's retransmissions; a path
-    // whose probe does not come back gets a second one before it is torn down.
-    const probeTimeoutMs = 2 * ((DEFAULT_CONFIG.failAfterHellos + 1) * HELLO + 5 * 150);
+    // whose probe does not come back gets a second one, which waits twice as long, before it is torn down.
+    const probeTimeoutMs = 3 * ((DEFAULT_CONFIG.failAfterHellos + 1) * HELLO + 5 * 150);
     const setupMs = 3 * HELLO;
     // Hello periods are jittered by up to 10 %: a period is at most 1.1 HELLO.
     const boundMs = 2 * K * 1.1 * HELLO + probeTimeoutMs + setupMs;
@@ -156,5 +156,33 @@ describe('vrr/path-check (verified paths)', () => {
     net.run(30 * HELLO);
     assert.deepEqual(incompletePaths(snapshot(net)), [], 'set up again once probes pass');
     for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+  });
+
+  it('a slow path is not a broken one: the timeout learns from the echoes instead of tearing the path down', () => {
+    const K = 4;
+    const net = line({ pathCheckHellos: K });
+    const base = (DEFAULT_CONFIG.failAfterHellos + 1) * HELLO + 5 * 150;
+    // Every frame now takes 3.5 s more (a host far behind): a probe's round trip over the 2-hop path is 14 s, past
+    // twice the base timeout, so a fixed timeout would drop the path after its second chance (at 2 x base).
+    net.extraDelay = () => 3500;
+    const mark = net.events.length;
+    net.run(40 * K * HELLO);
+    const counted = (name: string) =>
+      (net.nodes[A].counters()[name] ?? 0) + (net.nodes[B].counters()[name] ?? 0);
+    assert.ok(14_000 > 2 * base, 'the round trip is past two fixed timeouts');
+    assert.equal(counted('pathProbe.timedOut'), 0, 'no path dropped for its slowness');
+    assert.ok(counted('pathProbe.verified') >= 4, `echoes came back: ${counted('pathProbe.verified')}`);
+    assert.deepEqual(
+      net.events.slice(mark).filter((e) => e.event.type === 'path-down'),
+      [],
+      'no path torn down',
+    );
+    // Once it has learnt, a round needs no second chance: the last rounds' probes all came back on their first send.
+    const retriedBefore = counted('pathProbe.retried');
+    net.run(10 * K * HELLO);
+    assert.equal(counted('pathProbe.retried'), retriedBefore, 'learnt: no second chances any more');
+    net.extraDelay = null;
+    net.run(30 * HELLO);
+    assert.deepEqual(incompletePaths(snapshot(net)), [], 'complete all along');
   });
 });

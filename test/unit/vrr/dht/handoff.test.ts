@@ -414,4 +414,17 @@ describe('DHT: copies arriving at the owner', () => {
     assert.equal(o.copy(), 'v@1/owner', 'none of them stored');
     assert.deepEqual(o.sent.slice(mark), [], 'none of them answered');
   });
+
+  it('learns how long answers take: unanswered transfers back the wait off, an answer sets it again', () => {
+    const o = ownerWithReplicas(); // both replicas answered at once: the wait is the floor, 3 hellos
+    const transfers = (o.dht as unknown as { ctx: { transfers: { timeoutMs: number } } }).ctx.transfers;
+    assert.equal(transfers.timeoutMs, 3 * HELLO_MS);
+    const mark = closerNodeAppears(o);
+    // The first HANDOFF goes unanswered past 3 hellos, and is sent again.
+    while (o.transfers(DhtOptionType.HANDOFF, mark).length < 2) o.advance(100);
+    assert.equal(transfers.timeoutMs, 6 * HELLO_MS, 'backed off: new transfers wait twice as long');
+    const handoffs = o.transfers(DhtOptionType.HANDOFF, mark);
+    o.acknowledge(handoffs[handoffs.length - 1], DhtStatus.NOT_FOUND, T); // at once
+    assert.equal(transfers.timeoutMs, 3 * HELLO_MS, 'a prompt answer clears the back-off');
+  });
 });
