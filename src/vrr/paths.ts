@@ -141,6 +141,13 @@ export class Paths {
       return;
     }
     const nh = this.setupNextHop(opt.dst, opt.proxy);
+    if (!fromMe && nh === sender) {
+      // Routes still settling send it back the way it came: an entry leading both ways to the same neighbour is
+      // no path, and if the teardown of the copy it bounced into was lost, it stayed for good (hard state).
+      ctx.count('setup.bounced');
+      this.tearDownPath(opt.pathId, opt.src, sender);
+      return;
+    }
     const route: Route = { ea: opt.src, eb: opt.dst, pathId: opt.pathId, na: fromMe ? null : sender, nb: nh };
     if (this.overCap(opt, route, fromMe)) return;
     const added = opt.src !== opt.dst && this.routes.add(route);

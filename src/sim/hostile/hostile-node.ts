@@ -4,9 +4,9 @@
 //
 //   spoof-hellos  hellos claiming other nodes' addresses (learned from what it hears) and invented ones, half of
 //                 them listing every neighbour it heard (a node listed so links the claimed sender at once)
-//   setup-flood   SETUPs for invented paths (invented endpoint A) through itself, to every linked neighbour, whose
-//                 copies coming back it acknowledges and swallows, so the paths stay installed at the neighbours;
-//                 a tenth from invented senders
+//   setup-flood   SETUPs for invented paths (invented endpoint A) from itself through invented proxies, to every
+//                 linked neighbour, which install them and pass them on (copies coming back it acknowledges and
+//                 swallows, so the paths stay installed); a tenth from invented senders
 //   dht-flood     DHT PUTs of fresh keys at any version (huge ones too), as itself or invented origins, and
 //                 REPLICATEs of fresh keys straight to each neighbour
 //
@@ -178,7 +178,9 @@ export class HostileNode implements SimNode {
     const seq = 1 + this.rng.int(0xffff);
     if (attack === 'setup-flood') {
       const sender = this.rng.next() < 0.9 ? this.address : forge.invented();
-      const option = forge.setupOption(this.address);
+      // Routed through an invented proxy: one through the attacker itself would come straight back to it, and a
+      // node turns back a setup that would leave the way it came (setup.bounced) without keeping anything.
+      const option = forge.setupOption(forge.invented());
       this.forgedPaths.add(option.pathId);
       if (this.forgedPaths.size > FORGED_PATHS_KEPT)
         this.forgedPaths.delete(this.forgedPaths.values().next().value!);

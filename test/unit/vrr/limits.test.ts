@@ -129,29 +129,39 @@ describe('vrr/limits: the core caps', () => {
   });
 
   it('routes: a node turns back setups through one neighbour past MAX_ROUTES_PER_NEIGHBOR', () => {
-    const { node, clock, forge, hello, sent } = lone(1);
-    hello(0, N1);
-    hello(0, N1);
-    assert.equal(node.neighbors()[0].state, 'linked');
+    const { node, clock, forge, hello, sent } = lone(2);
+    const links: [number, Address][] = [
+      [0, N1],
+      [1, N2],
+    ];
+    for (const [port, n] of links) {
+      hello(port, n);
+      hello(port, n);
+    }
+    assert.deepEqual(
+      node.neighbors().map((n) => n.state),
+      ['linked', 'linked'],
+    );
+    // Each neighbour acknowledges what the node sends it (an ACK from the other one matches nothing): a neighbour
+    // that answers nothing would fill its reliable queue and be failed (reliable.ts), another cap than this one.
     const ackSent = (): void => {
       for (const frame of sent.splice(0)) {
         const d = decodePacket(frame);
-        if (d.ok && d.packet.kind === 'control' && d.packet.seq !== 0)
-          node.receive(0, N1, forge.control(N1, 0, { type: OptionType.ACK, seq: d.packet.seq }));
+        if (!d.ok || d.packet.kind !== 'control' || d.packet.seq === 0) continue;
+        for (const [port, n] of links) {
+          node.receive(port, n, forge.control(n, 0, { type: OptionType.ACK, seq: d.packet.seq }));
+        }
       }
     };
     let seq = 1;
     for (let i = 0; i < 2100; i++) {
-      // Setups for invented paths through N1 back to N1 (proxy N1): each installs an entry with na = nb = N1.
-      node.receive(0, N1, forge.setup(N1, seq, N1));
+      // Setups for invented paths from N1 on to N2 (proxy N2): each installs an entry with na = N1, nb = N2.
+      node.receive(0, N1, forge.setup(N1, seq, N2));
       seq = (seq % 0xffff) + 1;
-      // N1 acknowledges what the node sends it: a neighbour that answers nothing would fill its reliable queue
-      // and be failed (reliable.ts), which is another cap than the one under test.
       ackSent();
-      // The clock barely moves: N1, which acknowledges nothing, is not failed meanwhile (the first retransmission
-      // waits 150 ms).
+      // The clock barely moves: the neighbours are not failed meanwhile (the first retransmission waits 150 ms).
       if (i % 50 === 0) {
-        hello(0, N1);
+        for (const [port, n] of links) hello(port, n);
         clock.runUntil(clock.now() + 1);
       }
     }

@@ -266,4 +266,20 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
       assert.equal(net.nodes[2].tableSizes().pendingSetups, 0);
     });
   });
+
+  it('a setup that would go back the way it came is not installed: torn down toward its sender', () => {
+    const net = converged();
+    const sent = watchC(net);
+    // From B, a setup for a path toward A: C's way to A is B itself. Installed, its entry would lead both ways to
+    // B, and with the teardown of the bounced copy lost (a full queue on a starved host) it stayed for good:
+    // the only broken hops a 1,024-node lab kept once its vsets were right.
+    toC(net, B, { type: OptionType.SETUP, pathId: 4242, src: NOWHERE, dst: A, proxy: A, vset: [] });
+    assert.equal(count(net, 'setup.bounced'), 1);
+    assert.ok(!net.nodes[2].routes().some((r) => r.pathId === 4242), 'no entry for the bounced path at C');
+    assert.deepEqual(
+      sent.filter((s) => 'pathId' in s.opt && s.opt.pathId === 4242).map((s) => [s.opt.type, s.to]),
+      [[OptionType.TEARDOWN, B]],
+      'a teardown back to B, and no setup passed on',
+    );
+  });
 });
