@@ -21,6 +21,10 @@
 // a second chance before it is torn down: tearing down a live path costs a setup and moves every route on it.
 // It costs one acknowledgement per hop.
 //
+// Relays: a probe (and its echo) passing a relay marks that relay's entry as seen. An entry no probe has passed for
+// STALE_AFTER_ROUNDS x K periods is an orphan (no endpoint holds it, so none probes it: a teardown was lost) and
+// is dropped, torn down both ways (Paths.dropStale, counted pathCheck.staleRelayEntry).
+//
 // The bound (config.pathCheckHellos = K): a path is due once it has gone K periods unprobed (its first probe K
 // periods after this node first saw it); each period this node probes the ceil(E / K) most overdue of its E paths.
 // Steady state probes every path once every K periods; a burst of paths created at once is cleared within K more:
@@ -49,6 +53,15 @@ interface Probe {
   sentAt: number;
 }
 
+/**
+ * A relay entry that no probe has passed for this many rounds of K periods is stale (relays: below). Both endpoints
+ * probe a live path at least every 2K periods, so a live entry sees a probe twice in that time.
+ */
+const STALE_AFTER_ROUNDS = 4;
+
+/** Relay entries are checked for staleness every this many ticks (a walk over the route table). */
+const STALE_SWEEP_TICKS = 8;
+
 /** How long a probe's wait may grow, in probeTimeoutMs (round-trip.ts says why it grows). */
 const MAX_TIMEOUT_FACTOR = 8;
 
@@ -64,6 +77,9 @@ export class PathCheck {
    */
   private readonly rtt = new RoundTrip();
   private readonly pathRtt = new Map<string, RoundTrip>();
+  /** When a probe last passed each entry this node relays (or when the last sweep first saw it). */
+  private relaySeen = new Map<Route, number>();
+  private ticks = 0;
   private nextNonce = 1;
 
   constructor(private readonly ctx: NodeContext) {}
@@ -124,6 +140,30 @@ export class PathCheck {
     );
     const budget = Math.ceil(mine.length / k);
     for (const r of due.slice(0, budget)) this.probe(r, now);
+    if (++this.ticks % STALE_SWEEP_TICKS === 0) this.sweepRelayEntries(now, k);
+  }
+
+  /**
+   * Drops the entries this node relays that no probe has passed for STALE_AFTER_ROUNDS x K periods: orphans that no
+   * endpoint holds, so none probes (a 1,024-node lab kept a few for good once its vsets were right: pieces of paths
+   * whose teardown was lost at a full queue). A live path's probes pass every relay of it.
+   */
+  private sweepRelayEntries(now: number, k: number): void {
+    const ctx = this.ctx;
+    const limit = STALE_AFTER_ROUNDS * k * ctx.config.helloMs;
+    const seen = new Map<Route, number>();
+    const stale: Route[] = [];
+    for (const r of ctx.paths.routes.all()) {
+      if (r.ea === ctx.address || r.eb === ctx.address) continue;
+      const at = this.relaySeen.get(r) ?? now;
+      if (now - at > limit) stale.push(r);
+      else seen.set(r, at);
+    }
+    this.relaySeen = seen;
+    for (const r of stale) {
+      ctx.count('pathCheck.staleRelayEntry');
+      ctx.paths.dropStale(r);
+    }
   }
 
   /** Sends one probe along r from this endpoint and arms its timeout (earlier: this round's first, on a second chance). */
@@ -180,6 +220,7 @@ export class PathCheck {
     }
     const next = towardB ? r.nb : r.na;
     if (next !== null) {
+      if (r.ea !== ctx.address && r.eb !== ctx.address) this.relaySeen.set(r, ctx.env.now());
       if (ctx.links.pset.isLinked(next)) ctx.sendControl(next, opt);
       else ctx.count('pathProbe.nextHopUnlinked');
       return;
@@ -212,6 +253,7 @@ export class PathCheck {
     this.inFlight.clear();
     this.lastProbed.clear();
     this.pathRtt.clear();
+    this.relaySeen.clear();
   }
 
   private pathRttOf(key: string): RoundTrip {

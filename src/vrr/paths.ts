@@ -263,6 +263,21 @@ export class Paths {
     this.endpointLost(r.ea === ctx.address ? r.eb : r.ea, null);
   }
 
+  /**
+   * A relay entry no endpoint's probe has passed for long (path-check.ts): an orphan, left when a teardown was
+   * lost, that no endpoint holds and so none probes. Removed here and torn down both ways as a failure (a
+   * neighbour that holds no entry for it only counts teardown.unknownPath).
+   */
+  dropStale(r: Route): void {
+    const ctx = this.ctx;
+    this.removeRoute(r, 'stale at this relay: no probe passed');
+    for (const n of new Set([r.na, r.nb])) {
+      if (n !== null && ctx.links.pset.isLinked(n)) {
+        ctx.sendControl(n, { type: OptionType.TEARDOWN, pathId: r.pathId, ea: r.ea, vset: null });
+      }
+    }
+  }
+
   /** A path found broken here before its setup came (path-check.ts): its setup, if it comes, is turned back. */
   rememberTornDown(ea: Address, pathId: number): void {
     remember(this.tornDownEarly, routeKey(ea, pathId), TORN_DOWN_EARLY_KEPT);

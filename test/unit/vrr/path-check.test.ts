@@ -185,4 +185,31 @@ describe('vrr/path-check (verified paths)', () => {
     net.run(30 * HELLO);
     assert.deepEqual(incompletePaths(snapshot(net)), [], 'complete all along');
   });
+
+  it('a relay drops an entry no probe passes (an orphan no endpoint holds), and keeps the live ones', () => {
+    const K = 4;
+    const net = line({ pathCheckHellos: K });
+    const relay = net.nodes[R] as unknown as {
+      ctx: { paths: { routes: { add(r: object): boolean; has(ea: number, id: number): boolean } } };
+    };
+    // An orphan at R: a path between A and B that neither endpoint holds (its teardown was lost).
+    assert.ok(relay.ctx.paths.routes.add({ ea: 10, eb: 30, pathId: 999, na: 10, nb: 30 }));
+    const live = net.nodes[A].routes()
+      .filter((r) => r.ea !== r.eb)
+      .map((r) => `${r.ea}/${r.pathId}`);
+    assert.ok(live.length > 0);
+    // STALE_AFTER_ROUNDS (4) rounds of K periods, and a sweep every 8 periods.
+    net.run((4 * K + 8 + 2) * 1.1 * HELLO);
+    assert.equal(relay.ctx.paths.routes.has(10, 999), false, 'the orphan is gone');
+    assert.equal(net.nodes[R].counters()['pathCheck.staleRelayEntry'], 1);
+    assert.deepEqual(
+      net.nodes[A].routes()
+        .filter((r) => r.ea !== r.eb)
+        .map((r) => `${r.ea}/${r.pathId}`),
+      live,
+      'the live paths through R are kept: their probes pass it',
+    );
+    assert.deepEqual(incompletePaths(snapshot(net)), []);
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+  });
 });
