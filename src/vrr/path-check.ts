@@ -9,8 +9,8 @@
 // that endpoint then asks its virtual neighbour again (Paths.endpointLost). The far endpoint turns the probe back
 // (ECHO). A probe that has not come home within its timeout is sent once more; when that one does not come home
 // either, the path is torn down from this end (Paths.dropBroken) and asked for again. The timeout is probeTimeoutMs
-// at least, and learnt from the echoes (round-trip.ts): on a starved host a long path's echo takes far longer. Both endpoints probe, so both
-// halves of a path cut in the middle go.
+// at least, and learnt from the echoes (round-trip.ts): on a starved host a long path's echo takes far longer.
+// Both endpoints probe, so both halves of a path cut in the middle go.
 //
 // Reliability: the probe rides the hop-by-hop acknowledged control path (reliable.ts), like every other routed
 // option: a probe lost on a lossy link is retransmitted there, and a hop that never acknowledges fails its link

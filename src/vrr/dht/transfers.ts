@@ -39,7 +39,7 @@ interface Transfer {
   copy: Versioned;
   /** When it was sent (local clock): its REPLY's round trip is a sample of the transfers' timeout. */
   sentAt: number;
-  /** The timeout it got before its attempt's doubling: what a back-off doubles when it goes unanswered. */
+  /** The learnt timeout it got (timeoutMs then): what a back-off doubles when it goes unanswered. */
   base: number;
   /** Considered lost after this time (local clock). */
   deadline: number;
@@ -333,7 +333,7 @@ export class Transfers {
     return { sentAt, base, deadline: sentAt + (kind === 'release' ? doubled : Math.max(base, doubled)) };
   }
 
-  /** The timeout a transfer sent now would get before its attempt's doubling (ms). */
+  /** The learnt timeout (ms): transferTimeoutMs until REPLYs or unanswered transfers say otherwise. */
   get timeoutMs(): number {
     const floor = this.ctx.opts.transferTimeoutMs;
     return this.rtt.timeout(floor, floor * MAX_TIMEOUT_FACTOR);
