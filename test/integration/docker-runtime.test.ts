@@ -236,8 +236,12 @@ describe('docker runtime: two containers, vrrd in each', function () {
   });
 
   it('removeLab kills vrrd and removes every container of the lab, idempotently', async () => {
-    const lingering = runtime.spawn(lab, nodes.b, ['sleep', '300']); // entered from the host: no container cgroup
-    await new Promise((resolve) => lingering.once('spawn', resolve));
+    // Entered from the host: no container cgroup. Its "ready" comes once it runs inside the node (the spawn event
+    // comes earlier, before it has entered the node's namespaces, where removeLab looks for processes).
+    const lingering = runtime.spawn(lab, nodes.b, ['sh', '-c', 'echo ready; exec sleep 300']);
+    let said = '';
+    lingering.stdout!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+    await waitFor(() => said.includes('ready'), 10_000, 'the lingering sleep to run in the node');
     const removed = await runtime.removeLab(lab.lab);
     assert.equal(removed.containers, 2);
     assert.ok(removed.processes >= 3, `vrrd twice and the lingering sleep: ${JSON.stringify(removed)}`);
