@@ -98,9 +98,9 @@ export class PathCheck {
    * path not timed yet, any path's) came back slowly or went unanswered (round-trip.ts), at most
    * MAX_TIMEOUT_FACTOR times it.
    */
-  timeoutMs(key?: string): number {
+  timeoutMs(key: string): number {
     const floor = this.probeTimeoutMs;
-    const rtt = (key === undefined ? undefined : this.pathRtt.get(key)) ?? this.rtt;
+    const rtt = this.pathRtt.get(key) ?? this.rtt;
     return rtt.timeout(floor, floor * MAX_TIMEOUT_FACTOR);
   }
 

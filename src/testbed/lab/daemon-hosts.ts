@@ -239,7 +239,7 @@ function hostCtl(lab: Lab, host: HostState, verb: string, args: Record<string, u
  * a frame's objects each, and with V8's default (16 MB) a 512-node host collected ten times a second, 22 % of its
  * time (host.status, load.gc). The testbed CLI itself runs with the same flag (package.json).
  */
-export function withHeapFlags(vrrdCommand: readonly string[], nodes: number): string[] {
+function withHeapFlags(vrrdCommand: readonly string[], nodes: number): string[] {
   if (nodes < BIG_HOST_NODES || vrrdCommand[0] !== process.execPath) return [...vrrdCommand];
   return [vrrdCommand[0], `--max-semi-space-size=${BIG_HOST_SEMI_SPACE_MB}`, ...vrrdCommand.slice(1)];
 }

@@ -157,3 +157,15 @@ export class TestNet {
     );
   }
 }
+
+/** Addresses A B C D E = 0x10 .. 0x50 (in the locally administered range): the five-node line of the path tests. */
+export const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
+
+/** The five-node LINE linked in a row (r = 2, seed 1, plus `config`), run 30 s: converged. */
+export function convergedLine(config: Partial<VrrConfig> = {}): TestNet {
+  const net = new TestNet(LINE, 1, { vsetSize: 2, ...config });
+  for (let i = 0; i < LINE.length - 1; i++) net.link(i, i + 1);
+  net.start();
+  net.run(30_000);
+  return net;
+}

@@ -20,21 +20,14 @@ import {
   type SetupOption,
   type TeardownOption,
 } from '../../../src/vrr/wire/types.ts';
-import { TestNet } from './harness.ts';
+import { convergedLine, LINE, TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2, seed 1: converged, each holds its neighbours on the line (A and E
 // each other too, over the path A-B-C-D-E, which C relays with na = B, nb = D).
-const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
 const [A, B, C, D, E] = LINE;
 const HELLO = 1000;
 
-function converged(): TestNet {
-  const net = new TestNet(LINE, 1, { vsetSize: 2 });
-  for (let i = 0; i < 4; i++) net.link(i, i + 1);
-  net.start();
-  net.run(30_000);
-  return net;
-}
+const converged = (): TestNet => convergedLine();
 
 /** One option sent: when, by which node, to which neighbour. */
 interface Sent {

@@ -12,22 +12,15 @@ import {
   type SetupOption,
   type SetupReqOption,
 } from '../../../src/vrr/wire/types.ts';
-import { TestNet } from './harness.ts';
+import { convergedLine, LINE, TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2: converged, C holds B and D.
-const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
 const [A, B, C, D, E] = LINE;
 /** Between C and D, nearer C than D is: belongs in C's vset. Exists nowhere. */
 const X = 0x020000000031;
 
-function converged(): TestNet {
-  // K = 8: the path check's probes are part of how this seeded line converged into the scenes below.
-  const net = new TestNet(LINE, 1, { vsetSize: 2, pathCheckHellos: 8 });
-  for (let i = 0; i < 4; i++) net.link(i, i + 1);
-  net.start();
-  net.run(30_000);
-  return net;
-}
+// K = 8: the path check's probes are part of how this seeded line converged into the scenes below.
+const converged = (): TestNet => convergedLine({ pathCheckHellos: 8 });
 
 let hopSeq = 5000;
 /** Node C receives one option from its linked neighbour `from` (B on port 0, D on port 1). */

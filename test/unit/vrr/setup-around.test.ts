@@ -13,10 +13,9 @@ import {
   type SetupOption,
   type SetupReqOption,
 } from '../../../src/vrr/wire/types.ts';
-import { TestNet } from './harness.ts';
+import { convergedLine, LINE, TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2: converged, C holds B and D, and relays the A - E path (the wrap).
-const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
 const [A, B, C, D] = LINE;
 /** Between C and D, nearer C than D is: worth asking for C. Exists nowhere. */
 const X = 0x020000000038;
@@ -25,13 +24,7 @@ const W = 0x020000000034;
 /** A node no one is linked to or holds a route to. */
 const NOWHERE = 0x0200000000f0;
 
-function converged(): TestNet {
-  const net = new TestNet(LINE, 1, { vsetSize: 2 });
-  for (let i = 0; i < 4; i++) net.link(i, i + 1);
-  net.start();
-  net.run(30_000);
-  return net;
-}
+const converged = (): TestNet => convergedLine();
 
 let hopSeq = 7000;
 /** Node C receives one option from its linked neighbour `from` (B on port 0, D on port 1). */

@@ -5,23 +5,16 @@
 import assert from 'node:assert/strict';
 import { encodePacket } from '../../../src/vrr/wire/index.ts';
 import { OptionType } from '../../../src/vrr/wire/types.ts';
-import { TestNet } from './harness.ts';
+import { convergedLine, LINE, TestNet } from './harness.ts';
 
 // A B C D E = 0x10 .. 0x50 on a line, r = 2: converged, A holds B and E. F and G lie between A and B: nearer
 // A than B, so each is worth asking once A hears of it.
-const LINE = [0x10, 0x20, 0x30, 0x40, 0x50].map((x) => 0x020000000000 + x);
 const [a, b] = LINE;
 const F = 0x020000000012;
 const G = 0x020000000014;
 const H = 0x020000000016;
 
-function converged(): TestNet {
-  const net = new TestNet(LINE, 1, { vsetSize: 2 });
-  for (let i = 0; i < 4; i++) net.link(i, i + 1);
-  net.start();
-  net.run(30_000);
-  return net;
-}
+const converged = (): TestNet => convergedLine();
 
 let seq = 900;
 /** A setup_fail from `src` (naming `vset`) reaching A through B. */
