@@ -8,7 +8,7 @@
 //    plus its way along this path to the other end is shorter than the path;
 //  - data stretch of greedy forwarding (2,000 seeded pairs, computed over the tables, no simulation) over today's
 //    paths, and over the same virtual links if every path were a shortest path (with its routes per node): what
-//    the best possible paths would give;
+//    the best possible paths would give; both again with two-hop neighbours as candidates too;
 //  - splices repeated: every path takes its best splice (loops erased), then again on the shortened paths, for up
 //    to 8 rounds: mean hops and routes per node after each round; then the same when a relay also knows its
 //    physical neighbours' ways (one hop more) and which of them lie further along its own path.
@@ -327,7 +327,14 @@ function dataStretch(
     const b = nodes[rng.int(nodes.length)];
     if (a !== b) pairs.push([a, b]);
   }
-  const measure = (set: PathSeen[]): string => {
+  // Two hops away: every node a neighbour lists in its hellos (the pset carries them), reached through it.
+  const twoHops = new Map<Address, Map<Address, Address>>();
+  for (const [at, ms] of links) {
+    const t = new Map<Address, Address>();
+    for (const m of ms) for (const x of links.get(m) ?? []) if (x !== at && !t.has(x)) t.set(x, m);
+    twoHops.set(at, t);
+  }
+  const measure = (set: PathSeen[], withTwoHops = false): string => {
     // Per node: endpoint -> next hop toward it (the first path listed wins; there are no parallel paths).
     const table = new Map<Address, Map<Address, Address>>();
     let entries = 0;
@@ -357,6 +364,12 @@ function dataStretch(
             best = e;
             via = next;
           }
+        if (withTwoHops)
+          for (const [e, next] of twoHops.get(at) ?? [])
+            if (closerTo(dst, e, best)) {
+              best = e;
+              via = next;
+            }
         if (best === at) break;
         at = via;
         hops++;
@@ -367,5 +380,8 @@ function dataStretch(
     const delivered = pairs.length - lost;
     return `${(sum / delivered).toFixed(2)} (${(entries / nodeCount).toFixed(1)} routes per node${lost > 0 ? `, ${lost} pairs lost` : ''})`;
   };
-  return `today's paths ${measure(paths)}; every path a shortest path ${measure(shortestPaths)}`;
+  return (
+    `today's paths ${measure(paths)}; every path a shortest path ${measure(shortestPaths)}; ` +
+    `with two-hop neighbours as candidates too: today's ${measure(paths, true)}, shortest ${measure(shortestPaths, true)}`
+  );
 }

@@ -18,6 +18,7 @@ import type Docker from 'dockerode';
 import { ensureBaseImage, type BaseImageOptions } from '../image/base-image.ts';
 import { ensureNodeImage } from '../image/node-image.ts';
 import { labPaths } from '../lab/lab-dir.ts';
+import { mapLimit } from '../lab/pool.ts';
 import { nsfsInode } from '../links/netns.ts';
 import {
   dockerClient,
@@ -45,6 +46,10 @@ const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
 /** How long startDaemon waits for the engine to report the exec'd process's PID (generous: see lab/daemons.ts). */
 const START_TIMEOUT_MS = 180_000;
+
+// Containers removed at once by removeLab. A hundred removals in parallel once left dockerd answering nothing for
+// minutes, SIGTERM ignored; a few at a time keep the engine answering while a big lab goes.
+const REMOVE_CONCURRENCY = 8;
 
 /** PATH inside the image (spawn runs through nsenter, which would otherwise keep the host's). */
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -326,24 +331,25 @@ export class DockerRuntime implements Runtime {
     const containers = await this.#containers(lab, runId);
     if (containers.length === 0) return summary;
     const byNetns = processesByNetns();
-    await Promise.all(
-      containers.map(async (c) => {
-        const container = this.#docker.getContainer(c.Id);
-        // Processes entered from the host (spawn) are outside the container's cgroup: the engine would
-        // leave them running, holding the network namespace. Kill them first; count what ran beside init.
-        const init = c.State === 'running' ? await initPid(container) : 0;
-        if (init > 0) summary.processes += killNamespaceMates(init, byNetns);
-        try {
-          await container.remove({ force: true });
-          summary.containers++;
-        } catch (error) {
-          // Removed meanwhile (a concurrent down): that is the outcome wanted.
-          if (!isNotFound(error) && !/already in progress/.test(errorText(error))) {
-            throw new Error(`cannot remove container ${c.Names[0] ?? c.Id}: ${errorText(error)}`);
-          }
+    // One container that cannot go must not keep the others: every removal is tried, then the failures reported.
+    const failures: string[] = [];
+    await mapLimit(containers, REMOVE_CONCURRENCY, async (c) => {
+      const container = this.#docker.getContainer(c.Id);
+      // Processes entered from the host (spawn) are outside the container's cgroup: the engine would
+      // leave them running, holding the network namespace. Kill them first; count what ran beside init.
+      const init = c.State === 'running' ? await initPid(container) : 0;
+      if (init > 0) summary.processes += killNamespaceMates(init, byNetns);
+      try {
+        await container.remove({ force: true });
+        summary.containers++;
+      } catch (error) {
+        // Removed meanwhile (a concurrent down): that is the outcome wanted.
+        if (!isNotFound(error) && !/already in progress/.test(errorText(error))) {
+          failures.push(`${c.Names[0] ?? c.Id}: ${errorText(error)}`);
         }
-      }),
-    );
+      }
+    });
+    if (failures.length > 0) throw new Error(`cannot remove container ${failures.join('; ')}`);
     return summary;
   }
 
