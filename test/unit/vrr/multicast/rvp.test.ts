@@ -703,8 +703,8 @@ describe('multicast: what the RVP sends for a request', () => {
     net.flush();
     const notices = seen.filter((d) => d.o.type === McastOptionType.MEMBERS);
     assert.deepEqual(
-      notices.map((d) => [d.o.target, d.o.members]),
-      [[L, [S]]],
+      notices.map((d) => [d.o.target, d.o.sources, d.o.members]),
+      [[L, [], [S]]],
     );
   });
 
@@ -801,6 +801,34 @@ describe('multicast: what a party takes from an answer', () => {
     assert.equal(net.count(S, 'mcast.request.retry'), sent + 2, 'both requests still retried');
   });
 
+  // The same for the echo of a WITHDRAW or LEAVE: one addressed to another node leaves this node's own pending.
+  it('an echo addressed to another node acknowledges nothing here', () => {
+    const net = mesh();
+    const X: Address = 0x020000000077; // gone: S has no route toward it, so S is the closest
+    const s = net.mc.get(S)!;
+    s.register(G);
+    s.join(G);
+    net.flush();
+    net.blackhole = (q) => q.to === R; // the WITHDRAW and LEAVE never reach the RVP
+    s.withdraw(G);
+    s.leave(G);
+    net.flush();
+    const base = {
+      hopCount: 1,
+      hopLimit: 8,
+      target: X,
+      group: G,
+      origin: R,
+      sources: [],
+      members: [],
+    };
+    s.onOption({ ...base, type: McastOptionType.WITHDRAW }, R);
+    s.onOption({ ...base, type: McastOptionType.LEAVE }, R);
+    const sent = net.count(S, 'mcast.request.retry');
+    net.advance(3000);
+    assert.equal(net.count(S, 'mcast.request.retry'), sent + 2, 'both requests still retried');
+  });
+
   // Pins the source-side guard: a node that does not source the group records nothing from a MEMBERS to it.
   it('a node that does not source the group keeps no members from a MEMBERS', () => {
     const net = mesh();
@@ -857,6 +885,29 @@ describe('multicast: copies of a record', () => {
     net.flush();
     assert.equal(record(net, R), `replica s=${S} m=${M}`);
     assert.deepEqual([...seen], [], 'nothing sent');
+  });
+
+  // Pins the hand-off of a merge: a copy that brings a party and lacks another makes the former owner a replica
+  // that hands the merged record on, so the closest node gets the party its own copy lacked.
+  it('an owner no longer closest hands the merge on when the copy it got both adds a party and lacks one', () => {
+    const net = mesh();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    for (const a of [S, M, L, R, V]) net.route(a, K, W); // W is the closest now
+    net.routes.get(W)!.delete(K);
+    const copy = {
+      type: McastOptionType.REPLICATE,
+      hopCount: 0,
+      hopLimit: 8,
+      target: R,
+      group: G,
+      origin: W,
+    };
+    net.mc.get(R)!.onOption({ ...copy, sources: [S], members: [L], version: 1, seen: 0 }, W);
+    net.flush();
+    assert.equal(record(net, R), `replica s=${S} m=${[M, L].sort()}`);
+    assert.equal(record(net, W), `owner s=${S} m=${[M, L].sort()}`, 'W got M from R');
   });
 
   it("an owner's hand-off at the check lists at most half an option of sources and of members", () => {
