@@ -27,8 +27,10 @@
 // branch and close a cycle of upstreams that reaches no root; nobody in it is detached, so nobody would branch
 // again. A branch therefore stays pending until confirmed: a node connected to the root answers a BRANCH with
 // ATTACHED, a pending node passes ATTACHED to its downstreams once it is confirmed itself, a SEED from a connected
-// node carries the ATTACHED flag, and data from the upstream proves it too. A branch unconfirmed after
-// attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle dissolves.
+// node carries the ATTACHED flag, and data of a per-source tree from the upstream proves it too (its only origin is
+// the root; broadcast data proves nothing, it may have started inside such a cycle: group-data.ts). A branch
+// unconfirmed after attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle
+// dissolves.
 //
 // Races. Every tree message carries a sequence number per (root, group) per neighbour, applied in order: a
 // message not newer than the last one applied from that neighbour for that tree is ignored. The control layer
