@@ -14,6 +14,7 @@ import {
   type McastTreeOption,
 } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
+import { record } from './tree-kit.ts';
 
 const A: Address = 0x020000000001;
 const B: Address = 0x020000000002;
@@ -124,6 +125,50 @@ describe('multicast: broadcast on the shared tree', () => {
         .find((t) => t.group === BROADCAST)?.upstream ?? null;
     assert.equal(up(D), null, 'D is the root');
     assert.equal(up(C), D, 'the old root branched to it');
+    for (const src of [A, B, C, D]) assert.deepEqual(broadcast(net, src), others(src), `from ${src}`);
+  });
+});
+
+describe('multicast: the broadcast root moves, by the messages of the checks', () => {
+  // check()'s two root moves: the new root leaves its upstream and confirms its subtree; the old root, whose
+  // subtree is the whole tree, fells it before branching (its new route may run through any node of it).
+  // The checks of a settled tree change nothing: neither the root nor a node below it fells or branches.
+  it('on a settled tree, every check (the root included) sends nothing', () => {
+    const net = line(C);
+    const seen = record(net);
+    for (const n of [A, B, C, D]) net.mc.get(n)!.onNeighborLinked();
+    net.advance(1000);
+    assert.deepEqual(seen, []);
+  });
+
+  it('the new root prunes its old upstream and confirms its downstream; the old root fells all below it, then branches', () => {
+    const net = line(C);
+    route(net, B);
+    const seen = record(net);
+    net.mc.get(B)!.onNeighborLinked();
+    net.advance(60);
+    assert.deepEqual(seen, [
+      [B, C, 'PRUNE'],
+      [B, A, 'ATTACHED'],
+    ]);
+    net.mc.get(B)!.checkInvariants(); // the root is not marked attached: it has no upstream
+    seen.length = 0;
+    net.mc.get(C)!.onNeighborLinked();
+    net.advance(60);
+    assert.deepEqual(
+      seen.filter(([from]) => from === C),
+      [
+        [C, D, 'FELL'],
+        [C, B, 'BRANCH'],
+      ],
+    );
+    net.advance(1000);
+    const up = (n: Address) =>
+      net.mc
+        .get(n)!
+        .table()
+        .find((t) => t.group === BROADCAST)?.upstream ?? null;
+    assert.deepEqual([A, B, C, D].map(up), [B, null, B, C]);
     for (const src of [A, B, C, D]) assert.deepEqual(broadcast(net, src), others(src), `from ${src}`);
   });
 });
