@@ -141,6 +141,28 @@ describe('multicast: the broadcast root moves, by the messages of the checks', (
     assert.deepEqual(seen, []);
   });
 
+  // isRoot for broadcast (the node the key routes to): the root confirms its children at once, and nobody's
+  // branch waits long enough to be given up, nor does the root look for an upstream.
+  it('the root confirms the branches: nobody gives one up, and the root never branches', () => {
+    const net = line(C);
+    net.advance(10_000);
+    for (const n of [A, B, C, D]) {
+      assert.equal(net.count(n, 'mcast.branch.unattached'), 0, `${n} gave nothing up`);
+      assert.equal(net.count(n, 'mcast.branch.noRoute'), 0, `${n} looked for no route`);
+    }
+    assert.equal(net.count(C, 'mcast.branch'), 0);
+  });
+
+  // copyTo's list: the tree neighbours only (the root has no upstream to copy to), and a copy at its last hop is
+  // counted as dropped only where it would have gone on (not at a leaf, whose only neighbour sent it).
+  it('a broadcast is copied to each tree neighbour once; a leaf counts no drop for a copy at its last hop', () => {
+    const net = line(C);
+    broadcast(net, C);
+    assert.equal(net.count(C, 'mcast.forward'), 2, 'the root copies to B and D only');
+    net.mc.get(A)!.onGroupData(packet(C, 1), B); // A is a leaf below B
+    assert.equal(net.count(A, 'mcast.drop.hopLimit'), 0);
+  });
+
   it('the new root prunes its old upstream and confirms its downstream; the old root fells all below it, then branches', () => {
     const net = line(C);
     route(net, B);

@@ -129,6 +129,9 @@ describe('multicast SEED', () => {
     net.mc.get(RR)!.join(G);
     net.mc.get(M)!.join(G);
     net.flush();
+    // The RVP's own notice of S is lost: M branches on the hint alone (SOURCES on S's behalf, listing S).
+    net.blackhole = (m) =>
+      m.option?.type === McastOptionType.SOURCES && (m.option as McastMembershipOption).origin !== S;
     net.mc.get(S)!.register(G);
     net.flush();
     assert.equal(net.count(RR, 'mcast.seed.refused'), 1);

@@ -1,9 +1,16 @@
 // The small tree of the tree-reaction tests (trees.ts), driven by hand: S - U - X with members Y and W below X,
 // membership through the RVP R; and the helpers that read it: a node's (S, G) row, the tree messages queued or
-// delivered as [from, to, type name], and a tree option handed to a node as if it came from a neighbour.
+// delivered as [from, to, type name], a tree option handed to a node as if it came from a neighbour, and a node's
+// tree table filled to its cap.
 
+import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
-import { McastOptionType, type McastTreeOption } from '../../../../src/vrr/wire/types.ts';
+import { MAX_MCAST_TREES } from '../../../../src/vrr/limits.ts';
+import {
+  McastOptionType,
+  type McastMembershipOption,
+  type McastTreeOption,
+} from '../../../../src/vrr/wire/types.ts';
 import type { FakeNet } from './fake-net.ts';
 import { G, netWithRvp } from './mcast-kit.ts';
 
@@ -70,4 +77,34 @@ export function treeOption(
   group = G,
 ): void {
   net.mc.get(to)!.onOption({ type, flags, hopCount: 0, seq, root, group, target } as McastTreeOption, from);
+}
+
+/**
+ * Fills node's tree table: it joins G and a second group and hears of MAX_MCAST_TREES sources it has no route to,
+ * half of them in each (one row each; a group may list at most MAX_GROUP_PARTIES sources).
+ */
+export function fillTable(net: FakeNet, node: Address): void {
+  const mc = net.mc.get(node)!;
+  const half = MAX_MCAST_TREES / 2;
+  for (const [g, base] of [
+    [G, 0x030000000000],
+    [G + 1, 0x030000010000],
+  ]) {
+    mc.join(g);
+    mc.onOption(
+      {
+        type: McastOptionType.SOURCES,
+        hopCount: 0,
+        hopLimit: 0,
+        target: node,
+        group: g,
+        origin: 0x030000ffffff,
+        sources: Array.from({ length: half }, (_, i) => base + i),
+        members: [],
+      } as McastMembershipOption,
+      node,
+    );
+  }
+  net.queue.length = 0;
+  assert.equal(mc.tableSizes().mcastTrees, MAX_MCAST_TREES);
 }

@@ -245,4 +245,23 @@ describe('multicast trees: reactions, by the messages they send', () => {
     assert.deepEqual(queued(net), [[S, U, 'PRUNE']]);
     assert.equal(row(net, S), undefined);
   });
+  // The loop window is a hello period, no more (the branch is then taken as a new one), and a check within it
+  // does not forget the branches passed up (forgetOldBranches drops only older ones).
+  it('a BRANCH back exactly a hello later is no loop; one back after a check within the hello still is', () => {
+    const net = tree();
+    net.advance(5 * HELLO);
+    tellSource(net, Y, S);
+    drain(net); // X passed Y's branch up to U
+    net.mc.get(X)!.onNeighborLinked(); // X's check runs settleMs later
+    net.advance(60);
+    treeOption(net, X, W, McastOptionType.BRANCH, Y, 1);
+    assert.equal(net.count(X, 'mcast.branch.loop'), 1, 'still remembered after the check');
+    const again = tree();
+    again.advance(5 * HELLO);
+    tellSource(again, Y, S);
+    drain(again);
+    again.advance(HELLO);
+    treeOption(again, X, W, McastOptionType.BRANCH, Y, 1);
+    assert.equal(again.count(X, 'mcast.branch.loop'), 0, 'a hello later');
+  });
 });

@@ -7,46 +7,32 @@
 import assert from 'node:assert/strict';
 import { BROADCAST, type Address } from '../../../../src/vrr/address.ts';
 import { groupKey } from '../../../../src/vrr/multicast/index.ts';
-import { MAX_MCAST_TREES } from '../../../../src/vrr/limits.ts';
+import { MAX_GROUP_PARTIES } from '../../../../src/vrr/limits.ts';
 import {
+  MCAST_FLAG_ATTACHED,
   MCAST_FLAG_FINAL,
   McastOptionType,
   type McastMembershipOption,
   type McastTreeOption,
 } from '../../../../src/vrr/wire/types.ts';
 import { FakeNet } from './fake-net.ts';
-import { G, tellSource } from './mcast-kit.ts';
-import { drain, HELLO, queued, record, row, S, tree, treeOption, U, W, X, Y } from './tree-kit.ts';
-
-/**
- * Fills node's tree table: it joins G and a second group and hears of MAX_MCAST_TREES sources it has no route to,
- * half of them in each (one row each; a group may list at most MAX_GROUP_PARTIES sources).
- */
-function fillTable(net: FakeNet, node: Address): void {
-  const mc = net.mc.get(node)!;
-  const half = MAX_MCAST_TREES / 2;
-  for (const [g, base] of [
-    [G, 0x030000000000],
-    [G + 1, 0x030000010000],
-  ]) {
-    mc.join(g);
-    mc.onOption(
-      {
-        type: McastOptionType.SOURCES,
-        hopCount: 0,
-        hopLimit: 0,
-        target: node,
-        group: g,
-        origin: 0x030000ffffff,
-        sources: Array.from({ length: half }, (_, i) => base + i),
-        members: [],
-      } as McastMembershipOption,
-      node,
-    );
-  }
-  net.queue.length = 0;
-  assert.equal(mc.tableSizes().mcastTrees, MAX_MCAST_TREES);
-}
+import { G, netWithRvp, tellSource } from './mcast-kit.ts';
+import {
+  drain,
+  fillTable,
+  HELLO,
+  queued,
+  R,
+  record,
+  row,
+  S,
+  tree,
+  treeOption,
+  U,
+  W,
+  X,
+  Y,
+} from './tree-kit.ts';
 
 /** Runs node's triggered check (settleMs after a change), recording what is delivered meanwhile. */
 function check(net: FakeNet, node: Address): [Address, Address, string][] {
@@ -220,5 +206,149 @@ describe('multicast trees: refusals', () => {
     treeOption(net, X, U, McastOptionType.BRANCH, U, 1); // U's route toward S turned toward X
     assert.deepEqual(queued(net), [[X, U, 'FELL']]);
     assert.deepEqual(row(net, X), { root: S, group: G, upstream: null, downstream: [] });
+  });
+  // check()'s broadcast part with a full table: no row for the shared tree, no crash; it tries again next time.
+  it('with its table full, a node on broadcast checks without a broadcast row', () => {
+    const net = new FakeNet([S, U], { broadcast: true }).link(S, U);
+    net.route(U, groupKey(BROADCAST), S);
+    fillTable(net, U);
+    check(net, U);
+    assert.equal(net.count(U, 'cap.mcast.trees'), 1);
+    assert.equal(
+      net.mc
+        .get(U)!
+        .table()
+        .some((t) => t.group === BROADCAST),
+      false,
+    );
+  });
+
+  // learnSource and check skip this node as a source of its own group: no row of its own tree once it stopped
+  // sourcing, even if the RVP (or its own old record) still lists it.
+  it('a member that sourced the group and withdrew keeps no row of its own tree, whatever lists it', () => {
+    const net = tree();
+    net.mc.get(S)!.join(G); // the RVP answers with S among the sources
+    drain(net);
+    net.mc.get(S)!.withdraw(G);
+    drain(net);
+    assert.equal(row(net, S), undefined);
+    check(net, S);
+    assert.equal(row(net, S), undefined, 'not re-created by the check');
+    tellSource(net, S, S); // a stale SOURCES listing S
+    assert.equal(row(net, S), undefined, 'nor by a stale answer');
+  });
+
+  // learnSource's guard and onSeed's `forMe`: a SEED for a relay that is no member (the RVP still lists it) is
+  // turned back, and the relay remembers no source of a group it did not join.
+  it('a SEED for a relay that is no member: turned back, no source remembered, no hint', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, X, W, McastOptionType.SEED, X, 1);
+    assert.deepEqual(queued(net), [[X, W, 'PRUNE']]);
+    assert.equal(net.mc.get(X)!.tableSizes().mcastPartiesOfOneGroup, 0);
+    assert.equal(net.count(X, 'mcast.seed.hint'), 0);
+  });
+
+  // learnSource keeps every source of a group, up to MAX_GROUP_PARTIES (a source beyond is not taken; counted).
+  it('a member keeps every source it hears of, up to MAX_GROUP_PARTIES', () => {
+    const net = tree();
+    const S2: Address = 0x020000000042;
+    tellSource(net, Y, S);
+    tellSource(net, Y, S2);
+    assert.equal(net.mc.get(Y)!.tableSizes().mcastPartiesOfOneGroup, 2);
+    const many = Array.from({ length: MAX_GROUP_PARTIES }, (_, i) => 0x030000000000 + i);
+    net.mc.get(W)!.join(G);
+    const sources = (list: Address[]) =>
+      net.mc.get(W)!.onOption(
+        {
+          type: McastOptionType.SOURCES,
+          hopCount: 0,
+          hopLimit: 0,
+          target: W,
+          group: G,
+          origin: R,
+          sources: list,
+          members: [],
+        } as McastMembershipOption,
+        W,
+      );
+    sources(many);
+    assert.equal(net.count(W, 'cap.mcast.parties'), 0);
+    sources([S]);
+    assert.equal(net.count(W, 'cap.mcast.parties'), 1, 'one more is one too many');
+    sources([many[0]]);
+    assert.equal(net.count(W, 'cap.mcast.parties'), 1, 'a source it knows is no new one');
+    assert.equal(net.mc.get(W)!.tableSizes().mcastPartiesOfOneGroup, MAX_GROUP_PARTIES);
+  });
+
+  // The child's re-assertion after a SEED answers only a PRUNE this node sent: a parent's messages (ATTACHED here)
+  // say nothing about it as a child, so a SEED from that neighbour later needs no BRANCH to confirm it.
+  it('a SEED from a neighbour this node never told anything as its child: no BRANCH to confirm it', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net); // U confirmed X's branch: ATTACHED to X
+    net.mc.get(Y)!.leave(G);
+    drain(net); // and everyone left: U's row is gone
+    assert.equal(row(net, U), undefined);
+    net.route(U, W, X); // a seed from X toward W reaches U, whose route to W runs back through X
+    treeOption(net, U, X, McastOptionType.SEED, W, 1000, MCAST_FLAG_ATTACHED);
+    assert.deepEqual(
+      queued(net).filter(([from, , type]) => from === U && type !== 'SOURCES'),
+      [[U, X, 'PRUNE']],
+      'it cannot go on: it leaves again, and confirms nothing first',
+    );
+  });
+
+  // seedOn: no route toward the member, the seed ends at the source (the RVP's notice makes the member branch).
+  it('a source with no route to a member seeds nothing and installs no downstream', () => {
+    const Z: Address = 0x020000000042;
+    const net = netWithRvp([S, U], R).link(S, U);
+    net.mc.get(S)!.register(G);
+    net.queue.length = 0; // its REGISTER is on its way; the answer follows
+    net.mc.get(S)!.onOption(
+      {
+        type: McastOptionType.MEMBERS,
+        hopCount: 0,
+        hopLimit: 0,
+        target: S,
+        group: G,
+        origin: R,
+        sources: [],
+        members: [Z],
+      } as McastMembershipOption,
+      S,
+    );
+    assert.deepEqual(queued(net), []);
+    assert.equal(net.count(S, 'mcast.seed.stopped'), 1);
+    assert.deepEqual(row(net, S), { root: S, group: G, upstream: null, downstream: [] });
+  });
+
+  // The hop limit of a SEED: in a cycle of upstreams (each node passes on a seed from its own upstream, which the
+  // loop check does not refuse) a seed goes round until its hop count passes the limit, and no further.
+  it('a SEED going round a cycle of upstreams ends at its hop limit', () => {
+    const [A, B, C] = [U, X, W];
+    const net = new FakeNet([S, A, B, C]).link(S, A).link(A, B).link(B, C).link(C, A);
+    net.route(A, S, B).route(B, S, C).route(C, S, A);
+    net.mc.get(S)!.register(G);
+    net.lose(() => true);
+    for (const n of [A, B, C]) tellSource(net, n, S);
+    net.advance(10); // the three BRANCHes cross: A hangs below B, B below C, C below A (attach.test.ts)
+    assert.deepEqual(
+      [A, B, C].map((n) => row(net, n)?.upstream),
+      [B, C, A],
+    );
+    const T: Address = 0x020000000077;
+    net.route(A, T, C).route(C, T, B).route(B, T, A); // routes toward T follow the cycle downward
+    let seeds = 0;
+    treeOption(net, A, S, McastOptionType.SEED, T, 1000); // refused (A hangs below B), and it goes on from A
+    for (let n = 0; n < 3000 && net.queue.length > 0; n++) {
+      if (net.queue[0].option?.type === McastOptionType.SEED) seeds++;
+      net.deliver(0);
+    }
+    assert.equal(net.queue.length, 0, 'it ended');
+    const hopLimit = 255; // DEFAULT_CONFIG
+    assert.ok(seeds >= hopLimit && seeds <= hopLimit + 2, `${seeds} SEEDs`);
+    assert.equal(net.count(A, 'mcast.seed.loop') + net.count(B, 'mcast.seed.loop'), 0);
   });
 });

@@ -5,7 +5,12 @@
 // after the tree was left or the node stopped.
 
 import assert from 'node:assert/strict';
-import { MCAST_FLAG_FINAL, McastOptionType, type McastTreeOption } from '../../../../src/vrr/wire/types.ts';
+import {
+  MCAST_FLAG_ATTACHED,
+  MCAST_FLAG_FINAL,
+  McastOptionType,
+  type McastTreeOption,
+} from '../../../../src/vrr/wire/types.ts';
 import { G, tellSource } from './mcast-kit.ts';
 import {
   ATTACH_TIMEOUT,
@@ -18,6 +23,7 @@ import {
   tree,
   treeOption,
   U,
+  W,
   X,
   Y,
 } from './tree-kit.ts';
@@ -175,5 +181,59 @@ describe('multicast trees: leaving and teardown', () => {
       ],
       "the PRUNE that takes back Y's branch, the BRANCH that confirms the seed, no third",
     );
+  });
+  // FELL's guard: only the upstream may detach a node; a FELL from anyone else (stale, or a node that no longer
+  // is the upstream) changes nothing.
+  it('a FELL from a node that is not the upstream, or for a tree not held, changes nothing', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, X, Y, McastOptionType.FELL); // Y is X's downstream, not its upstream
+    treeOption(net, Y, W, McastOptionType.FELL, 0, 1000, 0, 0x020000000077); // a tree Y does not hold
+    assert.deepEqual(queued(net), []);
+    assert.deepEqual(row(net, X), { root: S, group: G, upstream: U, downstream: [Y] });
+    net.advance(HELLO);
+    assert.deepEqual(queued(net), []);
+  });
+
+  // FELL's re-assertion: a child takes back (PRUNE) only a BRANCH it sent; one that was seeded sent none.
+  it('a member that was seeded, not branched, sends no PRUNE back when felled; it branches after the backoff', () => {
+    const net = tree();
+    net.mc.get(Y)!.join(G);
+    net.queue.length = 0; // Y is a member that does not know S yet
+    treeOption(net, Y, X, McastOptionType.SEED, Y, 1000); // X seeds it
+    drain(net);
+    assert.equal(row(net, Y)?.upstream, X);
+    const seen = record(net);
+    treeOption(net, Y, X, McastOptionType.FELL, 0, 1001);
+    assert.deepEqual(queued(net), [], 'nothing to take back');
+    net.advance(100);
+    assert.deepEqual(
+      seen.filter(([from]) => from === Y),
+      [[Y, X, 'BRANCH']],
+    );
+  });
+
+  // ATTACHED's guard: only the upstream's confirmation counts; one from another node (stale: this node has moved
+  // on) leaves the branch pending, so it is given up if nothing else confirms it.
+  it('an ATTACHED from a node that is not the upstream confirms nothing', () => {
+    const net = tree();
+    net.blackhole = (m) => m.to === Y && m.option?.type === McastOptionType.ATTACHED;
+    tellSource(net, Y, S);
+    drain(net);
+    net.blackhole = null;
+    treeOption(net, Y, W, McastOptionType.ATTACHED);
+    assert.deepEqual(queued(net), []);
+    net.advance(ATTACH_TIMEOUT + 1);
+    assert.equal(net.count(Y, 'mcast.branch.unattached'), 1);
+  });
+
+  // attach()'s guard: a node already confirmed does not confirm its subtree again on every flagged SEED.
+  it('a SEED flagged ATTACHED at a node confirmed already passes on the seed and nothing else', () => {
+    const net = tree();
+    tellSource(net, Y, S);
+    drain(net);
+    treeOption(net, X, U, McastOptionType.SEED, Y, 1000, MCAST_FLAG_ATTACHED);
+    assert.deepEqual(queued(net), [[X, Y, 'SEED']]);
   });
 });
