@@ -38,6 +38,7 @@ describe('multicast: group data on a per-source tree', () => {
     assert.deepEqual(net.delivered, []);
     net.mc.get(S)!.onGroupData(groupPacket(S, 4), S);
     net.advance(50);
+    assert.equal(net.count(M, 'mcast.deliver'), 1);
     assert.deepEqual(
       deliveredTo(net),
       [M, X].sort((a, b) => a - b),

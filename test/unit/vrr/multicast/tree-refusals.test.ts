@@ -250,6 +250,18 @@ describe('multicast trees: refusals', () => {
     assert.equal(net.count(X, 'mcast.seed.hint'), 0);
   });
 
+  // onSeed's non-member case is for a node nothing below needs: a relay with downstreams takes a SEED for itself
+  // from its upstream as any SEED, ATTACHED flag included (it confirms the relay's pending branch).
+  it('a SEED flagged ATTACHED for a pending relay that is no member, from its upstream: it confirms the relay', () => {
+    const net = tree();
+    net.blackhole = (m) => m.to === X && m.option?.type === McastOptionType.ATTACHED;
+    tellSource(net, Y, S);
+    drain(net);
+    net.blackhole = null;
+    treeOption(net, X, U, McastOptionType.SEED, X, 1000, MCAST_FLAG_ATTACHED);
+    assert.deepEqual(queued(net), [[X, Y, 'ATTACHED']]);
+  });
+
   // learnSource keeps every source of a group, up to MAX_GROUP_PARTIES (a source beyond is not taken; counted).
   it('a member keeps every source it hears of, up to MAX_GROUP_PARTIES', () => {
     const net = tree();
@@ -321,6 +333,7 @@ describe('multicast trees: refusals', () => {
     );
     assert.deepEqual(queued(net), []);
     assert.equal(net.count(S, 'mcast.seed.stopped'), 1);
+    assert.equal(net.count(S, 'mcast.seed'), 0, 'counted as stopped, not as seeded');
     assert.deepEqual(row(net, S), { root: S, group: G, upstream: null, downstream: [] });
   });
 

@@ -50,6 +50,7 @@ describe('multicast trees: leaving and teardown', () => {
       'no PRUNE back, no BRANCH again',
     );
     for (const n of [S, U, X, Y]) assert.equal(row(net, n), undefined, `${n} forgot the tree`);
+    for (const n of [S, U, X]) assert.equal(net.count(n, 'mcast.fell'), 1, `${n} counted its FELL`);
     // Y forgot S as a source: its check does not branch toward S again.
     net.mc.get(Y)!.onNeighborLinked();
     net.advance(HELLO);
@@ -93,6 +94,7 @@ describe('multicast trees: leaving and teardown', () => {
     net.mc.get(Y)!.leave(G);
     drain(net);
     for (const n of [U, X, Y]) assert.equal(row(net, n), undefined, `${n} left the tree`);
+    for (const n of [U, X, Y]) assert.equal(net.count(n, 'mcast.prune'), 1, `${n} counted its PRUNE`);
     assert.deepEqual(row(net, S), { root: S, group: G, upstream: null, downstream: [] });
     assert.equal(net.mc.get(S)!.send(G, new Uint8Array([1])), true);
     assert.equal(net.count(S, 'mcast.drop.notUpstream'), 0, 'its packet found its tree');
