@@ -10,7 +10,8 @@
 //
 // Invariants (test/unit/vrr/multicast/sim.test.ts: every packet exactly once):
 //  - a copy goes only to tree neighbours, never back to the one it came from, with the hop limit decreased;
-//  - data from the upstream confirms the branch (it reaches the root) and ends the refusal backoff;
+//  - data from the upstream of a per-source tree confirms the branch (it reaches the root) and ends the refusal
+//    backoff; broadcast data confirms nothing (it may have started below a pending branch);
 //  - holds no table of its own; owned by multicast.ts alone.
 
 import { BROADCAST, type Address } from '../address.ts';
@@ -45,7 +46,8 @@ export class GroupData {
         return;
       }
       if (!local) this.deliver(packet);
-      if (!local && sender === e.upstream && !e.attached) trees.attach(e, 'data');
+      // No confirmation by data here (per-source trees below have it): a broadcast can start at any node, also
+      // inside a cycle of pending branches (trees.ts), where it would confirm every branch of the cycle for good.
       const out = [...e.downstream];
       if (e.upstream !== null) out.push(e.upstream);
       this.copyTo(packet, out, sender);

@@ -8,7 +8,8 @@
 // the first node already on the tree. SEED travels hop by hop along the route toward its member and installs the
 // same state from the other end: the sender records the hop as a downstream, the receiver records the sender as
 // its upstream and passes the seed on, until the member. A SEED reaching a node already on the tree through
-// another upstream is refused there (PRUNE back to its sender, which forgets the hop) and goes on from that node.
+// another upstream is refused there (PRUNE back to its sender, which forgets the hop) and goes on from that node;
+// one that comes back within a hello to a node that passed it on (routes toward the member loop) goes no further.
 // The existing members hear of a new source from the RVP only seedWaitMs later, as the fallback for a seed that
 // did not get through: a member already on the tree ignores the notice, one still detached branches.
 // PRUNE (upward) removes a downstream; a node left without members or downstreams prunes itself. FELL
@@ -27,8 +28,10 @@
 // branch and close a cycle of upstreams that reaches no root; nobody in it is detached, so nobody would branch
 // again. A branch therefore stays pending until confirmed: a node connected to the root answers a BRANCH with
 // ATTACHED, a pending node passes ATTACHED to its downstreams once it is confirmed itself, a SEED from a connected
-// node carries the ATTACHED flag, and data from the upstream proves it too. A branch unconfirmed after
-// attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle dissolves.
+// node carries the ATTACHED flag, and data of a per-source tree from the upstream proves it too (its only origin is
+// the root; broadcast data proves nothing, it may have started inside such a cycle: group-data.ts). A branch
+// unconfirmed after attachTimeoutMs is given up (PRUNE up, FELL below, branch again after the backoff): a cycle
+// dissolves.
 //
 // Races. Every tree message carries a sequence number per (root, group) per neighbour, applied in order: a
 // message not newer than the last one applied from that neighbour for that tree is ignored. The control layer
@@ -46,8 +49,9 @@
 //
 // Invariants (checkInvariants, and tree-table.ts's; test/unit/vrr/multicast/*.test.ts):
 //  - a member whose upstream link fails branches again at once, after detaching its subtree (rebranch.test.ts);
-//  - `pendingBranch` holds a token only for a tree whose branch awaits ATTACHED; `lastBranch` only branches sent
-//    within the last hello period (older ones are dropped by the check);
+//  - `pendingBranch` holds a token only for a tree whose branch awaits ATTACHED; `lastBranch` and `lastSeed` only
+//    branches and seeds sent within the last hello period (older ones are dropped by the check), `lastSeed` at most
+//    MAX_MCAST_TREE_RECORDS;
 //  - a detached entry (no upstream) is attached to nothing and awaits no ATTACHED;
 //  - a tree a message asks for while the table is full (MAX_MCAST_TREES, tree-table.ts) is refused: a BRANCH gets
 //    a FELL (not FINAL), a SEED a PRUNE; a member knows at most MAX_GROUP_PARTIES sources of a group (limits.ts);
@@ -61,7 +65,7 @@ import {
   McastOptionType,
   type McastTreeOption,
 } from '../wire/types.ts';
-import { MAX_GROUP_PARTIES } from '../limits.ts';
+import { MAX_GROUP_PARTIES, MAX_MCAST_TREE_RECORDS } from '../limits.ts';
 import { groupKey } from './membership.ts';
 import type { McastState, ResolvedMulticastOptions } from './state.ts';
 import { TreeTable, treeKey, type TreeEntry } from './tree-table.ts';
@@ -83,6 +87,8 @@ export class Trees {
   readonly refusals = new Map<string, number>();
   /** Per tree, the origin (BRANCH Target) and time of the last BRANCH this node sent up: loop recognition. */
   private readonly lastBranch = new Map<string, { origin: Address; at: number }>();
+  /** Per tree and member (`treeKey>member`), when this node last passed a SEED on toward it: loop recognition. */
+  private readonly lastSeed = new Map<string, number>();
   /** Per tree with a BRANCH awaiting ATTACHED: the token of that branch (its give-up timer checks it). */
   private readonly pendingBranch = new Map<string, number>();
   private branchTokens = 0;
@@ -174,10 +180,12 @@ export class Trees {
     }
   }
 
-  /** Loop recognition only looks a hello period back: older branch records are dead weight. */
+  /** Loop recognition only looks a hello period back: older branch and seed records are dead weight. */
   forgetOldBranches(): void {
     for (const [k, b] of this.lastBranch)
       if (this.s.now() - b.at >= this.s.config.helloMs) this.lastBranch.delete(k);
+    for (const [k, at] of this.lastSeed)
+      if (this.s.now() - at >= this.s.config.helloMs) this.lastSeed.delete(k);
   }
 
   /** A member learned a source: remember it and get on its tree. */
@@ -348,6 +356,13 @@ export class Trees {
       e.downstream.add(hop.via);
       this.emitTree(e, 'seed');
     }
+    const seedKey = `${treeKey(e.root, e.group)}>${member}`;
+    if (!this.lastSeed.has(seedKey) && this.lastSeed.size >= MAX_MCAST_TREE_RECORDS) {
+      // Bounded as the sequence records are (a flood of seeds must not grow it): the oldest is forgotten.
+      this.lastSeed.delete(this.lastSeed.keys().next().value as string);
+      this.s.count('cap.mcast.records');
+    }
+    this.lastSeed.set(seedKey, this.s.now());
     this.sendTree(
       hop.via,
       McastOptionType.SEED,
@@ -383,6 +398,16 @@ export class Trees {
     const { root, group } = opt;
     const forMe = opt.target === this.me;
     let e = this.tree.get(root, group);
+    const seededAt = this.lastSeed.get(`${treeKey(root, group)}>${opt.target}`) ?? -Infinity;
+    if (e?.upstream !== from && this.s.now() - seededAt < this.s.config.helloMs) {
+      // The seed this node just passed on came back to it (routes toward the member loop while they repair). Going
+      // on would send it round again, and the hops it installs, each taking the others' ATTACHED flag, can close a
+      // cycle of upstreams that all believe they reach the root. Turn it back: the PRUNEs unwind the loop's hops.
+      // The member hears of the source from the RVP seedWaitMs later and branches (a hint would loop as well).
+      this.sendTree(from, McastOptionType.PRUNE, opt);
+      this.s.count('mcast.seed.loop');
+      return;
+    }
     const onTree =
       group === BROADCAST ||
       root === this.me ||

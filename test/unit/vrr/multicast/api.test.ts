@@ -1,11 +1,15 @@
 // The multicast extension's API and hooks (src/vrr/multicast/multicast.ts): what join, leave, register, withdraw and
 // send answer for groups, non-groups, broadcast and repeats (a repeat sends nothing), groups() and tableSizes(),
-// and a stopped extension that ignores every hook.
+// and a stopped extension that ignores every hook; at the edges: register with a full table, the packet send()
+// builds, a stopped RVP and a check due after the stop, and the default tunables (state.ts).
 
 import assert from 'node:assert/strict';
 import { BROADCAST, type Address } from '../../../../src/vrr/address.ts';
-import { McastOptionType } from '../../../../src/vrr/wire/types.ts';
-import { G, groupPacket, netWithRvp } from './mcast-kit.ts';
+import { DEFAULT_CONFIG } from '../../../../src/vrr/config.ts';
+import { resolveMulticastOptions } from '../../../../src/vrr/multicast/state.ts';
+import { DataFlag, McastOptionType } from '../../../../src/vrr/wire/types.ts';
+import { G, groupPacket, netWithRvp, tellSource } from './mcast-kit.ts';
+import { fillTable } from './tree-kit.ts';
 
 const S: Address = 0x020000000001;
 const M: Address = 0x020000000002;
@@ -122,5 +126,80 @@ describe('multicast: API and hooks', () => {
     m.onOption({ type: 0x7e } as never, S);
     net.flush();
     assert.deepEqual(m.table(), []);
+  });
+});
+
+describe('multicast: API and hooks at the edges', () => {
+  // register()'s table check: a source needs a row of its own tree; with the table full it is refused, not half
+  // registered (no REGISTER sent, not listed as a source).
+  it('register is refused with the tree table full: nothing sent, not a source', () => {
+    const net = star();
+    fillTable(net, S);
+    const G2 = G + 2;
+    assert.equal(net.mc.get(S)!.register(G2), false);
+    assert.deepEqual(net.queue, []);
+    assert.deepEqual(net.mc.get(S)!.groups().source, []);
+  });
+
+  // send()'s packet: a data packet of the GROUP kind from this node to the group, with the node's hop limit.
+  it('send hands the tree a group data packet from this node, with the configured hop limit', () => {
+    const net = star();
+    net.mc.get(S)!.register(G);
+    net.mc.get(M)!.join(G);
+    net.flush();
+    const payload = new Uint8Array([7, 8]);
+    net.mc.get(S)!.send(G, payload, 17);
+    assert.deepEqual(net.queue[0]?.packet, {
+      kind: 'data',
+      flags: 0,
+      hopLimit: DEFAULT_CONFIG.hopLimit - 1,
+      dataFlags: DataFlag.GROUP,
+      nextHeader: 17,
+      src: S,
+      dst: G,
+      payload,
+    });
+  });
+
+  // The stopped guard of onVsetChange: an RVP that stopped replicates nothing to its new virtual neighbours.
+  it('a stopped RVP replicates nothing on a vset change', () => {
+    const net = star();
+    net.mc.get(M)!.join(G);
+    net.flush();
+    assert.equal(net.mc.get(R)!.rvpRecords().length, 1);
+    net.mc.get(R)!.onStop();
+    net.mc.get(R)!.onVsetChange([S], []);
+    assert.deepEqual(net.queue, []);
+  });
+
+  // check()'s stopped guard: a check triggered before the stop does nothing when its time comes.
+  it('a check triggered just before the node stopped does nothing', () => {
+    const net = star();
+    net.mc.get(S)!.register(G);
+    net.flush();
+    net.routes.get(M)!.delete(S); // M cannot reach S: its branch goes nowhere until a check after a change
+    tellSource(net, M, S);
+    net.flush();
+    net.route(M, S, S);
+    net.mc.get(M)!.onNeighborLinked(); // the check is due settleMs later
+    net.mc.get(M)!.onStop();
+    net.advance(1000);
+    assert.equal(net.mc.get(M)!.table()[0]?.upstream ?? null, null, 'no branch');
+  });
+
+  // Default tunables (state.ts): on broadcast unless told otherwise, and the periods scale with the hello period.
+  it('the defaults: broadcast on, periods in hello periods', () => {
+    assert.deepEqual(resolveMulticastOptions({}, 1000), {
+      broadcast: true,
+      checkMs: 5000,
+      settleMs: 50,
+      requestTimeoutMs: 2000,
+      requestAttempts: 4,
+      refreshMs: 10_000,
+      seedWaitMs: 1000,
+      attachTimeoutMs: 3000,
+      onDeliver: undefined,
+    });
+    assert.equal(resolveMulticastOptions({ broadcast: false }, 1000).broadcast, false);
   });
 });

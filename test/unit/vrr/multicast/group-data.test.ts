@@ -38,6 +38,7 @@ describe('multicast: group data on a per-source tree', () => {
     assert.deepEqual(net.delivered, []);
     net.mc.get(S)!.onGroupData(groupPacket(S, 4), S);
     net.advance(50);
+    assert.equal(net.count(M, 'mcast.deliver'), 1);
     assert.deepEqual(
       deliveredTo(net),
       [M, X].sort((a, b) => a - b),
@@ -51,6 +52,27 @@ describe('multicast: group data on a per-source tree', () => {
     assert.equal(net.count(M, 'mcast.branch.unattached'), 0);
     assert.equal(net.count(X, 'mcast.branch.unattached'), 0);
     assert.equal(net.count(M, 'mcast.branch'), 1, 'branched once');
+  });
+
+  // The confirmation is the data itself, not an ATTACHED the source's packet might set off: with every ATTACHED
+  // lost, the stream alone keeps the branches.
+  it('with every ATTACHED lost, the data alone confirms the branches', () => {
+    const net = tree(true);
+    net.blackhole = (m) => m.option?.type === McastOptionType.ATTACHED;
+    net.mc.get(S)!.onGroupData(groupPacket(S, 1), S);
+    net.advance(10_000);
+    assert.equal(net.count(M, 'mcast.branch.unattached'), 0);
+    assert.equal(net.count(X, 'mcast.branch.unattached'), 0);
+  });
+
+  // The source's own packets are data only: no tree message goes out with them.
+  it("the source's packets go down the tree as data, and nothing else is sent", () => {
+    const net = tree();
+    net.mc.get(S)!.send(G, new Uint8Array([1]));
+    assert.deepEqual(
+      net.queue.map((m) => [m.from, m.to, m.packet ? 'data' : m.option?.type]),
+      [[S, X, 'data']],
+    );
   });
 
   it('without data, a branch whose ATTACHED was lost is given up and tried again', () => {

@@ -81,6 +81,7 @@ describe('multicast tree races', () => {
     );
     net.deliver(net.queue.indexOf(toU[1])); // the BRANCH first
     net.flush(); // then the PRUNE: older than the BRANCH applied, ignored
+    assert.equal(net.count(U, 'mcast.stale'), 1);
     assertCoherent(net, S);
     assert.deepEqual(net.mc.get(U)!.table()[0].downstream, [X]);
     net.mc.get(S)!.onGroupData(packet(1), S);

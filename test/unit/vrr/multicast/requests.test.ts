@@ -79,6 +79,18 @@ describe('MembershipRequests', () => {
     assert.equal(counts.get('mcast.request.failed'), undefined);
   });
 
+  // clear() (the node stopped): pending requests are dropped and their retries never go out.
+  it('clear drops every pending request: no retry after it', () => {
+    const { reqs, sent, runFor } = harness(3);
+    reqs.start(McastOptionType.JOIN, G);
+    reqs.start(McastOptionType.REGISTER, G);
+    reqs.clear();
+    runFor(60_000);
+    assert.equal(sent.length, 2, 'the first attempts only');
+    assert.equal(reqs.pendingType(G, 'member'), undefined);
+    assert.equal(reqs.pendingType(G, 'source'), undefined);
+  });
+
   it('a LEAVE replaces an unanswered JOIN (one pending request per group and role)', () => {
     const { reqs, sent, runFor } = harness();
     reqs.start(McastOptionType.JOIN, G);

@@ -5,8 +5,14 @@
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
+import { MAX_MCAST_TREE_RECORDS } from '../../../../src/vrr/limits.ts';
 import { createRng, type Rng } from '../../../../src/vrr/rng.ts';
-import { McastOptionType, type McastMembershipOption } from '../../../../src/vrr/wire/types.ts';
+import {
+  MCAST_FLAG_ATTACHED,
+  McastOptionType,
+  type McastMembershipOption,
+  type McastTreeOption,
+} from '../../../../src/vrr/wire/types.ts';
 import type { FakeNet } from './fake-net.ts';
 import {
   assertCoherent,
@@ -16,6 +22,7 @@ import {
   netWithRvp,
   permutations,
   reorder,
+  tellSource,
 } from './mcast-kit.ts';
 
 const S: Address = 0x020000000001;
@@ -122,6 +129,9 @@ describe('multicast SEED', () => {
     net.mc.get(RR)!.join(G);
     net.mc.get(M)!.join(G);
     net.flush();
+    // The RVP's own notice of S is lost: M branches on the hint alone (SOURCES on S's behalf, listing S).
+    net.blackhole = (m) =>
+      m.option?.type === McastOptionType.SOURCES && (m.option as McastMembershipOption).origin !== S;
     net.mc.get(S)!.register(G);
     net.flush();
     assert.equal(net.count(RR, 'mcast.seed.refused'), 1);
@@ -235,3 +245,138 @@ function drainRandomly(net: FakeNet, rng: Rng): void {
   }
   throw new Error('drainRandomly: the network did not settle');
 }
+
+describe('multicast SEED on a routing loop', () => {
+  // A regression test (trees.ts): a SEED that came back to a relay on the tree was refused there and went on again,
+  // round the loop until its hop limit; the hops it re-installed between the loop's PRUNEs, each taking the one
+  // before's ATTACHED flag, closed a cycle of upstreams that all believed they reached the source. Nothing gives up
+  // a confirmed branch, so the member that later branched into it never got the stream.
+  const W = 0x020000000005;
+
+  /** S - U - X - W - U (a triangle below U); routes toward Y loop U -> X -> W -> U; Y hangs off X. */
+  function loop(): FakeNet {
+    const net = netWithRvp([S, U, X, Y, W], R).link(S, U).link(U, X).link(X, W).link(W, U).link(X, Y);
+    net.route(U, S, S).route(X, S, U).route(W, S, U).route(Y, S, X);
+    net.route(S, Y, U).route(U, Y, X).route(X, Y, W).route(W, Y, U);
+    net.mc.get(S)!.register(G);
+    net.flush();
+    return net;
+  }
+
+  /** Hands U the source's SEED toward `target` (flagged ATTACHED), as S would send it. */
+  function seedFromS(net: FakeNet, seq: number, target = Y): void {
+    net.mc.get(U)!.onOption(
+      {
+        type: McastOptionType.SEED,
+        flags: MCAST_FLAG_ATTACHED,
+        hopCount: 0,
+        seq,
+        root: S,
+        group: G,
+        target,
+      } as McastTreeOption,
+      S,
+    );
+  }
+
+  it('a SEED back within a hello at the relay that passed it on is turned back there; the loop unwinds, the member branches later', () => {
+    const net = loop();
+    let sent = 0;
+    const deliver = net.deliver.bind(net);
+    net.deliver = (i = 0) => {
+      if (net.queue[i].option?.type === McastOptionType.SEED) sent++;
+      deliver(i);
+    };
+    seedFromS(net, 1);
+    while (net.queue.length > 0) net.deliver(0);
+    assert.equal(sent, 3, 'U -> X -> W -> U, and no further');
+    assert.equal(net.count(U, 'mcast.seed.loop'), 1);
+    for (const n of [U, X, W]) assert.equal(row(net, n), undefined, `${n} is off the tree again`);
+    // Routes settle; Y hears of S (the RVP's notice) and branches: the stream reaches it.
+    net.route(X, Y, Y);
+    tellSource(net, Y, S);
+    net.flush();
+    assertCoherent(net, S);
+    assert.deepEqual(sendOne(net, 1), [Y]);
+  });
+
+  /** A SEED toward `target` reaching U from W, as if it came round the loop. */
+  function seedFromW(net: FakeNet, seq: number, target = Y): void {
+    net.mc.get(U)!.onOption(
+      {
+        type: McastOptionType.SEED,
+        flags: 0,
+        hopCount: 3,
+        seq,
+        root: S,
+        group: G,
+        target,
+      } as McastTreeOption,
+      W,
+    );
+  }
+
+  it("a check within the hello keeps the relay's record of the seeds it passed on", () => {
+    const net = loop();
+    seedFromS(net, 1);
+    net.lose(() => true); // U passed it on to X; it goes no further
+    net.mc.get(U)!.onNeighborLinked(); // U's check runs settleMs later, and forgets old records only
+    net.advance(60);
+    seedFromW(net, 1);
+    assert.equal(net.count(U, 'mcast.seed.loop'), 1);
+  });
+
+  it('a SEED for the same member a hello later, or from the upstream, is no loop', () => {
+    const net = loop();
+    seedFromS(net, 1);
+    net.lose(() => true); // U passed it on to X; it goes no further
+    net.advance(1000);
+    seedFromW(net, 1);
+    assert.equal(net.count(U, 'mcast.seed.loop'), 0);
+    assert.deepEqual(
+      net.queue.map((m) => [m.from, m.to, m.option?.type]),
+      [
+        [U, W, McastOptionType.PRUNE],
+        [U, X, McastOptionType.SEED],
+      ],
+      'refused (U is on the tree through S) and passed on, as any seed reaching the tree',
+    );
+    net.queue.length = 0;
+    seedFromS(net, 2); // from U's upstream, within a hello of passing it on
+    assert.equal(net.count(U, 'mcast.seed.loop'), 0);
+    assert.deepEqual(
+      net.queue.map((m) => [m.from, m.to, m.option?.type]),
+      [[U, X, McastOptionType.SEED]],
+    );
+  });
+
+  // The relay's record of the seeds it passed on is bounded (limits.ts, as the sequence records): a flood of seeds
+  // toward invented members makes it forget the oldest (counted), never grow past the bound.
+  it('the record of seeds passed on keeps the newest MAX_MCAST_TREE_RECORDS (counted)', () => {
+    const net = loop();
+    const targets = Array.from({ length: MAX_MCAST_TREE_RECORDS + 1 }, (_, i) => 0x030000000000 + i);
+    for (const t of targets) net.route(U, t, X);
+    targets.forEach((t, i) =>
+      net.mc.get(U)!.onOption(
+        {
+          type: McastOptionType.SEED,
+          flags: 0,
+          hopCount: 0,
+          seq: i + 1,
+          root: S,
+          group: G,
+          target: t,
+        } as McastTreeOption,
+        S,
+      ),
+    );
+    net.queue.length = 0;
+    assert.equal(net.count(U, 'cap.mcast.records'), 1);
+    seedFromS(net, targets.length + 1, targets.at(-1)); // a member it holds a record of: nothing forgotten
+    assert.equal(net.count(U, 'cap.mcast.records'), 1);
+    seedFromW(net, 1, targets[1]);
+    assert.equal(net.count(U, 'mcast.seed.loop'), 1, 'the second oldest was kept');
+    seedFromW(net, 2, targets[0]);
+    assert.equal(net.count(U, 'mcast.seed.loop'), 1, 'the oldest was forgotten');
+  });
+});

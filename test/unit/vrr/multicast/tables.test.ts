@@ -37,6 +37,26 @@ describe('TreeTable', () => {
     assert.throws(() => t.checkInvariants(ME), /upstream is this node/);
   });
 
+  // The attachment invariant (tree-table.ts): only a node with an upstream can be confirmed as reaching the root.
+  it('checkInvariants catches an entry marked attached without an upstream', () => {
+    const t = new TreeTable();
+    const e = t.ensure(N, G)!;
+    e.attached = true;
+    assert.throws(() => t.checkInvariants(ME), /attached without an upstream/);
+    e.upstream = N;
+    t.checkInvariants(ME);
+  });
+
+  // records (tableSizes' mcastTreeRecords) counts the entries of all three record maps.
+  it('counts its sequence and child records together', () => {
+    const t = new TreeTable();
+    t.nextSeq(N, G, ME);
+    t.accept(N, G, ME, 1);
+    t.noteChildMessage(N, G, ME, true);
+    t.noteChildMessage(N, G, N, false);
+    assert.equal(t.records, 4);
+  });
+
   it('numbers messages per tree per neighbour and applies each sequence once, in order', () => {
     const t = new TreeTable();
     assert.equal(t.nextSeq(N, G, ME), 1);

@@ -6,79 +6,27 @@
 // SEED at a detached fragment, and a BRANCH that came back to the relay that passed it up (a loop).
 
 import assert from 'node:assert/strict';
-import type { Address } from '../../../../src/vrr/address.ts';
 import {
   MCAST_FLAG_ATTACHED,
   McastOptionType,
   type McastTreeOption,
 } from '../../../../src/vrr/wire/types.ts';
-import type { FakeNet } from './fake-net.ts';
-import { G, netWithRvp, tellSource } from './mcast-kit.ts';
-
-const S: Address = 0x020000000001; // the source (root)
-const U: Address = 0x020000000002;
-const X: Address = 0x020000000003; // the relay
-const Y: Address = 0x020000000004; // a member below X
-const W: Address = 0x020000000005; // another member below X
-const R: Address = 0x020000000009; // the RVP
-const HELLO = 1000;
-const ATTACH_TIMEOUT = 3 * HELLO;
-
-/** S - U - X, and Y and W each linked to X; every route toward S runs up that line; S sources G. */
-function tree(): FakeNet {
-  const net = netWithRvp([S, U, X, Y, W], R).link(S, U).link(U, X).link(X, Y).link(X, W);
-  net.route(U, S, S).route(X, S, U).route(Y, S, X).route(W, S, X);
-  for (const m of [Y, W]) net.route(S, m, U).route(U, m, X).route(X, m, m);
-  net.mc.get(S)!.register(G);
-  drain(net);
-  return net;
-}
-
-/** Delivers what is queued (and what that sends) without firing any timer. */
-function drain(net: FakeNet): void {
-  while (net.queue.length > 0) net.deliver(0);
-}
-
-/** The (S, G) row of a node's table. */
-function row(net: FakeNet, n: Address) {
-  return net.mc
-    .get(n)!
-    .table()
-    .find((t) => t.root === S && t.group === G);
-}
-
-/** The tree messages queued, as [from, to, type name]. */
-function queued(net: FakeNet): [Address, Address, string][] {
-  const name = (t: number) => Object.entries(McastOptionType).find(([, v]) => v === t)![0];
-  return net.queue.map((m) => [m.from, m.to, m.option ? name(m.option.type) : 'data']);
-}
-
-/** Records every tree message delivered from now on, as [from, to, type name]. */
-function record(net: FakeNet): [Address, Address, string][] {
-  const seen: [Address, Address, string][] = [];
-  const deliver = net.deliver.bind(net);
-  net.deliver = (i = 0) => {
-    const m = net.queue[i];
-    if (m.option) seen.push(queued({ queue: [m] } as FakeNet)[0]);
-    deliver(i);
-  };
-  return seen;
-}
-
-/** A tree option from `from` to node `to`, with a sequence number above anything `from` sent so far. */
-function treeOption(
-  net: FakeNet,
-  to: Address,
-  from: Address,
-  type: McastTreeOption['type'],
-  target = 0,
-  seq = 1000,
-  flags = 0,
-): void {
-  net.mc
-    .get(to)!
-    .onOption({ type, flags, hopCount: 0, seq, root: S, group: G, target } as McastTreeOption, from);
-}
+import { G, tellSource } from './mcast-kit.ts';
+import {
+  ATTACH_TIMEOUT,
+  drain,
+  HELLO,
+  queued,
+  record,
+  row,
+  S,
+  tree,
+  treeOption,
+  U,
+  W,
+  X,
+  Y,
+} from './tree-kit.ts';
 
 describe('multicast trees: reactions, by the messages they send', () => {
   it('a relay that loses one downstream keeps its upstream and its other downstream; losing the last, it leaves', () => {
@@ -296,5 +244,24 @@ describe('multicast trees: reactions, by the messages they send', () => {
     treeOption(net, S, U, McastOptionType.SEED, Y, 1);
     assert.deepEqual(queued(net), [[S, U, 'PRUNE']]);
     assert.equal(row(net, S), undefined);
+  });
+  // The loop window is a hello period, no more (the branch is then taken as a new one), and a check within it
+  // does not forget the branches passed up (forgetOldBranches drops only older ones).
+  it('a BRANCH back exactly a hello later is no loop; one back after a check within the hello still is', () => {
+    const net = tree();
+    net.advance(5 * HELLO);
+    tellSource(net, Y, S);
+    drain(net); // X passed Y's branch up to U
+    net.mc.get(X)!.onNeighborLinked(); // X's check runs settleMs later
+    net.advance(60);
+    treeOption(net, X, W, McastOptionType.BRANCH, Y, 1);
+    assert.equal(net.count(X, 'mcast.branch.loop'), 1, 'still remembered after the check');
+    const again = tree();
+    again.advance(5 * HELLO);
+    tellSource(again, Y, S);
+    drain(again);
+    again.advance(HELLO);
+    treeOption(again, X, W, McastOptionType.BRANCH, Y, 1);
+    assert.equal(again.count(X, 'mcast.branch.loop'), 0, 'a hello later');
   });
 });
