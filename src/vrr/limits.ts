@@ -43,7 +43,9 @@
 //                                                                               refused: BRANCH felled back, SEED
 //                                                                               pruned back (cap.mcast.trees)
 //   MAX_MCAST_TREE_RECORDS         8,192    per-tree, per-neighbour sequence    the oldest record is forgotten
-//                                           records (tree-table.ts)             (cap.mcast.records)
+//                                           records (tree-table.ts); seeds      (cap.mcast.records)
+//                                           passed on in the last hello period
+//                                           (loop recognition, trees.ts)
 //   MAX_RVP_GROUPS                 1,024    an RVP's group records              a request for a new group goes
 //                                           (multicast/membership.ts)           unanswered (cap.mcast.groups)
 //   MAX_GROUP_PARTIES              1,024    sources, and members, of one group  a new party goes unanswered; lists
@@ -85,7 +87,8 @@ export const REPLICA_HOLD_HELLOS = 900;
 
 /** Multicast tree entries of one node. */
 export const MAX_MCAST_TREES = 1024;
-/** Per-tree, per-neighbour sequence and child records (they outlive the trees, see tree-table.ts). */
+/** Per-tree, per-neighbour sequence and child records (they outlive the trees, see tree-table.ts); also the seeds a
+ * node remembers passing on (trees.ts). */
 export const MAX_MCAST_TREE_RECORDS = 8192;
 /** Group records an RVP (or replica) holds. */
 export const MAX_RVP_GROUPS = 1024;
