@@ -110,6 +110,34 @@ describe('DhtStore', () => {
     assert.deepEqual(store.checkInvariants(), []);
   });
 
+  // The per-origin counts decide the caps: every way an entry leaves or changes hands must keep them exact.
+  it('keeps the per-origin counts exact through sweep, a remove of an absent key and a retag before set', () => {
+    const store = new DhtStore(ME);
+    const A = 0x020000000011;
+    store.set(entry('a', { origin: A, expiresAt: 100 }));
+    store.set(entry('b', { origin: A }));
+    assert.equal(store.sweep(100).length, 1);
+    assert.equal(store.countOf(A), 1);
+    assert.equal(store.remove(Uint8Array.of(0x7a)), false, 'not held');
+    assert.equal(store.countOf(A), 1);
+    const fresh = entry('c', { origin: 0 });
+    store.retag(fresh, A); // not in the table yet: set() counts it
+    fresh.origin = A;
+    store.set(fresh);
+    assert.equal(store.countOf(A), 2);
+    assert.equal(store.largestOrigin(), 2);
+    assert.deepEqual(store.checkInvariants(), []);
+  });
+
+  // The limits are inclusive: a key of DHT_MAX_KEY_BYTES, key + value of DHT_MAX_ENTRY_BYTES, version 2^32 - 1.
+  it('takes entries exactly at its bounds', () => {
+    const store = new DhtStore(ME);
+    store.set(entry('k'.repeat(255)));
+    store.set(entry('v', { value: new Uint8Array(1999), version: 0xffffffff }));
+    assert.equal(store.size, 2);
+    assert.deepEqual(store.checkInvariants(), []);
+  });
+
   it('sets heldUntil exactly on replicas', () => {
     const store = new DhtStore(ME);
     assert.throws(
