@@ -194,3 +194,38 @@ describe('DHT: copies arriving where the key is held', () => {
     assert.equal(r.copy('kept-key'), 'kept@1/replica');
   });
 });
+
+describe('DHT: a hand-off reaching a node whose own copy of the key lapsed', () => {
+  // The node the hand-off reaches is the closest: the key's owner. Its old replica copy lapsed (no owner confirmed
+  // it for replicaHoldMs) but was not swept yet; the hand-off must still leave the key held there, and its source
+  // must be told so (else the source drops its copy too, and the key is gone from both).
+  it('the key is kept as owner, and its source is not told to drop it', () => {
+    const r = replica(1, { checkMs: 1_000_000 * HELLO_MS }); // no periodic sweep before the hand-off
+    r.advance(HOLD); // the copy's hold ran out just now
+    const mark = r.sent.length;
+    r.vset = [V1, P];
+    r.ownerOf(KEY, O); // P left: O is the closest now
+    r.transfer(DhtOptionType.HANDOFF, KEY, V1, 2, 'handed');
+    assert.equal(r.copy(KEY), 'handed@2/owner');
+    assert.deepEqual(
+      r.replies(mark).map((x) => [x.status, x.target]),
+      [[DhtStatus.OK, V1]],
+    );
+  });
+
+  // The same for a PUT: answered OK, the write must be stored, not dropped with the lapsed copy it replaced.
+  it('a PUT reaching it is stored as owner, as its answer says', () => {
+    const r = replica(1, { checkMs: 1_000_000 * HELLO_MS });
+    r.advance(HOLD);
+    r.vset = [V1];
+    r.ownerOf(KEY, O);
+    const answer = r.request(DhtOptionType.PUT, KEY, CLIENT, { value: bytes('new') });
+    assert.deepEqual([answer.status, answer.version], [DhtStatus.OK, 2]);
+    assert.equal(r.copy(KEY), 'new@2/owner');
+    assert.deepEqual(
+      r.transfers(DhtOptionType.REPLICATE).map((t) => [t.target, t.version]),
+      [[V1, 2]],
+      'and replicated',
+    );
+  });
+});
