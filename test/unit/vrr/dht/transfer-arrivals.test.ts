@@ -164,6 +164,54 @@ describe('DHT: copies arriving where the key is held', () => {
     assert.equal(o.count('cap.dht.total'), 1);
   });
 
+  // Each refusal is counted once, under its first reason (the caps before the jump, the jump before the write rule,
+  // which is not even asked then); an accepted copy counts nothing.
+  it('counts a refusal under its first reason only, and an accepted copy under none', () => {
+    const asked: string[] = [];
+    const o = owner({
+      maxEntries: 1,
+      writePolicy: (key) => {
+        asked.push(new TextDecoder().decode(key));
+        return 'never';
+      },
+    });
+    // The write rule refused the PUT: the table is empty, the rule asked once, counted once.
+    assert.deepEqual(asked, [KEY]);
+    assert.equal(o.copy(KEY), null);
+    assert.equal(o.count('dht.refused.policy'), 1);
+    const fresh = new FakeDhtNode(O, { maxEntries: 1 });
+    fresh.ownerOf('held', O);
+    fresh.transfer(DhtOptionType.HANDOFF, 'held', V1, 1, 'x'); // fills the table
+    fresh.ownerOf('new', O);
+    fresh.transfer(DhtOptionType.HANDOFF, 'new', V1, 1, 'y'); // full
+    fresh.transfer(DhtOptionType.HANDOFF, 'held', V1, 2 + MAX_VERSION_JUMP, 'z'); // too far ahead
+    const both = { value: bytes('w'), explicitVersion: true, version: 1 + MAX_VERSION_JUMP };
+    assert.equal(fresh.request(DhtOptionType.PUT, 'new', CLIENT, both).status, DhtStatus.REFUSED); // full first
+    assert.deepEqual(
+      [...fresh.counts].filter(([k]) => k.startsWith('cap.') || k.startsWith('dht.refused')).sort(),
+      [
+        ['cap.dht.total', 2],
+        ['cap.dht.versionJump', 1],
+      ],
+    );
+    const full = new FakeDhtNode(O, {
+      maxEntries: 1,
+      writePolicy: (key) => {
+        asked.push(new TextDecoder().decode(key));
+        return null;
+      },
+    });
+    full.ownerOf('held', O);
+    full.transfer(DhtOptionType.HANDOFF, 'held', V1, 1, 'x');
+    full.ownerOf('new', O);
+    full.transfer(DhtOptionType.HANDOFF, 'new', V1, 2 + MAX_VERSION_JUMP, 'y', { origin: V2 });
+    assert.deepEqual(asked, [KEY, 'held'], 'the rule is not asked for a copy the caps refused');
+    assert.deepEqual(
+      [...full.counts].filter(([k]) => k.startsWith('cap.') || k.startsWith('dht.refused')),
+      [['cap.dht.total', 1]],
+    );
+  });
+
   // A tombstone must expire (store invariant), and outlive the older copies it beat: one sent without a TTL is
   // kept tombstoneMs; one with a TTL keeps it; a value without one never expires.
   it('a tombstone sent without a TTL is kept for tombstoneMs, one with a TTL for that TTL', () => {
