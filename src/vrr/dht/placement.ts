@@ -33,7 +33,8 @@
 //
 // Replicas expire: a replica's copy lapses replicaHoldMs (REPLICA_HOLD_HELLOS periods, limits.ts) after its owner
 // last confirmed it (a REPLICATE, or OK to a hand-off), and owners send every replica their copy again every third
-// of that, so a copy planted by a node that is not (or no longer) the owner does not stay for good.
+// of that, so a copy planted by a node that is not (or no longer) the owner does not stay for good. A holder that
+// is the closest node to the key is its owner: its copy does not lapse (reconcile makes it the owner's first).
 //
 // Invariants: the placement invariant above (test/unit/vrr/dht/placement.test.ts, figures.test.ts); an old
 // owner hands a key off toward its hash and releases the nodes that may hold its copies only once the hand-off is
@@ -67,13 +68,15 @@ export class Placement {
       this.ctx.remove(e, 'expired');
       return;
     }
-    if (e.heldUntil !== null && e.heldUntil <= now) {
-      // No owner confirmed this copy for replicaHoldMs: whoever it was held for no longer counts on it.
+    const c = this.closestKnown(e.hash);
+    if (c !== this.ctx.me && e.heldUntil !== null && e.heldUntil <= now) {
+      // No owner confirmed this copy for replicaHoldMs: whoever it was held for no longer counts on it. (At the
+      // closest node the copy is the owner's now, whatever it was before: a hand-off or a write may just have
+      // landed in it, and was answered as stored.)
       this.ctx.s.count('dht.replica.lapsed');
       this.ctx.remove(e, 'replica lapsed');
       return;
     }
-    const c = this.closestKnown(e.hash);
     const vset = this.ctx.s.vsetMembers();
     if (c === this.ctx.me) {
       if (e.role !== 'owner') {

@@ -237,6 +237,7 @@ describe('DHT: copies and releases in transit are sent again, or forgotten, as t
     const [h] = o.transfers(DhtOptionType.HANDOFF, mark);
     o.acknowledge(h, DhtStatus.REFUSED, T);
     assert.equal(o.counts.get('dht.handoff.refused'), 1);
+    assert.equal(o.counts.get('dht.reply.unmatched') ?? 0, 0, 'the answer matched its hand-off');
     assert.equal(o.copy(), 'v@1/replica', 'kept');
     assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), []);
     o.advance(10 * HELLO_MS);

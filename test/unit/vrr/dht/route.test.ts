@@ -98,6 +98,33 @@ describe('DHT: one hop of an option', () => {
     );
   });
 
+  // A copy is meant for one node: one that ends elsewhere (greedy routing stopped short) must not be stored there.
+  it('a REPLICATE or RELEASE ending at a node that is not its target is dropped, not taken', () => {
+    const n = loneDht(ME, NEIGHBOUR);
+    const OTHER = H + 8;
+    n.local.add(OTHER); // routing toward OTHER ends here
+    const copy = {
+      hopCount: 1,
+      hopLimit: 64,
+      reqId: 9,
+      target: OTHER,
+      tombstone: false,
+      origin: CLIENT,
+      version: 1,
+      ttlMs: 0,
+      source: CLIENT,
+      key: bytes(KEY),
+      value: bytes('v'),
+    };
+    n.dht.onOption({ ...copy, type: DhtOptionType.REPLICATE } as KnownOption, NEIGHBOUR);
+    n.dht.onOption({ ...copy, type: DhtOptionType.RELEASE } as KnownOption, NEIGHBOUR);
+    assert.equal(n.counts.get('dht.drop.notExact'), 2);
+    assert.equal(n.dht.entries().length, 0, 'not stored');
+    assert.equal(n.sent.length, 0, 'not answered');
+    n.dht.onOption({ ...copy, type: DhtOptionType.REPLICATE, target: ME } as KnownOption, NEIGHBOUR);
+    assert.equal(n.dht.entries().length, 1, 'at its target it is taken');
+  });
+
   it("a request whose target is not its key's hash is dropped where it ends", () => {
     const n = loneDht(ME, NEIGHBOUR);
     n.dht.onOption(get(0, 8, ME) as KnownOption, NEIGHBOUR);

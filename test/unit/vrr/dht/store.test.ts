@@ -69,6 +69,7 @@ describe('DhtStore', () => {
       assert.throws(() => store.set(entry('k', extra)), new RegExp(why), why);
     }
     assert.throws(() => store.set(entry('')), /key of 0 bytes/);
+    assert.throws(() => store.set(entry('k'.repeat(256))), /key of 256 bytes/);
     assert.equal(store.size, 0);
     store.set(entry('k', { tombstone: true, expiresAt: 5, value: new Uint8Array(0) }));
     store.set(entry('r', { role: 'replica', owner: OTHER }));
@@ -81,6 +82,32 @@ describe('DhtStore', () => {
     store.set(e);
     e.role = 'replica';
     assert.match(store.checkInvariants().join('\n'), /role replica with owner/);
+  });
+
+  // checkInvariants is what the tests lean on: it must see a key changed in place, a table set past its caps
+  // (set() does not refuse: the DHT asks refusal() first) and per-origin counts that drifted.
+  it('reports a key changed in place, a table past its caps and counts that drifted', () => {
+    const A = 0x020000000011;
+    const B = 0x020000000012;
+    const store = new DhtStore(ME, { total: 1, perOrigin: 1 });
+    const e = entry('a', { origin: A });
+    store.set(e);
+    assert.deepEqual(store.checkInvariants(), []);
+    store.set(entry('b', { origin: A }));
+    assert.deepEqual(store.checkInvariants(), ['2 entries, cap 1', `origin ${A}: 2 entries, cap 1`]);
+    store.remove(Uint8Array.of(0x62));
+    e.key = Uint8Array.of(0x7a);
+    e.hash = hashKey(e.key);
+    assert.deepEqual(store.checkInvariants(), ['entry under 61 has key 7a']);
+    const drifting = new DhtStore(ME);
+    const c = entry('c', { origin: A });
+    drifting.set(c);
+    drifting.set(entry('d', { origin: A }));
+    drifting.retag(c, B); // counted as B's, though the entry still says A
+    assert.deepEqual(drifting.checkInvariants(), [
+      `origin ${A}: 2 entries, counted 1`,
+      'entries counted for origins that have none',
+    ]);
   });
 
   it('refuses a key beyond its total cap and an origin beyond its cap, and counts entries per origin', () => {
@@ -107,6 +134,34 @@ describe('DhtStore', () => {
     store.remove(new TextEncoder().encode('b1'));
     assert.equal(store.countOf(B), 1);
     assert.deepEqual(store.sweep(0), []);
+    assert.deepEqual(store.checkInvariants(), []);
+  });
+
+  // The per-origin counts decide the caps: every way an entry leaves or changes hands must keep them exact.
+  it('keeps the per-origin counts exact through sweep, a remove of an absent key and a retag before set', () => {
+    const store = new DhtStore(ME);
+    const A = 0x020000000011;
+    store.set(entry('a', { origin: A, expiresAt: 100 }));
+    store.set(entry('b', { origin: A }));
+    assert.equal(store.sweep(100).length, 1);
+    assert.equal(store.countOf(A), 1);
+    assert.equal(store.remove(Uint8Array.of(0x7a)), false, 'not held');
+    assert.equal(store.countOf(A), 1);
+    const fresh = entry('c', { origin: 0 });
+    store.retag(fresh, A); // not in the table yet: set() counts it
+    fresh.origin = A;
+    store.set(fresh);
+    assert.equal(store.countOf(A), 2);
+    assert.equal(store.largestOrigin(), 2);
+    assert.deepEqual(store.checkInvariants(), []);
+  });
+
+  // The limits are inclusive: a key of DHT_MAX_KEY_BYTES, key + value of DHT_MAX_ENTRY_BYTES, version 2^32 - 1.
+  it('takes entries exactly at its bounds', () => {
+    const store = new DhtStore(ME);
+    store.set(entry('k'.repeat(255)));
+    store.set(entry('v', { value: new Uint8Array(1999), version: 0xffffffff }));
+    assert.equal(store.size, 2);
     assert.deepEqual(store.checkInvariants(), []);
   });
 
