@@ -144,9 +144,12 @@ export class Transfers {
         this.ctx.setCopy(e, incoming, expiresAt);
         this.ctx.emitStore(e, replicate ? 'replicated (newer)' : 'handed off (newer)');
       } else if (cmp < 0) {
-        // Mine wins: the sender's side has an older copy. The owner must learn of mine.
+        // Mine wins: the sender's side has an older copy. The owner must learn of mine; an owner must not trust
+        // its record that the sender holds mine (it may have lost it and got an older one since): reconcile then
+        // sends it mine at once, not a third of the hold later.
         this.ctx.s.count('dht.merge.keptMine');
         push = e.role === 'replica';
+        if (e.role === 'owner') e.replicas.delete(opt.source);
       }
     }
     if (replicate && e.role === 'replica') {

@@ -103,6 +103,26 @@ describe('DHT: copies arriving where the key is held', () => {
     assert.ok(!o.events.some((e) => e.type === 'dht-store' && e.why === 'handed off (newer)'));
   });
 
+  // The owner's record says V1 acknowledged the current copy, but V1 hands in an older one (it lost its copy and got
+  // an older one elsewhere): the record must not stop the owner from sending V1 the current copy at once.
+  it('an owner handed an older copy by a replica it counted as up to date sends it its own at once', () => {
+    const o = new FakeDhtNode(O, { replicaHoldMs: HOLD, checkMs: 1_000_000 * HELLO_MS });
+    o.vset = [V1];
+    o.ownerOf(KEY, O);
+    o.request(DhtOptionType.PUT, KEY, CLIENT, { value: bytes('v'), explicitVersion: true, version: 3 });
+    o.acknowledgeReplicates(); // V1 holds version 3, in the owner's records
+    const mark = o.sent.length;
+    o.transfer(DhtOptionType.HANDOFF, KEY, V1, 2, 'older');
+    assert.deepEqual(
+      o.replies(mark).map((r) => [r.status, r.version]),
+      [[DhtStatus.OK, 3]],
+    );
+    assert.deepEqual(
+      o.transfers(DhtOptionType.REPLICATE, mark).map((t) => [t.target, t.version]),
+      [[V1, 3]],
+    );
+  });
+
   // The write rule judges only copies that would be stored: an older copy, not stored, is answered as usual
   // (REFUSED would make its source send it again and again).
   it('the write rule is asked only for a copy that would replace the held one', () => {
