@@ -36,3 +36,18 @@ describe('vrr/address-map', () => {
     assert.equal(m.get(keys[0]), undefined);
   });
 });
+
+describe('vrr/address-map valueList', () => {
+  // Pins that valueList returns a copy: a caller that edits the list (sorts, splices) does not change the map.
+  it('returns a new array each time, detached from the map', () => {
+    const m = new AddressMap<string>();
+    m.set(0x020000000001, 'a');
+    m.set(0x020000000002, 'b');
+    const list = m.valueList();
+    assert.notEqual(list, m.valueList());
+    list.length = 0;
+    list.push('z');
+    assert.deepEqual([...m.values()], ['a', 'b']);
+    assert.deepEqual(m.valueList(), ['a', 'b']);
+  });
+});

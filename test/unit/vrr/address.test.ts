@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   BROADCAST,
+  closerTo,
   clockwise,
   compareCloseness,
   counterClockwise,
@@ -65,5 +66,46 @@ describe('vrr/address', () => {
     assert.ok(isGroupAddress(parseAddress('01:00:5e:01:01:01')));
     assert.ok(isGroupAddress(BROADCAST));
     assert.ok(!isNodeAddress(parseAddress('03:00:00:00:00:01')), 'group bit set');
+  });
+});
+
+describe('vrr/address boundaries', () => {
+  // Pins that the distance from an address to itself is 0 both ways round, not a full turn of the ring.
+  it('measures zero from an address to itself, both ways round', () => {
+    for (const a of [0, 5, RING_SIZE - 1]) {
+      assert.equal(clockwise(a, a), 0);
+      assert.equal(counterClockwise(a, a), 0);
+      assert.equal(ringDistance(a, a), 0);
+    }
+    assert.equal(clockwise(5, 4), RING_SIZE - 1);
+    assert.equal(counterClockwise(4, 5), RING_SIZE - 1);
+  });
+
+  // Pins closerTo as the strict form of compareCloseness: an address is not closer than itself, and the halfway
+  // tie goes clockwise, as everywhere else.
+  it('closerTo is strict and agrees with compareCloseness', () => {
+    assert.equal(closerTo(100, 103, 90), true);
+    assert.equal(closerTo(100, 90, 103), false);
+    assert.equal(closerTo(100, 95, 95), false, 'not closer than itself');
+    assert.equal(closerTo(100, 105, 95), true, 'the halfway tie goes clockwise');
+    assert.equal(closerTo(100, 95, 105), false);
+    assert.equal(closerTo(1, 3, RING_SIZE - 1), true, 'across the wrap');
+  });
+
+  // Pins that only integers inside the ring are node addresses: a fraction or a value past 2^48 with the local bit
+  // pattern would otherwise pass.
+  it('refuses fractions and values beyond the ring as node addresses', () => {
+    const node = parseAddress('02:00:00:00:00:01');
+    assert.equal(isNodeAddress(node), true);
+    assert.equal(isNodeAddress(node + 0.5), false);
+    assert.equal(isNodeAddress(RING_SIZE + node), false);
+    assert.equal(isNodeAddress(-node), false);
+  });
+
+  // Pins that the address pattern is anchored at both ends: extra characters before or after are refused.
+  it('refuses addresses with extra characters before or after', () => {
+    assert.throws(() => parseAddress('102:00:00:00:00:0b'), /found "102:00:00:00:00:0b"/);
+    assert.throws(() => parseAddress('02:00:00:00:00:0b1'), /found "02:00:00:00:00:0b1"/);
+    assert.throws(() => parseAddress(' 02:00:00:00:00:0b'), RangeError);
   });
 });

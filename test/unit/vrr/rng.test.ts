@@ -41,3 +41,23 @@ describe('vrr/rng', () => {
     assert.throws(() => createRng(1).pick([]), /non-empty/);
   });
 });
+
+describe('vrr/rng composition', () => {
+  // Pins how u48 is made: the low 16 bits of one draw above a whole second draw, so it covers [0, 2^48) and the
+  // sequence (hence every replayed run) stays the same.
+  it('builds u48 from two u32 draws, high part first', () => {
+    const a = createRng(9);
+    const b = createRng(9);
+    for (let i = 0; i < 50; i++) {
+      const high = b.u32() % 2 ** 16;
+      const low = b.u32();
+      assert.equal(a.u48(), high * 2 ** 32 + low);
+    }
+  });
+
+  // Pins that seeds beyond 32 bits still count: two run seeds that differ only above bit 32 give different nodes.
+  it('derives different seeds from run seeds that differ only above 32 bits', () => {
+    assert.notEqual(deriveSeed(2 ** 32 + 5, 'alpha'), deriveSeed(5, 'alpha'));
+    assert.notEqual(deriveSeed(3 * 2 ** 32, 'alpha'), deriveSeed(2 ** 32, 'alpha'));
+  });
+});
