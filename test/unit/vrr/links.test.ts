@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType } from '../../../src/vrr/wire/types.ts';
+import { DataFlag, NeighborState, OptionType } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -218,6 +218,112 @@ describe('vrr/links (neighbours and hellos)', () => {
       a.receive(0, Z, hello(1));
       assert.ok(a.neighbors().some((n) => n.address === Z && n.state === 'pending'));
       assert.ok(!a.representatives().some((r) => r.address === R), 'not from a pending neighbour');
+    });
+  });
+
+  describe('who sent a data packet (senderOf): port and link-layer address together', () => {
+    const Z1 = 0x020000000081;
+    const Z2 = 0x020000000082;
+    const Z3 = 0x020000000083;
+    /** Link-layer addresses: Z1 and Z3 share one, on different ports. */
+    const L1 = 0x0a0001;
+    const L2 = 0x0a0002;
+
+    /** A hello from `sender` heard on A's `port` from link address `from`, listing A as pending (it links). */
+    const helloFrom = (sender: number, seq: number): Uint8Array =>
+      encodePacket({
+        kind: 'control',
+        flags: 0,
+        sender,
+        seq: 0,
+        options: [
+          {
+            type: OptionType.HELLO,
+            active: false,
+            helloSeq: seq,
+            part: 0,
+            parts: 1,
+            reps: [],
+            neighbors: [{ address: A, state: NeighborState.PENDING, quality: 255 }],
+          },
+        ],
+      });
+    const groupData = (byte: number): Uint8Array =>
+      encodePacket({
+        kind: 'data',
+        flags: 0,
+        hopLimit: 9,
+        dataFlags: DataFlag.GROUP,
+        nextHeader: 0,
+        src: Z1,
+        dst: 0x030000000001,
+        payload: new Uint8Array([byte]),
+      });
+
+    // Group data does not name its previous hop: the multicast extension is told the neighbour behind the port and
+    // link address it came from. On a port with several neighbours (a bridge, a broadcast medium) matching either
+    // alone would put the packet down to the wrong neighbour, and multicast would take it from off its tree.
+    it('names the neighbour heard on that port from that link address, and -1 for an unknown one', () => {
+      const net = new TestNet([A]);
+      const a = net.nodes[0];
+      a.addPort(0);
+      a.addPort(1);
+      const senders: number[] = [];
+      a.attach({
+        optionTypes: [],
+        optionCodecs: [],
+        onOption: () => {},
+        onGroupData: (_p: unknown, sender: Address) => senders.push(sender),
+      });
+      net.start();
+      for (const seq of [1, 2]) {
+        a.receive(0, L1, helloFrom(Z1, seq));
+        a.receive(0, L2, helloFrom(Z2, seq));
+        a.receive(1, L1, helloFrom(Z3, seq));
+      }
+      assert.deepEqual(
+        a.neighbors().map((n) => [n.address, n.port, n.linkAddress, n.state]),
+        [
+          [Z1, 0, L1, 'linked'],
+          [Z2, 0, L2, 'linked'],
+          [Z3, 1, L1, 'linked'],
+        ],
+      );
+      a.receive(0, L2, groupData(1));
+      a.receive(1, L1, groupData(2));
+      a.receive(0, L1, groupData(3));
+      a.receive(1, L2, groupData(4));
+      assert.deepEqual(senders, [Z2, Z3, Z1, -1]);
+    });
+  });
+
+  describe('a neighbour that restarted', () => {
+    // A restarted node has forgotten its paths. It learns so from the first hello that lists it as linked by a node
+    // it does not know (unknown + L -> failed), stops listing that node, and the node then fails the link and drops
+    // the paths through it. Were every neighbour listed as pending, the restarted node would link at once and the
+    // other side would keep, for good, a path the restarted one no longer holds.
+    it('is told by a hello listing it as linked: both sides fail the link and drop their paths, then link again', () => {
+      const net = new TestNet([A, B]).link(0, 1).start();
+      net.run(20_000);
+      assert.equal(net.nodes[0].routes().length, 1, 'one path A - B');
+      const mark = net.events.length;
+      net.restart(1);
+      // B's first hellos are lost: it hears A's hello (listing B as linked) before A hears B.
+      const quietUntil = net.now + 1500;
+      net.tap = (from, _port, frame) => (from === 1 && net.now < quietUntil ? null : frame);
+      net.run(10_000);
+      const changes = (node: number) =>
+        net.events
+          .slice(mark)
+          .flatMap((e) =>
+            e.node === node && e.event.type === 'link' ? [`${e.event.from}>${e.event.to}`] : [],
+          );
+      assert.deepEqual(changes(1), ['unknown>failed', 'failed>pending', 'pending>linked'], 'at B');
+      assert.deepEqual(changes(0), ['linked>failed', 'failed>pending', 'pending>linked'], 'at A');
+      const path = (i: number) => net.nodes[i].routes().map((r) => [r.ea, r.eb, r.pathId]);
+      assert.equal(path(0).length, 1);
+      assert.deepEqual(path(0), path(1), 'A and B hold the same path');
+      assert.ok(net.nodes.every((n) => n.checkInvariants().length === 0));
     });
   });
 });

@@ -267,4 +267,27 @@ describe('vrr/pset', () => {
       assert.equal(p.get(PEER)!.assembling, null);
     });
   });
+
+  describe('how my hello lists each neighbour (helloSlots)', () => {
+    // The slot's state is what the three-way handshake and the detection of a restarted peer read: pending, linked
+    // active or linked inactive; failed neighbours are left out; the quality is my rating of its hellos (at least 1).
+    it('pending, linked active, linked inactive, and no failed one', () => {
+      const p = new Pset(params());
+      const P1 = 0x020000000011;
+      const P2 = 0x020000000012;
+      const P3 = 0x020000000013;
+      p.onHello(0, PEER, PEER, hello(1, 'M'), 0); // pending
+      p.onHello(0, P1, P1, hello(1, 'P', { active: true }), 0); // linked, active
+      p.onHello(0, P2, P2, hello(1, 'P', { active: false }), 0); // linked, inactive
+      p.onHello(0, P3, P3, hello(1, 'L'), 0); // failed: it lists me as linked, I never knew it
+      assert.deepEqual(
+        p.helloSlots().map((s) => [s.address, s.state, s.quality]),
+        [
+          [PEER, NeighborState.PENDING, 255],
+          [P1, NeighborState.LINKED_ACTIVE, 255],
+          [P2, NeighborState.LINKED_INACTIVE, 255],
+        ],
+      );
+    });
+  });
 });

@@ -276,3 +276,42 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     );
   });
 });
+
+describe('vrr/setup: what a hold says about the node held', () => {
+  /** Between X and D: nearer C than D is, farther than X. Exists nowhere. */
+  const Y = 0x02000000003c;
+
+  // A node held because this one set up a path to it (setupDirect) never answered: it may be gone, so it must not
+  // count as a live ring node (knownRingNodes) and keep a nearer-than-known candidate from being asked. Counting
+  // such holds as refusals would leave C's vset short of a neighbour it could have.
+  it('a target held after a direct setup whose path failed does not stand in for a candidate', () => {
+    const net = converged();
+    const sent = watchC(net);
+    // C's SETUP toward X never gets beyond C (B would tear it down deliberately, naming its vset).
+    const tap = net.tap!;
+    net.tap = (from, port, frame) => {
+      const r = decodePacket(frame);
+      const setupToX =
+        from === 2 &&
+        r.ok &&
+        r.packet.kind === 'control' &&
+        r.packet.options.some((o) => o.type === OptionType.SETUP && o.dst === X);
+      const out = tap(from, port, frame);
+      return setupToX ? null : out;
+    };
+    const token = askX(net, sent, B);
+    answer(net, token, D); // set up around X, through B: X is held (not refused) while its path forms
+    const [setup] = setupsToX(sent);
+    assert.ok(setup, 'C set up a path to X through B');
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    // The path fails (a teardown without a vset): X leaves the vset and stays on hold, unanswered.
+    toC(net, B, { type: OptionType.TEARDOWN, pathId: setup.opt.pathId, ea: C, vset: null });
+    assert.ok(!net.nodes[2].vsetMembers().includes(X), 'X is no member');
+    const mark = net.events.length;
+    toC(net, B, { type: OptionType.SETUP_FAIL, token: hopSeq++, src: B, dst: C, proxy: C, vset: [Y] });
+    assert.ok(
+      sent.some((s) => s.opt.type === OptionType.SETUP_REQ && s.opt.dst === Y),
+      `C asks Y, X does not count as a ring node (events ${JSON.stringify(net.events.slice(mark).map((e) => e.event.type))})`,
+    );
+  });
+});
