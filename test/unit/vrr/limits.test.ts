@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { FrameForge } from '../../../src/sim/hostile/forge.ts';
 import { SimClock } from '../../../src/sim/sim-clock.ts';
 import type { Address } from '../../../src/vrr/address.ts';
+import type { VrrEvent } from '../../../src/vrr/events.ts';
 import {
   MAX_NEIGHBORS_PER_PORT,
+  MAX_PENDING_SETUPS,
   MAX_REPRESENTATIVES,
   MAX_SETUP_HOLDS,
   TABLE_CAPS,
@@ -30,6 +32,7 @@ const N2 = 0x020000000003;
 function lone(ports = 2) {
   const clock = new SimClock();
   const sent: Uint8Array[] = [];
+  const events: VrrEvent[] = [];
   const node = new VrrNode(
     { address: ME, helloMs: 1000 },
     {
@@ -38,15 +41,15 @@ function lone(ports = 2) {
       rng: createRng(1),
       send: (_p, _to, frame) => void sent.push(frame),
       deliver: () => {},
-      emit: () => {},
+      emit: (e) => void events.push(e),
     },
   );
   for (let p = 0; p < ports; p++) node.addPort(p);
   node.start();
   const forge = new FrameForge(createRng(2));
   const seqs = new Map<Address, number>();
-  /** A hello from `sender` on `port` listing the node as pending (it links at once). */
-  const hello = (port: number, sender: Address): void => {
+  /** A hello from `sender` on `port` listing the node as pending (it links at once), or not (`listed` false). */
+  const hello = (port: number, sender: Address, listed = true): void => {
     const seq = (seqs.get(sender) ?? 0) + 1;
     seqs.set(sender, seq);
     node.receive(
@@ -59,11 +62,11 @@ function lone(ports = 2) {
         part: 0,
         parts: 1,
         reps: [],
-        neighbors: [{ address: ME, state: NeighborState.PENDING, quality: 255 }],
+        neighbors: listed ? [{ address: ME, state: NeighborState.PENDING, quality: 255 }] : [],
       }),
     );
   };
-  return { node, clock, forge, hello, sent };
+  return { node, clock, forge, hello, sent, events };
 }
 
 describe('vrr/limits: the core caps', () => {
@@ -109,6 +112,39 @@ describe('vrr/limits: the core caps', () => {
     assert.equal(node.counters()['cap.pset.refused'], 40, 'all linked: the newcomers are ignored');
     hello(1, forge.invented());
     assert.equal(node.tableSizes().neighbors, MAX_NEIGHBORS_PER_PORT + 1, 'the other port has room');
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  // A full port makes room for a newcomer by forgetting the unlinked neighbour heard least recently (a half-open
+  // link, or an invented address of a flood): the node hears the newcomer, and keeps every neighbour heard since.
+  it('a newcomer on a full port evicts the unlinked neighbour heard least recently, through its hello', () => {
+    const { node, clock, forge, hello, events } = lone(1);
+    const first = forge.invented();
+    hello(0, first, false); // pending: heard first, but heard again below
+    clock.runUntil(clock.now() + 1);
+    const stalest = forge.invented();
+    hello(0, stalest, false); // pending, heard least recently of all once `first` is heard again
+    clock.runUntil(clock.now() + 1);
+    for (let i = 2; i < MAX_NEIGHBORS_PER_PORT; i++) hello(0, forge.invented()); // linked
+    clock.runUntil(clock.now() + 1);
+    hello(0, first, false);
+    clock.runUntil(clock.now() + 1);
+    assert.equal(node.tableSizes().neighborsOnOnePort, MAX_NEIGHBORS_PER_PORT);
+    const mark = events.length;
+    const newcomer = forge.invented();
+    hello(0, newcomer, false);
+    assert.equal(node.counters()['cap.pset.evicted'], 1);
+    assert.equal(node.counters()['cap.pset.refused'] ?? 0, 0);
+    const links = events
+      .slice(mark)
+      .flatMap((e) => (e.type === 'link' ? [[e.neighbor, e.from, e.to, e.why]] : []));
+    assert.deepEqual(links, [
+      [stalest, 'pending', 'gone', 'port 0 full'],
+      [newcomer, 'unknown', 'pending', 'hello lists me as M'],
+    ]);
+    const heard = node.neighbors().map((n) => n.address);
+    assert.ok(heard.includes(newcomer) && heard.includes(first) && !heard.includes(stalest));
+    assert.equal(node.tableSizes().neighborsOnOnePort, MAX_NEIGHBORS_PER_PORT);
     assert.deepEqual(node.checkInvariants(), []);
   });
 
@@ -201,6 +237,39 @@ describe('vrr/limits: the core caps', () => {
     }
     assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
     assert.equal(node.counters()['cap.holds.evicted'], 30);
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  // Requests under way are bounded: a node shown ever nearer candidates faster than its requests end does not
+  // start a request per candidate without limit (each holds a retry timer); the ones past the cap are counted.
+  it(`setup requests: at most ${MAX_PENDING_SETUPS} under way, a new one past that not started`, () => {
+    const { node, clock, forge, hello } = lone(1);
+    // N1 links, inactive: after bootstrapHellos periods without an active neighbour the node is a ring of its own.
+    for (let t = 500; t <= 5000; t += 500) {
+      hello(0, N1);
+      clock.runUntil(t);
+    }
+    assert.ok(node.isActive());
+    const extra = 20;
+    for (let k = 0; k < MAX_PENDING_SETUPS + extra; k++) {
+      // A refusal naming a candidate nearer (clockwise) than every one before: each is worth asking.
+      node.receive(
+        0,
+        N1,
+        forge.control(N1, k + 1, {
+          type: OptionType.SETUP_FAIL,
+          token: k + 1,
+          src: ME + 0x20000 + k,
+          dst: ME,
+          proxy: N1,
+          vset: [ME + 0x10000 - k],
+        }),
+      );
+    }
+    // (No setup_req leaves: N1, inactive, is no proxy. The requests wait for one, each with its retry timer.)
+    assert.equal(node.counters()['why.learned from setup_fail'], MAX_PENDING_SETUPS, 'requests started');
+    assert.equal(node.tableSizes().pendingSetups, MAX_PENDING_SETUPS);
+    assert.equal(node.counters()['cap.setups.refused'], extra);
     assert.deepEqual(node.checkInvariants(), []);
   });
 
