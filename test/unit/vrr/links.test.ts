@@ -326,4 +326,48 @@ describe('vrr/links (neighbours and hellos)', () => {
       assert.ok(net.nodes.every((n) => n.checkInvariants().length === 0));
     });
   });
+
+  describe('traffic counters', () => {
+    // framesOut, helloOut and controlBytesOut are what the benches and vrrctl stats report as a node's overhead:
+    // every frame sent counts once; control bytes are the hellos and the reliable control packets (ACKs and data
+    // are not counted as control: node.ts sends ACKs as plain frames).
+    it('count every frame a relay sends, its hellos, and the bytes of its hellos and reliable control', () => {
+      const net = line();
+      const b = net.nodes[1];
+      const before = b.counters();
+      let frames = 0;
+      let hellos = 0;
+      let controlBytes = 0;
+      let reliable = 0;
+      net.tap = (from, _port, frame) => {
+        if (from !== 1) return frame;
+        frames++;
+        const d = decodePacket(frame);
+        assert.ok(d.ok);
+        if (d.packet.kind === 'control' && d.packet.options.some((o) => o.type === OptionType.HELLO)) {
+          hellos++;
+          controlBytes += frame.length;
+        } else if (d.packet.kind === 'control' && d.packet.seq !== 0) {
+          reliable++;
+          controlBytes += frame.length;
+          if (reliable === 1) return null; // lost: its retransmission counts too
+        }
+        return frame;
+      };
+      for (let i = 0; i < 5; i++) {
+        assert.ok(net.nodes[0].sendData(C, new Uint8Array(100)), 'data from A to C, through B');
+        net.run(1000);
+      }
+      // C goes: B fails it and sends reliable control (teardowns, setup requests) of its own.
+      net.nodes[2].stop();
+      net.run(10_000);
+      const after = b.counters();
+      const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+      assert.ok(hellos >= 5 && reliable > 1, `${frames} frames, ${hellos} hellos, ${reliable} reliable`);
+      assert.ok((after.retransmits ?? 0) > (before.retransmits ?? 0), 'one was sent again');
+      assert.equal(delta('framesOut'), frames);
+      assert.equal(delta('helloOut'), hellos);
+      assert.equal(delta('controlBytesOut'), controlBytes);
+    });
+  });
 });
