@@ -83,8 +83,8 @@ describe('vrr/links (neighbours and hellos)', () => {
     const changes = net.events
       .slice(mark)
       .filter((e) => e.node === 1 && e.event.type === 'link')
-      .map((e) => (e.event.type === 'link' ? `${e.event.from}>${e.event.to}` : ''));
-    assert.deepEqual(changes, ['linked>failed', 'failed>gone']);
+      .map((e) => (e.event.type === 'link' ? `${e.event.from}>${e.event.to}: ${e.event.why}` : ''));
+    assert.deepEqual(changes, ['linked>failed: port 1 down', 'failed>gone: port 1 down']);
     assert.ok(!b.neighbors().some((n) => n.address === C));
     assert.ok(!b.routes().some((r) => r.na === C || r.nb === C));
     assert.deepEqual(b.checkInvariants(), []);
@@ -131,15 +131,21 @@ describe('vrr/links (neighbours and hellos)', () => {
       net.cut(1, 2);
       const cutAt = net.now;
       const mark = net.events.length;
-      const changeAt = (to: string) =>
+      const change = (to: string) =>
         net.events
           .slice(mark)
-          .find((e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C && e.event.to === to)
-          ?.at;
+          .find(
+            (e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C && e.event.to === to,
+          );
+      const changeAt = (to: string) => change(to)?.at;
       net.run((c.forgetAfterHellos + 3) * c.helloMs);
       const failedAt = changeAt('failed');
       const goneAt = changeAt('gone');
       assert.ok(failedAt !== undefined && goneAt !== undefined, 'failed, then forgotten');
+      for (const to of ['failed', 'gone']) {
+        const e = change(to)!.event;
+        assert.match(e.type === 'link' ? e.why : '', /^unheard for \d+ ms$/);
+      }
       // Last heard at most a (fast, jittered) period before the cut; checked once a period.
       assert.ok(
         failedAt - cutAt > (c.failAfterHellos - 1.5) * c.helloMs,
@@ -368,6 +374,37 @@ describe('vrr/links (neighbours and hellos)', () => {
       assert.equal(delta('framesOut'), frames);
       assert.equal(delta('helloOut'), hellos);
       assert.equal(delta('controlBytesOut'), controlBytes);
+    });
+  });
+
+  describe('silence on a node that runs late', () => {
+    // A starved node (its periods fire late, every one) does not count the time it did not run as its neighbours'
+    // silence, but a neighbour that really went silent must still fail, after the hold time of the node's own
+    // running time: a node that ran late every period must not keep a dead link up for good.
+    it('fails a silent neighbour after failAfterHellos periods of its own running time, and keeps the others', () => {
+      const net = line();
+      const b = net.nodes[1];
+      net.cut(1, 2);
+      const cutAt = net.now;
+      const mark = net.events.length;
+      // B stalls 1.5 s of every 2: each of its periods fires late.
+      for (let i = 0; i < 20; i++) {
+        net.stall(1, 1500);
+        net.run(2000);
+      }
+      assert.ok((b.counters().lateTimers ?? 0) >= 10, 'B ran late');
+      const changes = net.events
+        .slice(mark)
+        .filter((e) => e.node === 1 && e.event.type === 'link')
+        .map((e) => (e.event.type === 'link' ? { at: e.at, n: e.event.neighbor, to: e.event.to } : null));
+      const failed = changes.find((c) => c?.n === C && c.to === 'failed');
+      assert.ok(failed, 'C failed at B');
+      const c = b.config;
+      assert.ok(
+        failed.at - cutAt > (c.failAfterHellos + 2) * c.helloMs,
+        `failed ${failed.at - cutAt} ms after the cut: the time B slept is not silence`,
+      );
+      assert.ok(!changes.some((ch) => ch?.n === A), 'A, heard all along, stays linked');
     });
   });
 });
