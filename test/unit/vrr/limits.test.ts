@@ -49,7 +49,7 @@ function lone(ports = 2) {
   const forge = new FrameForge(createRng(2));
   const seqs = new Map<Address, number>();
   /** A hello from `sender` on `port` listing the node as pending (it links at once), or not (`listed` false). */
-  const hello = (port: number, sender: Address, listed = true): void => {
+  const hello = (port: number, sender: Address, listed = true, active = false): void => {
     const seq = (seqs.get(sender) ?? 0) + 1;
     seqs.set(sender, seq);
     node.receive(
@@ -57,7 +57,7 @@ function lone(ports = 2) {
       sender,
       forge.control(sender, 0, {
         type: OptionType.HELLO,
-        active: false,
+        active,
         helloSeq: seq,
         part: 0,
         parts: 1,
@@ -67,6 +67,58 @@ function lone(ports = 2) {
     );
   };
   return { node, clock, forge, hello, sent, events };
+}
+
+/**
+ * A lone node made active (a ring of its own), with N1 linked and active as the proxy of its requests: `refusal`
+ * feeds it a setup_fail, `tokenFor` reads the token of its setup_req for a target (N1 acknowledging every frame),
+ * `unanswered` makes it ask a target and has far node D answer in its place (a round the target left unanswered).
+ */
+function asker() {
+  const { node, clock, forge, hello, sent } = lone(1);
+  for (let t = 500; t <= 5000; t += 500) {
+    hello(0, N1);
+    clock.runUntil(t);
+  }
+  assert.ok(node.isActive());
+  hello(0, N1, true, true); // N1 turns active: the node's proxy for its requests
+  let token = 1;
+  const refusal = (src: Address, tok: number, vset: Address[]): void =>
+    node.receive(
+      0,
+      N1,
+      forge.control(N1, token++, { type: OptionType.SETUP_FAIL, token: tok, src, dst: ME, proxy: N1, vset }),
+    );
+  const tokenFor = (target: Address): number => {
+    let found = 0;
+    for (const frame of sent.splice(0)) {
+      const d = decodePacket(frame);
+      if (!d.ok || d.packet.kind !== 'control' || d.packet.seq === 0) continue;
+      node.receive(0, N1, forge.control(N1, 0, { type: OptionType.ACK, seq: d.packet.seq }));
+      for (const o of d.packet.options)
+        if (o.type === OptionType.SETUP_REQ && o.dst === target) found = o.token;
+    }
+    return found;
+  };
+  const D = ME + 0x1000000; // far: the node that names each target, and answers for it
+  let named = 0x7fff0000;
+  /** Names target to the node; if it asks, D answers for it. Whether it asked. */
+  const unanswered = (target: Address): boolean => {
+    refusal(D, named++, [target]);
+    const t = tokenFor(target);
+    if (t !== 0) refusal(D, t, []);
+    return t !== 0;
+  };
+  /** Runs the clock ms, N1 heard every 500 ms and acknowledging what was sent. */
+  const run = (ms: number): void => {
+    const end = clock.now() + ms;
+    while (clock.now() < end) {
+      hello(0, N1, true, true);
+      tokenFor(-1);
+      clock.runUntil(Math.min(end, clock.now() + 500));
+    }
+  };
+  return { node, clock, unanswered, run, refusal };
 }
 
 describe('vrr/limits: the core caps', () => {
@@ -238,6 +290,100 @@ describe('vrr/limits: the core caps', () => {
     assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
     assert.equal(node.counters()['cap.holds.evicted'], 30);
     assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  // Which hold a full table gives up decides which node may be asked again early: the one whose hold ends
+  // soonest (it would be asked again first anyway), and none for a target that is held already (its hold is only
+  // renewed).
+  it('holds: a full table drops the hold ending soonest, and none to renew a hold', () => {
+    const { node, clock, forge, hello } = lone(1);
+    for (let t = 500; t <= 5000; t += 500) {
+      hello(0, N1);
+      clock.runUntil(t);
+    }
+    assert.ok(node.isActive());
+    let token = 1;
+    const refusal = (src: Address, vset: Address[] = []): void =>
+      node.receive(
+        0,
+        N1,
+        forge.control(N1, token, {
+          type: OptionType.SETUP_FAIL,
+          token: token++,
+          src,
+          dst: ME,
+          proxy: N1,
+          vset,
+        }),
+      );
+    const Q0 = ME + 4; // the nearest node there is: worth asking whenever it is not held
+    refusal(Q0);
+    clock.runUntil(clock.now() + 1); // every later hold ends later
+    const far = (i: number) => ME + 0x1000000 + i;
+    for (let i = 1; i < MAX_SETUP_HOLDS; i++) refusal(far(i));
+    assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
+    refusal(far(5)); // held already: renewed, nothing evicted
+    assert.equal(node.counters()['cap.holds.evicted'] ?? 0, 0);
+    refusal(far(MAX_SETUP_HOLDS)); // a new one: Q0's hold, the soonest to end, goes
+    assert.equal(node.counters()['cap.holds.evicted'], 1);
+    assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
+    const asked = node.counters()['why.learned from setup_fail'] ?? 0;
+    refusal(far(7), [Q0]);
+    assert.equal(node.counters()['why.learned from setup_fail'], asked + 1, 'Q0 is asked: no longer held');
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
+  // Rounds nobody answered are remembered per target (strikes, doubling its next hold) and held off like refusals:
+  // both tables stay within MAX_SETUP_HOLDS however many targets go unanswered, the oldest strike and the hold
+  // ending soonest giving way.
+  it(`strikes and holds of unanswered targets: at most ${MAX_SETUP_HOLDS} each`, () => {
+    const { node, clock, unanswered } = asker();
+    const extra = 7;
+    for (let k = 0; k < MAX_SETUP_HOLDS + extra; k++) {
+      assert.ok(unanswered(ME + 0x10000 + k), `target ${k} asked`);
+      clock.runUntil(clock.now() + 1); // each hold ends later than the one before (D's is renewed each time)
+    }
+    assert.equal(node.counters()['setupsAround'] ?? 0, 0, 'no way around: each held off as unanswered');
+    assert.equal(node.tableSizes().pendingSetups, 0);
+    assert.equal(node.tableSizes().setupHolds, MAX_SETUP_HOLDS);
+    // D (held as a refuser) and every target were held (and N1, set up directly as a vset member once a period
+    // passed): the holds ending soonest gave way.
+    assert.ok((node.counters()['cap.holds.evicted'] ?? 0) >= extra + 1);
+    assert.deepEqual(node.checkInvariants(), [], 'at most MAX_SETUP_HOLDS strike records too');
+  });
+
+  // Strikes are per target: another target going unanswered meanwhile must not cost one its record, or its hold
+  // would stop doubling (the strike table forgets its oldest record only when full).
+  it('a target unanswered twice is held twice as long, though another went unanswered in between', () => {
+    const { node, unanswered, run } = asker();
+    const c = node.config;
+    const hold = c.refusalHoldHellos * c.helloMs;
+    const F = ME + 0x10000;
+    const G = ME + 0x10001;
+    assert.ok(unanswered(F), 'F asked');
+    assert.ok(unanswered(G), 'G asked');
+    run(hold + 1.5 * c.helloMs); // both holds are over
+    assert.ok(unanswered(F), 'F asked again: its second unanswered round');
+    run(hold + 1.5 * c.helloMs); // F's first hold would be over, not its second
+    assert.ok(!unanswered(F), 'F still held');
+    run(hold);
+    assert.ok(unanswered(F), 'F asked once its doubled hold is over');
+  });
+
+  // A target that answers (here: refuses) is reachable: its strikes are forgotten, and the next unanswered round
+  // holds it for the first, shortest time again.
+  it('a target that answered starts its strikes again from the first', () => {
+    const { node, unanswered, run, refusal } = asker();
+    const c = node.config;
+    const hold = c.refusalHoldHellos * c.helloMs;
+    const F = ME + 0x10000;
+    assert.ok(unanswered(F), 'F asked');
+    run(hold + 1.5 * c.helloMs);
+    refusal(F, 1, []); // F itself refuses: an answer (held a refusal's time)
+    run(hold + 1.5 * c.helloMs);
+    assert.ok(unanswered(F), 'F asked again, unanswered: one strike, not two');
+    run(hold + 1.5 * c.helloMs);
+    assert.ok(unanswered(F), 'F asked again once the single hold is over');
   });
 
   // Requests under way are bounded: a node shown ever nearer candidates faster than its requests end does not
