@@ -196,6 +196,46 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     assert.equal(setups[0].to, B, 'toward A');
   });
 
+  // An answer that comes after the target became a virtual neighbour some other way (it asked this node, which
+  // accepted) must not start a second, parallel path to it around the informant.
+  it('not around a target that became a virtual neighbour meanwhile', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const token = askX(net, sent, B);
+    // X asks C itself (its setup_req reaches C from D): C accepts, setting up a path to X.
+    toC(net, D, { type: OptionType.SETUP_REQ, token: 4321, src: X, dst: C, proxy: D, vset: [] });
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    assert.equal(setupsToX(sent).length, 1, 'C set up its path to X');
+    answer(net, token, D);
+    assert.equal(count(net, 'setupsAround'), 0);
+    assert.equal(setupsToX(sent).length, 1, 'no second path');
+  });
+
+  // Nor around a target that went on hold meanwhile (here: it refused an earlier request of C's).
+  it('not around a target that went on hold meanwhile', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const token = askX(net, sent, B);
+    answer(net, token ^ 0x77, X); // X refuses (an answer to another request): held
+    answer(net, token, D);
+    assert.equal(count(net, 'setupsAround'), 0);
+    assert.equal(setupsToX(sent).length, 0);
+  });
+
+  // A request whose target stopped being worth asking (a nearer node became known) ends at its next retry: no
+  // second setup_req, nothing set up around it.
+  it('an unanswered request whose target is no longer worth asking ends at its retry', () => {
+    const net = converged();
+    const sent = watchC(net, true); // the setup_req for X is lost
+    askX(net, sent, B);
+    toC(net, B, { type: OptionType.SETUP_FAIL, token: hopSeq++, src: B, dst: C, proxy: C, vset: [W] });
+    const pendingWithW = net.nodes[2].tableSizes().pendingSetups;
+    net.run(1.3 * net.nodes[2].config.setupRetryMs);
+    assert.equal(requestsForX(sent).length, 1, 'X not asked again');
+    assert.equal(setupsToX(sent).length, 0, 'nor set up around');
+    assert.ok(net.nodes[2].tableSizes().pendingSetups < pendingWithW, "X's request ended");
+  });
+
   describe('requests whose answers never match (their token is changed on the way)', () => {
     /** C's setup_reqs for X leave with another token (once: C passes its own on when one comes back). */
     function garbleTokens(net: TestNet, sent: { to: number; opt: KnownOption }[]): void {
