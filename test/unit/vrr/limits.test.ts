@@ -208,6 +208,7 @@ describe('vrr/limits: the core caps', () => {
     assert.equal(t.refusal(N1, N2, caps), null);
     t.add({ ea: N1, eb: N2, pathId: 2, na: N1, nb: N2 });
     assert.equal(t.refusal(N2, N1, caps), 'perNeighbor');
+    assert.equal(t.refusal(N1, null, caps), 'perNeighbor', 'at the cap on either side');
     assert.equal(t.refusal(N2, null, caps), null);
     t.add({ ea: N2, eb: ME, pathId: 3, na: N2, nb: null });
     assert.equal(t.refusal(null, null, caps), 'total');
