@@ -407,4 +407,39 @@ describe('vrr/links (neighbours and hellos)', () => {
       assert.ok(!changes.some((ch) => ch?.n === A), 'A, heard all along, stays linked');
     });
   });
+
+  describe('a neighbour whose hellos are overdue', () => {
+    // A stalled neighbour (its host starved) reads nothing until it runs again: retransmitting to it only adds
+    // copies to its socket, and running out of tries would fail a link that its hold time would keep. Once its
+    // hellos are 1.5 periods overdue the reliable layer waits for it instead (Links.overdue).
+    it('gets no retransmissions while it is stalled, and its link survives a stall shorter than the hold time', () => {
+      const net = line();
+      const b = net.nodes[1];
+      const before = b.counters().retransmits ?? 0;
+      const mark = net.events.length;
+      net.stall(2, 3500);
+      // Something for B to pass on to C (a setup_req from A toward C), sent reliably.
+      b.receive(
+        0,
+        A,
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: A,
+          seq: 4242,
+          options: [{ type: OptionType.SETUP_REQ, token: 99, src: A, dst: C, proxy: B, vset: [] }],
+        }),
+      );
+      net.run(3500);
+      const retransmits = (b.counters().retransmits ?? 0) - before;
+      assert.ok(retransmits <= 2, `${retransmits} retransmissions into a stalled neighbour`);
+      net.run(2000);
+      assert.ok(
+        !net.events
+          .slice(mark)
+          .some((e) => e.node === 1 && e.event.type === 'link' && e.event.neighbor === C),
+        'B keeps its link to C',
+      );
+    });
+  });
 });
