@@ -293,6 +293,7 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
       // X sets up a path to C itself (through D): a member now.
       toC(net, D, { type: OptionType.SETUP, pathId: 4712, src: X, dst: C, proxy: C, vset: [] });
       assert.ok(net.nodes[2].vsetMembers().includes(X));
+      assert.equal(net.nodes[2].tableSizes().pendingSetups, 0, 'its SETUP ends the request at once');
       net.run(3 * net.nodes[2].config.setupRetryMs);
       assert.equal(requestsForX(sent).length, 1, 'not asked again');
       assert.equal(count(net, 'setupsAround'), 0);
