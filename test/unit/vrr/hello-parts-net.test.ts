@@ -70,6 +70,14 @@ describe('vrr/links: hellos in parts', () => {
     for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
   });
 
+  // helloTruncated counts hellos that lost neighbours: a hello of exactly the most parts lost none.
+  it('a hello of exactly the most parts is whole, not counted as truncated', () => {
+    const capacity = helloNeighborCapacity(tinyMtu(), 2);
+    const { net, partCounts } = star(15 * capacity, 5000);
+    assert.equal(Math.max(...partCounts), 15);
+    assert.equal(net.nodes[0].counters().helloTruncated ?? 0, 0);
+  });
+
   it('past the most parts a hello may have, it is truncated and counted', () => {
     const capacity = helloNeighborCapacity(tinyMtu(), 2);
     const { net, partCounts } = star(16 * capacity, 5000);

@@ -303,6 +303,83 @@ describe('vrr/links (neighbours and hellos)', () => {
     });
   });
 
+  describe('extensions told of links', () => {
+    // onNeighborLinked is the extensions' cue to re-check what they hold for a neighbour (DHT and multicast): once
+    // per neighbour that links, not on its other changes; and every hook is optional, so an extension without one
+    // must simply be skipped (a call to a missing hook would throw inside the node's frame handling).
+    it('once per neighbour that links, not on its other changes; a missing hook is skipped', () => {
+      const Z1 = 0x020000000081;
+      const Z2 = 0x020000000082;
+      const net = new TestNet([A]);
+      const a = net.nodes[0];
+      a.addPort(0);
+      const linked: Address[] = [];
+      a.attach({
+        optionTypes: [],
+        optionCodecs: [],
+        onOption: () => {},
+        onNeighborLinked: (n: Address) => linked.push(n),
+      });
+      a.attach({ optionTypes: [], optionCodecs: [], onOption: () => {} });
+      net.start();
+      const hello = (sender: number, seq: number, listsA: boolean) =>
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender,
+          seq: 0,
+          options: [
+            {
+              type: OptionType.HELLO,
+              active: false,
+              helloSeq: seq,
+              part: 0,
+              parts: 1,
+              reps: [],
+              neighbors: listsA ? [{ address: A, state: NeighborState.PENDING, quality: 255 }] : [],
+            },
+          ],
+        });
+      a.receive(0, Z1, hello(Z1, 1, true)); // unknown > linked
+      a.receive(0, Z2, hello(Z2, 1, false)); // unknown > pending
+      a.receive(0, Z2, hello(Z2, 2, true)); // pending > linked
+      a.removePort(0); // both: linked > failed > gone
+      assert.deepEqual(linked, [Z1, Z2]);
+      assert.equal(a.counters().internalErrors ?? 0, 0);
+      assert.deepEqual(a.neighbors(), []);
+    });
+  });
+
+  describe('joining', () => {
+    // Fast bootstrap (issue 19): a node that is not in a ring asks to join the moment a linked neighbour is
+    // active, through that neighbour, not at its next hello period.
+    it('a node starting next to a ring asks to join as soon as an active neighbour links', () => {
+      const net = new TestNet([A, B, C]).link(0, 1).link(1, 2);
+      net.nodes[0].start();
+      net.nodes[1].start();
+      net.run(20_000);
+      assert.ok(net.nodes[1].isActive());
+      const mark = net.events.length;
+      net.nodes[2].start();
+      // C's first hellos are lost: it hears B (which does not list it) before B hears it, so B is pending first.
+      const quietUntil = net.now + 1500;
+      net.tap = (from, _port, frame) => (from === 2 && net.now < quietUntil ? null : frame);
+      net.run(5000);
+      const atC = net.events.slice(mark).filter((e) => e.node === 2);
+      const linkedAt = atC.find((e) => e.event.type === 'link' && e.event.to === 'linked')?.at;
+      const joinAt = atC.find(
+        (e) => e.event.type === 'setup-req' && e.event.target === C && e.event.why === 'join',
+      )?.at;
+      assert.ok(
+        atC.some((e) => e.event.type === 'link' && e.event.from === 'unknown' && e.event.to === 'pending'),
+        'B pending first',
+      );
+      assert.ok(linkedAt !== undefined && joinAt !== undefined, 'linked, then asked to join');
+      assert.equal(joinAt, linkedAt);
+      assert.ok(net.nodes[2].isActive());
+    });
+  });
+
   describe('a neighbour that restarted', () => {
     // A restarted node has forgotten its paths. It learns so from the first hello that lists it as linked by a node
     // it does not know (unknown + L -> failed), stops listing that node, and the node then fails the link and drops
