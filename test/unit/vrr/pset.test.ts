@@ -377,6 +377,19 @@ describe('vrr/pset', () => {
       p.onHello(0, PEER, PEER, hello(1, 'M', { active: true }), 0);
       assert.equal(p.get(PEER)!.state, 'pending');
       assert.equal(p.get(PEER)!.everActive, false);
+      assert.deepEqual(p.linkedActive(), [], 'nor a proxy for requests: frames go to linked neighbours only');
+    });
+
+    // Quality gates linking only: a failed neighbour whose hello no longer lists me goes pending (the table's
+    // failed + M) even when few of its hellos came through since the failure.
+    it('a failed neighbour that stops listing me goes pending whatever the quality', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      p.fail(PEER, 'port down');
+      assert.equal(p.onHello(0, PEER, PEER, hello(9, 'L'), 9000), null, 'failed + L: still failed');
+      const c = p.onHello(0, PEER, PEER, hello(12, 'M'), 12_000);
+      assert.equal(p.quality(p.get(PEER)!), 0.5, '2 of 9..12, below qualityUp');
+      assert.deepEqual([c?.from, c?.to], ['failed', 'pending']);
     });
   });
 });
