@@ -388,6 +388,54 @@ describe('vrr/limits: the core caps', () => {
     assert.ok(unanswered(F), 'F asked again once the single hold is over');
   });
 
+  // A node held because it went unanswered may be gone: like a direct setup's hold (setup-around.test.ts), it must
+  // not count as a live ring node and keep a candidate beyond it from being asked. Only refusers count.
+  it('a target held as unanswered does not stand in for a candidate beyond it', () => {
+    const { unanswered, refusal } = asker();
+    // Two refusers just counter-clockwise of the node: live ring nodes on that side, so a candidate clockwise is
+    // worth asking only if at most one known node lies between it and the node (r = 4).
+    refusal(ME - 0x100, 1, []);
+    refusal(ME - 0x200, 2, []);
+    assert.ok(unanswered(ME + 0x10000), 'F asked, unanswered: held');
+    assert.ok(unanswered(ME + 0x10001), 'Y, just beyond F, is asked all the same');
+  });
+
+  // A setup_req reaches an inactive node only by mistake (a neighbour still takes it for active, as after a
+  // restart): it knows no ring and must neither route nor answer it (an answer would make a path to a node
+  // outside every ring). An active node with no candidate at all (no active neighbour, no route) drops one that
+  // names it as its source: it can only be its own request come back, or forged.
+  it('setup_reqs at an inactive node, or with no candidate at all, are dropped and counted', () => {
+    const { node, clock, forge, hello } = lone(1);
+    hello(0, N1);
+    hello(0, N1);
+    const req = (src: Address, token: number) =>
+      node.receive(
+        0,
+        N1,
+        forge.control(N1, token, {
+          type: OptionType.SETUP_REQ,
+          token,
+          src,
+          dst: ME + 0x10,
+          proxy: N1,
+          vset: [],
+        }),
+      );
+    assert.ok(!node.isActive());
+    req(ME + 0x30, 1);
+    assert.equal(node.counters()['drop.setupReqWhileInactive'], 1);
+    assert.deepEqual(node.vsetMembers(), []);
+    for (let t = 500; t <= 5000; t += 500) {
+      hello(0, N1);
+      clock.runUntil(t);
+    }
+    assert.ok(node.isActive(), 'a ring of its own; N1, never active, is no candidate');
+    req(ME, 2);
+    assert.equal(node.counters()['drop.setupReqNoCandidate'], 1);
+    assert.equal(node.tableSizes().setupHolds, 0, 'not refused by itself');
+    assert.deepEqual(node.checkInvariants(), []);
+  });
+
   // Requests under way are bounded: a node shown ever nearer candidates faster than its requests end does not
   // start a request per candidate without limit (each holds a retry timer); the ones past the cap are counted.
   it(`setup requests: at most ${MAX_PENDING_SETUPS} under way, a new one past that not started`, () => {

@@ -236,6 +236,22 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     assert.ok(net.nodes[2].tableSizes().pendingSetups < pendingWithW, "X's request ended");
   });
 
+  // A target on hold is not asked again before the hold ends, also when a path to it breaks (a failure asks the
+  // other endpoint again, unless it is held).
+  it('a held target is not asked again when the path it set up breaks', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const mark = net.events.length;
+    const token = askX(net, sent, B);
+    answer(net, token, X); // X refuses: held
+    // X sets up a path to C all the same (through D): accepted, a member.
+    toC(net, D, { type: OptionType.SETUP, pathId: 4713, src: X, dst: C, proxy: C, vset: [] });
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    net.nodes[2].removePort(1); // C's port toward D: the path to X fails
+    assert.ok(!net.nodes[2].vsetMembers().includes(X));
+    assert.deepEqual(whysForX(net, mark), ['learned from setup_fail'], 'X not asked again');
+  });
+
   describe('requests whose answers never match (their token is changed on the way)', () => {
     /** C's setup_reqs for X leave with another token (once: C passes its own on when one comes back). */
     function garbleTokens(net: TestNet, sent: { to: number; opt: KnownOption }[]): void {
