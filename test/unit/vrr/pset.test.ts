@@ -267,4 +267,129 @@ describe('vrr/pset', () => {
       assert.equal(p.get(PEER)!.assembling, null);
     });
   });
+
+  describe('how my hello lists each neighbour (helloSlots)', () => {
+    // The slot's state is what the three-way handshake and the detection of a restarted peer read: pending, linked
+    // active or linked inactive; failed neighbours are left out; the quality is my rating of its hellos (at least 1).
+    it('pending, linked active, linked inactive, and no failed one', () => {
+      const p = new Pset(params());
+      const P1 = 0x020000000011;
+      const P2 = 0x020000000012;
+      const P3 = 0x020000000013;
+      p.onHello(0, PEER, PEER, hello(1, 'M'), 0); // pending
+      p.onHello(0, P1, P1, hello(1, 'P', { active: true }), 0); // linked, active
+      p.onHello(0, P2, P2, hello(1, 'P', { active: false }), 0); // linked, inactive
+      p.onHello(0, P3, P3, hello(1, 'L'), 0); // failed: it lists me as linked, I never knew it
+      assert.deepEqual(
+        p.helloSlots().map((s) => [s.address, s.state, s.quality]),
+        [
+          [PEER, NeighborState.PENDING, 255],
+          [P1, NeighborState.LINKED_ACTIVE, 255],
+          [P2, NeighborState.LINKED_INACTIVE, 255],
+        ],
+      );
+    });
+  });
+
+  describe('the receive window and the hysteresis, at their edges', () => {
+    // A first hello listing me as P would link at once, but the peer rates my hellos below qualityUp: the neighbour
+    // is entered as pending, with the reason, and links only once the rating is good enough.
+    it('a newcomer whose rating of my hellos is below qualityUp is entered as pending, saying why', () => {
+      const p = new Pset(params());
+      const first = p.onHello(
+        0,
+        PEER,
+        PEER,
+        { ...hello(1, 'P'), neighbors: [{ address: ME, state: NeighborState.PENDING, quality: 100 }] },
+        0,
+      );
+      assert.deepEqual(
+        [first?.from, first?.to, first?.why],
+        ['unknown', 'pending', 'quality 0.39 below 0.6'],
+      );
+      assert.equal(p.get(PEER)!.state, 'pending');
+      const up = p.onHello(0, PEER, PEER, hello(2, 'P'), 1000);
+      assert.deepEqual([up?.from, up?.to, up?.why], ['pending', 'linked', 'hello lists me as P']);
+    });
+
+    // qualityDown is the lowest quality a link keeps (the mirror of linking at exactly qualityUp).
+    it('keeps a link at exactly qualityDown (3 of the last 10 hellos), fails it below', () => {
+      const linkedUpTo = (last: number): Pset => {
+        const p = new Pset(params());
+        for (let s = 1; s <= last; s++) p.onHello(0, PEER, PEER, hello(s, s === 1 ? 'P' : 'L'), s * 1000);
+        assert.ok(p.isLinked(PEER));
+        return p;
+      };
+      // 20 arrives after 12: the window [11..20] holds 11, 12 and 20.
+      const p = linkedUpTo(12);
+      assert.equal(p.onHello(0, PEER, PEER, hello(20, 'L'), 20_000), null);
+      assert.equal(p.quality(p.get(PEER)!), 0.3);
+      // 20 arrives after 11: [11..20] holds 11 and 20.
+      const q = linkedUpTo(11);
+      assert.equal(q.onHello(0, PEER, PEER, hello(20, 'L'), 20_000)?.to, 'failed');
+    });
+
+    // Hellos may arrive out of order (a reordering link): a late, older hello counts as heard, but must not move
+    // the window back to it (the newest sequence stays the window's end).
+    it('a late hello older than the newest counts, and does not move the window back', () => {
+      const p = new Pset(params());
+      for (let s = 1; s <= 10; s++) p.onHello(0, PEER, PEER, hello(s, 'M'), s * 1000);
+      p.onHello(0, PEER, PEER, hello(20, 'M'), 20_000);
+      p.onHello(0, PEER, PEER, hello(12, 'M'), 20_001);
+      assert.equal(p.get(PEER)!.lastSeq, 20);
+      assert.equal(p.quality(p.get(PEER)!), 2 / 9, '12 and 20 over 12..20');
+    });
+
+    // A hello qualityWindow sequences older than the newest has left the window at once: the rating is over the
+    // span since the oldest hello still in it (5..11 here, all heard), not over a span stretched back to it.
+    it('drops a hello from the window as soon as it is qualityWindow sequences old', () => {
+      const p = new Pset(params());
+      for (const seq of [1, 5, 6, 7, 8, 9, 10, 11]) p.onHello(0, PEER, PEER, hello(seq, 'M'), seq * 1000);
+      assert.deepEqual(p.get(PEER)!.recentSeqs, [5, 6, 7, 8, 9, 10, 11]);
+      assert.equal(p.quality(p.get(PEER)!), 1);
+    });
+
+    // The parts of one hello are one hello heard: counting each part would rate a lossy link whose hellos come
+    // in parts as better than it is.
+    it('counts a hello sent in parts once', () => {
+      const p = new Pset(params());
+      for (const seq of [1, 3]) {
+        p.onHello(0, PEER, PEER, hello(seq, 'M', { part: 0, parts: 2 }), seq * 1000);
+        p.onHello(0, PEER, PEER, hello(seq, 'M', { part: 1, parts: 2 }), seq * 1000 + 1);
+      }
+      assert.equal(p.quality(p.get(PEER)!), 2 / 3, 'hellos 1 and 3 of 1..3');
+    });
+
+    // After a failure the window starts empty: only hellos heard since count.
+    it('after a failure rates the link on the hellos heard since alone', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      p.fail(PEER, 'port down');
+      p.onHello(0, PEER, PEER, hello(9, 'M'), 9000);
+      p.onHello(0, PEER, PEER, hello(11, 'M'), 11_000);
+      assert.deepEqual(p.get(PEER)!.recentSeqs, [9, 11]);
+      assert.equal(p.quality(p.get(PEER)!), 2 / 3);
+    });
+
+    // everActive (a routing candidate) needs the link up: an active neighbour still pending is none yet.
+    it('an active neighbour that is still pending is no routing candidate (everActive)', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'M', { active: true }), 0);
+      assert.equal(p.get(PEER)!.state, 'pending');
+      assert.equal(p.get(PEER)!.everActive, false);
+      assert.deepEqual(p.linkedActive(), [], 'nor a proxy for requests: frames go to linked neighbours only');
+    });
+
+    // Quality gates linking only: a failed neighbour whose hello no longer lists me goes pending (the table's
+    // failed + M) even when few of its hellos came through since the failure.
+    it('a failed neighbour that stops listing me goes pending whatever the quality', () => {
+      const p = new Pset(params());
+      p.onHello(0, PEER, PEER, hello(1, 'P'), 0);
+      p.fail(PEER, 'port down');
+      assert.equal(p.onHello(0, PEER, PEER, hello(9, 'L'), 9000), null, 'failed + L: still failed');
+      const c = p.onHello(0, PEER, PEER, hello(12, 'M'), 12_000);
+      assert.equal(p.quality(p.get(PEER)!), 0.5, '2 of 9..12, below qualityUp');
+      assert.deepEqual([c?.from, c?.to], ['failed', 'pending']);
+    });
+  });
 });

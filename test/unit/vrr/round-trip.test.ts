@@ -37,4 +37,27 @@ describe('vrr/round-trip (learnt timeouts)', () => {
     rt.backOff(10, 100_000);
     assert.ok(rt.timeout(100, 100_000) >= before);
   });
+
+  // RFC 6298 2.3: RTTVAR moves a quarter of the way to |SRTT - R'|, SRTT an eighth of the way to R', whichever side
+  // the sample falls on; the timeout follows both.
+  it('moves RTTVAR by a quarter of the deviation and SRTT by an eighth of the sample, up or down', () => {
+    const rt = new RoundTrip();
+    rt.sample(200); // SRTT 200, RTTVAR 100
+    rt.sample(600); // RTTVAR 0.75 * 100 + 0.25 * 400, SRTT 0.875 * 200 + 0.125 * 600
+    assert.equal(rt.rttvar, 175);
+    assert.equal(rt.srtt, 250);
+    assert.equal(rt.timeout(100, 10_000), 950);
+    rt.sample(90); // RTTVAR 0.75 * 175 + 0.25 * 160, SRTT 0.875 * 250 + 0.125 * 90
+    assert.equal(rt.rttvar, 171.25);
+    assert.equal(rt.srtt, 230);
+  });
+
+  // Over a link of constant delay RTTVAR decays toward 0: the deviation term stays at least SRTT / 4, so an answer
+  // that takes exactly the usual time is not sent again.
+  it('keeps the timeout at least 1.25 SRTT when the round trip never varies', () => {
+    const rt = new RoundTrip();
+    for (let i = 0; i < 50; i++) rt.sample(200);
+    assert.ok(rt.rttvar < 1);
+    assert.equal(rt.timeout(10, 10_000), 250);
+  });
 });

@@ -196,6 +196,62 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
     assert.equal(setups[0].to, B, 'toward A');
   });
 
+  // An answer that comes after the target became a virtual neighbour some other way (it asked this node, which
+  // accepted) must not start a second, parallel path to it around the informant.
+  it('not around a target that became a virtual neighbour meanwhile', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const token = askX(net, sent, B);
+    // X asks C itself (its setup_req reaches C from D): C accepts, setting up a path to X.
+    toC(net, D, { type: OptionType.SETUP_REQ, token: 4321, src: X, dst: C, proxy: D, vset: [] });
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    assert.equal(setupsToX(sent).length, 1, 'C set up its path to X');
+    answer(net, token, D);
+    assert.equal(count(net, 'setupsAround'), 0);
+    assert.equal(setupsToX(sent).length, 1, 'no second path');
+  });
+
+  // Nor around a target that went on hold meanwhile (here: it refused an earlier request of C's).
+  it('not around a target that went on hold meanwhile', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const token = askX(net, sent, B);
+    answer(net, token ^ 0x77, X); // X refuses (an answer to another request): held
+    answer(net, token, D);
+    assert.equal(count(net, 'setupsAround'), 0);
+    assert.equal(setupsToX(sent).length, 0);
+  });
+
+  // A request whose target stopped being worth asking (a nearer node became known) ends at its next retry: no
+  // second setup_req, nothing set up around it.
+  it('an unanswered request whose target is no longer worth asking ends at its retry', () => {
+    const net = converged();
+    const sent = watchC(net, true); // the setup_req for X is lost
+    askX(net, sent, B);
+    toC(net, B, { type: OptionType.SETUP_FAIL, token: hopSeq++, src: B, dst: C, proxy: C, vset: [W] });
+    const pendingWithW = net.nodes[2].tableSizes().pendingSetups;
+    net.run(1.3 * net.nodes[2].config.setupRetryMs);
+    assert.equal(requestsForX(sent).length, 1, 'X not asked again');
+    assert.equal(setupsToX(sent).length, 0, 'nor set up around');
+    assert.ok(net.nodes[2].tableSizes().pendingSetups < pendingWithW, "X's request ended");
+  });
+
+  // A target on hold is not asked again before the hold ends, also when a path to it breaks (a failure asks the
+  // other endpoint again, unless it is held).
+  it('a held target is not asked again when the path it set up breaks', () => {
+    const net = converged();
+    const sent = watchC(net);
+    const mark = net.events.length;
+    const token = askX(net, sent, B);
+    answer(net, token, X); // X refuses: held
+    // X sets up a path to C all the same (through D): accepted, a member.
+    toC(net, D, { type: OptionType.SETUP, pathId: 4713, src: X, dst: C, proxy: C, vset: [] });
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    net.nodes[2].removePort(1); // C's port toward D: the path to X fails
+    assert.ok(!net.nodes[2].vsetMembers().includes(X));
+    assert.deepEqual(whysForX(net, mark), ['learned from setup_fail'], 'X not asked again');
+  });
+
   describe('requests whose answers never match (their token is changed on the way)', () => {
     /** C's setup_reqs for X leave with another token (once: C passes its own on when one comes back). */
     function garbleTokens(net: TestNet, sent: { to: number; opt: KnownOption }[]): void {
@@ -253,6 +309,7 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
       // X sets up a path to C itself (through D): a member now.
       toC(net, D, { type: OptionType.SETUP, pathId: 4712, src: X, dst: C, proxy: C, vset: [] });
       assert.ok(net.nodes[2].vsetMembers().includes(X));
+      assert.equal(net.nodes[2].tableSizes().pendingSetups, 0, 'its SETUP ends the request at once');
       net.run(3 * net.nodes[2].config.setupRetryMs);
       assert.equal(requestsForX(sent).length, 1, 'not asked again');
       assert.equal(count(net, 'setupsAround'), 0);
@@ -273,6 +330,45 @@ describe('vrr/setup: setupAround, the merge path of partition repair', () => {
       sent.filter((s) => 'pathId' in s.opt && s.opt.pathId === 4242).map((s) => [s.opt.type, s.to]),
       [[OptionType.TEARDOWN, B]],
       'a teardown back to B, and no setup passed on',
+    );
+  });
+});
+
+describe('vrr/setup: what a hold says about the node held', () => {
+  /** Between X and D: nearer C than D is, farther than X. Exists nowhere. */
+  const Y = 0x02000000003c;
+
+  // A node held because this one set up a path to it (setupDirect) never answered: it may be gone, so it must not
+  // count as a live ring node (knownRingNodes) and keep a nearer-than-known candidate from being asked. Counting
+  // such holds as refusals would leave C's vset short of a neighbour it could have.
+  it('a target held after a direct setup whose path failed does not stand in for a candidate', () => {
+    const net = converged();
+    const sent = watchC(net);
+    // C's SETUP toward X never gets beyond C (B would tear it down deliberately, naming its vset).
+    const tap = net.tap!;
+    net.tap = (from, port, frame) => {
+      const r = decodePacket(frame);
+      const setupToX =
+        from === 2 &&
+        r.ok &&
+        r.packet.kind === 'control' &&
+        r.packet.options.some((o) => o.type === OptionType.SETUP && o.dst === X);
+      const out = tap(from, port, frame);
+      return setupToX ? null : out;
+    };
+    const token = askX(net, sent, B);
+    answer(net, token, D); // set up around X, through B: X is held (not refused) while its path forms
+    const [setup] = setupsToX(sent);
+    assert.ok(setup, 'C set up a path to X through B');
+    assert.ok(net.nodes[2].vsetMembers().includes(X));
+    // The path fails (a teardown without a vset): X leaves the vset and stays on hold, unanswered.
+    toC(net, B, { type: OptionType.TEARDOWN, pathId: setup.opt.pathId, ea: C, vset: null });
+    assert.ok(!net.nodes[2].vsetMembers().includes(X), 'X is no member');
+    const mark = net.events.length;
+    toC(net, B, { type: OptionType.SETUP_FAIL, token: hopSeq++, src: B, dst: C, proxy: C, vset: [Y] });
+    assert.ok(
+      sent.some((s) => s.opt.type === OptionType.SETUP_REQ && s.opt.dst === Y),
+      `C asks Y, X does not count as a ring node (events ${JSON.stringify(net.events.slice(mark).map((e) => e.event.type))})`,
     );
   });
 });
