@@ -205,4 +205,44 @@ describe('vrr/node: the driver and extension interface', () => {
     assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
     assert.equal(acks, 1, 'and acknowledged');
   });
+
+  // Pins the codec check of attach: an extension bringing its own codec for a Type the node decodes already (here
+  // TEARDOWN, a core option no extension handles) is refused before anything is registered, so its other codecs
+  // do not stay behind and the node still decodes the Type as before.
+  it('refuses a codec for a Type another codec decodes already, registering none of the extension', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const codecOf = (type: number, name: string) => ({
+      type,
+      name,
+      length: () => 8,
+      write: () => {},
+      read: () => ({ type }),
+    });
+    const taken = {
+      ...probe([0x7c, OptionType.TEARDOWN]),
+      optionCodecs: [codecOf(0x7c, 'MINE'), codecOf(OptionType.TEARDOWN, 'FAKE_TEARDOWN')],
+    };
+    assert.throws(
+      () => b.attach(taken),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === `option Type ${OptionType.TEARDOWN} is decoded by TEARDOWN already`,
+    );
+    // 0x7c was left free: another extension's codec for it is taken.
+    b.attach({ ...probe([0x7c]), optionCodecs: [codecOf(0x7c, 'OTHER')] });
+  });
+
+  // Pins that a routed option from a sender that is not linked is dropped also when it comes unnumbered (seq 0,
+  // so there is nothing to acknowledge or refuse to acknowledge): it is counted, not handled.
+  it('takes no routed option from a sender that is not linked even when it is unnumbered', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const teardown = { type: OptionType.TEARDOWN, pathId: 9, ea: FAR, vset: null } as const;
+    b.receive(0, FAR, encodePacket({ kind: 'control', flags: 0, sender: FAR, seq: 0, options: [teardown] }));
+    assert.equal(b.counters()['drop.unlinkedSender'], 1);
+    assert.equal(b.counters()['teardown.unknownPath'] ?? 0, 0, 'not processed');
+    b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [teardown] }));
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
+  });
 });
