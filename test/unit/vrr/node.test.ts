@@ -420,3 +420,77 @@ describe('vrr/node', () => {
     });
   });
 });
+
+describe('vrr/node: the self-check after a change, under a long backoff and under churn', () => {
+  const X = 0x020000000031;
+  let seq = 9000;
+  let pathId = 900;
+
+  /** A B C on a line, r = 4 (room in B's vset), run until B's self-check has backed off to its longest. */
+  function backedOff() {
+    const net = new TestNet([A, B, C], 1, { vsetSize: 4 }).link(0, 1).link(1, 2).start();
+    net.run(150_000);
+    const b = net.nodes[1];
+    const checks: number[] = [];
+    let seen = b.counters().selfChecks ?? 0;
+    /** Runs ms in 50 ms steps, noting when B checks. */
+    const run = (ms: number) => {
+      for (let t = 0; t < ms; t += 50) {
+        net.run(50);
+        const n = b.counters().selfChecks ?? 0;
+        if (n > seen) checks.push(net.now);
+        seen = n;
+      }
+    };
+    const fromA = (option: KnownOption) =>
+      b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: seq++, options: [option] }));
+    /** X (unknown) sets up a path to B through A: B takes it as a virtual neighbour. */
+    const addX = () => {
+      pathId++;
+      fromA({ type: OptionType.SETUP, pathId, src: X, dst: B, proxy: B, vset: [] });
+      assert.ok(b.vsetMembers().includes(X));
+    };
+    /** ... and tears it down deliberately (no candidates): X leaves B's vset. */
+    const removeX = () => {
+      fromA({ type: OptionType.TEARDOWN, pathId, ea: X, vset: [] });
+      assert.ok(!b.vsetMembers().includes(X));
+    };
+    return { net, checks, run, addX, removeX };
+  }
+
+  // Pins the restart of the backoff: a vset change with a check far off (32 periods) brings it forward to
+  // selfCheckFirstHellos periods from the change.
+  it('a change while the next check is far off brings it forward', () => {
+    const { net, checks, run, addX } = backedOff();
+    run(40_000);
+    assert.ok(checks.length >= 1 && checks.length <= 2, `checks ${checks.join(', ')}: backed off`);
+    const at = net.now;
+    addX();
+    run(3000);
+    const next = checks.find((t) => t > at);
+    assert.ok(
+      next !== undefined && next - at <= 2 * 1100 + 50,
+      `next check ${next === undefined ? 'none' : next - at} ms after`,
+    );
+  });
+
+  // Pins that a check due sooner stays: a vset that changes every period does not postpone its own check for as
+  // long as the churn lasts (a node at the seam of a merge, refused every period).
+  it('a vset that keeps changing does not postpone its check', () => {
+    const { net, checks, run, addX, removeX } = backedOff();
+    run(40_000);
+    const at = net.now;
+    addX();
+    for (let i = 0; i < 4; i++) {
+      run(800);
+      removeX();
+      run(800);
+      addX();
+    }
+    const next = checks.find((t) => t > at);
+    assert.ok(
+      next !== undefined && next - at <= 2 * 1100 + 50,
+      `next check ${next === undefined ? 'none' : next - at} ms after the first change`,
+    );
+  });
+});
