@@ -493,4 +493,22 @@ describe('vrr/node: the self-check after a change, under a long backoff and unde
       `next check ${next === undefined ? 'none' : next - at} ms after the first change`,
     );
   });
+
+  // Pins the self-check's own checker (the fuzzers call checkInvariants after every step): a backoff past its
+  // longest, and a check still armed on a stopped node, are reported.
+  it('checkInvariants reports a backoff past selfCheckMaxHellos and a check armed on a stopped node', () => {
+    const { net } = backedOff();
+    const b = net.nodes[1];
+    const inside = (b as unknown as { ctx: { selfCheck: { periods: number; timer: unknown } } }).ctx
+      .selfCheck;
+    assert.deepEqual(b.checkInvariants(), []);
+    const periods = inside.periods;
+    inside.periods = 33;
+    assert.deepEqual(b.checkInvariants(), ['backoff at 33 periods']);
+    inside.periods = periods;
+    b.stop();
+    assert.deepEqual(b.checkInvariants(), []);
+    inside.timer = { cancel() {} };
+    assert.ok(b.checkInvariants().includes('a self-check is armed on a stopped node'));
+  });
 });
