@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType, type KnownOption } from '../../../src/vrr/wire/types.ts';
+import { MAX_REPRESENTATIVES } from '../../../src/vrr/limits.ts';
+import { OptionType, type HelloOption, type KnownOption } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -173,6 +174,61 @@ describe('vrr/repair: asking a representative, at once and every period', () => 
     net.run(6 * HELLO);
     assert.ok(setupsToR.length >= 2, `asked ${setupsToR.length} times`);
     assert.ok(setupsToR[1] - setupsToR[0] >= 4 * HELLO, 'not before the hold ends');
+  });
+});
+
+describe('vrr/repair: the cap on representative records, counted', () => {
+  // Pins the eviction counter: records past MAX_REPRESENTATIVES evict the stalest, and the node counts exactly
+  // how many (cap.reps.evicted, what an operator watches for a network with more rings than the cap).
+  it(`a node told of more than ${MAX_REPRESENTATIVES} representatives counts each record it evicts`, () => {
+    const net = new TestNet([A, B]).link(0, 1).start();
+    net.run(20_000);
+    let hello: HelloOption | null = null;
+    net.tap = (from, _port, frame) => {
+      const d = decodePacket(frame);
+      if (from === 1 && d.ok && d.packet.kind === 'control')
+        for (const o of d.packet.options) if (o.type === OptionType.HELLO) hello = o;
+      return frame;
+    };
+    net.run(1500);
+    assert.ok(hello !== null);
+    const base: HelloOption = hello;
+    net.tap = null;
+    const a = net.nodes[0];
+    const held = () => a.tableSizes().representatives;
+    const before = held();
+    let next = 0x020000001000;
+    const inject = (helloSeq: number) =>
+      a.receive(
+        0,
+        B,
+        encodePacket({
+          kind: 'control',
+          flags: 0,
+          sender: B,
+          seq: 0,
+          options: [
+            {
+              ...base,
+              helloSeq,
+              reps: [
+                { address: next++, seq: 1 },
+                { address: next++, seq: 1 },
+              ],
+            },
+          ],
+        }),
+      );
+    let seq = base.helloSeq;
+    while (held() + 2 <= MAX_REPRESENTATIVES) inject(++seq);
+    assert.equal(a.counters()['cap.reps.evicted'], undefined, 'none evicted below the cap');
+    const room = MAX_REPRESENTATIVES - held();
+    inject(++seq);
+    inject(++seq);
+    inject(++seq);
+    assert.equal(held(), MAX_REPRESENTATIVES);
+    assert.equal(a.counters()['cap.reps.evicted'], 6 - room);
+    assert.ok(before < MAX_REPRESENTATIVES);
   });
 });
 
