@@ -512,3 +512,41 @@ describe('vrr/node: the self-check after a change, under a long backoff and unde
     assert.ok(b.checkInvariants().includes('a self-check is armed on a stopped node'));
   });
 });
+
+describe('vrr/node: what the counters list', () => {
+  // Pins that the counters name only what happened: clean traffic lists no unknownOptions and no zero traffic
+  // counters (routes, vset and inFlight, the table sizes, are always there).
+  it('lists no counter that stayed at zero, apart from the table sizes', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    for (const n of net.nodes) {
+      const zero = Object.entries(n.counters())
+        .filter(([k, v]) => v === 0 && !['routes', 'vset', 'inFlight'].includes(k))
+        .map(([k]) => k);
+      assert.deepEqual(zero, [], `node ${n.address.toString(16)}`);
+      assert.equal(n.counters().unknownOptions, undefined);
+    }
+    // A node that has done nothing lists its table sizes only.
+    assert.deepEqual(new TestNet([D]).nodes[0].counters(), { routes: 0, vset: 0, inFlight: 0 });
+  });
+
+  // Pins the count of a frame whose options end in a broken one (Len 0): what came before it is taken, the rest
+  // is counted as malformed (bad-option), not thrown at the driver.
+  it('a control frame ending in an option with Len 0: the options before it are taken, the break counted', () => {
+    const net = new TestNet([A, B]).link(0, 1).start();
+    net.run(20_000);
+    const teardown = { type: OptionType.TEARDOWN, pathId: 9, ea: D, vset: null } as const;
+    const frame = encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [teardown] });
+    const out = new Uint8Array(frame.length + 8);
+    out.set(frame, 0);
+    out.set([0x7e, 0], frame.length); // Type 0x7e, Len 0
+    const total = ((frame[2] << 8) | frame[3]) + 8;
+    out[2] = total >> 8;
+    out[3] = total & 0xff;
+    const b = net.nodes[1];
+    b.receive(0, A, out);
+    assert.equal(b.counters()['malformed.bad-option'], 1);
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'the option before it was taken');
+    assert.equal(b.counters().internalErrors, undefined);
+  });
+});
