@@ -245,4 +245,27 @@ describe('vrr/node: the driver and extension interface', () => {
     b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [teardown] }));
     assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
   });
+
+  // Pins the view extensions get of the neighbours: linked ones only. A neighbour whose link failed is still in
+  // the table (failed, until forgotten) but an extension must not send to it.
+  it("lists a failed neighbour among the node's neighbours, never among an extension's linked ones", () => {
+    const net = line();
+    const b = net.nodes[1];
+    net.cut(1, 2);
+    for (let i = 0; i < 100 && b.neighbors().find((n) => n.address === C)?.state === 'linked'; i++)
+      net.run(100);
+    assert.equal(b.neighbors().find((n) => n.address === C)?.state, 'failed');
+    assert.deepEqual([...b.services.linkedNeighbors()], [A]);
+  });
+
+  // Pins the dispatch of an option no module handles here (AUTH_CHALLENGE at a node without link protection): it
+  // is counted and dropped, not handed to an extension or thrown.
+  it('drops and counts an option it decodes but nothing here handles', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const challenge = { type: OptionType.AUTH_CHALLENGE, challenge: 5 } as const;
+    b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [challenge] }));
+    assert.equal(b.counters()['drop.unexpectedOption'], 1);
+    assert.equal(b.counters().internalErrors, undefined);
+  });
 });
