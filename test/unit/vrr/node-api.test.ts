@@ -268,4 +268,14 @@ describe('vrr/node: the driver and extension interface', () => {
     assert.equal(b.counters()['drop.unexpectedOption'], 1);
     assert.equal(b.counters().internalErrors, undefined);
   });
+
+  // Pins that every hook but onOption is optional: a minimal extension is asked for table sizes and stopped
+  // without throwing.
+  it('an extension with no optional hooks is fine through table sizes and stop', () => {
+    const net = line();
+    const b = net.nodes[1];
+    b.attach({ optionTypes: [0x7a], optionCodecs: [], onOption: () => {} });
+    assert.equal(b.tableSizes().routes, b.routes().length);
+    assert.doesNotThrow(() => b.stop());
+  });
 });
