@@ -248,6 +248,26 @@ describe('vrr/repair: the bootstrap election spreads a smaller candidate at once
     return { net, helloAt };
   }
 
+  // Pins the other half of the election: an inactive node that knows of a smaller candidate stops putting
+  // itself forward, and passes the smaller one on instead (else two candidates would bootstrap two rings).
+  it('an inactive node that knows of a smaller candidate advertises that one, not itself', () => {
+    const { net } = twoInactive();
+    const slots: number[][] = [];
+    net.tap = (from, _port, frame) => {
+      const d = decodePacket(frame);
+      if (from === 0 && d.ok && d.packet.kind === 'control')
+        for (const o of d.packet.options)
+          if (o.type === OptionType.HELLO) slots.push(o.reps.map((r) => r.address));
+      return frame;
+    };
+    net.run(3000);
+    assert.ok(slots.length >= 2);
+    assert.ok(
+      slots.every((s) => s.length === 1 && s[0] === B),
+      JSON.stringify(slots),
+    );
+  });
+
   // Pins the trigger's condition: a candidate heard again (Y's sequence grows every hello) is no news, so X's
   // hellos stay at one a period; triggering on every fresh record would double them.
   it('an inactive node hearing its advertised candidate again sends no extra hello', () => {
