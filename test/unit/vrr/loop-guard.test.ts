@@ -80,6 +80,7 @@ describe('vrr/loop-guard (routed requests seen lately)', () => {
     f.bySlot.set(996, A);
     assert.ok(
       full.checkInvariants().includes(`${LOOP_GUARD_KEPT + 1} keys kept, at most ${LOOP_GUARD_KEPT}`),
+      'too many keys',
     );
   });
 });

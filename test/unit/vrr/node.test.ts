@@ -448,12 +448,12 @@ describe('vrr/node: the self-check after a change, under a long backoff and unde
     const addX = () => {
       pathId++;
       fromA({ type: OptionType.SETUP, pathId, src: X, dst: B, proxy: B, vset: [] });
-      assert.ok(b.vsetMembers().includes(X));
+      assert.ok(b.vsetMembers().includes(X), 'X in');
     };
     /** ... and tears it down deliberately (no candidates): X leaves B's vset. */
     const removeX = () => {
       fromA({ type: OptionType.TEARDOWN, pathId, ea: X, vset: [] });
-      assert.ok(!b.vsetMembers().includes(X));
+      assert.ok(!b.vsetMembers().includes(X), 'X out');
     };
     return { net, checks, run, addX, removeX };
   }
@@ -509,7 +509,7 @@ describe('vrr/node: the self-check after a change, under a long backoff and unde
     b.stop();
     assert.deepEqual(b.checkInvariants(), []);
     inside.timer = { cancel() {} };
-    assert.ok(b.checkInvariants().includes('a self-check is armed on a stopped node'));
+    assert.ok(b.checkInvariants().includes('a self-check is armed on a stopped node'), 'armed while stopped');
   });
 });
 

@@ -537,4 +537,47 @@ describe('vrr/path-check: a relay that a probe passes', () => {
     assert.equal(c.counters()['setup.afterItsTeardown'], 1);
     assert.ok(!c.routes().some((r) => r.ea === X), 'nothing installed');
   });
+
+  // Pins the orphan sweep's messages: an entry no probe passed for STALE_AFTER_ROUNDS x K periods is removed (a
+  // path-down event saying why) and torn down both ways as a failure, so no piece of it stays at either side.
+  it('an orphan entry no probe passes is torn down toward both of its sides', () => {
+    const K = 4;
+    const net = convergedLine({ pathCheckHellos: K });
+    const c = net.nodes[2];
+    const relay = c as unknown as { ctx: { paths: { routes: { add(r: object): boolean } } } };
+    assert.ok(relay.ctx.paths.routes.add({ ea: LA, eb: LINE[4], pathId: 999, na: LB, nb: LD }), 'the orphan');
+    const sent: [number, KnownOption][] = [];
+    net.tap = (from, port, frame) => {
+      const d = decodePacket(frame);
+      if (from === 2 && d.ok && d.packet.kind === 'control')
+        for (const o of d.packet.options)
+          if (o.type === OptionType.TEARDOWN) sent.push([net.nodes[net.ports[2][port].peer].address, o]);
+      return frame;
+    };
+    const mark = net.events.length;
+    net.run((4 * K + 8 + 2) * 1.1 * HELLO);
+    assert.equal(c.counters()['pathCheck.staleRelayEntry'], 1);
+    const teardown = { type: OptionType.TEARDOWN, pathId: 999, ea: LA, vset: null };
+    assert.deepEqual(
+      new Set(
+        sent
+          .filter(([, o]) => o.type === OptionType.TEARDOWN && o.pathId === 999)
+          .map(([to, o]) => `${to} ${JSON.stringify(o)}`),
+      ),
+      new Set([LB, LD].map((to) => `${to} ${JSON.stringify(teardown)}`)),
+    );
+    assert.ok(
+      net.events
+        .slice(mark)
+        .some(
+          (e) =>
+            e.node === 2 &&
+            e.event.type === 'path-down' &&
+            e.event.pathId === 999 &&
+            e.event.why === 'stale at this relay: no probe passed',
+        ),
+      'a path-down event says why',
+    );
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+  });
 });

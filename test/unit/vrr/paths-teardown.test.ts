@@ -381,10 +381,13 @@ describe('vrr/paths: endpoint B, a deliberate teardown, and the memory of setups
     const c = net.nodes[2];
     const changes = vsetChanges(c);
     const mark = net.events.length;
-    assert.ok(c.vsetMembers().includes(D));
+    assert.ok(c.vsetMembers().includes(D), 'D a member');
     toC(net, D, { type: OptionType.SETUP, pathId: 81, src: D, dst: C, proxy: C, vset: [] });
     const atC = net.events.slice(mark).filter((e) => e.node === 2);
-    assert.ok(atC.some((e) => e.event.type === 'path-up' && e.event.pathId === 81));
+    assert.ok(
+      atC.some((e) => e.event.type === 'path-up' && e.event.pathId === 81),
+      'path up',
+    );
     assert.deepEqual(
       atC.filter((e) => e.event.type === 'vset-add'),
       [],
@@ -399,7 +402,7 @@ describe('vrr/paths: endpoint B, a deliberate teardown, and the memory of setups
     const changes = vsetChanges(c);
     const cd = pathBetween(c, C, D);
     toC(net, D, { type: OptionType.TEARDOWN, pathId: cd.pathId, ea: cd.ea, vset: null });
-    assert.ok(!c.vsetMembers().includes(D));
+    assert.ok(!c.vsetMembers().includes(D), 'D left');
     assert.deepEqual(changes[0], [[], [D]]);
   });
 
@@ -445,7 +448,7 @@ describe('vrr/paths: endpoint B, a deliberate teardown, and the memory of setups
       'installed',
     );
     toC(net, D, { type: OptionType.TEARDOWN, pathId: 71, ea: X, vset: null });
-    assert.ok(!c.routes().some((r) => r.ea === X));
+    assert.ok(!c.routes().some((r) => r.ea === X), 'torn down');
     const sent = watch(net, OptionType.TEARDOWN);
     toC(net, D, setup);
     assert.equal(c.counters()['drop.setupLoop'], 1);

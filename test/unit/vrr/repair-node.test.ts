@@ -162,7 +162,7 @@ describe('vrr/repair: asking a representative, at once and every period', () => 
   it('an active node sends its SETUP to a new representative in the instant it hears of it', () => {
     const { net, setupsToR, heardAt } = namedOnceByB();
     net.run(1500);
-    assert.ok(setupsToR.length >= 1);
+    assert.ok(setupsToR.length >= 1, 'a SETUP to R');
     assert.equal(setupsToR[0], heardAt(), 'in the same instant');
   });
 
@@ -191,7 +191,7 @@ describe('vrr/repair: the cap on representative records, counted', () => {
       return frame;
     };
     net.run(1500);
-    assert.ok(hello !== null);
+    assert.ok(hello !== null, 'a hello of B');
     const base: HelloOption = hello;
     net.tap = null;
     const a = net.nodes[0];
@@ -228,7 +228,7 @@ describe('vrr/repair: the cap on representative records, counted', () => {
     inject(++seq);
     assert.equal(held(), MAX_REPRESENTATIVES);
     assert.equal(a.counters()['cap.reps.evicted'], 6 - room);
-    assert.ok(before < MAX_REPRESENTATIVES);
+    assert.ok(before < MAX_REPRESENTATIVES, 'below the cap at first');
   });
 });
 
@@ -237,7 +237,10 @@ describe('vrr/repair: the bootstrap election spreads a smaller candidate at once
   function twoInactive(): { net: TestNet; helloAt: number[] } {
     const net = new TestNet([0x020000000030, B], 3, { bootstrapHellos: 1e6 }).link(0, 1).start();
     net.run(10_000);
-    assert.ok(net.nodes.every((n) => !n.isActive()));
+    assert.ok(
+      net.nodes.every((n) => !n.isActive()),
+      'both inactive',
+    );
     const helloAt: number[] = [];
     net.tap = (from, _port, frame) => {
       const d = decodePacket(frame);
@@ -261,7 +264,7 @@ describe('vrr/repair: the bootstrap election spreads a smaller candidate at once
       return frame;
     };
     net.run(3000);
-    assert.ok(slots.length >= 2);
+    assert.ok(slots.length >= 2, 'hellos of X');
     assert.ok(
       slots.every((s) => s.length === 1 && s[0] === B),
       JSON.stringify(slots),
