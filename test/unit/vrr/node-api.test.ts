@@ -107,6 +107,14 @@ describe('vrr/node: the driver and extension interface', () => {
     assert.equal(s.sendToNeighbor(C, teardown), true);
     assert.equal(queued(), before + 1);
     assert.equal(shed(), 6);
+    // Routed the same way (routeToward weighs the option it routes, not an empty list).
+    assert.equal(s.routeToward(C, teardown), 'forwarded');
+    assert.equal(queued(), before + 2);
+    assert.equal(shed(), 6);
+    // A frame mixing the two is not shed: the ring's option in it would be lost.
+    assert.equal(s.sendToNeighbor(C, reply, teardown), true);
+    assert.equal(queued(), before + 3);
+    assert.equal(shed(), 6);
   });
 
   it('a bug in an extension is counted and reported, never thrown at the driver', () => {

@@ -395,6 +395,26 @@ describe('vrr/paths: endpoint B, a deliberate teardown, and the memory of setups
     assert.deepEqual(changes, []);
   });
 
+  // Pins what an eviction reports: a nearer node taken as a virtual neighbour pushes the farther one out, with a
+  // vset-remove event naming who evicted it, and extensions hear of both in one change.
+  it('a nearer virtual neighbour evicts a farther one: the event says by whom, extensions hear of both', () => {
+    const net = converged();
+    const c = net.nodes[2];
+    const changes = vsetChanges(c);
+    const X = 0x020000000031; // between C and D: nearer to C than D on that side (r = 2)
+    const mark = net.events.length;
+    toC(net, D, { type: OptionType.SETUP, pathId: 82, src: X, dst: C, proxy: C, vset: [] });
+    assert.deepEqual(c.vsetMembers().sort(), [B, X].sort());
+    assert.deepEqual(
+      net.events
+        .slice(mark)
+        .filter((e) => e.node === 2 && e.event.type === 'vset-remove')
+        .map((e) => e.event),
+      [{ type: 'vset-remove', member: D, why: 'evicted by 02:00:00:00:00:31' }],
+    );
+    assert.deepEqual(changes[0], [[X], [D]]);
+  });
+
   // Pins what extensions hear when a virtual neighbour's last path goes: it was removed, by name.
   it('a virtual neighbour whose last path is torn down: extensions are told it left', () => {
     const net = converged();

@@ -50,6 +50,25 @@ describe('vrr/paths (vset and routes)', () => {
     assert.deepEqual(b.checkInvariants(), []);
   });
 
+  // Pins the bound exactly: the oldest of the newest TORN_DOWN_EARLY_KEPT teardowns is still remembered (one
+  // fewer kept would let that setup through).
+  it(`the ${TORN_DOWN_EARLY_KEPT}th newest teardown is still remembered`, () => {
+    const net = line();
+    const b = net.nodes[1];
+    const n = TORN_DOWN_EARLY_KEPT + 10;
+    for (let id = 1; id <= n; id++)
+      b.receive(0, A, control({ type: OptionType.TEARDOWN, pathId: 80_000 + id, ea: A, vset: null }));
+    const oldestKept = 80_000 + n - TORN_DOWN_EARLY_KEPT + 1;
+    b.receive(
+      0,
+      A,
+      control({ type: OptionType.SETUP, pathId: oldestKept, src: A, dst: C, proxy: C, vset: [] }),
+    );
+    net.run(1000);
+    assert.equal(b.counters()['setup.afterItsTeardown'], 1);
+    assert.ok(!b.routes().some((r) => r.pathId === oldestKept), 'turned back');
+  });
+
   it('a virtual neighbour leaves the vset with its last path, and is asked for again', () => {
     const net = line();
     const a = net.nodes[0];
