@@ -129,4 +129,36 @@ describe('vrr/data-forwarding (the data plane)', () => {
     assert.equal(count(net, 1, 'drop.groupDataWithoutMulticast'), 2, 'the GROUP flag decides, not dst');
     assert.equal(net.delivered.length, 0);
   });
+
+  // Pins the hand-off of group traffic to the extension that takes it: sent here, the packet goes to it flagged
+  // GROUP with this node as its previous hop; received, with the neighbour it came from; nothing is routed or
+  // delivered by the core itself.
+  it('group traffic goes to the extension that takes it: sent with the GROUP flag, received with its sender', () => {
+    const net = line();
+    const got: { node: number; packet: DataPacket; from: number }[] = [];
+    net.nodes.forEach((n, node) =>
+      n.attach({
+        optionTypes: [],
+        optionCodecs: [],
+        onOption: () => {},
+        onGroupData: (packet, from) => got.push({ node, packet, from }),
+      }),
+    );
+    assert.equal(net.nodes[0].sendData(GROUP, new Uint8Array([7])), true);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].node, 0);
+    assert.equal(got[0].from, A, 'from this node');
+    assert.equal(got[0].packet.dataFlags & DataFlag.GROUP, DataFlag.GROUP);
+    assert.equal(got[0].packet.dst, GROUP);
+    assert.equal(got[0].packet.src, A);
+    assert.deepEqual([...got[0].packet.payload], [7]);
+    net.nodes[1].receive(0, A, data(C, 9, DataFlag.GROUP));
+    assert.equal(got.length, 2);
+    assert.equal(got[1].node, 1);
+    assert.equal(got[1].from, A, 'from the neighbour it came from');
+    assert.equal(got[1].packet.dst, C);
+    net.run(50);
+    assert.equal(count(net, 1, 'dataForwarded'), 0, 'not routed by the core');
+    assert.equal(net.delivered.length, 0);
+  });
 });

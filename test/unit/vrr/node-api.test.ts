@@ -107,6 +107,14 @@ describe('vrr/node: the driver and extension interface', () => {
     assert.equal(s.sendToNeighbor(C, teardown), true);
     assert.equal(queued(), before + 1);
     assert.equal(shed(), 6);
+    // Routed the same way (routeToward weighs the option it routes, not an empty list).
+    assert.equal(s.routeToward(C, teardown), 'forwarded');
+    assert.equal(queued(), before + 2);
+    assert.equal(shed(), 6);
+    // A frame mixing the two is not shed: the ring's option in it would be lost.
+    assert.equal(s.sendToNeighbor(C, reply, teardown), true);
+    assert.equal(queued(), before + 3);
+    assert.equal(shed(), 6);
   });
 
   it('a bug in an extension is counted and reported, never thrown at the driver', () => {
@@ -204,5 +212,78 @@ describe('vrr/node: the driver and extension interface', () => {
     net.run(10);
     assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
     assert.equal(acks, 1, 'and acknowledged');
+  });
+
+  // Pins the codec check of attach: an extension bringing its own codec for a Type the node decodes already (here
+  // TEARDOWN, a core option no extension handles) is refused before anything is registered, so its other codecs
+  // do not stay behind and the node still decodes the Type as before.
+  it('refuses a codec for a Type another codec decodes already, registering none of the extension', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const codecOf = (type: number, name: string) => ({
+      type,
+      name,
+      length: () => 8,
+      write: () => {},
+      read: () => ({ type }),
+    });
+    const taken = {
+      ...probe([0x7c, OptionType.TEARDOWN]),
+      optionCodecs: [codecOf(0x7c, 'MINE'), codecOf(OptionType.TEARDOWN, 'FAKE_TEARDOWN')],
+    };
+    assert.throws(
+      () => b.attach(taken),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === `option Type ${OptionType.TEARDOWN} is decoded by TEARDOWN already`,
+    );
+    // 0x7c was left free: another extension's codec for it is taken.
+    b.attach({ ...probe([0x7c]), optionCodecs: [codecOf(0x7c, 'OTHER')] });
+  });
+
+  // Pins that a routed option from a sender that is not linked is dropped also when it comes unnumbered (seq 0,
+  // so there is nothing to acknowledge or refuse to acknowledge): it is counted, not handled.
+  it('takes no routed option from a sender that is not linked even when it is unnumbered', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const teardown = { type: OptionType.TEARDOWN, pathId: 9, ea: FAR, vset: null } as const;
+    b.receive(0, FAR, encodePacket({ kind: 'control', flags: 0, sender: FAR, seq: 0, options: [teardown] }));
+    assert.equal(b.counters()['drop.unlinkedSender'], 1);
+    assert.equal(b.counters()['teardown.unknownPath'] ?? 0, 0, 'not processed');
+    b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [teardown] }));
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'from a linked neighbour: processed');
+  });
+
+  // Pins the view extensions get of the neighbours: linked ones only. A neighbour whose link failed is still in
+  // the table (failed, until forgotten) but an extension must not send to it.
+  it("lists a failed neighbour among the node's neighbours, never among an extension's linked ones", () => {
+    const net = line();
+    const b = net.nodes[1];
+    net.cut(1, 2);
+    for (let i = 0; i < 100 && b.neighbors().find((n) => n.address === C)?.state === 'linked'; i++)
+      net.run(100);
+    assert.equal(b.neighbors().find((n) => n.address === C)?.state, 'failed');
+    assert.deepEqual([...b.services.linkedNeighbors()], [A]);
+  });
+
+  // Pins the dispatch of an option no module handles here (AUTH_CHALLENGE at a node without link protection): it
+  // is counted and dropped, not handed to an extension or thrown.
+  it('drops and counts an option it decodes but nothing here handles', () => {
+    const net = line();
+    const b = net.nodes[1];
+    const challenge = { type: OptionType.AUTH_CHALLENGE, challenge: 5 } as const;
+    b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [challenge] }));
+    assert.equal(b.counters()['drop.unexpectedOption'], 1);
+    assert.equal(b.counters().internalErrors, undefined);
+  });
+
+  // Pins that every hook but onOption is optional: a minimal extension is asked for table sizes and stopped
+  // without throwing.
+  it('an extension with no optional hooks is fine through table sizes and stop', () => {
+    const net = line();
+    const b = net.nodes[1];
+    b.attach({ optionTypes: [0x7a], optionCodecs: [], onOption: () => {} });
+    assert.equal(b.tableSizes().routes, b.routes().length);
+    assert.doesNotThrow(() => b.stop());
   });
 });

@@ -420,3 +420,133 @@ describe('vrr/node', () => {
     });
   });
 });
+
+describe('vrr/node: the self-check after a change, under a long backoff and under churn', () => {
+  const X = 0x020000000031;
+  let seq = 9000;
+  let pathId = 900;
+
+  /** A B C on a line, r = 4 (room in B's vset), run until B's self-check has backed off to its longest. */
+  function backedOff() {
+    const net = new TestNet([A, B, C], 1, { vsetSize: 4 }).link(0, 1).link(1, 2).start();
+    net.run(150_000);
+    const b = net.nodes[1];
+    const checks: number[] = [];
+    let seen = b.counters().selfChecks ?? 0;
+    /** Runs ms in 50 ms steps, noting when B checks. */
+    const run = (ms: number) => {
+      for (let t = 0; t < ms; t += 50) {
+        net.run(50);
+        const n = b.counters().selfChecks ?? 0;
+        if (n > seen) checks.push(net.now);
+        seen = n;
+      }
+    };
+    const fromA = (option: KnownOption) =>
+      b.receive(0, A, encodePacket({ kind: 'control', flags: 0, sender: A, seq: seq++, options: [option] }));
+    /** X (unknown) sets up a path to B through A: B takes it as a virtual neighbour. */
+    const addX = () => {
+      pathId++;
+      fromA({ type: OptionType.SETUP, pathId, src: X, dst: B, proxy: B, vset: [] });
+      assert.ok(b.vsetMembers().includes(X), 'X in');
+    };
+    /** ... and tears it down deliberately (no candidates): X leaves B's vset. */
+    const removeX = () => {
+      fromA({ type: OptionType.TEARDOWN, pathId, ea: X, vset: [] });
+      assert.ok(!b.vsetMembers().includes(X), 'X out');
+    };
+    return { net, checks, run, addX, removeX };
+  }
+
+  // Pins the restart of the backoff: a vset change with a check far off (32 periods) brings it forward to
+  // selfCheckFirstHellos periods from the change.
+  it('a change while the next check is far off brings it forward', () => {
+    const { net, checks, run, addX } = backedOff();
+    run(40_000);
+    assert.ok(checks.length >= 1 && checks.length <= 2, `checks ${checks.join(', ')}: backed off`);
+    const at = net.now;
+    addX();
+    run(3000);
+    const next = checks.find((t) => t > at);
+    assert.ok(
+      next !== undefined && next - at <= 2 * 1100 + 50,
+      `next check ${next === undefined ? 'none' : next - at} ms after`,
+    );
+  });
+
+  // Pins that a check due sooner stays: a vset that changes every period does not postpone its own check for as
+  // long as the churn lasts (a node at the seam of a merge, refused every period).
+  it('a vset that keeps changing does not postpone its check', () => {
+    const { net, checks, run, addX, removeX } = backedOff();
+    run(40_000);
+    const at = net.now;
+    addX();
+    for (let i = 0; i < 4; i++) {
+      run(800);
+      removeX();
+      run(800);
+      addX();
+    }
+    const next = checks.find((t) => t > at);
+    assert.ok(
+      next !== undefined && next - at <= 2 * 1100 + 50,
+      `next check ${next === undefined ? 'none' : next - at} ms after the first change`,
+    );
+  });
+
+  // Pins the self-check's own checker (the fuzzers call checkInvariants after every step): a backoff past its
+  // longest, and a check still armed on a stopped node, are reported.
+  it('checkInvariants reports a backoff past selfCheckMaxHellos and a check armed on a stopped node', () => {
+    const { net } = backedOff();
+    const b = net.nodes[1];
+    const inside = (b as unknown as { ctx: { selfCheck: { periods: number; timer: unknown } } }).ctx
+      .selfCheck;
+    assert.deepEqual(b.checkInvariants(), []);
+    const periods = inside.periods;
+    inside.periods = 33;
+    assert.deepEqual(b.checkInvariants(), ['backoff at 33 periods']);
+    inside.periods = periods;
+    b.stop();
+    assert.deepEqual(b.checkInvariants(), []);
+    inside.timer = { cancel() {} };
+    assert.ok(b.checkInvariants().includes('a self-check is armed on a stopped node'), 'armed while stopped');
+  });
+});
+
+describe('vrr/node: what the counters list', () => {
+  // Pins that the counters name only what happened: clean traffic lists no unknownOptions and no zero traffic
+  // counters (routes, vset and inFlight, the table sizes, are always there).
+  it('lists no counter that stayed at zero, apart from the table sizes', () => {
+    const net = new TestNet([A, B, C]).link(0, 1).link(1, 2).start();
+    net.run(20_000);
+    for (const n of net.nodes) {
+      const zero = Object.entries(n.counters())
+        .filter(([k, v]) => v === 0 && !['routes', 'vset', 'inFlight'].includes(k))
+        .map(([k]) => k);
+      assert.deepEqual(zero, [], `node ${n.address.toString(16)}`);
+      assert.equal(n.counters().unknownOptions, undefined);
+    }
+    // A node that has done nothing lists its table sizes only.
+    assert.deepEqual(new TestNet([D]).nodes[0].counters(), { routes: 0, vset: 0, inFlight: 0 });
+  });
+
+  // Pins the count of a frame whose options end in a broken one (Len 0): what came before it is taken, the rest
+  // is counted as malformed (bad-option), not thrown at the driver.
+  it('a control frame ending in an option with Len 0: the options before it are taken, the break counted', () => {
+    const net = new TestNet([A, B]).link(0, 1).start();
+    net.run(20_000);
+    const teardown = { type: OptionType.TEARDOWN, pathId: 9, ea: D, vset: null } as const;
+    const frame = encodePacket({ kind: 'control', flags: 0, sender: A, seq: 0, options: [teardown] });
+    const out = new Uint8Array(frame.length + 8);
+    out.set(frame, 0);
+    out.set([0x7e, 0], frame.length); // Type 0x7e, Len 0
+    const total = ((frame[2] << 8) | frame[3]) + 8;
+    out[2] = total >> 8;
+    out[3] = total & 0xff;
+    const b = net.nodes[1];
+    b.receive(0, A, out);
+    assert.equal(b.counters()['malformed.bad-option'], 1);
+    assert.equal(b.counters()['teardown.unknownPath'], 1, 'the option before it was taken');
+    assert.equal(b.counters().internalErrors, undefined);
+  });
+});

@@ -3,8 +3,14 @@ import { DEFAULT_CONFIG } from '../../../src/vrr/config.ts';
 import { incompletePaths } from '../../../src/sim/fuzz/complete-paths.ts';
 import type { VrrNode } from '../../../src/vrr/node.ts';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { OptionType } from '../../../src/vrr/wire/types.ts';
-import { TestNet } from './harness.ts';
+import {
+  OptionType,
+  PATH_PROBE_ECHO,
+  PATH_PROBE_TOWARD_B,
+  type KnownOption,
+  type PathProbeOption,
+} from '../../../src/vrr/wire/types.ts';
+import { convergedLine, LINE, TestNet } from './harness.ts';
 
 // A line A(10) - R(20) - B(30), r = 2: A and B are virtual neighbours over a path through R.
 const A = 0;
@@ -210,6 +216,368 @@ describe('vrr/path-check (verified paths)', () => {
       'the live paths through R are kept: their probes pass it',
     );
     assert.deepEqual(incompletePaths(snapshot(net)), []);
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+  });
+});
+
+describe('vrr/path-check: one round of probes, step by step', () => {
+  // The line A(10) - R(20) - B(30) of the tests above, K = 4: A probes its path to B (ea 10) through R.
+  const K = 4;
+  // The probe timeout with the defaults: a hold time (failAfterHellos + 1 periods) and five retransmissions.
+  const T =
+    (DEFAULT_CONFIG.failAfterHellos + 1) * HELLO +
+    DEFAULT_CONFIG.maxRetransmits * DEFAULT_CONFIG.ackTimeoutMs;
+  const ECHO = PATH_PROBE_ECHO;
+
+  interface Sent {
+    at: number;
+    nonce: number;
+  }
+
+  /**
+   * The converged line with A's probes of its path to B (toward B, not echoes) recorded as A sends them, and
+   * swallowed at R while
+   * `swallow()` says so (the option only: the frame and its acknowledgement go on).
+   */
+  function probedLine(swallow: () => boolean) {
+    const net = line({ pathCheckHellos: K });
+    const path = net.nodes[A].routes().find((r) => r.ea === 10 && r.eb === 30);
+    assert.ok(path, 'A set up the path to B');
+    const mine = (o: KnownOption): o is PathProbeOption =>
+      o.type === OptionType.PATH_PROBE &&
+      o.ea === 10 &&
+      o.pathId === path.pathId &&
+      o.flags === PATH_PROBE_TOWARD_B;
+    const sent: Sent[] = [];
+    const held: PathProbeOption[] = [];
+    net.tap = (from, _port, frame) => {
+      const d = decodePacket(frame);
+      if (!d.ok || d.packet.kind !== 'control') return frame;
+      if (from === A)
+        for (const o of d.packet.options) if (mine(o)) sent.push({ at: net.now, nonce: o.nonce });
+      if (from !== R || !swallow()) return frame;
+      const options = d.packet.options.filter((o) => !(mine(o) && held.push(o)));
+      if (options.length === d.packet.options.length) return frame;
+      return options.length === 0 && d.packet.seq === 0 ? null : encodePacket({ ...d.packet, options });
+    };
+    const down = () =>
+      net.events.filter(
+        (e) => e.node === A && e.event.type === 'path-down' && e.event.pathId === path.pathId,
+      );
+    const before = { ...net.nodes[A].counters() };
+    /** A's counter, since the line converged. */
+    const count = (name: string) => (net.nodes[A].counters()[name] ?? 0) - (before[name] ?? 0);
+    /** Hands node `to` a probe (or echo) as if `from` had passed it on. */
+    const inject = (to: number, from: number, opt: PathProbeOption) => {
+      const port = net.ports[to].findIndex((p) => p.peer === from);
+      const frame = encodePacket({
+        kind: 'control',
+        flags: 0,
+        sender: net.nodes[from].address,
+        seq: 0,
+        options: [opt],
+      });
+      net.nodes[to].receive(port, net.nodes[from].address, frame);
+    };
+    return { net, path, sent, held, down, count, inject };
+  }
+
+  // Pins the sequence of a lost round: one probe, the second chance exactly one timeout later (not sooner: a slow
+  // path is not a broken one), none while one is in flight, then the drop two timeouts after it (the second chance
+  // waits twice as long); both counted.
+  it('a probe not answered: a second one after the timeout, the path dropped after twice that', () => {
+    const { net, sent, down, count } = probedLine(() => true);
+    const mark = sent.length;
+    net.run(3 * 2 * K * HELLO);
+    const drops = down();
+    assert.equal(drops.length, 1, 'dropped once');
+    assert.equal(drops[0].event.type === 'path-down' && drops[0].event.why, 'path probe did not come back');
+    const round = sent.slice(mark).filter((s) => s.at <= drops[0].at);
+    assert.equal(round.length, 2, `two probes before the drop: ${JSON.stringify(round)}`);
+    assert.equal(round[1].at - round[0].at, T, 'the second chance one timeout after the first');
+    assert.notEqual(round[1].nonce, round[0].nonce);
+    assert.equal(drops[0].at - round[1].at, 2 * T, 'the drop two timeouts after the second');
+    assert.equal(count('pathProbe.retried'), 1);
+    assert.equal(count('pathProbe.timedOut'), 1);
+    // The dropped path leaves the schedule, with its round trip.
+    net.run(2 * HELLO);
+    assert.deepEqual(net.nodes[A].checkInvariants(), []);
+  });
+
+  // Pins that a round remembers its first probe: its echo, late, still verifies the path during the second chance
+  // (a slow path is kept), and ends the round (no drop, no third probe).
+  it("the first probe's echo coming during the second chance verifies the path", () => {
+    let swallowing = true;
+    const { net, sent, held, down, count, inject } = probedLine(() => swallowing);
+    const mark = sent.length;
+    for (let i = 0; i < 300 && sent.length < mark + 2; i++) net.run(100);
+    swallowing = false;
+    assert.equal(held.length, 2, 'both probes held at R');
+    inject(B, R, held[0]);
+    net.run(3 * T);
+    assert.deepEqual(down(), [], 'not dropped');
+    assert.equal(count('pathProbe.timedOut'), 0);
+    assert.equal(count('pathProbe.retried'), 1, 'no further second chance');
+    assert.equal(count('pathProbe.staleEcho'), 0, 'the late echo was taken');
+  });
+
+  // Pins the stale-echo rule: an echo whose nonce is not this round's (forged, or of an older round) verifies
+  // nothing and leaves the round running; an echo with no probe in flight is counted the same way.
+  it('an echo with a nonce not of this round, or with no probe in flight, is stale and verifies nothing', () => {
+    let swallowing = true;
+    const { net, path, sent, down, count, inject } = probedLine(() => swallowing);
+    const mark = sent.length;
+    for (let i = 0; i < 300 && sent.length < mark + 1; i++) net.run(100);
+    const first = sent[mark];
+    const echo = { type: OptionType.PATH_PROBE, flags: ECHO, pathId: path.pathId, ea: 10 } as const;
+    inject(A, R, { ...echo, nonce: first.nonce + 1000 });
+    assert.equal(count('pathProbe.staleEcho'), 1);
+    net.run(T + 10);
+    assert.equal(count('pathProbe.retried'), 1, 'the round went on: a second chance');
+    const second = sent[mark + 1];
+    swallowing = false;
+    // The right nonce ends it.
+    inject(A, R, { ...echo, nonce: second.nonce });
+    assert.equal(count('pathProbe.staleEcho'), 1, 'taken');
+    // Nothing in flight now: any echo is stale, even one that was right a moment ago.
+    inject(A, R, { ...echo, nonce: second.nonce });
+    assert.equal(count('pathProbe.staleEcho'), 2);
+    net.run(3 * T);
+    assert.deepEqual(down(), [], 'the round ended with the right echo: no drop');
+    assert.equal(count('pathProbe.retried'), 1);
+    assert.deepEqual(net.nodes[A].checkInvariants(), []);
+  });
+
+  // Pins what becomes of a probe whose path goes while it is out (torn down from the other end): the next period
+  // forgets it with the path (no probe of a path not held stays in flight), and it never times out into a second
+  // chance or a drop.
+  it('a path torn down while its probe is out: the probe is forgotten with it', () => {
+    const { net, path, sent, down, count, inject } = probedLine(() => true);
+    const mark = sent.length;
+    for (let i = 0; i < 300 && sent.length < mark + 1; i++) net.run(100);
+    assert.equal(sent.length, mark + 1);
+    // R tells A the path is gone (as a relay that lost its entry answers a probe).
+    const port = net.ports[A].findIndex((p) => p.peer === R);
+    const teardown = { type: OptionType.TEARDOWN, pathId: path.pathId, ea: 10, vset: null } as const;
+    net.nodes[A].receive(
+      port,
+      20,
+      encodePacket({ kind: 'control', flags: 0, sender: 20, seq: 0, options: [teardown] }),
+    );
+    assert.equal(down().length, 1, 'gone');
+    net.run(1.2 * HELLO);
+    assert.deepEqual(net.nodes[A].checkInvariants(), [], 'its probe left the schedule with it');
+    net.run(3 * T);
+    assert.equal(count('pathProbe.retried'), 0);
+    assert.equal(count('pathProbe.timedOut'), 0);
+    assert.equal(down().length, 1);
+  });
+
+  // Pins that each path learns its own timeout (a long slow path next to a short fast one: shared, the fast one's
+  // echoes would pull the slow one's timeout down to second chances) and that a clean echo clears the back-off
+  // (Karn: once the network is fast again, a break is found within the base timeouts again).
+  it("each path's timeout is learnt from its own echoes, and comes back down when they come fast again", () => {
+    let swallowing = false;
+    const { net, sent, down, count } = probedLine(() => swallowing);
+    // Frames between R and B take 3.5 s more: A's path to B echoes in about 14 s, its path to R in 2 ms.
+    const rPortToB = net.ports[R].findIndex((p) => p.peer === B);
+    net.extraDelay = (from, port) => ((from === R && port === rPortToB) || from === B ? 3500 : 0);
+    net.run(30 * K * HELLO);
+    assert.deepEqual(down(), [], 'the slow path is kept');
+    const retried = count('pathProbe.retried');
+    net.run(10 * K * HELLO);
+    assert.equal(count('pathProbe.retried'), retried, 'learnt: no second chances any more');
+    net.extraDelay = null;
+    net.run(40 * K * HELLO);
+    assert.deepEqual(down(), []);
+    swallowing = true;
+    const mark = sent.length;
+    net.run(3 * 2 * K * HELLO);
+    const drops = down();
+    assert.equal(drops.length, 1, 'the path lost now is dropped');
+    const round = sent.slice(mark).filter((s) => s.at <= drops[0].at);
+    assert.equal(round.length, 2);
+    assert.equal(round[1].at - round[0].at, T, 'after the base timeout again');
+    assert.equal(drops[0].at - round[1].at, 2 * T);
+  });
+});
+
+describe('vrr/path-check: which paths are due, and in which order', () => {
+  // The five-node line, r = 4, K = 8: the middle node C is an endpoint of four paths, so it probes one a period
+  // (ceil(4 / 8)). Its own probes (not relayed, not echoes), as "ea/pathId" with the time they left.
+  function middleOfFive() {
+    const K = 8;
+    const net = convergedLine({ vsetSize: 4, pathCheckHellos: K });
+    const C = 2;
+    const me = net.nodes[C].address;
+    const own = new Set(
+      net.nodes[C].routes()
+        .filter((r) => r.ea === me || r.eb === me)
+        .map((r) => `${r.ea}/${r.pathId}`),
+    );
+    assert.equal(own.size, 4);
+    const probes: { at: number; path: string }[] = [];
+    net.tap = (from, _port, frame) => {
+      const d = decodePacket(frame);
+      if (from !== C || !d.ok || d.packet.kind !== 'control') return frame;
+      for (const o of d.packet.options)
+        if (
+          o.type === OptionType.PATH_PROBE &&
+          (o.flags & PATH_PROBE_ECHO) === 0 &&
+          own.has(`${o.ea}/${o.pathId}`)
+        )
+          probes.push({ at: net.now, path: `${o.ea}/${o.pathId}` });
+      return frame;
+    };
+    return { net, K, C, own, probes };
+  }
+
+  // Pins the due rule and the budget: a path goes K periods unprobed (not fewer) and is probed within K more,
+  // and a node probes ceil(E / K) paths a period at most (here one: never two in the same instant).
+  it('each path is probed once it has gone K periods unprobed, and no more than ceil(E / K) a period', () => {
+    const { net, K, own, probes } = middleOfFive();
+    net.run(6 * K * HELLO);
+    const instants = probes.map((p) => p.at);
+    assert.equal(new Set(instants).size, instants.length, 'one probe per period at most');
+    for (const path of own) {
+      const at = probes.filter((p) => p.path === path).map((p) => p.at);
+      assert.ok(at.length >= 5, `${path} probed ${at.length} times`);
+      for (let i = 1; i < at.length; i++) {
+        const gap = at[i] - at[i - 1];
+        assert.ok(gap >= K * HELLO && gap <= (K + 2) * 1.1 * HELLO, `${path}: ${gap} ms between probes`);
+      }
+    }
+  });
+
+  // Pins the order: after a spell in which no node ran (a host starved of CPU), every path is overdue at once;
+  // they go most overdue first, one a period, so the one probed longest ago is not made to wait behind the others.
+  it('paths overdue together are probed most overdue first', () => {
+    const { net, K, probes } = middleOfFive();
+    net.run(4 * K * HELLO);
+    const last = new Map<string, number>();
+    for (const p of probes) last.set(p.path, p.at);
+    const oldestFirst = [...last.entries()].sort((a, b) => a[1] - b[1]).map(([path]) => path);
+    const mark = probes.length;
+    for (let i = 0; i < 5; i++) net.stall(i, 3 * K * HELLO);
+    net.run(4 * K * HELLO);
+    const after = probes.slice(mark, mark + 4);
+    assert.deepEqual(
+      after.map((p) => p.path),
+      oldestFirst,
+    );
+    for (let i = 1; i < 4; i++) assert.ok(after[i].at - after[i - 1].at < 1.2 * HELLO, 'one a period');
+    for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+  });
+});
+
+describe('vrr/path-check: a relay that a probe passes', () => {
+  // The five-node line A B C D E (harness LINE, r = 2): C relays the A-E path with na = B, nb = D.
+  const [LA, LB, , LD] = LINE;
+  let hopSeq = 7000;
+
+  /** What C sends from now on: [to, option] of the PATH_PROBE and TEARDOWN options. */
+  function relayC() {
+    const net = convergedLine();
+    const c = net.nodes[2];
+    const ae = c
+      .routes()
+      .find((r) => r.ea !== r.eb && [r.ea, r.eb].includes(LA) && [r.ea, r.eb].includes(LINE[4]));
+    assert.ok(ae && ae.na === LB && ae.nb === LD, 'C relays A-E between B and D');
+    const sent: [number, KnownOption][] = [];
+    net.tap = (from, port, frame) => {
+      const d = decodePacket(frame);
+      if (from === 2 && d.ok && d.packet.kind === 'control')
+        for (const o of d.packet.options)
+          if (o.type === OptionType.PATH_PROBE || o.type === OptionType.TEARDOWN)
+            sent.push([net.nodes[net.ports[2][port].peer].address, o]);
+      return frame;
+    };
+    /** C receives one option from its linked neighbour B (port 0) or D (port 1). */
+    const toC = (from: number, option: KnownOption) =>
+      c.receive(
+        from === LB ? 0 : 1,
+        from,
+        encodePacket({ kind: 'control', flags: 0, sender: from, seq: hopSeq++, options: [option] }),
+      );
+    return { net, c, ae, sent, toC };
+  }
+
+  // Pins the relay's rule: a probe passes only along its entry, from the neighbour the entry leads back to. One
+  // from the other side is a break here: the sender is told (TEARDOWN, no vset: a failure) and the probe stops.
+  it('a probe from a neighbour its entry does not lead back to: a teardown to that neighbour, not passed on', () => {
+    const { c, ae, sent, toC } = relayC();
+    const probe = {
+      type: OptionType.PATH_PROBE,
+      flags: PATH_PROBE_TOWARD_B,
+      pathId: ae.pathId,
+      ea: ae.ea,
+      nonce: 5,
+    } as const;
+    const towardB = ae.ea === LA ? LD : LB; // where a probe toward eb goes on to
+    const wrongSide = towardB; // ... and where it must not come from
+    toC(wrongSide, probe);
+    assert.deepEqual(sent, [
+      [wrongSide, { type: OptionType.TEARDOWN, pathId: ae.pathId, ea: ae.ea, vset: null }],
+    ]);
+    assert.equal(c.counters()['pathProbe.brokenHere'], 1);
+    // From the right side it passes on, unchanged.
+    sent.length = 0;
+    toC(ae.ea === LA ? LB : LD, probe);
+    assert.deepEqual(sent, [[towardB, probe]]);
+  });
+
+  // Pins the memory of a break found by a probe: a relay with no entry for the path answers with a teardown and
+  // remembers it, so the path's own setup, if it was still on its way, is turned back instead of installed.
+  it('a probe of a path the relay does not hold: a teardown back, and its setup turned back if it comes later', () => {
+    const { c, sent, toC } = relayC();
+    const X = 0x020000000031;
+    toC(LD, { type: OptionType.PATH_PROBE, flags: 0, pathId: 61, ea: X, nonce: 9 });
+    assert.deepEqual(sent, [[LD, { type: OptionType.TEARDOWN, pathId: 61, ea: X, vset: null }]]);
+    toC(LD, { type: OptionType.SETUP, pathId: 61, src: X, dst: LB, proxy: LB, vset: [] });
+    assert.equal(c.counters()['setup.afterItsTeardown'], 1);
+    assert.ok(!c.routes().some((r) => r.ea === X), 'nothing installed');
+  });
+
+  // Pins the orphan sweep's messages: an entry no probe passed for STALE_AFTER_ROUNDS x K periods is removed (a
+  // path-down event saying why) and torn down both ways as a failure, so no piece of it stays at either side.
+  it('an orphan entry no probe passes is torn down toward both of its sides', () => {
+    const K = 4;
+    const net = convergedLine({ pathCheckHellos: K });
+    const c = net.nodes[2];
+    const relay = c as unknown as { ctx: { paths: { routes: { add(r: object): boolean } } } };
+    assert.ok(relay.ctx.paths.routes.add({ ea: LA, eb: LINE[4], pathId: 999, na: LB, nb: LD }), 'the orphan');
+    const sent: [number, KnownOption][] = [];
+    net.tap = (from, port, frame) => {
+      const d = decodePacket(frame);
+      if (from === 2 && d.ok && d.packet.kind === 'control')
+        for (const o of d.packet.options)
+          if (o.type === OptionType.TEARDOWN) sent.push([net.nodes[net.ports[2][port].peer].address, o]);
+      return frame;
+    };
+    const mark = net.events.length;
+    net.run((4 * K + 8 + 2) * 1.1 * HELLO);
+    assert.equal(c.counters()['pathCheck.staleRelayEntry'], 1);
+    const teardown = { type: OptionType.TEARDOWN, pathId: 999, ea: LA, vset: null };
+    assert.deepEqual(
+      new Set(
+        sent
+          .filter(([, o]) => o.type === OptionType.TEARDOWN && o.pathId === 999)
+          .map(([to, o]) => `${to} ${JSON.stringify(o)}`),
+      ),
+      new Set([LB, LD].map((to) => `${to} ${JSON.stringify(teardown)}`)),
+    );
+    assert.ok(
+      net.events
+        .slice(mark)
+        .some(
+          (e) =>
+            e.node === 2 &&
+            e.event.type === 'path-down' &&
+            e.event.pathId === 999 &&
+            e.event.why === 'stale at this relay: no probe passed',
+        ),
+      'a path-down event says why',
+    );
     for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
   });
 });

@@ -359,3 +359,120 @@ describe('vrr/paths: what a lost link, a broken path and a teardown send', () =>
     );
   });
 });
+
+describe('vrr/paths: endpoint B, a deliberate teardown, and the memory of setups seen', () => {
+  /** Extension hook: every onVsetChange a node reports, as [added, removed]. */
+  function vsetChanges(n: VrrNode): [number[], number[]][] {
+    const seen: [number[], number[]][] = [];
+    n.attach({
+      optionTypes: [],
+      optionCodecs: [],
+      onOption: () => {},
+      onVsetChange: (added, removed) => seen.push([[...added], [...removed]]),
+    });
+    return seen;
+  }
+
+  // Pins endpoint B's acceptance of a second path from a node already in its vset: the path comes up, but nothing
+  // is added (no vset-add event, extensions not told of a change, which would restart self-checks and DHT
+  // hand-offs for nothing).
+  it('a setup from a node already a virtual neighbour: path up, no vset change', () => {
+    const net = converged();
+    const c = net.nodes[2];
+    const changes = vsetChanges(c);
+    const mark = net.events.length;
+    assert.ok(c.vsetMembers().includes(D), 'D a member');
+    toC(net, D, { type: OptionType.SETUP, pathId: 81, src: D, dst: C, proxy: C, vset: [] });
+    const atC = net.events.slice(mark).filter((e) => e.node === 2);
+    assert.ok(
+      atC.some((e) => e.event.type === 'path-up' && e.event.pathId === 81),
+      'path up',
+    );
+    assert.deepEqual(
+      atC.filter((e) => e.event.type === 'vset-add'),
+      [],
+    );
+    assert.deepEqual(changes, []);
+  });
+
+  // Pins what an eviction reports: a nearer node taken as a virtual neighbour pushes the farther one out, with a
+  // vset-remove event naming who evicted it, and extensions hear of both in one change.
+  it('a nearer virtual neighbour evicts a farther one: the event says by whom, extensions hear of both', () => {
+    const net = converged();
+    const c = net.nodes[2];
+    const changes = vsetChanges(c);
+    const X = 0x020000000031; // between C and D: nearer to C than D on that side (r = 2)
+    const mark = net.events.length;
+    toC(net, D, { type: OptionType.SETUP, pathId: 82, src: X, dst: C, proxy: C, vset: [] });
+    assert.deepEqual(c.vsetMembers().sort(), [B, X].sort());
+    assert.deepEqual(
+      net.events
+        .slice(mark)
+        .filter((e) => e.node === 2 && e.event.type === 'vset-remove')
+        .map((e) => e.event),
+      [{ type: 'vset-remove', member: D, why: 'evicted by 02:00:00:00:00:31' }],
+    );
+    assert.deepEqual(changes[0], [[X], [D]]);
+  });
+
+  // Pins what extensions hear when a virtual neighbour's last path goes: it was removed, by name.
+  it('a virtual neighbour whose last path is torn down: extensions are told it left', () => {
+    const net = converged();
+    const c = net.nodes[2];
+    const changes = vsetChanges(c);
+    const cd = pathBetween(c, C, D);
+    toC(net, D, { type: OptionType.TEARDOWN, pathId: cd.pathId, ea: cd.ea, vset: null });
+    assert.ok(!c.vsetMembers().includes(D), 'D left');
+    assert.deepEqual(changes[0], [[], [D]]);
+  });
+
+  // Pins the hold after a deliberate teardown: the node that tore the path down answered, so it stays among the
+  // live ring nodes this node knows, and a candidate its vset names beyond it is not asked (else each refusal
+  // walks the requester one node further along the ring).
+  it('a deliberate teardown: its sender counts as known, so a candidate beyond it is not asked', () => {
+    const net = converged();
+    const a = net.nodes[0];
+    const ab = pathBetween(a, A, B);
+    const F = 0x020000000028; // beyond B, seen from A
+    const mark = net.events.length;
+    a.receive(
+      0,
+      B,
+      encodePacket({
+        kind: 'control',
+        flags: 0,
+        sender: B,
+        seq: hopSeq++,
+        options: [{ type: OptionType.TEARDOWN, pathId: ab.pathId, ea: ab.ea, vset: [F] }],
+      }),
+    );
+    net.run(100);
+    assert.ok(!a.vsetMembers().includes(B), 'the path and the member went');
+    assert.deepEqual(
+      asked(net, 0, mark).filter(([t]) => t === F),
+      [],
+      'F lies beyond B, which A knows is alive',
+    );
+  });
+
+  // Pins the loop memory of a relay: a setup that comes again after its path went (a copy that looped, or came
+  // the long way) is not installed again; it is dropped, counted, and its sender told.
+  it('a setup seen before whose path is gone is dropped as a loop, its sender told', () => {
+    const net = converged();
+    const c = net.nodes[2];
+    const X = 0x020000000031;
+    const setup: SetupOption = { type: OptionType.SETUP, pathId: 71, src: X, dst: B, proxy: B, vset: [] };
+    toC(net, D, setup);
+    assert.ok(
+      c.routes().some((r) => r.ea === X && r.pathId === 71),
+      'installed',
+    );
+    toC(net, D, { type: OptionType.TEARDOWN, pathId: 71, ea: X, vset: null });
+    assert.ok(!c.routes().some((r) => r.ea === X), 'torn down');
+    const sent = watch(net, OptionType.TEARDOWN);
+    toC(net, D, setup);
+    assert.equal(c.counters()['drop.setupLoop'], 1);
+    assert.ok(!c.routes().some((r) => r.ea === X), 'not installed again');
+    assert.deepEqual(teardownsOf(sent, X, 71), [[C, D, null]]);
+  });
+});
