@@ -102,6 +102,7 @@ export const MAX_GROUP_PARTIES = 1024;
 export const TABLE_CAPS: Readonly<Record<string, number>> = {
   neighborsOnOnePort: MAX_NEIGHBORS_PER_PORT,
   routes: MAX_ROUTES,
+  pathChecks: MAX_ROUTES, // one per path this node is an endpoint of, each a route
   representatives: MAX_REPRESENTATIVES,
   pendingSetups: MAX_PENDING_SETUPS + 1,
   setupHolds: MAX_SETUP_HOLDS,

@@ -215,6 +215,7 @@ export class VrrNode {
       ...traffic,
       ...ctx.stats,
       routes: ctx.paths.routes.size,
+      pathChecks: ctx.pathCheck.scheduled(),
       vset: ctx.paths.vset.size,
       inFlight: ctx.reliable.inFlight,
     };
@@ -232,6 +233,7 @@ export class VrrNode {
       neighbors: ctx.links.pset.all().length,
       neighborsOnOnePort: Math.max(0, ...perPort.values()),
       routes: ctx.paths.routes.size,
+      pathChecks: ctx.pathCheck.scheduled(),
       representatives: ctx.repair.table.size,
       ...ctx.setups.sizes(),
     };

@@ -104,6 +104,11 @@ export class PathCheck {
     return rtt.timeout(floor, floor * MAX_TIMEOUT_FACTOR);
   }
 
+  /** Paths on the probe schedule: one per path this node is an endpoint of, after each tick (tableSizes). */
+  scheduled(): number {
+    return this.lastProbed.size;
+  }
+
   /** Once per hello period of an active node: probe the most overdue paths, ceil(E / K) at most. */
   tick(now: number): void {
     const ctx = this.ctx;

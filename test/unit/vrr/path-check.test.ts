@@ -162,6 +162,12 @@ describe('vrr/path-check (verified paths)', () => {
     net.run(30 * HELLO);
     assert.deepEqual(incompletePaths(snapshot(net)), [], 'set up again once probes pass');
     for (const n of net.nodes) assert.deepEqual(n.checkInvariants(), []);
+    // The dropped paths' schedule went with them (kept, it would grow with every path a node ever had).
+    for (const i of [A, B]) {
+      const n = net.nodes[i];
+      const own = n.routes().filter((r) => r.ea === n.address || r.eb === n.address).length;
+      assert.equal(n.tableSizes().pathChecks, own, `node ${n.address}: one schedule entry per own path`);
+    }
   });
 
   it('a slow path is not a broken one: the timeout learns from the echoes instead of tearing the path down', () => {
