@@ -215,7 +215,6 @@ export class VrrNode {
       ...traffic,
       ...ctx.stats,
       routes: ctx.paths.routes.size,
-      pathChecks: ctx.pathCheck.scheduled(),
       vset: ctx.paths.vset.size,
       inFlight: ctx.reliable.inFlight,
     };
