@@ -13,44 +13,13 @@ import {
 } from '../../../../src/vrr/auth/link-auth.ts';
 import type { VrrEnv } from '../../../../src/vrr/env.ts';
 import { createRng, type Rng } from '../../../../src/vrr/rng.ts';
-import { decodePacket, encodePacket } from '../../../../src/vrr/wire/index.ts';
-import { AUTH_TAG_LENGTH, OptionType, type DataPacket, type Packet } from '../../../../src/vrr/wire/types.ts';
+import { encodePacket } from '../../../../src/vrr/wire/index.ts';
+import { AUTH_TAG_LENGTH, OptionType, type DataPacket } from '../../../../src/vrr/wire/types.ts';
+import { ack, admit, decoded, endpoint, handshake } from './auth-kit.ts';
 
-const KEY = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
 const A = 0x020000000001;
 const B = 0x020000000002;
 const X = 0x020000000009;
-
-type Endpoint = ReturnType<typeof endpoint>;
-
-/** A LinkAuth whose sends and counters are recorded, on a clock moved by tick(). */
-function endpoint(address: number, seed = address, rng: Rng = createRng(seed)) {
-  const sent: { port: number; to: number | null; frame: Uint8Array }[] = [];
-  const counts: Record<string, number> = {};
-  let now = 1000;
-  const auth = new LinkAuth(KEY, {
-    address,
-    env: { now: () => now, rng, send: (port, to, frame) => sent.push({ port, to, frame }) },
-    count: (name) => (counts[name] = (counts[name] ?? 0) + 1),
-  });
-  return { auth, sent, counts, tick: (ms: number) => (now += ms) };
-}
-
-function ack(sender: number): Uint8Array {
-  return encodePacket({
-    kind: 'control',
-    flags: 0,
-    sender,
-    seq: 0,
-    options: [{ type: OptionType.ACK, seq: 9 }],
-  });
-}
-
-function decoded(frame: Uint8Array): Packet {
-  const r = decodePacket(frame);
-  assert.ok(r.ok, 'the sealed frame decodes');
-  return r.packet;
-}
 
 /** The option types of a frame, by name. */
 function optionNames(frame: Uint8Array): string[] {
@@ -65,25 +34,6 @@ function trailer(frame: Uint8Array): { nonce: number; counter: number } {
   const at = frame.length - AUTH_TAG_LENGTH;
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   return { nonce: view.getUint32(at), counter: view.getUint32(at + 4) };
-}
-
-function admit(to: Endpoint, from: number, frame: Uint8Array, port = 0): boolean {
-  return to.auth.admit(port, from, frame, decoded(frame));
-}
-
-/** Runs the challenge exchange until both sides accepted each other's nonce; returns the frames a sent. */
-function handshake(a: Endpoint, b: Endpoint, aAddr: number, bAddr: number): Uint8Array[] {
-  const first = a.auth.seal(ack(aAddr));
-  admit(b, aAddr, first);
-  const fromA: Uint8Array[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const s of b.sent.splice(0)) admit(a, bAddr, s.frame);
-    for (const s of a.sent.splice(0)) {
-      fromA.push(s.frame);
-      admit(b, aAddr, s.frame);
-    }
-  }
-  return fromA;
 }
 
 describe('keyed meshes: LinkAuth rules', () => {
@@ -194,12 +144,12 @@ describe('keyed meshes: LinkAuth rules', () => {
     // Pins that an answer recorded under an old nonce cannot make a receiver adopt that nonce again (after which
     // every old frame above the recorded counter would be admitted): an answer must match the pending challenge.
     it('refuses a recorded answer of the old nonce after the sender restarted', () => {
-      const a = endpoint(A, 1);
+      const a = endpoint(A, { seed: 1 });
       const b = endpoint(B);
       const recorded = handshake(a, b, A, B);
       assert.deepEqual(optionNames(recorded[0]), ['AUTH_RESPONSE', 'AUTH_CHALLENGE']);
       const old = a.auth.seal(ack(A));
-      const a2 = endpoint(A, 2);
+      const a2 = endpoint(A, { seed: 2 });
       a2.tick(5000);
       b.tick(300);
       handshake(a2, b, A, B);
@@ -213,10 +163,10 @@ describe('keyed meshes: LinkAuth rules', () => {
     // Pins that a replayed frame of the old nonce (here, an old answer) does not cancel the challenge pending for the
     // restarted sender: else an attacker replaying old frames every 200 ms would keep it locked out.
     it('a replayed old answer does not cancel the challenge of a restarted sender', () => {
-      const a = endpoint(A, 1);
+      const a = endpoint(A, { seed: 1 });
       const b = endpoint(B);
       const recorded = handshake(a, b, A, B);
-      const a2 = endpoint(A, 2);
+      const a2 = endpoint(A, { seed: 2 });
       b.tick(300);
       assert.equal(admit(b, A, a2.auth.seal(ack(A))), false, 'a new nonce');
       const challenge = b.sent.splice(0);
@@ -332,7 +282,7 @@ describe('keyed meshes: LinkAuth rules', () => {
     // Pins the counter wrap: after counter 0xffffffff the next frame moves to a fresh nonce, ahead of the old one by
     // 1 + rng.int(0xffff), with counter 1, rather than reusing counters receivers have already seen.
     it('moves to a fresh nonce instead of wrapping the counter', () => {
-      const a = endpoint(A, A, fixedRng(7, 5));
+      const a = endpoint(A, { rng: fixedRng(7, 5) });
       const nonce = (7 ^ 1000) >>> 0;
       assert.deepEqual(trailer(a.auth.seal(ack(A))), { nonce, counter: 1 });
       // 2^32 frames are too many to seal in a test: start near the end of the counter.

@@ -5,61 +5,15 @@ import assert from 'node:assert/strict';
 import { LinkAuth, MAX_AUTH_SENDERS_PER_PORT } from '../../../../src/vrr/auth/link-auth.ts';
 import { REPLAY_WINDOW, ReplayWindow } from '../../../../src/vrr/auth/replay-window.ts';
 import { createRng } from '../../../../src/vrr/rng.ts';
-import { decodePacket, encodePacket } from '../../../../src/vrr/wire/index.ts';
-import { OptionType, type Packet } from '../../../../src/vrr/wire/types.ts';
+import { encodePacket } from '../../../../src/vrr/wire/index.ts';
+import { OptionType } from '../../../../src/vrr/wire/types.ts';
 import { TestNet } from '../harness.ts';
+import { ack, decoded, endpoint, handshake, KEY } from './auth-kit.ts';
 
-const KEY = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
 const OTHER_KEY = Uint8Array.from({ length: 32 }, (_, i) => 255 - i);
 const A = 0x020000000001;
 const B = 0x020000000002;
 const C = 0x020000000003;
-
-/** A LinkAuth whose sends and counters are recorded. */
-function endpoint(address: number, key = KEY, seed = address) {
-  const sent: { port: number; to: number | null; frame: Uint8Array }[] = [];
-  const counts: Record<string, number> = {};
-  let now = 1000;
-  const auth = new LinkAuth(key, {
-    address,
-    env: { now: () => now, rng: createRng(seed), send: (port, to, frame) => sent.push({ port, to, frame }) },
-    count: (name) => (counts[name] = (counts[name] ?? 0) + 1),
-  });
-  return { auth, sent, counts, tick: (ms: number) => (now += ms) };
-}
-
-function ack(sender: number): Uint8Array {
-  return encodePacket({
-    kind: 'control',
-    flags: 0,
-    sender,
-    seq: 0,
-    options: [{ type: OptionType.ACK, seq: 9 }],
-  });
-}
-
-function decoded(frame: Uint8Array): Packet {
-  const r = decodePacket(frame);
-  assert.ok(r.ok, 'the sealed frame decodes');
-  return r.packet;
-}
-
-/** Runs the challenge exchange between two endpoints until both accepted each other's nonce. */
-function handshake(
-  a: ReturnType<typeof endpoint>,
-  b: ReturnType<typeof endpoint>,
-  aAddr: number,
-  bAddr: number,
-) {
-  // a's first frame reaches b: unknown nonce, b challenges a.
-  const first = a.auth.seal(ack(aAddr));
-  assert.equal(b.auth.admit(0, aAddr, first, decoded(first)), false);
-  // Deliver b's handshake frames to a, and a's answers back to b, until nothing is left.
-  for (let round = 0; round < 4; round++) {
-    for (const s of b.sent.splice(0)) a.auth.admit(0, bAddr, s.frame, decoded(s.frame));
-    for (const s of a.sent.splice(0)) b.auth.admit(0, aAddr, s.frame, decoded(s.frame));
-  }
-}
 
 describe('keyed meshes', () => {
   describe('ReplayWindow', () => {
@@ -114,19 +68,19 @@ describe('keyed meshes', () => {
       const sealed = endpoint(A).auth.seal(ack(A));
       sealed[sealed.length - 1] ^= 1;
       assert.equal(b.auth.admit(0, A, sealed, decoded(sealed)), false);
-      const foreign = endpoint(A, OTHER_KEY).auth.seal(ack(A));
+      const foreign = endpoint(A, { key: OTHER_KEY }).auth.seal(ack(A));
       assert.equal(b.auth.admit(0, A, foreign, decoded(foreign)), false);
       assert.deepEqual(b.counts, { 'auth.missingTag': 1, 'auth.badTag': 2 });
       assert.equal(b.sent.length, 0, 'nothing is answered to a frame whose tag fails');
     });
 
     it('does not accept a stale nonce replayed after the sender restarted', () => {
-      const a = endpoint(A, KEY, 1);
+      const a = endpoint(A, { seed: 1 });
       const b = endpoint(B);
       const old = a.auth.seal(ack(A));
       handshake(a, b, A, B);
       // A restarts: a new LinkAuth (new nonce), accepted through a new challenge.
-      const a2 = endpoint(A, KEY, 2);
+      const a2 = endpoint(A, { seed: 2 });
       a2.tick(5000);
       b.tick(300);
       handshake(a2, b, A, B);
@@ -141,7 +95,7 @@ describe('keyed meshes', () => {
     it('keeps at most MAX_AUTH_SENDERS_PER_PORT senders per port', () => {
       const b = endpoint(B);
       for (let i = 0; i < MAX_AUTH_SENDERS_PER_PORT + 50; i++) {
-        const frame = endpoint(C + i, KEY, i).auth.seal(ack(C + i));
+        const frame = endpoint(C + i, { seed: i }).auth.seal(ack(C + i));
         b.tick(1000);
         b.auth.admit(0, C + i, frame, decoded(frame));
       }
