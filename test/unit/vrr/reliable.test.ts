@@ -61,6 +61,13 @@ function receiverOnly(initialSeq: number): ReliableControl {
 const frame = (n: number) => Uint8Array.of(n);
 
 describe('vrr/reliable', () => {
+  // The extensions' shedding asks how long the queue to a next hop is before anything was ever sent to it (a
+  // neighbour that just linked): the answer is 0, not an exception out of the send.
+  it('queuedFor a neighbour nothing was sent to is 0', () => {
+    const r = receiverOnly(1);
+    assert.equal(r.queuedFor(0x0200000000aa), 0);
+  });
+
   it('retransmits with exponential backoff, then gives up and names the neighbour', () => {
     const clock = fakeTimers();
     const gaveUp: number[] = [];
