@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Address } from '../../../src/vrr/address.ts';
 import type { NodeExtension } from '../../../src/vrr/extension.ts';
 import { decodePacket, encodePacket } from '../../../src/vrr/wire/index.ts';
-import { DataFlag, NeighborState, OptionType } from '../../../src/vrr/wire/types.ts';
+import { DataFlag, NeighborState, OptionType, type HelloOption } from '../../../src/vrr/wire/types.ts';
 import { TestNet } from './harness.ts';
 
 const A = 0x020000000010;
@@ -19,6 +19,27 @@ function line(): TestNet {
   return net;
 }
 
+/** A single-part hello frame from sender, inactive and listing nobody unless `fields` says otherwise. */
+function helloFrame(sender: Address, seq: number, fields: Partial<HelloOption> = {}): Uint8Array {
+  return encodePacket({
+    kind: 'control',
+    flags: 0,
+    sender,
+    seq: 0,
+    options: [
+      {
+        type: OptionType.HELLO,
+        active: false,
+        helloSeq: seq,
+        part: 0,
+        parts: 1,
+        reps: [],
+        neighbors: [],
+        ...fields,
+      },
+    ],
+  });
+}
 describe('vrr/links (neighbours and hellos)', () => {
   it('sends a frame only to a linked neighbour, and counts the rest', () => {
     const net = line();
@@ -202,24 +223,7 @@ describe('vrr/links (neighbours and hellos)', () => {
       const a = net.nodes[0];
       const Z = 0x020000000099;
       const R = 0x020000000001;
-      const hello = (seq: number) =>
-        encodePacket({
-          kind: 'control',
-          flags: 0,
-          sender: Z,
-          seq: 0,
-          options: [
-            {
-              type: OptionType.HELLO,
-              active: true,
-              helloSeq: seq,
-              part: 0,
-              parts: 1,
-              reps: [{ address: R, seq: 5 }],
-              neighbors: [],
-            },
-          ],
-        });
+      const hello = (seq: number) => helloFrame(Z, seq, { active: true, reps: [{ address: R, seq: 5 }] });
       // Z is heard for the first time on A's port: pending, its representative record is not taken.
       a.receive(0, Z, hello(1));
       assert.ok(a.neighbors().some((n) => n.address === Z && n.state === 'pending'));
@@ -237,23 +241,7 @@ describe('vrr/links (neighbours and hellos)', () => {
 
     /** A hello from `sender` heard on A's `port` from link address `from`, listing A as pending (it links). */
     const helloFrom = (sender: number, seq: number): Uint8Array =>
-      encodePacket({
-        kind: 'control',
-        flags: 0,
-        sender,
-        seq: 0,
-        options: [
-          {
-            type: OptionType.HELLO,
-            active: false,
-            helloSeq: seq,
-            part: 0,
-            parts: 1,
-            reps: [],
-            neighbors: [{ address: A, state: NeighborState.PENDING, quality: 255 }],
-          },
-        ],
-      });
+      helloFrame(sender, seq, { neighbors: [{ address: A, state: NeighborState.PENDING, quality: 255 }] });
     const groupData = (byte: number): Uint8Array =>
       encodePacket({
         kind: 'data',
@@ -323,22 +311,8 @@ describe('vrr/links (neighbours and hellos)', () => {
       a.attach({ optionTypes: [], optionCodecs: [], onOption: () => {} });
       net.start();
       const hello = (sender: number, seq: number, listsA: boolean) =>
-        encodePacket({
-          kind: 'control',
-          flags: 0,
-          sender,
-          seq: 0,
-          options: [
-            {
-              type: OptionType.HELLO,
-              active: false,
-              helloSeq: seq,
-              part: 0,
-              parts: 1,
-              reps: [],
-              neighbors: listsA ? [{ address: A, state: NeighborState.PENDING, quality: 255 }] : [],
-            },
-          ],
+        helloFrame(sender, seq, {
+          neighbors: listsA ? [{ address: A, state: NeighborState.PENDING, quality: 255 }] : [],
         });
       a.receive(0, Z1, hello(Z1, 1, true)); // unknown > linked
       a.receive(0, Z2, hello(Z2, 1, false)); // unknown > pending
