@@ -7,9 +7,7 @@
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
-import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
-import { Dht, hashKey } from '../../../../src/vrr/dht/index.ts';
-import type { NodeServices } from '../../../../src/vrr/extension.ts';
+import { hashKey } from '../../../../src/vrr/dht/index.ts';
 import { createRng } from '../../../../src/vrr/rng.ts';
 import {
   DhtOptionType,
@@ -21,6 +19,7 @@ import {
   type KnownOption,
 } from '../../../../src/vrr/wire/types.ts';
 import { bytes, text } from './dht-net.ts';
+import { FakeDhtNode } from './fake-node.ts';
 
 const KEY = 'key-0';
 const H = hashKey(KEY);
@@ -31,44 +30,28 @@ const P = H + 9;
 const R = H + 40; // the holder under test
 const NEIGHBOUR = H + 41; // R's one linked neighbour: every option R sends goes through it
 
-/** R's Dht, with R's view of the ring (its vset, the closest node it knows to the key) set by the test. */
+/** R's Dht (a FakeDhtNode that never moves its clock), with R's view of the ring set by the test. */
 class Holder {
-  readonly sent: DhtOption[] = [];
-  vset: Address[] = [C];
-  /** The endpoint R's forwarding rule picks for the key's hash (R itself when it is the closest it knows). */
-  closest: Address = C;
-  readonly dht: Dht;
+  readonly node = new FakeDhtNode(R, {}, createRng(3));
+  readonly sent = this.node.sent;
+  readonly dht = this.node.dht;
 
   constructor() {
-    const config = { ...DEFAULT_CONFIG, address: R, helloMs: 1000 } as VrrConfig;
-    const services: NodeServices = {
-      address: R,
-      config,
-      rng: createRng(3),
-      now: () => 0,
-      setTimer: () => ({ cancel: () => {} }), // nothing fires: every step is driven by a delivered option
-      emit: () => {},
-      count: () => {},
-      isActive: () => true,
-      vsetMembers: () => this.vset,
-      linkedNeighbors: () => [NEIGHBOUR],
-      nextHop: (dst) => this.hop(dst),
-      sendToNeighbor: () => true,
-      routeToward: (dst, option) => {
-        const hop = this.hop(dst);
-        if (hop.kind !== 'forward') return hop.kind;
-        this.sent.push(option as DhtOption);
-        return 'forwarded';
-      },
-      sendDataVia: () => true,
-      deliverLocally: () => {},
-    };
-    this.dht = new Dht(services);
+    this.vset = [C];
+    this.closest = C;
   }
 
-  private hop(dst: Address) {
-    if (dst === R || (dst === H && this.closest === R)) return { kind: 'local' as const };
-    return { kind: 'forward' as const, via: NEIGHBOUR, endpoint: dst === H ? this.closest : dst };
+  /** R's virtual neighbours. */
+  get vset(): Address[] {
+    return this.node.vset;
+  }
+  set vset(members: Address[]) {
+    this.node.vset = members;
+  }
+
+  /** The endpoint R's forwarding rule picks for the key's hash (R itself when it is the closest it knows). */
+  set closest(node: Address) {
+    this.node.ownerOf(KEY, node);
   }
 
   /** R's copy of the key as "value@version", or null. */
