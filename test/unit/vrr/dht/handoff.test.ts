@@ -6,21 +6,15 @@
 
 import assert from 'node:assert/strict';
 import type { Address } from '../../../../src/vrr/address.ts';
-import { DEFAULT_CONFIG, type VrrConfig } from '../../../../src/vrr/config.ts';
-import { Dht, hashKey } from '../../../../src/vrr/dht/index.ts';
-import type { VrrEvent } from '../../../../src/vrr/events.ts';
-import type { NodeServices } from '../../../../src/vrr/extension.ts';
-import { createRng } from '../../../../src/vrr/rng.ts';
+import { hashKey } from '../../../../src/vrr/dht/index.ts';
 import {
   DhtOptionType,
   DhtStatus,
-  type DhtOption,
   type DhtReplyOption,
-  type DhtStatusValue,
   type DhtTransferOption,
-  type KnownOption,
 } from '../../../../src/vrr/wire/types.ts';
 import { bytes, text } from './dht-net.ts';
+import { FakeDhtNode, HELLO_MS } from './fake-node.ts';
 
 const KEY = 'moving-key';
 const H = hashKey(KEY);
@@ -29,104 +23,13 @@ const T = H + 2; // a node closer to the key, which appears later: the new owner
 const V1 = H + 30; // O's virtual neighbours, its replicas
 const V2 = H + 40;
 const CLIENT = H + 1000; // the node that puts the key
-const NEIGHBOUR = H + 21; // O's one linked neighbour: every option O sends goes through it
-const HELLO_MS = 1000;
 
-/** O's Dht on a clock the test moves, with O's view of the ring set by the test and every option it sends kept. */
-class Owner {
-  readonly sent: DhtOption[] = [];
-  readonly events: VrrEvent[] = [];
-  readonly counts = new Map<string, number>();
-  vset: Address[] = [V1, V2];
-  /** The closest node O knows to the key's hash (itself while it owns the key). */
-  closest: Address = O;
-  now = 0;
-  private timers: { at: number; seq: number; fire: () => void; dead: boolean }[] = [];
-  private seq = 0;
-  readonly dht: Dht;
-
+/** O's Dht on a clock the test moves (fake-node.ts), owning the key until a closer node appears. */
+class Owner extends FakeDhtNode {
   constructor() {
-    const config = { ...DEFAULT_CONFIG, address: O, helloMs: HELLO_MS, setupRetryMs: HELLO_MS } as VrrConfig;
-    const services: NodeServices = {
-      address: O,
-      config,
-      rng: createRng(11),
-      now: () => this.now,
-      setTimer: (ms, fire) => {
-        const t = { at: this.now + ms, seq: this.seq++, fire, dead: false };
-        this.timers.push(t);
-        return { cancel: () => void (t.dead = true) };
-      },
-      emit: (e) => this.events.push(e),
-      count: (name, by = 1) => void this.counts.set(name, (this.counts.get(name) ?? 0) + by),
-      isActive: () => true,
-      vsetMembers: () => this.vset,
-      linkedNeighbors: () => [NEIGHBOUR],
-      nextHop: (dst) => this.hop(dst),
-      sendToNeighbor: () => true,
-      routeToward: (dst, option) => {
-        const hop = this.hop(dst);
-        if (hop.kind !== 'forward') return hop.kind;
-        this.sent.push(option as DhtOption);
-        return 'forwarded';
-      },
-      sendDataVia: () => true,
-      deliverLocally: () => {},
-    };
-    this.dht = new Dht(services);
-  }
-
-  private hop(dst: Address) {
-    if (dst === O || (dst === H && this.closest === O)) return { kind: 'local' as const };
-    return { kind: 'forward' as const, via: NEIGHBOUR, endpoint: dst === H ? this.closest : dst };
-  }
-
-  /** Moves the clock on by ms, firing the timers due meanwhile in order. */
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const t = this.timers[0];
-      if (!t || t.at > end) break;
-      this.timers.shift();
-      if (t.dead) continue;
-      this.now = t.at;
-      t.fire();
-    }
-    this.now = end;
-  }
-
-  deliver(option: DhtOption): void {
-    this.dht.onOption(option as KnownOption, NEIGHBOUR);
-  }
-
-  /** The transfers of one type O has sent since `from` (an index into `sent`). */
-  transfers(type: DhtTransferOption['type'], from = 0): DhtTransferOption[] {
-    return this.sent.slice(from).filter((o): o is DhtTransferOption => o.type === type);
-  }
-
-  /** A node acknowledges one of O's transfers. */
-  acknowledge(t: DhtTransferOption, status: DhtStatusValue, by: Address): void {
-    const reply: DhtReplyOption = {
-      type: DhtOptionType.REPLY,
-      hopCount: 2,
-      hopLimit: 64,
-      reqId: t.reqId,
-      target: O,
-      requestHops: 2,
-      status,
-      owner: by,
-      version: t.version,
-      ttlMs: 0,
-      value: new Uint8Array(0),
-    };
-    this.deliver(reply);
-  }
-
-  /** O's copy as "value@version/role", or null. */
-  copy(): string | null {
-    const e = this.dht.entries().find((x) => text(x.key) === KEY);
-    return e ? `${text(e.value)}@${e.version}/${e.role}` : null;
+    super(O);
+    this.vset = [V1, V2];
+    this.ownerOf(KEY, O);
   }
 }
 
@@ -146,7 +49,7 @@ function ownerWithReplicas(): Owner {
     key: bytes(KEY),
     value: bytes('v'),
   });
-  assert.equal(o.copy(), 'v@1/owner');
+  assert.equal(o.copy(KEY), 'v@1/owner');
   const replicates = o.transfers(DhtOptionType.REPLICATE);
   assert.deepEqual(replicates.map((r) => r.target).sort(), [V1, V2].sort(), 'replicated to its vset');
   o.acknowledge(replicates[0], DhtStatus.OK, replicates[0].target);
@@ -158,7 +61,7 @@ function ownerWithReplicas(): Owner {
 function closerNodeAppears(o: Owner): number {
   const mark = o.sent.length;
   o.vset = [T, V1];
-  o.closest = T;
+  o.ownerOf(KEY, T);
   o.dht.onVsetChange();
   o.advance(HELLO_MS); // past settleMs (half a hello)
   return mark;
@@ -184,7 +87,7 @@ describe('DHT: the old owner hands a key off when a closer node appears', () => 
         o.events.some((e) => e.type === 'dht-handoff' && e.to === T && e.why === 'ownership moved'),
         'the move is reported',
       );
-      assert.equal(o.copy(), 'v@1/replica', 'O holds its copy for T until T answers');
+      assert.equal(o.copy(KEY), 'v@1/replica', 'O holds its copy for T until T answers');
       assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), [], 'nothing released before the ack');
 
       o.acknowledge(h, status, T);
@@ -195,7 +98,7 @@ describe('DHT: the old owner hands a key off when a closer node appears', () => 
         'every node that may hold a copy from O is released, once the new owner has it',
       );
       for (const r of released) assert.deepEqual([r.version, r.source, r.value.length], [1, O, 0]);
-      assert.equal(o.copy(), keeps ? 'v@1/replica' : null, 'the answer decides whether O keeps its copy');
+      assert.equal(o.copy(KEY), keeps ? 'v@1/replica' : null, 'the answer decides whether O keeps its copy');
       assert.deepEqual(o.dht.store.checkInvariants(), []);
     });
   }
@@ -219,7 +122,7 @@ describe('DHT: the old owner hands a key off when a closer node appears', () => 
         .sort(),
       [V1, V2].sort(),
     );
-    assert.equal(o.copy(), null);
+    assert.equal(o.copy(KEY), null);
   });
 });
 
@@ -238,7 +141,7 @@ describe('DHT: copies and releases in transit are sent again, or forgotten, as t
     o.acknowledge(h, DhtStatus.REFUSED, T);
     assert.equal(o.counts.get('dht.handoff.refused'), 1);
     assert.equal(o.counts.get('dht.reply.unmatched') ?? 0, 0, 'the answer matched its hand-off');
-    assert.equal(o.copy(), 'v@1/replica', 'kept');
+    assert.equal(o.copy(KEY), 'v@1/replica', 'kept');
     assert.deepEqual(o.transfers(DhtOptionType.RELEASE, mark), []);
     o.advance(10 * HELLO_MS);
     assert.ok(o.transfers(DhtOptionType.HANDOFF, mark).length >= 2, 'sent again');
@@ -294,7 +197,7 @@ describe('DHT: copies and releases in transit are sent again, or forgotten, as t
       8,
       'V3, released and never answering: 8 sends',
     );
-    assert.equal(o.copy(), 'v@1/owner');
+    assert.equal(o.copy(KEY), 'v@1/owner');
   });
 
   it('a REPLICATE never acknowledged is sent again by the next reconcile; an acknowledged one is not', () => {
@@ -366,7 +269,7 @@ describe('DHT: copies arriving at the owner', () => {
     const o = ownerWithReplicas();
     const r = copyFrom(o, V1, 1, CLIENT - 1, 'older'); // same version, smaller origin: older
     assert.deepEqual([r.status, r.version, r.target], [DhtStatus.OK, 1, V1]);
-    assert.equal(o.copy(), 'v@1/owner');
+    assert.equal(o.copy(KEY), 'v@1/owner');
     assert.equal(o.counts.get('dht.merge.keptMine'), 1);
   });
 
@@ -375,7 +278,7 @@ describe('DHT: copies arriving at the owner', () => {
     const mark = o.sent.length;
     const r = copyFrom(o, V1, 2, CLIENT, 'newer');
     assert.deepEqual([r.status, r.version], [DhtStatus.OK, 2]);
-    assert.equal(o.copy(), 'newer@2/owner');
+    assert.equal(o.copy(KEY), 'newer@2/owner');
     assert.deepEqual(
       o.transfers(DhtOptionType.REPLICATE, mark).map((t) => [t.target, t.version]),
       [[V2, 2]],
@@ -387,7 +290,7 @@ describe('DHT: copies arriving at the owner', () => {
     const o = ownerWithReplicas();
     const r = copyFrom(o, X, 1, CLIENT, 'v');
     assert.deepEqual([r.status, r.version, r.target], [DhtStatus.NOT_FOUND, 1, X]);
-    assert.equal(o.copy(), 'v@1/owner');
+    assert.equal(o.copy(KEY), 'v@1/owner');
   });
 
   it('drops a hand-off not addressed to the key, a copy of version 0, and a REPLICATE from itself', () => {
@@ -412,7 +315,7 @@ describe('DHT: copies arriving at the owner', () => {
     o.deliver({ ...base, version: 0 });
     o.deliver({ ...base, type: DhtOptionType.REPLICATE, target: O, source: O });
     assert.equal(o.counts.get('dht.drop.badTransfer'), 2);
-    assert.equal(o.copy(), 'v@1/owner', 'none of them stored');
+    assert.equal(o.copy(KEY), 'v@1/owner', 'none of them stored');
     assert.deepEqual(o.sent.slice(mark), [], 'none of them answered');
   });
 
